@@ -1,0 +1,26 @@
+"""chainrule's engine: scalar reverse-mode automatic differentiation.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w"); b = Value(6.8813735870195432, label="b")
+>>> y = (x * w + b).tanh(); y.backward()
+>>> round(y.data, 4), round(x.grad, 4), round(w.grad, 4)
+(0.7071, -1.5, 1.0)
+"""
+
+from . import ops
+from .functional import GradcheckError, grad, gradcheck, value_and_grad
+from .graph import backward, fast_training, gradients, topological_order, zero_grad
+from .mode import current_scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+from .ops import OPS, Op, defop
+from .value import Value, apply, dot, sum
+from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
+
+__all__ = [
+    "Value", "sum", "dot", "apply",
+    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos", "abs",
+    "backward", "gradients", "zero_grad", "topological_order", "fast_training",
+    "grad", "value_and_grad", "gradcheck", "GradcheckError",
+    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope",
+    "ops", "OPS", "Op", "defop",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,118 @@
+"""Gradients of Python functions: ``grad``, ``value_and_grad``, ``gradcheck``.
+
+>>> from autograd import grad
+>>> f = lambda x: x ** 3
+>>> grad(f)(2.0), grad(grad(f))(2.0)      # 3x², 6x
+(12.0, 12.0)
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Callable, Sequence
+
+from .graph import gradients
+from .mode import no_grad
+from .value import Value
+
+# How many grad transforms are evaluating their function right now. Inside one, a nested
+# grad returns Values, so the outer one can differentiate through it (grad(grad(f))).
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("chainrule_grad_depth", default=0)
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """``f``'s value and its gradient with respect to the arguments ``argnums``.
+
+    Floats in, floats out. Called with Values, or inside another ``grad``, it returns
+    Values instead, which is what lets the transforms nest.
+
+    >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
+    (12.0, (4.0, 3.0))
+    """
+    single = isinstance(argnums, int)
+    positions = (argnums,) if single else tuple(argnums)
+
+    def wrapper(*args):
+        for i in positions:
+            if not -len(args) <= i < len(args):
+                raise IndexError(f"grad: argnums {i} is out of range for {len(args)} arguments")
+        nested = _DEPTH.get() > 0 or any(isinstance(a, Value) for a in args)
+        args = list(args)
+        wrt = []
+        for i in positions:
+            if not isinstance(args[i], Value):
+                args[i] = Value(args[i])
+            wrt.append(args[i])
+        token = _DEPTH.set(_DEPTH.get() + 1)
+        try:
+            out = f(*args)
+        finally:
+            _DEPTH.reset(token)
+        if not isinstance(out, Value):
+            if isinstance(out, (int, float)) and not isinstance(out, bool):
+                out = Value(out)  # a constant function: every gradient is 0
+            else:
+                raise TypeError(f"grad: the function must return a Value or a number, got {type(out).__name__}")
+        gs = gradients(out, wrt, create_graph=nested)
+        if not nested:
+            out = out.data
+        return out, (gs[0] if single else tuple(gs))
+
+    return wrapper
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The gradient of ``f`` (a function of numbers returning one number), as a function.
+
+    >>> import math
+    >>> round(grad(lambda x: x.sin())(0.0), 6)
+    1.0
+    """
+    vg = value_and_grad(f, argnums)
+
+    def gradient(*args):
+        return vg(*args)[1]
+
+    return gradient
+
+
+class GradcheckError(AssertionError):
+    """Analytic and numeric gradients disagree; the message holds the table."""
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    *inputs: float,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """Compare backward's gradients with central differences (f(x+eps) - f(x-eps)) / 2eps.
+
+    Returns True, or raises ``GradcheckError`` with a table of input, analytic, numeric
+    and difference for every input.
+
+    >>> gradcheck(lambda x, y: (x * y).tanh(), 0.3, -1.2)
+    True
+    """
+    xs = [float(x) for x in inputs]
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    analytic = gradients(out, leaves)
+    numeric = []
+    with no_grad():
+        for i in range(len(xs)):
+            hi = list(xs); hi[i] += eps
+            lo = list(xs); lo[i] -= eps
+            f_hi = f(*[Value(x) for x in hi]).data
+            f_lo = f(*[Value(x) for x in lo]).data
+            numeric.append((f_hi - f_lo) / (2 * eps))
+    bad = [abs(a - n) > atol + rtol * abs(n) for a, n in zip(analytic, numeric)]
+    if any(bad):
+        rows = [f"{'input':>6} {'value':>12} {'analytic':>14} {'numeric':>14} {'difference':>12}"]
+        for i, (x, a, n, wrong) in enumerate(zip(xs, analytic, numeric, bad)):
+            rows.append(f"{i:>6} {x:>12.6g} {a:>14.8g} {n:>14.8g} {a - n:>12.3g}{'  <--' if wrong else ''}")
+        raise GradcheckError(
+            f"gradcheck: analytic and numeric gradients differ (eps={eps}, atol={atol}, rtol={rtol})\n"
+            + "\n".join(rows))
+    return True

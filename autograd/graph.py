@@ -1,0 +1,213 @@
+"""Walking the graph: topological order, backward, zero_grad, gradients.
+
+No recursion anywhere: a chain of millions of nodes is walked with an explicit stack.
+
+>>> from autograd import Value
+>>> a = Value(2.0); b = a * a + a        # b = a² + a
+>>> b.backward(); a.grad                 # 2a + 1
+5.0
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+from .mode import MODE, no_grad
+from .value import Value
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, each after all of its parents; ``root`` is last.
+
+    >>> from autograd import Value
+    >>> x = Value(1.0, label="x"); y = x * 2
+    >>> [n.label or n.op for n in topological_order(y)]
+    ['x', '', 'mul']
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    # Post-order depth-first search. A node is pushed as (node, False) to expand it and as
+    # (node, True) to emit it once every parent above it on the stack has been emitted.
+    stack = [(root, False)]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        push((node, True))
+        edges = node._edges
+        for i in range(0, len(edges), 2):
+            parent = edges[i]
+            if parent not in seen:
+                push((parent, False))
+    return order
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    # The engine makes no reference cycles, so the cyclic collector has nothing to find in
+    # a graph; pausing it while backward allocates gradients saves it scanning the whole
+    # graph again and again. The previous state is restored, whatever happens.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _fresh_gradients(root: Value, order: list[Value]) -> dict[Value, float]:
+    """Put this call's gradient in ``.grad`` of every node; return the grads it replaced.
+
+    Saving the old gradients (usually all zero, so the dict stays empty) and starting from
+    0 makes the result of this call independent of earlier calls.
+    """
+    saved: dict[Value, float] = {}
+    for node in order:
+        if node.grad:
+            saved[node] = node.grad
+            node.grad = 0.0
+    root.grad = 1.0
+    # The chain rule, one loop for every op: a node's gradient flows to each parent times
+    # the local derivative stored with it. Reverse topological order means a node's
+    # gradient is complete before it is passed on.
+    for node in reversed(order):
+        edges = node._edges
+        if not edges:
+            continue
+        g = node.grad
+        if len(edges) == 4:  # two parents, the common case, without the loop overhead
+            a, da, b, db = edges
+            a.grad += g * da
+            b.grad += g * db
+        else:
+            for i in range(0, len(edges), 2):
+                edges[i].grad += g * edges[i + 1]
+    return saved
+
+
+def _restore(order: list[Value], saved: dict[Value, float], add: bool) -> None:
+    if add:
+        for node in order:
+            old = saved.get(node)
+            if old is not None:
+                node.grad = old + node.grad
+    else:
+        for node in order:
+            node.grad = saved.get(node, 0.0)
+
+
+def _check_gradients(order: list[Value]) -> None:
+    """Anomaly mode: the first node (from the root down) whose gradient is NaN/inf."""
+    for node in reversed(order):
+        if not math.isfinite(node.grad):
+            consumers = [c for c in order if any(p is node for p in c.parents)]
+            culprit = consumers[-1] if consumers else node
+            site = culprit._meta.site if culprit._meta is not None and culprit._meta.site else "an unknown line (made outside detect_anomaly)"
+            raise FloatingPointError(
+                f"backward of {culprit.op or 'leaf'} gave gradient {node.grad} to its input "
+                f"{node.data!r}{f' ({node.label!r})' if node.label else ''}; local derivatives "
+                f"{culprit.local_grads}; node made at {site}")
+
+
+def backward(root: Value, create_graph: bool = False):
+    """Add d root / d node to ``node.grad`` for every node; see ``Value.backward``."""
+    if create_graph:
+        return _backward_graph(root)
+    with _collector_paused():
+        order = topological_order(root)
+        saved = _fresh_gradients(root, order)
+        if MODE.get().anomaly:
+            try:
+                _check_gradients(order)
+            except FloatingPointError:
+                _restore(order, saved, add=False)
+                raise
+        _restore(order, saved, add=True)
+    return None
+
+
+def _graph_gradients(root: Value, order: list[Value]) -> dict[Value, Value]:
+    """d root / d node for every node, built out of Values so it can be differentiated."""
+    grads: dict[Value, Value] = {root: Value(1.0)}
+    for node in reversed(order):
+        g = grads.get(node)
+        if g is None or not node._edges:
+            continue
+        parents = node.parents
+        # The same rule the forward pass used, now on Values: the local derivatives
+        # become nodes, so the gradient graph records how they depend on the inputs.
+        locals_ = node._opdef.local(node, *parents)
+        for parent, d in zip(parents, locals_):
+            term = g * d
+            grads[parent] = grads[parent] + term if parent in grads else term
+    return grads
+
+
+def _backward_graph(root: Value) -> dict[Value, Value]:
+    order = topological_order(root)
+    grads = _graph_gradients(root, order)
+    result = {}
+    for node in order:
+        g = grads.get(node)
+        if g is None:
+            g = Value(0.0)
+        node.grad += g.data
+        result[node] = g
+    return result
+
+
+def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> list:
+    """d root / d w for each w in ``wrt``, without touching any ``.grad``.
+
+    Floats, or Values (differentiable again) with ``create_graph=True``.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0); y = x ** 3
+    >>> (dy,) = gradients(y, [x], create_graph=True)
+    >>> dy.data, gradients(dy, [x])
+    (27.0, [18.0])
+    """
+    order = topological_order(root)
+    if create_graph:
+        grads = _graph_gradients(root, order)
+        return [grads[w] if w in grads else Value(0.0) for w in wrt]
+    with _collector_paused():
+        saved = _fresh_gradients(root, order)
+        in_graph = set(order)
+        result = [w.grad if w in in_graph else 0.0 for w in wrt]
+        _restore(order, saved, add=False)
+    return result
+
+
+def zero_grad(root: Value) -> None:
+    """Set ``grad`` to 0.0 on ``root`` and every node it depends on."""
+    for node in topological_order(root):
+        node.grad = 0.0
+
+
+@contextmanager
+def fast_training() -> Iterator[None]:
+    """Opt-in: pause the cyclic garbage collector for a training loop, then restore it.
+
+    The engine makes no reference cycles, so graphs are freed by reference counting alone;
+    the collector only spends time scanning them. Your own code inside the block should
+    not build reference cycles in a loop (they would wait until the block ends).
+
+    >>> with fast_training():
+    ...     pass
+    """
+    with _collector_paused():
+        yield
+
+
+__all__ = ["topological_order", "backward", "gradients", "zero_grad", "fast_training", "no_grad"]

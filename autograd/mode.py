@@ -1,0 +1,136 @@
+"""Recording modes: ``no_grad``, ``detect_anomaly`` and drawing ``scope``.
+
+One context variable holds the current ``Mode``; every op reads it once. A context
+variable (not a global) makes the modes nest, and keeps threads and asyncio tasks apart.
+
+>>> from autograd import Value, no_grad
+>>> with no_grad():
+...     y = Value(2.0) * 3
+>>> y.op  # recorded nothing: y is a leaf
+''
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+import os
+import sys
+from dataclasses import dataclass, replace
+from typing import Iterator
+from contextlib import contextmanager
+
+
+class Meta:
+    """What a node carries besides its numbers: label, drawing scope, role, creation site.
+
+    Most nodes share one ``Meta`` (the mode's, usually ``None``), so a node pays for these
+    only when it has them. Setting a label gives the node its own copy.
+    """
+
+    __slots__ = ("label", "scope", "role", "site")
+
+    def __init__(self, label: str = "", scope: tuple = (), role: str = "", site: str = ""):
+        self.label = label
+        self.scope = scope  # ("mlp", "layer0", "neuron3"): where drawings cluster it
+        self.role = role  # "param" for parameters (nn sets it); drawings colour by it
+        self.site = site  # "file.py:12: y = x.log()", recorded in anomaly mode
+
+    def __reduce__(self):
+        return (Meta, (self.label, self.scope, self.role, self.site))
+
+
+@dataclass(frozen=True)
+class Mode:
+    record: bool = True  # False inside no_grad(): ops make leaves
+    anomaly: bool = False  # True inside detect_anomaly()
+    scope: tuple = ()
+    meta: Meta | None = None  # shared by the nodes made in this mode (scope, no label)
+
+
+_DEFAULT = Mode()
+MODE: contextvars.ContextVar[Mode] = contextvars.ContextVar("chainrule_mode", default=_DEFAULT)
+
+
+@contextmanager
+def _entered(**changes) -> Iterator[None]:
+    mode = replace(MODE.get(), **changes)
+    token = MODE.set(mode)
+    try:
+        yield
+    finally:
+        MODE.reset(token)
+
+
+def no_grad():
+    """Context in which ops record nothing: results are leaves, and cost less.
+
+    >>> from autograd import Value
+    >>> with no_grad():
+    ...     print((Value(1.0) + 2).parents)
+    ()
+    """
+    return _entered(record=False)
+
+
+def enable_grad():
+    """Context that records again inside a ``no_grad`` block."""
+    return _entered(record=True)
+
+
+def is_grad_enabled() -> bool:
+    return MODE.get().record
+
+
+def detect_anomaly():
+    """Context in which the first NaN or inf, in a forward value or a gradient, raises.
+
+    The ``FloatingPointError`` names the op, its inputs and the line of your code that
+    created the node. Recording the line costs time: use it to debug, not to train.
+
+    >>> from autograd import Value
+    >>> with detect_anomaly():
+    ...     Value(1000.0).exp()
+    Traceback (most recent call last):
+    FloatingPointError: exp produced inf from input 1000.0 ...
+    """
+    return _entered(anomaly=True)
+
+
+def scope(name: str):
+    """Group the nodes made inside into a named scope; drawings cluster and collapse it.
+
+    >>> from autograd import Value
+    >>> with scope("layer1"):
+    ...     y = Value(1.0) * 2
+    >>> y.scope
+    ('layer1',)
+    """
+    path = MODE.get().scope + (str(name),)
+    return _entered(scope=path, meta=Meta(scope=path))
+
+
+def current_scope() -> tuple:
+    return MODE.get().scope
+
+
+# ---------------------------------------------------------------------------------------
+# Where a node was made, for anomaly reports: the innermost frame outside this package.
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_site() -> str:
+    frame = sys._getframe(1)
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    import linecache
+
+    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" + (f": {line}" if line else "")
+
+
+def is_finite(x: float) -> bool:
+    return math.isfinite(x)

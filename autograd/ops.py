@@ -1,0 +1,197 @@
+"""The table of derivative rules: every operation is one entry here.
+
+An entry says how to compute the op on floats (``forward``) and its local derivatives
+(``local``): d out / d input, one per input. The engine (``value.py``) calls ``forward``,
+then stores the local derivatives on the new node; ``backward`` (``graph.py``) only ever
+multiplies stored numbers and never looks at which op made a node. So adding an op is one
+``defop`` call, and the traversal never changes.
+
+A ``local`` rule receives ``(out, *inputs)``. In the forward pass these are floats. For
+higher-order derivatives (``backward(create_graph=True)``) the same rule is called with
+Values, so a rule is written with arithmetic operators and the helpers below, which work
+on both. A rule may return a plain number where the derivative is a constant.
+
+>>> OPS["tanh"].local(0.5, 0.5493)  # d tanh(x)/dx = 1 - tanh(x)**2
+(0.75,)
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Callable, NamedTuple
+
+
+class Op(NamedTuple):
+    """One row of the rule table."""
+
+    name: str  # what ``Value.op`` reports and error messages start with
+    symbol: str  # how drawings show it
+    forward: Callable[..., float]  # floats in, float out; raises on a bad domain
+    local: Callable[..., tuple]  # (out, *inputs) -> local derivative per input
+    domain: str = ""  # the valid inputs, for the error when forward refuses them
+    hint: str = ""  # what the user can do about it
+
+
+OPS: dict[str, Op] = {}
+
+
+def defop(
+    name: str,
+    symbol: str,
+    forward: Callable[..., float],
+    local: Callable[..., tuple],
+    domain: str = "",
+    hint: str = "",
+) -> Op:
+    """Add an op to the table and return its entry.
+
+    >>> square = defop("square", "x²", lambda x: x * x, lambda out, x: (2.0 * x,))
+    >>> del OPS["square"]
+    """
+    if name in OPS:
+        raise ValueError(f"defop: an op named {name!r} is already defined")
+    op = Op(name, symbol, forward, local, domain, hint)
+    OPS[name] = op
+    return op
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers usable in rules on floats and on Values alike. Node data is always a float, so
+# ``x.__class__ is float`` picks the float path; anything else is a Value.
+
+
+def _is_float(x) -> bool:
+    return x.__class__ is float
+
+
+def cos(x):
+    return math.cos(x) if _is_float(x) else x.cos()
+
+
+def sin(x):
+    return math.sin(x) if _is_float(x) else x.sin()
+
+
+def log(x):
+    return math.log(x) if _is_float(x) else x.log()
+
+
+def positive(x) -> bool:
+    """x > 0, read from the number (a Value's data) so rules can branch on it."""
+    return (x if _is_float(x) else x.data) > 0.0
+
+
+def safe_pow(a, b):
+    """a ** b on floats with IEEE overflow (inf), as ``exp`` has; Values use their own op."""
+    if not _is_float(a):
+        return a**b
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        # |a ** b| is huge; its sign is negative only for a negative base to an odd power.
+        return -math.inf if a < 0 and b % 2 == 1 else math.inf
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:  # IEEE says inf, as PyTorch gives; anomaly mode reports it
+        return math.inf
+
+
+def _sigmoid(x: float) -> float:
+    # Two forms so exp never overflows: exp(-x) for x >= 0, exp(x) otherwise.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+def _leaky_relu(x: float, slope: float) -> float:
+    return x if x > 0.0 else slope * x
+
+
+def _sign(x) -> float:
+    v = x if _is_float(x) else x.data
+    return 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
+
+
+def _pow_local(out, a, b):
+    # d/da = b * a**(b-1). d/db = out * log(a) needs a > 0; at a == 0 its limit is 0, and
+    # for a < 0 (integer b only) the power has no derivative in b: we take 0 there.
+    d_exponent = out * log(a) if positive(a) else 0.0
+    return (b * safe_pow(a, b - 1.0), d_exponent)
+
+
+def _sqrt_local(out, x):
+    # d sqrt(x)/dx = 1 / (2 sqrt(x)), infinite at 0 (IEEE inf rather than an exception).
+    return (0.5 / out if positive(out) else math.inf,)
+
+
+# ---------------------------------------------------------------------------------------
+# The table. Arithmetic first, then the elementwise functions, then the n-ary ops.
+# Constant tuples such as (1.0, 1.0) are built once by Python and shared by every node.
+
+ADD = defop("add", "+", operator.add, lambda out, a, b: (1.0, 1.0))
+SUB = defop("sub", "-", operator.sub, lambda out, a, b: (1.0, -1.0))
+MUL = defop("mul", "*", operator.mul, lambda out, a, b: (b, a))
+DIV = defop(
+    "div", "/", operator.truediv, lambda out, a, b: (1.0 / b, -out / b),
+    domain="the divisor must not be 0",
+    hint="add a small epsilon to the divisor or check where it became 0",
+)
+POW = defop(
+    "pow", "**", safe_pow, _pow_local,
+    domain="a negative base needs a whole-number exponent, and 0 needs a positive one",
+    hint="use abs() or shift the base, or a whole-number exponent",
+)
+NEG = defop("neg", "-", operator.neg, lambda out, x: (-1.0,))
+ABS = defop("abs", "abs", abs, lambda out, x: (_sign(x),))
+EXP = defop("exp", "exp", _exp, lambda out, x: (out,))
+LOG = defop(
+    "log", "log", math.log, lambda out, x: (1.0 / x,),
+    domain="input must be > 0",
+    hint="shift or clamp the input, e.g. (x + 1e-12).log()",
+)
+SQRT = defop(
+    "sqrt", "sqrt", math.sqrt, _sqrt_local,
+    domain="input must be >= 0",
+    hint="use abs() or clamp the input first",
+)
+TANH = defop("tanh", "tanh", math.tanh, lambda out, x: (1.0 - out * out,))
+SIGMOID = defop("sigmoid", "σ", _sigmoid, lambda out, x: (out * (1.0 - out),))
+RELU = defop("relu", "ReLU", _relu, lambda out, x: ((1.0,) if positive(x) else (0.0,)))
+# The slope is an input too, so it can be learned (PReLU); a number slope is a constant.
+LEAKY_RELU = defop(
+    "leaky_relu", "LeakyReLU", _leaky_relu,
+    lambda out, x, slope: (1.0, 0.0) if positive(x) else (slope, x),
+)
+SIN = defop("sin", "sin", math.sin, lambda out, x: (cos(x),),
+            domain="input must be finite")
+COS = defop("cos", "cos", math.cos, lambda out, x: (-sin(x),),
+            domain="input must be finite")
+
+
+def _sum_local(out, *xs):
+    return (1.0,) * len(xs)
+
+
+def _dot_forward(*args: float) -> float:
+    n = len(args) // 2
+    return math.fsum(map(operator.mul, args[:n], args[n:]))
+
+
+def _dot_local(out, *args):
+    # Inputs are w_1..w_n, x_1..x_n: d/dw_i = x_i and d/dx_i = w_i.
+    n = len(args) // 2
+    return args[n:] + args[:n]
+
+
+# n-ary: one node however many inputs, so a neuron is one node, not a chain of adds.
+SUM = defop("sum", "Σ", lambda *xs: math.fsum(xs), _sum_local)
+DOT = defop("dot", "·", _dot_forward, _dot_local)

@@ -1,0 +1,397 @@
+"""``Value``: one float, the op that made it, and the local derivatives to its parents.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x")
+>>> y = (x * x + 1).tanh()
+>>> y.backward()
+>>> round(x.grad, 6)  # d tanh(x² + 1)/dx = (1 - y²) · 2x
+0.000724
+
+Each op is applied by the same few lines (``apply``): compute ``forward`` on floats, then
+store on the new node its parents and the local derivatives ``d node / d parent`` that the
+op's rule gives. That pairs list (``_edges``) is all ``backward`` needs, so it is one loop
+for every op, and no node holds a closure or anything that refers back to itself: a graph
+you drop is freed at once by reference counting.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Iterable
+
+from . import ops
+from .mode import MODE, Meta, user_site
+from .ops import Op
+
+# A leaf's op: no inputs, nothing to differentiate.
+LEAF = Op("", "", lambda: 0.0, lambda out: ())
+
+
+def _number(x, where: str) -> float:
+    """x as a float, or a TypeError that names what was received."""
+    if x.__class__ is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    hint = "use v.data for the number inside a Value" if isinstance(x, Value) else "pass an int or a float"
+    raise TypeError(f"{where}: expected an int or float, got {type(x).__name__} {x!r}; {hint}")
+
+
+class Value:
+    """A scalar that remembers how it was computed, so gradients can flow back to it.
+
+    >>> a = Value(-4.0, label="a")
+    >>> a
+    Value(data=-4.0, grad=0.0, label='a')
+    >>> float(a * 2), f"{a:.2f}"
+    (-8.0, '-4.00')
+    """
+
+    # Four slots and an optional Meta keep a node small (see the README's Performance
+    # section); label, scope and role live in Meta because most nodes have none.
+    __slots__ = ("data", "grad", "_opdef", "_edges", "_meta")
+
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = _number(data, "Value")
+        self.grad = 0.0
+        self._opdef = LEAF
+        self._edges = ()
+        mode = MODE.get()
+        self._meta = Meta(str(label), mode.scope) if label else mode.meta
+
+    # -- what the node is --------------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """Name of the op that made this node ('mul', 'tanh', ...); '' for a leaf."""
+        return self._opdef.name
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the op, in order (``a*a`` lists ``a`` twice)."""
+        return self._edges[0::2]
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d self / d parent for each parent, as the forward pass stored them."""
+        return self._edges[1::2]
+
+    @property
+    def label(self) -> str:
+        meta = self._meta
+        return meta.label if meta is not None else ""
+
+    @label.setter
+    def label(self, text: str) -> None:
+        meta = self._meta
+        if meta is None:
+            self._meta = Meta(str(text))
+        else:  # meta may be shared with other nodes of the scope: copy before writing
+            self._meta = Meta(str(text), meta.scope, meta.role, meta.site)
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The drawing scopes this node was made in, outermost first."""
+        meta = self._meta
+        return meta.scope if meta is not None else ()
+
+    @property
+    def role(self) -> str:
+        """'param' for model parameters (set by nn), else ''."""
+        meta = self._meta
+        return meta.role if meta is not None else ""
+
+    @role.setter
+    def role(self, text: str) -> None:
+        meta = self._meta or Meta()
+        self._meta = Meta(meta.label, meta.scope, str(text), meta.site)
+
+    # micrograd names, read-only, so code written for micrograd (its draw_dot) works.
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        return self.parents
+
+    @property
+    def _op(self) -> str:
+        return self._opdef.symbol
+
+    # -- arithmetic: each is one table entry applied by ``apply`` ------------------------
+
+    def __add__(self, other): return _binary(ops.ADD, self, other)
+    def __radd__(self, other): return _binary(ops.ADD, other, self)
+    def __sub__(self, other): return _binary(ops.SUB, self, other)
+    def __rsub__(self, other): return _binary(ops.SUB, other, self)
+    def __mul__(self, other): return _binary(ops.MUL, self, other)
+    def __rmul__(self, other): return _binary(ops.MUL, other, self)
+    def __truediv__(self, other): return _binary(ops.DIV, self, other)
+    def __rtruediv__(self, other): return _binary(ops.DIV, other, self)
+    def __pow__(self, other): return _binary(ops.POW, self, other)
+    def __rpow__(self, other): return _binary(ops.POW, other, self)
+    def __neg__(self): return _unary(ops.NEG, self)
+    def __pos__(self): return self
+    def __abs__(self): return _unary(ops.ABS, self)
+
+    def exp(self) -> Value: return _unary(ops.EXP, self)
+    def log(self) -> Value: return _unary(ops.LOG, self)
+    def sqrt(self) -> Value: return _unary(ops.SQRT, self)
+    def tanh(self) -> Value: return _unary(ops.TANH, self)
+    def sigmoid(self) -> Value: return _unary(ops.SIGMOID, self)
+    def relu(self) -> Value: return _unary(ops.RELU, self)
+    def sin(self) -> Value: return _unary(ops.SIN, self)
+    def cos(self) -> Value: return _unary(ops.COS, self)
+
+    def leaky_relu(self, slope: float | Value = 0.01) -> Value:
+        """x for x > 0, else slope·x. A Value slope is learned (PReLU)."""
+        return _binary(ops.LEAKY_RELU, self, slope)
+
+    # -- numbers out ---------------------------------------------------------------------
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec)
+
+    def __repr__(self) -> str:
+        parts = [f"data={_short(self.data)}", f"grad={_short(self.grad)}"]
+        if self._opdef is not LEAF:
+            parts.append(f"op={self.op!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Value({', '.join(parts)})"
+
+    # -- gradients -----------------------------------------------------------------------
+
+    def backward(self, create_graph: bool = False):
+        """Add d self / d node to ``node.grad`` for every node this Value depends on.
+
+        The gradient of this call is computed fresh and then added, so two calls give
+        exactly twice one call; clear with ``zero_grad``. With ``create_graph=True`` it
+        also returns ``{node: gradient as a Value}``, a graph you can differentiate again.
+
+        >>> x = Value(3.0); y = x * x; y.backward(); x.grad
+        6.0
+        """
+        from .graph import backward
+
+        return backward(self, create_graph=create_graph)
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0 on this node and every node it depends on."""
+        from .graph import zero_grad
+
+        zero_grad(self)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data: gradients stop here."""
+        return Value(self.data, self.label)
+
+    def tree(self, **options) -> str:
+        """An indented text view of the graph (see ``autograd.tree``)."""
+        from .text import tree
+
+        return tree(self, **options)
+
+    # -- copying and pickling ------------------------------------------------------------
+
+    def __copy__(self) -> Value:
+        twin = object.__new__(Value)
+        twin.data, twin.grad, twin._opdef, twin._edges, twin._meta = (
+            self.data, self.grad, self._opdef, self._edges, self._meta)
+        return twin
+
+    def __reduce__(self):
+        # The whole graph below this node as a flat table, leaves first: pickling a deep
+        # graph this way needs no recursion (pickle's own would overflow at ~1000 deep).
+        from .graph import topological_order
+
+        order = topological_order(self)
+        index = {id(node): i for i, node in enumerate(order)}
+        rows = []
+        for node in order:
+            edges = node._edges
+            links = tuple(index[id(p)] if i % 2 == 0 else p for i, p in enumerate(edges))
+            rows.append((node.data, node.grad, node._opdef.name, links, node._meta))
+        return (_rebuild, (rows,))
+
+
+def _rebuild(rows) -> Value:
+    nodes: list[Value] = []
+    for data, grad, opname, links, meta in rows:
+        node = object.__new__(Value)
+        node.data, node.grad, node._meta = data, grad, meta
+        node._opdef = ops.OPS[opname] if opname else LEAF
+        node._edges = tuple(nodes[x] if i % 2 == 0 else x for i, x in enumerate(links))
+        nodes.append(node)
+    return nodes[-1]
+
+
+def _short(x: float) -> str:
+    # Six significant digits read well at the prompt; .data has them all.
+    return repr(float(f"{x:.6g}"))
+
+
+# ---------------------------------------------------------------------------------------
+# The machinery that applies a table entry. Three variants (one, two, many inputs) only
+# because building the edges tuple directly is the hot path of every model; they do the
+# same thing: forward on floats, then store (parent, local derivative) pairs.
+
+_new = object.__new__
+
+
+def _as_value(x, op: Op):
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return Value(float(x))
+    return NotImplemented
+
+
+def _unary(op: Op, a: Value) -> Value:
+    x = a.data
+    try:
+        out = op.forward(x)
+    except (ValueError, ZeroDivisionError) as error:
+        raise domain_error(op, (a,), error) from None
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    mode = MODE.get()
+    node._meta = mode.meta
+    if mode.record:
+        node._opdef = op
+        (d,) = op.local(out, x)
+        node._edges = (a, d)
+    else:
+        node._opdef = LEAF
+        node._edges = ()
+    if mode.anomaly:
+        _check_forward(node, op, (a,))
+    return node
+
+
+def _binary(op: Op, a, b):
+    if a.__class__ is not Value:
+        a = _as_value(a, op)
+        if a is NotImplemented:
+            return a
+    if b.__class__ is not Value:
+        b = _as_value(b, op)
+        if b is NotImplemented:
+            return b
+    x = a.data
+    y = b.data
+    try:
+        out = op.forward(x, y)
+    except (ValueError, ZeroDivisionError) as error:
+        raise domain_error(op, (a, b), error) from None
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    mode = MODE.get()
+    node._meta = mode.meta
+    if mode.record:
+        node._opdef = op
+        da, db = op.local(out, x, y)
+        node._edges = (a, da, b, db)
+    else:
+        node._opdef = LEAF
+        node._edges = ()
+    if mode.anomaly:
+        _check_forward(node, op, (a, b))
+    return node
+
+
+def apply(op: Op, *inputs) -> Value:
+    """Apply a table entry to any number of inputs (Values or numbers).
+
+    >>> apply(ops.MUL, Value(2.0), 3).data
+    6.0
+    """
+    args = []
+    for x in inputs:
+        v = _as_value(x, op)
+        if v is NotImplemented:
+            raise TypeError(
+                f"{op.name}: expected Values or numbers, got {type(x).__name__} {x!r}")
+        args.append(v)
+    xs = [v.data for v in args]
+    try:
+        out = op.forward(*xs)
+    except (ValueError, ZeroDivisionError) as error:
+        raise domain_error(op, args, error) from None
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    mode = MODE.get()
+    node._meta = mode.meta
+    if mode.record:
+        node._opdef = op
+        locals_ = op.local(out, *xs)
+        edges = [None] * (2 * len(args))
+        edges[0::2] = args
+        edges[1::2] = locals_
+        node._edges = tuple(edges)
+    else:
+        node._opdef = LEAF
+        node._edges = ()
+    if mode.anomaly:
+        _check_forward(node, op, args)
+    return node
+
+
+def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - the maths name
+    """One node adding all the inputs (plain numbers allowed).
+
+    >>> sum([Value(1.0), 2, Value(3.5)]).data
+    6.5
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("sum: needs at least one value")
+    return apply(ops.SUM, *values)
+
+
+def dot(ws: Iterable[Value | float], xs: Iterable[Value | float]) -> Value:
+    """One node computing Σ w_i·x_i, as a neuron needs (plain numbers allowed).
+
+    >>> dot([Value(2.0), Value(-1.0)], [3.0, 4.0]).data
+    2.0
+    """
+    ws, xs = list(ws), list(xs)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot: the two lists must have the same length, got {len(ws)} and {len(xs)}")
+    if not ws:
+        raise ValueError("dot: needs at least one pair")
+    return apply(ops.DOT, *ws, *xs)
+
+
+# ---------------------------------------------------------------------------------------
+# Errors that say which op, which numbers, which Value, and what to do.
+
+
+def _describe(values) -> str:
+    nums = " and ".join(_short(v.data) for v in values)
+    labels = [repr(v.label) for v in values if v.label]
+    if not labels:
+        return nums
+    return f"{nums} ({'Value' if len(values) == 1 else 'Values'} {', '.join(labels)})"
+
+
+def domain_error(op: Op, inputs, error: Exception) -> Exception:
+    message = f"{op.name}: {op.domain or str(error)}, got {_describe(inputs)}"
+    if op.hint:
+        message += f"; {op.hint}"
+    return type(error)(message)
+
+
+def _check_forward(node: Value, op: Op, inputs) -> None:
+    """Anomaly mode: remember where the node was made; raise on a NaN/inf result."""
+    site = user_site()
+    meta = node._meta or Meta()
+    node._meta = Meta(meta.label, meta.scope, meta.role, site)
+    if not math.isfinite(node.data):
+        raise FloatingPointError(
+            f"{op.name} produced {node.data} from input{'s' if len(inputs) > 1 else ''} "
+            f"{_describe(inputs)}, at {site}")
