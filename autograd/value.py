@@ -371,16 +371,20 @@ def dot(ws: Iterable[Value | float], xs: Iterable[Value | float]) -> Value:
 # Errors that say which op, which numbers, which Value, and what to do.
 
 
-def _describe(values) -> str:
-    nums = " and ".join(_short(v.data) for v in values)
-    labels = [repr(v.label) for v in values if v.label]
-    if not labels:
+def _describe(values, symbol: str = "") -> str:
+    """'-2.0 (Value 'x')' for one input; '1.0 / 0.0 (Values 'a', unlabelled)' for two."""
+    joiner = f" {symbol} " if symbol and len(values) == 2 else ", "
+    nums = joiner.join(_short(v.data) for v in values)
+    if not any(v.label for v in values):
         return nums
-    return f"{nums} ({'Value' if len(values) == 1 else 'Values'} {', '.join(labels)})"
+    if len(values) == 1:
+        return f"{nums} (Value {values[0].label!r})"
+    labels = ", ".join(repr(v.label) if v.label else "unlabelled" for v in values)
+    return f"{nums} (Values {labels})"
 
 
 def domain_error(op: Op, inputs, error: Exception) -> Exception:
-    message = f"{op.name}: {op.domain or str(error)}, got {_describe(inputs)}"
+    message = f"{op.name}: {op.domain or str(error)}, got {_describe(inputs, op.symbol)}"
     if op.hint:
         message += f"; {op.hint}"
     return type(error)(message)
