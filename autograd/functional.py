@@ -12,7 +12,7 @@ import contextvars
 from typing import Callable, Sequence
 
 from .graph import gradients
-from .mode import no_grad
+from .mode import enable_grad, no_grad
 from .value import Value
 
 # How many grad transforms are evaluating their function right now. Inside one, a nested
@@ -39,15 +39,22 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         nested = _DEPTH.get() > 0 or any(isinstance(a, Value) for a in args)
         args = list(args)
         wrt = []
-        for i in positions:
-            if not isinstance(args[i], Value):
-                args[i] = Value(args[i])
-            wrt.append(args[i])
-        token = _DEPTH.set(_DEPTH.get() + 1)
-        try:
-            out = f(*args)
-        finally:
-            _DEPTH.reset(token)
+        # A transform records even inside an outer no_grad (else every gradient would be
+        # 0), as torch.func.grad does; a no_grad inside f still applies.
+        with enable_grad():
+            for i in positions:
+                if isinstance(args[i], Value):
+                    # A fresh node, so that d f/d arg is not confused with a closure's use
+                    # of the same Value: grad(lambda x: grad(lambda y: y * x)(x)) is 1.
+                    args[i] = args[i] + 0.0
+                else:
+                    args[i] = Value(args[i])
+                wrt.append(args[i])
+            token = _DEPTH.set(_DEPTH.get() + 1)
+            try:
+                out = f(*args)
+            finally:
+                _DEPTH.reset(token)
         if not isinstance(out, Value):
             if isinstance(out, (int, float)) and not isinstance(out, bool):
                 out = Value(out)  # a constant function: every gradient is 0
@@ -97,7 +104,8 @@ def gradcheck(
     """
     xs = [float(x) for x in inputs]
     leaves = [Value(x) for x in xs]
-    out = f(*leaves)
+    with enable_grad():  # an outer no_grad would make every analytic gradient 0
+        out = f(*leaves)
     analytic = gradients(out, leaves)
     numeric = []
     with no_grad():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 
 from . import ops
-from .value import Value, _as_value, _binary, _unary
+from .value import Value, _as_value, _unary
 
 
 def _value(x, name: str) -> Value:
@@ -35,7 +35,7 @@ def abs(x) -> Value: return _unary(ops.ABS, _value(x, "abs"))  # noqa: A001
 
 
 def leaky_relu(x, slope: float | Value = 0.01) -> Value:
-    return _binary(ops.LEAKY_RELU, _value(x, "leaky_relu"), slope)
+    return _value(x, "leaky_relu").leaky_relu(slope)
 
 
 del builtins

@@ -25,7 +25,7 @@ def topological_order(root: Value) -> list[Value]:
     >>> from autograd import Value
     >>> x = Value(1.0, label="x"); y = x * 2
     >>> [n.label or n.op for n in topological_order(y)]
-    ['x', '', 'mul']
+    ['', 'x', 'mul']
     """
     order: list[Value] = []
     seen: set[Value] = set()
@@ -111,7 +111,10 @@ def _check_gradients(order: list[Value]) -> None:
     for node in reversed(order):
         if not math.isfinite(node.grad):
             consumers = [c for c in order if any(p is node for p in c.parents)]
-            culprit = consumers[-1] if consumers else node
+            # Blame the consumer whose own contribution is NaN/inf, not just any of them.
+            bad = [c for c in consumers if any(
+                p is node and not math.isfinite(c.grad * d) for p, d in zip(c.parents, c.local_grads))]
+            culprit = (bad or consumers or [node])[-1]
             site = culprit._meta.site if culprit._meta is not None and culprit._meta.site else "an unknown line (made outside detect_anomaly)"
             raise FloatingPointError(
                 f"backward of {culprit.op or 'leaf'} gave gradient {node.grad} to its input "

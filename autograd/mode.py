@@ -16,9 +16,8 @@ import contextvars
 import math
 import os
 import sys
-from dataclasses import dataclass, replace
-from typing import Iterator
-from contextlib import contextmanager
+import functools
+from dataclasses import dataclass, field, replace
 
 
 class Meta:
@@ -46,20 +45,55 @@ class Mode:
     anomaly: bool = False  # True inside detect_anomaly()
     scope: tuple = ()
     meta: Meta | None = None  # shared by the nodes made in this mode (scope, no label)
+    # Modes derived from this one, by change: entering the same scope (nn enters one per
+    # neuron call) then costs a dict lookup, and its nodes share one Meta.
+    _children: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def derive(self, key: tuple) -> Mode:
+        child = self._children.get(key)
+        if child is None:
+            what, value = key
+            if what == "scope":
+                path = self.scope + (value,)
+                child = replace(self, scope=path, meta=Meta(scope=path), _children={})
+            else:
+                child = replace(self, **{what: value}, _children={})
+            self._children[key] = child
+        return child
 
 
 _DEFAULT = Mode()
 MODE: contextvars.ContextVar[Mode] = contextvars.ContextVar("chainrule_mode", default=_DEFAULT)
 
 
-@contextmanager
-def _entered(**changes) -> Iterator[None]:
-    mode = replace(MODE.get(), **changes)
-    token = MODE.set(mode)
-    try:
-        yield
-    finally:
-        MODE.reset(token)
+class _Entered:
+    """A context (and decorator) that switches to a derived mode and back."""
+
+    __slots__ = ("_key", "_tokens")
+
+    def __init__(self, key: tuple) -> None:
+        self._key = key
+        self._tokens: list = []  # a stack, so one object can be entered re-entrantly
+
+    def __enter__(self) -> None:
+        self._tokens.append(MODE.set(MODE.get().derive(self._key)))
+
+    def __exit__(self, *exc) -> bool:
+        MODE.reset(self._tokens.pop())
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with _Entered(self._key):  # a fresh context per call: safe across threads
+                return fn(*args, **kwargs)
+
+        return wrapped
+
+
+def _entered(**change) -> _Entered:
+    ((what, value),) = change.items()
+    return _Entered((what, value))
 
 
 def no_grad():
@@ -89,10 +123,10 @@ def detect_anomaly():
     created the node. Recording the line costs time: use it to debug, not to train.
 
     >>> from autograd import Value
-    >>> with detect_anomaly():
+    >>> with detect_anomaly():  # doctest: +ELLIPSIS
     ...     Value(1000.0).exp()
     Traceback (most recent call last):
-    FloatingPointError: exp produced inf from input 1000.0 ...
+    FloatingPointError: exp produced inf from input 1000.0, at ...
     """
     return _entered(anomaly=True)
 
@@ -106,8 +140,7 @@ def scope(name: str):
     >>> y.scope
     ('layer1',)
     """
-    path = MODE.get().scope + (str(name),)
-    return _entered(scope=path, meta=Meta(scope=path))
+    return _Entered(("scope", str(name)))
 
 
 def current_scope() -> tuple:

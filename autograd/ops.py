@@ -109,7 +109,7 @@ def _sigmoid(x: float) -> float:
 
 
 def _relu(x: float) -> float:
-    return x if x > 0.0 else 0.0
+    return 0.0 if x <= 0.0 else x  # written so NaN passes through (NaN <= 0 is False)
 
 
 def _leaky_relu(x: float, slope: float) -> float:
@@ -125,6 +125,12 @@ def _pow_local(out, a, b):
     # d/da = b * a**(b-1). d/db = out * log(a) needs a > 0; at a == 0 its limit is 0, and
     # for a < 0 (integer b only) the power has no derivative in b: we take 0 there.
     d_exponent = out * log(a) if positive(a) else 0.0
+    # At a == 0 with b < 1, a**(b-1) is 1/0 (math.pow raises): the slope is inf for
+    # 0 < b < 1 (as sqrt at 0) and 0 for b == 0 (x**0 is constant), as PyTorch gives.
+    if (a if _is_float(a) else a.data) == 0.0:
+        b_num = b if _is_float(b) else b.data
+        if b_num < 1.0:
+            return (math.inf if b_num > 0.0 else 0.0, d_exponent)
     return (b * safe_pow(a, b - 1.0), d_exponent)
 
 
@@ -181,9 +187,24 @@ def _sum_local(out, *xs):
     return (1.0,) * len(xs)
 
 
+def _sum_forward(*xs: float) -> float:
+    # fsum is exact, but raises where float addition gives IEEE inf or nan (a partial sum
+    # past 1.8e308, or inf + -inf); add as + does then, so sum(...) agrees with a + b.
+    try:
+        return math.fsum(xs)
+    except (OverflowError, ValueError):
+        total = 0.0
+        for x in xs:
+            total += x
+        return total
+
+
 def _dot_forward(*args: float) -> float:
     n = len(args) // 2
-    return math.fsum(map(operator.mul, args[:n], args[n:]))
+    try:
+        return math.fsum(map(operator.mul, args[:n], args[n:]))
+    except (OverflowError, ValueError):  # as in _sum_forward
+        return _sum_forward(*map(operator.mul, args[:n], args[n:]))
 
 
 def _dot_local(out, *args):
@@ -193,5 +214,5 @@ def _dot_local(out, *args):
 
 
 # n-ary: one node however many inputs, so a neuron is one node, not a chain of adds.
-SUM = defop("sum", "Σ", lambda *xs: math.fsum(xs), _sum_local)
+SUM = defop("sum", "Σ", _sum_forward, _sum_local)
 DOT = defop("dot", "·", _dot_forward, _dot_local)

@@ -5,7 +5,7 @@
 >>> y = (x * x + 1).tanh()
 >>> y.backward()
 >>> round(x.grad, 6)  # d tanh(x² + 1)/dx = (1 - y²) · 2x
-0.000724
+0.000726
 
 Each op is applied by the same few lines (``apply``): compute ``forward`` on floats, then
 store on the new node its parents and the local derivatives ``d node / d parent`` that the
@@ -143,7 +143,10 @@ class Value:
 
     def leaky_relu(self, slope: float | Value = 0.01) -> Value:
         """x for x > 0, else slope·x. A Value slope is learned (PReLU)."""
-        return _binary(ops.LEAKY_RELU, self, slope)
+        out = _binary(ops.LEAKY_RELU, self, slope)
+        if out is NotImplemented:  # _binary's answer to operators; a method must raise
+            raise TypeError(f"leaky_relu: slope must be a Value or a number, got {type(slope).__name__} {slope!r}")
+        return out
 
     # -- numbers out ---------------------------------------------------------------------
 
@@ -151,7 +154,8 @@ class Value:
         return self.data
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec)
+        # f"{v:.3f}" formats the number; a bare f"{v}" is str(v), as Python expects.
+        return format(self.data, spec) if spec else str(self)
 
     def __repr__(self) -> str:
         parts = [f"data={_short(self.data)}", f"grad={_short(self.grad)}"]
@@ -202,26 +206,44 @@ class Value:
         return twin
 
     def __reduce__(self):
-        # The whole graph below this node as a flat table, leaves first: pickling a deep
-        # graph this way needs no recursion (pickle's own would overflow at ~1000 deep).
+        # A leaf pickles as itself, so pickle's memo keeps its identity: parameters and
+        # inputs shared by several pickled Values come back shared. The graph above the
+        # leaves goes as a flat table, leaves first, so a deep graph needs no recursion
+        # (pickle's own would overflow at ~1000 deep); those inner nodes are rebuilt per
+        # pickled root.
+        if not self._edges:
+            return (_rebuild_leaf, (self.data, self.grad, self._opdef.name, self._meta))
         from .graph import topological_order
 
         order = topological_order(self)
         index = {id(node): i for i, node in enumerate(order)}
         rows = []
         for node in order:
+            if not node._edges:
+                rows.append(node)  # pickled by reference, through the memo
+                continue
             edges = node._edges
             links = tuple(index[id(p)] if i % 2 == 0 else p for i, p in enumerate(edges))
             rows.append((node.data, node.grad, node._opdef.name, links, node._meta))
         return (_rebuild, (rows,))
 
 
+def _rebuild_leaf(data: float, grad: float, opname: str, meta) -> Value:
+    node = object.__new__(Value)
+    node.data, node.grad, node._meta = data, grad, meta
+    node._opdef = ops.OPS[opname] if opname else LEAF  # a no_grad result keeps LEAF
+    node._edges = ()
+    return node
+
+
 def _rebuild(rows) -> Value:
     nodes: list[Value] = []
-    for data, grad, opname, links, meta in rows:
-        node = object.__new__(Value)
-        node.data, node.grad, node._meta = data, grad, meta
-        node._opdef = ops.OPS[opname] if opname else LEAF
+    for row in rows:
+        if isinstance(row, Value):
+            nodes.append(row)
+            continue
+        data, grad, opname, links, meta = row
+        node = _rebuild_leaf(data, grad, opname, meta)
         node._edges = tuple(nodes[x] if i % 2 == 0 else x for i, x in enumerate(links))
         nodes.append(node)
     return nodes[-1]

@@ -1,1 +1,48 @@
-"""chainrule's neural-network library, built only from ``autograd.Value``."""
+"""chainrule's neural-network library: a thin layer over ``autograd.Value``.
+
+The public API, all importable from ``nn``:
+
+- Modules (``nn.layers``, ``nn.module``): ``Module`` (``parameters``, ``named_parameters``,
+  ``zero_grad``, ``state_dict``, ``load_state_dict``, ``save``, ``load_state``),
+  ``Neuron(nin, activation)``, ``Layer(nin, nout, activation)``, ``MLP(nin, nouts)``;
+  activations "relu", "tanh", "sigmoid", "linear" or any function of a Value; init
+  "uniform" (micrograd's), "xavier", "he"; ``seed=`` or ``rng=`` for reproducible weights.
+- Losses (``nn.losses``): ``mse``, ``hinge``, ``binary_cross_entropy`` (on logits),
+  ``cross_entropy`` (softmax, on logits), ``l2_penalty``.
+- Optimizers (``nn.optim``): ``SGD(params, lr, momentum, weight_decay)``,
+  ``Adam(params, lr, betas, eps)``; ``linear_decay`` (any ``step -> lr`` function works).
+- Data (``nn.data``): ``make_moons``, ``make_circles``, ``make_spirals``, ``make_xor``,
+  ``train_test_split``, ``batches``.
+- Training (``nn.train``): ``fit`` (a loop for demos), ``accuracy``.
+- Files (``nn.io``): ``save(model, path)``, ``load(path)``, ``LoadError``.
+
+micrograd's demo runs with ``from nn import MLP``:
+
+>>> import random; random.seed(1337)
+>>> from autograd import Value
+>>> from nn import MLP
+>>> model = MLP(2, [16, 16, 1])
+>>> loss = (1 + -1 * model([Value(0.5), Value(-0.2)])).relu()
+>>> model.zero_grad(); loss.backward()
+>>> for p in model.parameters():
+...     p.data -= 0.1 * p.grad
+"""
+
+from . import data, losses, optim
+from .data import batches, make_circles, make_moons, make_spirals, make_xor, train_test_split
+from .io import LoadError, load, save
+from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
+from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse
+from .module import Module
+from .optim import SGD, Adam, Optimizer, linear_decay
+from .train import accuracy, fit
+
+__all__ = [
+    "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
+    "mse", "hinge", "binary_cross_entropy", "cross_entropy", "l2_penalty",
+    "Optimizer", "SGD", "Adam", "linear_decay",
+    "make_moons", "make_circles", "make_spirals", "make_xor", "train_test_split", "batches",
+    "fit", "accuracy",
+    "save", "load", "LoadError",
+    "data", "losses", "optim",
+]

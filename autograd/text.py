@@ -1,0 +1,127 @@
+"""The graph as indented text, for terminals without graphviz; and compact numbers.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x"); y = (x * x).tanh(); y.label = "y"
+>>> y.backward()
+>>> print(y.tree())
+y: tanh  data=0.9993  grad=1
+└── *  data=4  grad=0.001341
+    ├── x  data=2  grad=0.005364  [#1]
+    └── x  [#1, shown above]
+
+Each node is printed once; a node used again (here ``x``, both factors of ``x*x``) is
+referenced by its number instead of repeating its whole subgraph.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .graph import topological_order
+from .value import Value
+
+
+def number(x: float, digits: int = 4) -> str:
+    """``x`` with ``digits`` significant digits, as short as possible.
+
+    >>> number(0.7071067811865476), number(-1.4999999999999996), number(1.5e-7), number(-0.0)
+    ('0.7071', '-1.5', '1.5e-7', '0')
+    """
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0.0:
+        return "0"  # no "-0": the sign of zero only distracts in a picture
+    text = f"{x:.{digits}g}"
+    # 1e-05 -> 1e-5 and 1e+20 -> 1e20: the padding is noise in a small drawing.
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        sign = "-" if exponent[0] == "-" else ""
+        text = f"{mantissa}e{sign}{exponent[1:].lstrip('0') or '0'}"
+    return text
+
+
+def check_digits(digits: int, where: str) -> int:
+    """``digits`` if it is a sensible number of significant digits, else a clear error."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
+        raise ValueError(f"{where}: digits must be an int from 1 to 17, got {digits!r}")
+    return digits
+
+
+def op_text(node: Value) -> str:
+    """How text views show a node's op: its symbol ('*', 'tanh'), or its name."""
+    return node._op or node.op
+
+
+def tree(root: Value, *, digits: int = 4, max_lines: int | None = 500) -> str:
+    """An indented text view of the graph below ``root``: op, data and grad of each node.
+
+    The root comes first; under each node are its inputs, in order. A node that is used
+    more than once gets a number ``[#k]`` the first time it is shown, and later
+    appearances refer to it, so shared subgraphs are printed once. At most ``max_lines``
+    lines (None: all), then a line saying how many were left out.
+
+    >>> from autograd import Value
+    >>> a = Value(3.0, label="a"); b = a + 1; b.label = "b"
+    >>> print(tree(b))
+    b: +  data=4  grad=0
+    ├── a  data=3  grad=0
+    └── leaf  data=1  grad=0
+    """
+    check_digits(digits, "tree")
+    if max_lines is not None and (isinstance(max_lines, bool) or not isinstance(max_lines, int) or max_lines < 1):
+        raise ValueError(f"tree: max_lines must be a positive int or None, got {max_lines!r}")
+
+    # How many times each node is an input: more than once means shared.
+    uses: dict[Value, int] = {}
+    for node in topological_order(root):
+        for parent in node.parents:
+            uses[parent] = uses.get(parent, 0) + 1
+
+    numbers: dict[Value, int] = {}  # shared node -> its reference number
+    lines: list[str] = []
+    hidden = 0
+    # Pre-order walk with an explicit stack (graphs can be far deeper than Python's
+    # recursion limit): (node, indent of its children, branch drawn before it).
+    stack: list[tuple[Value, str, str]] = [(root, "", "")]
+    while stack:
+        node, indent, branch = stack.pop()
+        if max_lines is not None and len(lines) >= max_lines:
+            hidden += 1  # keep walking only to count what is left out
+            if node in numbers:
+                continue
+        name = node.label
+        if node.op:
+            head = f"{name}: {op_text(node)}" if name else op_text(node)
+        else:
+            head = name or "leaf"
+        if node in numbers:
+            line = f"{head}  [#{numbers[node]}, shown above]"
+            if hidden == 0:
+                lines.append(branch + line)
+            continue
+        line = f"{head}  data={number(node.data, digits)}  grad={number(node.grad, digits)}"
+        if uses.get(node, 0) > 1:
+            numbers[node] = len(numbers) + 1
+            line += f"  [#{numbers[node]}]"
+        if hidden == 0:
+            lines.append(branch + line)
+        parents = node.parents
+        last = len(parents) - 1
+        if hidden:  # nothing more is printed: skip building indents (deep graphs)
+            stack.extend((parent, "", "") for parent in parents)
+            continue
+        # Pushed in reverse so the first input is printed first.
+        for i in range(last, -1, -1):
+            if i == last:
+                stack.append((parents[i], indent + "    ", indent + "└── "))
+            else:
+                stack.append((parents[i], indent + "│   ", indent + "├── "))
+    if hidden:
+        lines.append(f"… {hidden} more line{'s' if hidden != 1 else ''} not shown "
+                     f"(tree(root, max_lines=None) shows all)")
+    return "\n".join(lines)
+
+
+__all__ = ["tree", "number"]

@@ -1,0 +1,226 @@
+"""What every demo shares: its command line, output folder, progress bar and picture saving.
+
+Each demo is ``python -m demos.NAME`` with the same options::
+
+    --seed N         random seed (the default reproduces the README's numbers)
+    --steps N        (or --epochs N) how long to train
+    --out DIR        where pictures go (default demos/out/, git-ignored)
+    --quick          a few seconds, smaller everything: what the tests run
+
+>>> parser = make_parser("Fit a curve.", steps=(500, 40))
+>>> args = parse(parser, ["--quick", "--out", "/tmp/chainrule-demo-doctest"])
+>>> args.steps, args.seed, args.out.name
+(40, 0, 'chainrule-demo-doctest')
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+# Pictures are written to files, never shown: the Agg backend needs no display, so the
+# demos run the same over ssh, in CI and in the tests. Set before pyplot is imported.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+# demos/out next to this file: the git-ignored folder of an editable install (the README's
+# set-up), whatever directory the demo is started from.
+DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+
+
+def make_parser(
+    description: str,
+    *,
+    steps: tuple[int, int] | None = None,
+    epochs: tuple[int, int] | None = None,
+    seed: int = 0,
+) -> argparse.ArgumentParser:
+    """The shared options. ``steps``/``epochs`` are (full-run default, --quick default).
+
+    A demo adds its own options to the returned parser, then calls ``parse``.
+
+    >>> make_parser("x", epochs=(10, 2)).parse_args([]).epochs is None   # parse() fills it
+    True
+    """
+    parser = argparse.ArgumentParser(
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
+    # The length defaults depend on --quick, so they are filled in by parse(): None here
+    # means "not given on the command line".
+    if steps is not None:
+        parser.add_argument(
+            "--steps", type=_positive_int, default=None,
+            help=f"training steps (default {steps[0]}, or {steps[1]} with --quick)")
+    if epochs is not None:
+        parser.add_argument(
+            "--epochs", type=_positive_int, default=None,
+            help=f"training epochs (default {epochs[0]}, or {epochs[1]} with --quick)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT,
+        help="folder for the pictures (default demos/out/, created if missing)")
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="a small, fast run (a few seconds): what the tests use")
+    parser.set_defaults(_lengths={"steps": steps, "epochs": epochs})
+    return parser
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``argv``, fill in the --steps/--epochs default for the mode, make --out."""
+    args = parser.parse_args(argv)
+    for name, defaults in args._lengths.items():
+        if defaults is not None and getattr(args, name) is None:
+            setattr(args, name, defaults[1] if args.quick else defaults[0])
+    del args._lengths
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        parser.error(f"--out: cannot create the folder {str(args.out)!r} ({error.strerror}); "
+                     "pass a writable folder")
+    return args
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {n}")
+    return n
+
+
+# -- progress ---------------------------------------------------------------------------
+
+
+class _Plain:
+    """Stands in for a tqdm bar when tqdm is missing or the bar is off."""
+
+    def __init__(self, iterable: Iterable) -> None:
+        self._iterable = iterable
+
+    def __iter__(self) -> Iterator:
+        return iter(self._iterable)
+
+    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress(iterable: Iterable, *, desc: str = "", total: int | None = None, quiet: bool = False):
+    """A tqdm bar over ``iterable`` (on stderr, only when it is a terminal).
+
+    Without tqdm installed, or with ``quiet``, the iterable comes back unchanged apart from
+    a no-op ``set_postfix``, so a demo's loop reads the same either way.
+
+    >>> bar = progress(range(3), quiet=True)
+    >>> [i for i in bar], bar.set_postfix(loss=0.1)
+    ([0, 1, 2], None)
+    """
+    if quiet:
+        return _Plain(iterable)
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _Plain(iterable)
+    # disable=None: tqdm switches itself off when stderr is not a terminal (pipes, tests).
+    return tqdm(iterable, desc=desc, total=total, leave=False, disable=None, dynamic_ncols=True)
+
+
+# -- pictures ---------------------------------------------------------------------------
+
+
+def pyplot():
+    """matplotlib.pyplot with the file-only Agg backend and a readable default style."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({
+        "figure.dpi": 100,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titleweight": "bold",
+    })
+    return plt
+
+
+def _atomic_target(path: Path) -> Path:
+    # A temporary name in the same folder (so os.replace is a rename, atomic on POSIX and
+    # Windows) that keeps the extension, since the writers pick the format from it.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def save_figure(fig, path: Path | str, *, dpi: int = 100) -> Path:
+    """Write a matplotlib figure (format from the extension) atomically, then close it.
+
+    A reader never sees a half-written file: it is written under a temporary name and
+    renamed into place.
+    """
+    path = Path(path)
+    tmp = _atomic_target(path)
+    try:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return path
+
+
+def save_graph(root, path: Path | str, **draw_options: Any) -> Path:
+    """Render the graph below ``root`` with ``autograd.render`` (graphviz ``dot``), atomically."""
+    import autograd
+
+    path = Path(path)
+    tmp = _atomic_target(path)
+    try:
+        written = autograd.render(root, tmp, **draw_options)
+        os.replace(written if written else tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+# -- reporting --------------------------------------------------------------------------
+
+
+class Stopwatch:
+    """Wall-clock time since creation, for the demos' summaries.
+
+    >>> f"{Stopwatch().seconds():.0f}"
+    '0'
+    """
+
+    def __init__(self) -> None:
+        self._start = time.perf_counter()
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self._start
+
+
+def summary(title: str, rows: Sequence[tuple[str, Any]], files: Sequence[Path]) -> None:
+    """Print the closing block every demo ends with: its numbers, then the files it wrote."""
+    print()
+    print(f"== {title} ==")
+    width = max((len(name) for name, _ in rows), default=0)
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+    if files:
+        print("  pictures:")
+        for f in files:
+            print(f"    {f}")

@@ -1,0 +1,509 @@
+"""The benchmark: chainrule's engine on three workloads, beside micrograd where it is installed.
+
+    python -m demos.benchmark                        # all three, full sizes (a few minutes)
+    python -m demos.benchmark --quick                # small sizes, seconds
+    python -m demos.benchmark --workloads W2,W3 --sizes 10000,100000 --repeat 3
+    python -m demos.benchmark --micrograd-python ~/mg/bin/python   # micrograd in another venv
+    python -m demos.benchmark --json                 # machine-readable
+
+W1, micrograd's demo: ``MLP(2, [16, 16, 1])`` trained on 100 two-moons points (noise 0.1,
+labels -1/+1) with the hinge loss plus ``1e-4 * sum(p*p)``, full batch, SGD with
+``lr = 1.0 - 0.9*k/100``, written exactly as a micrograd user writes it (``train_w1``: the
+same function trains both engines). Seconds per step, for chainrule as written, chainrule
+inside ``autograd.fast_training()``, micrograd, and micrograd with ``gc.disable()``.
+
+W2, deep chain: ``x = (x*1.0001 + 0.0001).relu()`` repeated n times, then ``backward()``.
+Each round makes 3 op nodes and 2 constant leaves. Microseconds per round, forward and
+backward, with the cyclic garbage collector on (as users run it) and off.
+
+W3, wide graph: leaves a_i, b_i (from floats made beforehand), the n products a_i*b_i,
+summed pairwise by a balanced tree: 4n - 1 nodes (2n leaves, 2n - 1 op nodes). Nanoseconds
+per node for building it (leaves included) and for ``backward()``, with the collector on and
+off; bytes per node is the memory tracemalloc sees the finished graph hold (traced in a
+separate run, since tracing slows allocation) divided by 4n - 1. Per op node figures too.
+
+Every figure is the median of ``--repeat`` runs after a warm-up run. micrograd is run in a
+subprocess (``sys.executable`` if it can import micrograd, else ``--micrograd-python``) on
+the very same points, and its W1 runs fewer steps: a stock micrograd step takes seconds.
+
+>>> parse_sizes("1e4,100_000")
+[10000, 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent  # the project, for the micrograd subprocess
+WORKLOADS = ("W1", "W2", "W3")
+
+# The issue's targets, checked against each run (ratios and medians of this run).
+TARGETS = {
+    "W1 vs micrograd": 100.0,  # times faster than stock micrograd per step
+    "W1 vs micrograd gc off": 20.0,  # times faster than micrograd with gc.disable()
+    "W2 us/round": 4.0,  # forward + backward at 1,000,000 rounds
+    "W3 bytes/node": 120.0,
+    "W3 fwd ns/node": 600.0,  # with the collector on
+    "W3 bwd ns/node": 400.0,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# W1: micrograd's demo, written the way its users write it. Engine-agnostic: it receives
+# the Value and MLP classes, so chainrule and micrograd (in its subprocess) run this code.
+
+
+def train_w1(Value: type, MLP: type, X: Sequence[Sequence[float]], y: Sequence[int],
+             steps: int, warmup: int = 0) -> dict[str, Any]:
+    """Train micrograd's demo model; return per-step seconds (after ``warmup`` steps), loss, accuracy.
+
+    >>> from autograd import Value; from nn import MLP
+    >>> result = train_w1(Value, MLP, [[0.0, 1.0], [1.0, 0.0]], [1, -1], steps=2)
+    >>> len(result["seconds"]), result["loss"] >= 0
+    (2, True)
+    """
+    random.seed(1337)  # micrograd's demo seed: both engines draw the same initial weights
+    model = MLP(2, [16, 16, 1])
+
+    def loss():
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum((p * p for p in model.parameters()))
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    seconds = []
+    for k in range(warmup + steps):
+        started = time.perf_counter()
+        total_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        seconds.append(time.perf_counter() - started)
+    return {"seconds": seconds[warmup:], "loss": total_loss.data, "accuracy": acc}
+
+
+def moons() -> tuple[list[list[float]], list[int]]:
+    """The W1 data: 100 two-moons points, noise 0.1, labels -1/+1 (nn's make_moons, seed 0)."""
+    from nn.data import make_moons
+
+    X, labels = make_moons(100, noise=0.1, seed=0)
+    return X, [2 * label - 1 for label in labels]
+
+
+def run_w1(steps: int, repeat: int) -> dict[str, Any]:
+    """chainrule on W1: as written, and inside ``fast_training()``; medians of ``repeat`` runs."""
+    import autograd
+    from autograd import Value
+    from nn import MLP
+
+    X, y = moons()
+    result: dict[str, Any] = {"points": len(X), "steps": steps, "runs": repeat}
+    for key, paused in (("chainrule", False), ("chainrule fast_training", True)):
+        train_w1(Value, MLP, X, y, steps=2)  # warm-up
+        per_step, last = [], None
+        for _ in range(repeat):
+            gc.collect()
+            if paused:
+                with autograd.fast_training():
+                    last = train_w1(Value, MLP, X, y, steps)
+            else:
+                last = train_w1(Value, MLP, X, y, steps)
+            per_step.append(sum(last["seconds"]) / steps)
+        result[key] = {"s_per_step": statistics.median(per_step), "runs_s_per_step": per_step,
+                       "loss": last["loss"], "accuracy": last["accuracy"]}
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# micrograd, in a subprocess: its own heap and collector, and any interpreter that has it.
+
+_CHILD = (
+    "import sys; sys.path.insert(0, {root!r}); "
+    "from demos.benchmark import micrograd_child; micrograd_child()"
+)
+
+
+def micrograd_child() -> None:
+    """Run W1 on micrograd: a JSON job on stdin, the result as JSON on stdout."""
+    job = json.load(sys.stdin)
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    try:
+        from importlib.metadata import version
+
+        mg_version = version("micrograd")
+    except Exception:  # installed without metadata (a source checkout): say so
+        mg_version = "unknown"
+    if not job["gc"]:
+        gc.disable()
+    result = train_w1(Value, MLP, job["X"], job["y"], job["steps"], job["warmup"])
+    result["version"] = mg_version
+    json.dump(result, sys.stdout)
+
+
+def find_micrograd(python: str | None) -> str | None:
+    """The interpreter to run micrograd with: ``python`` if given, this one if it has it."""
+    if python:
+        return python
+    import importlib.util
+
+    return sys.executable if importlib.util.find_spec("micrograd") else None
+
+
+def run_micrograd(python: str, steps: int, warmup: int, collector: bool) -> dict[str, Any]:
+    X, y = moons()
+    job = {"X": X, "y": y, "steps": steps, "warmup": warmup, "gc": collector}
+    done = subprocess.run(
+        [python, "-c", _CHILD.format(root=str(ROOT))], input=json.dumps(job),
+        capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark: micrograd run with {python} failed:\n{done.stderr.strip()}")
+    result = json.loads(done.stdout)
+    result["s_per_step"] = sum(result["seconds"]) / steps
+    result["python"] = python
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# W2 and W3
+
+
+def _timed(collector: bool, build: Callable[[], Any], backward: Callable[[Any], None]) -> tuple[float, float]:
+    """Seconds to build, then to run backward, with the cyclic collector on or off."""
+    gc.collect()  # every run starts from the same collector state
+    was_enabled = gc.isenabled()
+    if not collector:
+        gc.disable()
+    try:
+        started = time.perf_counter()
+        root = build()
+        built = time.perf_counter()
+        backward(root)
+        done = time.perf_counter()
+    finally:
+        if was_enabled:
+            gc.enable()
+    del root  # freed by reference counting, outside the timings
+    return built - started, done - built
+
+
+def chain(n: int):
+    """W2's graph: n rounds of ``x = (x*1.0001 + 0.0001).relu()``."""
+    from autograd import Value
+
+    x = Value(0.5)
+    for _ in range(n):
+        x = (x * 1.0001 + 0.0001).relu()
+    return x
+
+
+def wide(a: Sequence, b: Sequence):
+    """W3's forward: the products a_i*b_i of two lists of leaves, summed pairwise level by level."""
+    level = [ai * bi for ai, bi in zip(a, b)]
+    while len(level) > 1:
+        pairs = [level[i] + level[i + 1] for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            pairs.append(level[-1])
+        level = pairs
+    return level[0]
+
+
+def _medians(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def run_w2(n: int, repeat: int) -> list[dict[str, Any]]:
+    rows = []
+    for collector in (True, False):
+        _timed(collector, lambda: chain(min(n, 10_000)), lambda x: x.backward())  # warm-up
+        runs = [_timed(collector, lambda: chain(n), lambda x: x.backward()) for _ in range(repeat)]
+        fwd, bwd = _medians(runs)
+        rows.append({"rounds": n, "op_nodes": 3 * n, "nodes": 5 * n + 1, "gc": collector,
+                     "fwd_us_per_round": fwd / n * 1e6, "bwd_us_per_round": bwd / n * 1e6,
+                     "total_us_per_round": (fwd + bwd) / n * 1e6})
+    return rows
+
+
+def _w3_data(n: int) -> tuple[list[float], list[float]]:
+    rng = random.Random(n)
+    return [rng.uniform(-1, 1) for _ in range(n)], [rng.uniform(-1, 1) for _ in range(n)]
+
+
+def _w3_leaves(n: int) -> tuple[list, list]:
+    from autograd import Value
+
+    a, b = _w3_data(n)
+    return [Value(x) for x in a], [Value(x) for x in b]
+
+
+def w3_bytes(n: int) -> dict[str, float]:
+    """Bytes tracemalloc sees the W3 graph hold: per node, per leaf and per op node.
+
+    The data floats exist before tracing starts; the leaf Values, the products and sums,
+    their edges and their result floats are traced. The lists used while building are
+    freed by the time it is measured.
+    """
+    from autograd import Value
+
+    a, b = _w3_data(n)
+    holder: list = [None] * (2 * n)  # allocated before tracing: only the leaves are counted
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for i, x in enumerate(a):
+            holder[i] = Value(x)
+        for i, x in enumerate(b):
+            holder[n + i] = Value(x)
+        leaf_bytes = tracemalloc.get_traced_memory()[0]
+        root = wide(holder[:n], holder[n:])
+        holder[:] = [None] * (2 * n)  # the leaves now live in the graph only; same list
+        graph_bytes = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    del root
+    return {"bytes_per_node": graph_bytes / (4 * n - 1),
+            "bytes_per_leaf": leaf_bytes / (2 * n),
+            "bytes_per_op_node": (graph_bytes - leaf_bytes) / (2 * n - 1)}
+
+
+def run_w3(n: int, repeat: int) -> list[dict[str, Any]]:
+    nodes, op_nodes = 4 * n - 1, 2 * n - 1
+    memory = w3_bytes(n)
+    rows = []
+    for collector in (True, False):
+        small = min(n, 1000)
+        a, b = _w3_leaves(small)
+        _timed(collector, lambda: wide(a, b), lambda r: r.backward())  # warm-up
+        runs = []
+        for _ in range(repeat):
+            a, b = _w3_leaves(n)  # fresh leaves (grad 0) made before the clock starts
+            runs.append(_timed(collector, lambda: wide(a, b), lambda r: r.backward()))
+        fwd, bwd = _medians(runs)
+        rows.append({"n": n, "nodes": nodes, "op_nodes": op_nodes, "gc": collector,
+                     "fwd_ns_per_node": fwd / nodes * 1e9, "bwd_ns_per_node": bwd / nodes * 1e9,
+                     "fwd_ns_per_op_node": fwd / op_nodes * 1e9,
+                     "bwd_ns_per_op_node": bwd / op_nodes * 1e9, **memory})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
+# The targets and the report
+
+
+def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target this run measured: the figure, the bound, and whether it holds."""
+    checks = []
+
+    def check(name: str, value: float, at_least: bool, where: str) -> None:
+        bound = TARGETS[name]
+        holds = value >= bound if at_least else value <= bound
+        checks.append({"target": name, "value": value, "bound": bound,
+                       "kind": ">=" if at_least else "<=", "holds": holds, "where": where})
+
+    w1 = results.get("W1")
+    if w1 and "micrograd" in w1:
+        ours = w1["chainrule"]["s_per_step"]
+        check("W1 vs micrograd", w1["micrograd"]["s_per_step"] / ours, True, "chainrule as written")
+        check("W1 vs micrograd gc off", w1["micrograd gc off"]["s_per_step"] / ours, True,
+              "chainrule as written")
+        fast = w1["chainrule fast_training"]["s_per_step"]
+        check("W1 vs micrograd", w1["micrograd"]["s_per_step"] / fast, True, "chainrule in fast_training()")
+        check("W1 vs micrograd gc off", w1["micrograd gc off"]["s_per_step"] / fast, True,
+              "chainrule in fast_training()")
+    for row in results.get("W2", []):
+        if row["rounds"] == max(r["rounds"] for r in results["W2"]):
+            check("W2 us/round", row["total_us_per_round"], False,
+                  f"{row['rounds']:,} rounds, GC {'on' if row['gc'] else 'off'}")
+    rows = results.get("W3", [])
+    if rows:
+        largest = max(r["n"] for r in rows)
+        for row in rows:
+            if row["n"] == largest and row["gc"]:
+                where = f"n = {largest:,}, GC on"
+                check("W3 bytes/node", row["bytes_per_node"], False, f"n = {largest:,}")
+                check("W3 fwd ns/node", row["fwd_ns_per_node"], False, where)
+                check("W3 bwd ns/node", row["bwd_ns_per_node"], False, where)
+    return checks
+
+
+def _table(header: Sequence[str], rows: list[Sequence[str]]) -> str:
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
+    lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(header, widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(str(c).rjust(w) for c, w in zip(row, widths)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def report(results: dict[str, Any]) -> str:
+    """The results as text: a heading, a Markdown table per workload, the targets."""
+    m = results["machine"]
+    out = [f"chainrule benchmark: Python {m['python']}, {m['platform']}, {m['cpus']} CPUs, "
+           f"load average {m['load_before']} before, {m['load_after']} after",
+           f"medians of {results['repeat']} runs after a warm-up; command: {results['command']}"]
+    w1 = results.get("W1")
+    if w1:
+        out += ["", f"W1  micrograd's demo: MLP(2, [16, 16, 1]), {w1['points']} two-moons points, "
+                    "hinge + L2, full-batch SGD"]
+        ours = w1["chainrule"]["s_per_step"]
+        rows = []
+        for key, label in (("chainrule", "chainrule, as written"),
+                           ("chainrule fast_training", "chainrule in fast_training()"),
+                           ("micrograd", "micrograd"), ("micrograd gc off", "micrograd, gc.disable()")):
+            if key in w1:
+                r = w1[key]
+                steps = f"{w1['steps']} x {w1['runs']} runs" if key.startswith("chainrule") else \
+                    f"{len(r['seconds'])} after {w1['micrograd_warmup']}"
+                rows.append([label, f"{r['s_per_step'] * 1e3:.1f}", steps, f"{r['loss']:.4f}",
+                             f"{r['s_per_step'] / ours:.1f}x"])
+        out.append(_table(["engine", "ms/step", "steps timed", "last loss", "time vs chainrule"], rows))
+        if "micrograd" not in w1:
+            out.append(w1.get("micrograd_note", "micrograd: not run"))
+        else:
+            out.append(f"micrograd {w1['micrograd']['version']} run by {w1['micrograd']['python']}")
+    if results.get("W2"):
+        out += ["", "W2  deep chain: x = (x*1.0001 + 0.0001).relu() n times, then backward() "
+                    "(3 op nodes + 2 constants a round)"]
+        rows = [[f"{r['rounds']:,}", "on" if r["gc"] else "off", f"{r['fwd_us_per_round']:.2f}",
+                 f"{r['bwd_us_per_round']:.2f}", f"{r['total_us_per_round']:.2f}"] for r in results["W2"]]
+        out.append(_table(["rounds", "GC", "forward us/round", "backward us/round", "total us/round"], rows))
+    if results.get("W3"):
+        out += ["", "W3  wide graph: n products a_i*b_i summed by a balanced tree "
+                    "(4n - 1 nodes, 2n - 1 of them ops)"]
+        rows = [[f"{r['n']:,}", "on" if r["gc"] else "off", f"{r['fwd_ns_per_node']:.0f}",
+                 f"{r['bwd_ns_per_node']:.0f}", f"{r['fwd_ns_per_op_node']:.0f}",
+                 f"{r['bwd_ns_per_op_node']:.0f}", f"{r['bytes_per_node']:.1f}",
+                 f"{r['bytes_per_op_node']:.0f}"] for r in results["W3"]]
+        out.append(_table(["n", "GC", "fwd ns/node", "bwd ns/node", "fwd ns/op node",
+                           "bwd ns/op node", "bytes/node", "bytes/op node"], rows))
+    if results["targets"]:
+        out += ["", "Targets"]
+        rows = [[t["target"], t["where"], f"{t['value']:.3g}", f"{t['kind']} {t['bound']:g}",
+                 "holds" if t["holds"] else "MISSED"] for t in results["targets"]]
+        out.append(_table(["target", "measured on", "value", "bound", ""], rows))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------
+# Command line
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'10000,1e5,1_000_000' -> [10000, 100000, 1000000]."""
+    sizes = []
+    for part in text.split(","):
+        try:
+            value = float(part.strip().replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"--sizes: {part!r} is not a number") from None
+        if value < 1 or value != int(value):
+            raise argparse.ArgumentTypeError(f"--sizes: {part!r} must be a whole number >= 1")
+        sizes.append(int(value))
+    return sizes
+
+
+def parse_workloads(text: str) -> list[str]:
+    chosen = [w.strip().upper() for w in text.split(",") if w.strip()]
+    unknown = [w for w in chosen if w not in WORKLOADS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"--workloads: unknown {', '.join(unknown) or 'empty list'}; choose from {','.join(WORKLOADS)}")
+    return chosen
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text}")
+    return value
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m demos.benchmark",
+        description="Time chainrule on W1 (micrograd's demo), W2 (deep chain), W3 (wide graph), "
+                    "beside micrograd where it is installed.",
+        epilog="Timings on a shared machine are noisy: compare the ratios of one run.")
+    parser.add_argument("--workloads", type=parse_workloads, default=list(WORKLOADS),
+                        help="comma-separated, e.g. W1,W3 (default all)")
+    parser.add_argument("--sizes", type=parse_sizes, default=None,
+                        help="n for W2 (rounds) and W3 (products), comma-separated "
+                             "(default: W2 1000000; W3 10000,100000,1000000)")
+    parser.add_argument("--repeat", type=_positive, default=None,
+                        help="timed runs per figure, median reported (default 5, 3 with --quick)")
+    parser.add_argument("--steps", type=_positive, default=None,
+                        help="W1 training steps per chainrule run (default 100, 5 with --quick)")
+    parser.add_argument("--micrograd-steps", type=_positive, default=None,
+                        help="W1 steps timed on micrograd, after 2 untimed (default 5, 1 with --quick)")
+    parser.add_argument("--micrograd-python", metavar="PATH", default=None,
+                        help="an interpreter that can import micrograd (default: this one, if it can)")
+    parser.add_argument("--no-micrograd", action="store_true", help="do not run micrograd")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a few seconds")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    args = make_parser().parse_args(argv)
+    quick = args.quick
+    repeat = args.repeat or (3 if quick else 5)
+    w2_sizes = args.sizes or ([10_000] if quick else [1_000_000])
+    w3_sizes = args.sizes or ([1_000, 10_000] if quick else [10_000, 100_000, 1_000_000])
+    steps = args.steps or (5 if quick else 100)
+    mg_steps = args.micrograd_steps or (1 if quick else 5)
+    mg_warmup = 1 if quick else 2
+    results: dict[str, Any] = {
+        "command": "python -m demos.benchmark" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:])),
+        "repeat": repeat,
+        "machine": {"python": platform.python_version(), "platform": f"{platform.system()} {platform.machine()}",
+                    "cpus": os.cpu_count(), "load_before": _load()},
+    }
+    if "W1" in args.workloads:
+        w1 = run_w1(steps, repeat)
+        python = None if args.no_micrograd else find_micrograd(args.micrograd_python)
+        if python:
+            w1["micrograd_warmup"] = mg_warmup
+            w1["micrograd"] = run_micrograd(python, mg_steps, mg_warmup, collector=True)
+            w1["micrograd gc off"] = run_micrograd(python, mg_steps, mg_warmup, collector=False)
+        else:
+            w1["micrograd_note"] = ("micrograd: not run (not importable here; install micrograd==0.1.0 "
+                                    "in a venv and pass --micrograd-python PATH)")
+        results["W1"] = w1
+    if "W2" in args.workloads:
+        results["W2"] = [row for n in w2_sizes for row in run_w2(n, repeat)]
+    if "W3" in args.workloads:
+        results["W3"] = [row for n in w3_sizes for row in run_w3(n, repeat)]
+    results["machine"]["load_after"] = _load()
+    results["targets"] = check_targets(results)
+    print(json.dumps(results, indent=1) if args.json else report(results))
+    return results
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # not available on this system
+        return "unknown"
+
+
+if __name__ == "__main__":
+    main()
