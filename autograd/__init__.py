@@ -14,6 +14,11 @@ from .mode import current_scope, detect_anomaly, enable_grad, is_grad_enabled, n
 from .ops import OPS, Op, defop
 from .value import Value, apply, dot, sum
 from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
+# Seeing backprop. These names shadow the submodules autograd.draw and autograd.explain;
+# import from them with `from autograd.draw import ...`.
+from .draw import DotNotFoundError, GraphTooLargeError, draw, render
+from .explain import Explanation, explain
+from .text import tree
 
 __all__ = [
     "Value", "sum", "dot", "apply",
@@ -22,5 +27,6 @@ __all__ = [
     "grad", "value_and_grad", "gradcheck", "GradcheckError",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope",
     "ops", "OPS", "Op", "defop",
+    "draw", "render", "explain", "tree", "Explanation", "DotNotFoundError", "GraphTooLargeError",
 ]
 __version__ = "0.1.0"

@@ -4,8 +4,8 @@
 >>> x = Value(2.0, label="x"); w = Value(-3.0, label="w")
 >>> y = (x * w).tanh(); y.label = "y"; y.backward()
 >>> g = draw(y, edge_labels=True)       # in Jupyter, a cell ending in g shows the picture
->>> print(g.source.splitlines()[2])
-	n0 [label="{ x | data 2 | grad -0 }" fillcolor="#cfe8ff" shape=record style=filled]
+>>> print(next(line.strip() for line in g.source.splitlines() if "{ x |" in line))
+n1 [label="{ x | data 2 | grad -7.373e-5 }" fillcolor="#cfe8ff" shape=record style=filled]
 
 Each Value is a record ``{label | data | grad}`` and each op a small node of its own
 between its inputs and its result, as in micrograd's drawings. Node ids are positions in
@@ -20,8 +20,9 @@ path (``autograd.explain`` writes that sum out).
 Scopes. Nodes made inside ``with autograd.scope("layer1"):`` are drawn inside a cluster
 named ``layer1`` (scopes nest; nn modules open scopes for themselves). ``collapse=d``
 folds every node whose scope has at least ``d`` names into one box per distinct first-``d``
-names: ``collapse=1`` draws each top-level scope (a layer, say) as one box, ``collapse=2``
-each scope one level in (a neuron of a layer), and so on. A box keeps its connections:
+names: ``collapse=1`` draws each top-level scope as one box, ``collapse=2`` each scope one
+level in, and so on. nn's scopes are ("mlp", "layer0", "neuron3"), so for an ``nn.MLP``
+1 folds the whole model, 2 each layer, 3 each neuron. A box keeps its connections:
 edges come in from the Values it reads, and the Values it hands on (used outside the box,
 or the output) are drawn after it as ordinary records. Nodes with shorter scopes are
 drawn as usual.
@@ -31,14 +32,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
-
-import graphviz
-from graphviz import nohtml
+from typing import TYPE_CHECKING, Iterable
 
 from .graph import topological_order
 from .text import check_digits, number, op_text
 from .value import Value
+
+if TYPE_CHECKING:  # graphviz is imported when a drawing is made: `import autograd` stays fast
+    import graphviz
 
 DEFAULT_MAX_NODES = 500  # Values per picture: beyond this a layout is slow and unreadable
 
@@ -85,6 +86,15 @@ def _escape_record(text: str) -> str:
     for ch in "{}|<>":
         out = out.replace(ch, "\\" + ch)
     return out
+
+
+def _graphviz(where: str):
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(f"{where}: needs the graphviz Python package (a dependency of "
+                          "chainrule): pip install graphviz") from None
+    return graphviz
 
 
 def _role(node: Value, root: Value) -> str:
@@ -147,41 +157,13 @@ def draw(
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw: max_nodes must be a positive int, got {max_nodes!r}")
 
+    graphviz = _graphviz("draw")
+    nohtml = graphviz.nohtml
+
     order = topological_order(root)
     index = {node: k for k, node in enumerate(order)}
 
-    # -- which nodes fold into which box --------------------------------------------------
-    group: dict[Value, tuple] = {}  # folded node -> its box's scope path
-    boxes: dict[tuple, list[Value]] = {}  # box path -> members, in order
-    if collapse is not None:
-        for node in order:
-            s = node.scope
-            if len(s) >= collapse:
-                path = s[:collapse]
-                group[node] = path
-                boxes.setdefault(path, []).append(node)
-    exported: dict[tuple, list[Value]] = {path: [] for path in boxes}  # Values a box hands on
-    box_inputs: dict[tuple, list[Value]] = {path: [] for path in boxes}  # Values it reads
-    if group:
-        seen_export: set[Value] = set()
-        seen_input: set[tuple[tuple, Value]] = set()
-        for node in order:
-            g = group.get(node)
-            for parent in node.parents:
-                pg = group.get(parent)
-                if pg == g:
-                    continue  # an edge inside a box (or between unfolded nodes)
-                if pg is not None and parent not in seen_export:
-                    seen_export.add(parent)
-                    exported[pg].append(parent)
-                if g is not None and (g, parent) not in seen_input:
-                    seen_input.add((g, parent))
-                    box_inputs[g].append(parent)
-        if root in group and root not in seen_export:
-            exported[group[root]].append(root)
-        for path in exported:  # drawn in graph order, whatever order they were found in
-            exported[path].sort(key=index.__getitem__)
-
+    group, boxes, exported, box_inputs = _fold(order, index, root, collapse)
     n_drawn = len(order) - len(group) + sum(len(v) for v in exported.values()) + len(boxes)
     if n_drawn > max_nodes:
         raise GraphTooLargeError(_too_large_message(order, n_drawn, max_nodes, collapse))
@@ -233,10 +215,10 @@ def draw(
                      height="0.3", margin="0.04,0.02", fontsize="10")
     box_ids = {path: f"s{j}" for j, path in enumerate(boxes)}
     for path, members in boxes.items():
-        sub = holder(path[:-1])
+        sub = holder(path[:-1])  # the enclosing scopes' clusters name the rest of the path
         bad = any(not (_finite(m.data) and _finite(m.grad)) for m in members)
         params = sum(1 for m in members if m.role == "param")
-        text = f"{_escape('/'.join(path))}\\n{len(members)} Values" + (f", {params} params" if params else "")
+        text = f"{_escape(path[-1])}\\n{len(members)} Values" + (f", {params} params" if params else "")
         if bad:
             text += "\\nNaN/inf inside"
         roles_used.add("nonfinite" if bad else "scope")
@@ -275,6 +257,46 @@ def draw(
         graph.node("legend", f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">{rows}</table>>',
                    shape="plaintext", fontsize="9")
     return graph
+
+
+def _fold(order: list[Value], index: dict[Value, int], root: Value, depth: int | None):
+    """Which nodes fold into which box for ``collapse=depth``, and each box's connections.
+
+    Returns (node -> box path, box path -> members, box path -> the Values it hands on,
+    box path -> the Values it reads), every list in graph order.
+    """
+    group: dict[Value, tuple] = {}
+    boxes: dict[tuple, list[Value]] = {}
+    if depth is not None:
+        for node in order:
+            s = node.scope
+            if len(s) >= depth:
+                path = s[:depth]
+                group[node] = path
+                boxes.setdefault(path, []).append(node)
+    exported: dict[tuple, list[Value]] = {path: [] for path in boxes}
+    box_inputs: dict[tuple, list[Value]] = {path: [] for path in boxes}
+    if not group:
+        return group, boxes, exported, box_inputs
+    seen_export: set[Value] = set()
+    seen_input: set[tuple[tuple, Value]] = set()
+    for node in order:
+        g = group.get(node)
+        for parent in node.parents:
+            pg = group.get(parent)
+            if pg == g:
+                continue  # an edge inside a box (or between unfolded nodes)
+            if pg is not None and parent not in seen_export:
+                seen_export.add(parent)
+                exported[pg].append(parent)
+            if g is not None and (g, parent) not in seen_input:
+                seen_input.add((g, parent))
+                box_inputs[g].append(parent)
+    if root in group and root not in seen_export:
+        exported[group[root]].append(root)  # the output is handed on too
+    for path in exported:  # drawn in graph order, whatever order they were found in
+        exported[path].sort(key=index.__getitem__)
+    return group, boxes, exported, box_inputs
 
 
 def _too_large_message(order: list[Value], n: int, max_nodes: int, collapse: int | None) -> str:
@@ -321,6 +343,7 @@ def render(root: Value, path: str | os.PathLike, **draw_options) -> Path:
     if fmt not in FORMATS:
         raise ValueError(f"render: cannot tell the picture format from the file name {str(path)!r}; "
                          "end it in .svg, .png, .pdf or .dot")
+    graphviz = _graphviz("render")
     graph = draw(root, **draw_options)
     if fmt == "dot":
         path.write_text(graph.source, encoding="utf-8")

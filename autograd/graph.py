@@ -29,25 +29,61 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen: set[Value] = set()
-    # Post-order depth-first search. A node is pushed as (node, False) to expand it and as
-    # (node, True) to emit it once every parent above it on the stack has been emitted.
-    stack = [(root, False)]
-    push = stack.append
-    pop = stack.pop
+    # Post-order depth-first search, without recursion. A node is expanded the first time
+    # it is popped: it goes back on the stack under a None marker, with its parents on top.
+    # When the marker is popped, every parent has been emitted: the node below it is next.
+    stack: list = [root]
     while stack:
-        node, expanded = pop()
-        if expanded:
-            order.append(node)
+        node = stack.pop()
+        if node is None:
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            edges = node._edges
+            if edges:
+                stack += (node, None)
+                stack += edges[0::2]
+            else:
+                order.append(node)
+    return order
+
+
+# backward's mark on the op nodes it has visited: a zero that is this very float object.
+# Python makes a new float for every result, so no gradient is ever this object unless
+# _clear_gradients put it there, and the chain-rule loop that follows replaces every one
+# (it adds to every node but the root, and sets the root to 1.0).
+_VISITED = float("0.0")
+
+
+def _clear_gradients(root: Value, saved: dict[Value, float]) -> list[Value]:
+    """Set the gradient of every node ``root`` depends on to 0, keeping nonzero ones in
+    ``saved``; return the op nodes (not the leaves) in topological order.
+
+    The walk of ``topological_order``, made cheaper three ways, which together halve it on
+    large graphs: it zeroes as it goes (no second pass); ``node.grad is _VISITED`` is the
+    visited test (no set as large as the graph); and it goes straight on to a node's
+    first parent instead of pushing and popping it (a chain or a tree then barely
+    touches the stack). The order differs from ``topological_order``'s, but is one too.
+    """
+    order: list[Value] = []
+    stack: list = [root]
+    while stack:
+        node = stack.pop()
+        if node is None:  # the marker above an expanded node: all its parents are done
+            order.append(stack.pop())
             continue
-        if node in seen:
-            continue
-        seen.add(node)
-        push((node, True))
-        edges = node._edges
-        for i in range(0, len(edges), 2):
-            parent = edges[i]
-            if parent not in seen:
-                push((parent, False))
+        while node.grad is not _VISITED:
+            if node.grad:
+                saved[node] = node.grad
+                node.grad = 0.0
+            edges = node._edges
+            if not edges:  # a leaf needs no mark: once zeroed, a second visit changes nothing
+                break
+            node.grad = _VISITED
+            stack += (node, None)
+            if len(edges) > 2:
+                stack += edges[2::2]  # the other parents, after the first one's subgraph
+            node = edges[0]
     return order
 
 
@@ -65,45 +101,39 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _fresh_gradients(root: Value, order: list[Value]) -> dict[Value, float]:
+def _fresh_gradients(root: Value) -> dict[Value, float]:
     """Put this call's gradient in ``.grad`` of every node; return the grads it replaced.
 
     Saving the old gradients (usually all zero, so the dict stays empty) and starting from
     0 makes the result of this call independent of earlier calls.
     """
     saved: dict[Value, float] = {}
-    for node in order:
-        if node.grad:
-            saved[node] = node.grad
-            node.grad = 0.0
-    root.grad = 1.0
-    # The chain rule, one loop for every op: a node's gradient flows to each parent times
-    # the local derivative stored with it. Reverse topological order means a node's
-    # gradient is complete before it is passed on.
-    for node in reversed(order):
-        edges = node._edges
-        if not edges:
-            continue
-        g = node.grad
-        if len(edges) == 4:  # two parents, the common case, without the loop overhead
-            a, da, b, db = edges
-            a.grad += g * da
-            b.grad += g * db
-        else:
-            for i in range(0, len(edges), 2):
-                edges[i].grad += g * edges[i + 1]
-    return saved
-
-
-def _restore(order: list[Value], saved: dict[Value, float], add: bool) -> None:
-    if add:
-        for node in order:
-            old = saved.get(node)
-            if old is not None:
-                node.grad = old + node.grad
-    else:
-        for node in order:
+    try:
+        order = _clear_gradients(root, saved)
+        root.grad = 1.0
+        # The chain rule, one loop for every op: a node's gradient flows to each parent
+        # times the local derivative stored with it. Reverse topological order means a
+        # node's gradient is complete before it is passed on.
+        for node in reversed(order):
+            edges = node._edges
+            n = len(edges)
+            g = node.grad
+            if n == 4:  # two parents, the common case, unrolled
+                a, da, b, db = edges
+                a.grad += g * da
+                b.grad += g * db
+            elif n == 2:
+                a, da = edges
+                a.grad += g * da
+            else:  # parent, local, parent, local...: take them two at a time
+                pairs = iter(edges)
+                for parent in pairs:
+                    parent.grad += g * next(pairs)
+    except BaseException:  # interrupted (Ctrl-C, out of memory): undo marks and zeroing
+        for node in topological_order(root):
             node.grad = saved.get(node, 0.0)
+        raise
+    return saved
 
 
 def _check_gradients(order: list[Value]) -> None:
@@ -127,15 +157,17 @@ def backward(root: Value, create_graph: bool = False):
     if create_graph:
         return _backward_graph(root)
     with _collector_paused():
-        order = topological_order(root)
-        saved = _fresh_gradients(root, order)
+        saved = _fresh_gradients(root)
         if MODE.get().anomaly:
+            order = topological_order(root)
             try:
                 _check_gradients(order)
             except FloatingPointError:
-                _restore(order, saved, add=False)
+                for node in order:  # leave every gradient as it was before the call
+                    node.grad = saved.get(node, 0.0)
                 raise
-        _restore(order, saved, add=True)
+        for node, old in saved.items():
+            node.grad = old + node.grad
     return None
 
 
@@ -185,10 +217,11 @@ def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> 
         grads = _graph_gradients(root, order)
         return [grads[w] if w in grads else Value(0.0) for w in wrt]
     with _collector_paused():
-        saved = _fresh_gradients(root, order)
+        saved = _fresh_gradients(root)
         in_graph = set(order)
         result = [w.grad if w in in_graph else 0.0 for w in wrt]
-        _restore(order, saved, add=False)
+        for node in order:
+            node.grad = saved.get(node, 0.0)
     return result
 
 

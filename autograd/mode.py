@@ -48,6 +48,11 @@ class Mode:
     # Modes derived from this one, by change: entering the same scope (nn enters one per
     # neuron call) then costs a dict lookup, and its nodes share one Meta.
     _children: dict = field(default_factory=dict, compare=False, repr=False)
+    # Recording with no anomaly checks: every op takes its short path (see value.py).
+    simple: bool = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "simple", self.record and not self.anomaly)
 
     def derive(self, key: tuple) -> Mode:
         child = self._children.get(key)

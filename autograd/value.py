@@ -7,9 +7,10 @@
 >>> round(x.grad, 6)  # d tanh(x² + 1)/dx = (1 - y²) · 2x
 0.000726
 
-Each op is applied by the same few lines (``apply``): compute ``forward`` on floats, then
-store on the new node its parents and the local derivatives ``d node / d parent`` that the
-op's rule gives. That pairs list (``_edges``) is all ``backward`` needs, so it is one loop
+Each op is applied the same way (``apply``, and for one or two inputs the operator
+methods, made per op by ``_unary_method`` and ``_binary_method``): compute ``forward`` on
+floats, then store on the new node its parents and the local derivatives
+``d node / d parent`` that the op's rule gives. That pairs list (``_edges``) is all ``backward`` needs, so it is one loop
 for every op, and no node holds a closure or anything that refers back to itself: a graph
 you drop is freed at once by reference counting.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Iterable
+from typing import Callable, Iterable
 
 from . import ops
 from .mode import MODE, Meta, user_site
@@ -38,6 +39,83 @@ def _number(x, where: str) -> float:
     raise TypeError(f"{where}: expected an int or float, got {type(x).__name__} {x!r}; {hint}")
 
 
+# ---------------------------------------------------------------------------------------
+# The operator methods (``a * b``, ``x.tanh()``) are the hot path of every model. Each is
+# made once per table entry by one of these two factories: a closure that holds the op's
+# forward and local rules, so an operator runs one Python function, with no table lookup
+# and no second call. It does what ``apply`` does for any number of inputs.
+
+
+def _unary_method(op: Op, name: str) -> Callable[[Value], Value]:
+    forward, local = op.forward, op.local
+
+    def method(a: Value) -> Value:
+        x = a.data
+        try:
+            out = forward(x)
+        except (ValueError, ZeroDivisionError) as error:
+            raise domain_error(op, (a,), error) from None
+        node = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        mode = MODE.get()
+        node._meta = mode.meta
+        if not mode.simple:  # no_grad or detect_anomaly
+            return _record(node, op, (a,), mode)
+        node._opdef = op
+        (d,) = local(out, x)
+        node._edges = (a, d)
+        return node
+
+    _UNARY[op.name] = (op, method)
+    return _named(method, name, op)
+
+
+def _binary_method(op: Op, name: str, reflected: bool = False) -> Callable[[Value, object], Value]:
+    forward, local = op.forward, op.local
+
+    def method(a: Value, b) -> Value:
+        if b.__class__ is not Value:
+            b = _as_value(b)
+            if b is NotImplemented:  # let Python try the other operand, then raise
+                return b
+        if reflected:  # 2 * x runs x.__rmul__(2): the op's inputs are (2, x)
+            a, b = b, a
+        x = a.data
+        y = b.data
+        try:
+            out = forward(x, y)
+        except (ValueError, ZeroDivisionError) as error:
+            raise domain_error(op, (a, b), error) from None
+        node = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        mode = MODE.get()
+        node._meta = mode.meta
+        if not mode.simple:  # no_grad or detect_anomaly
+            return _record(node, op, (a, b), mode)
+        node._opdef = op
+        da, db = local(out, x, y)
+        node._edges = (a, da, b, db)
+        return node
+
+    if not reflected:
+        _BINARY[op.name] = (op, method)
+    return _named(method, name, op)
+
+
+def _named(method, name: str, op: Op):
+    method.__name__ = name
+    method.__qualname__ = f"Value.{name}"
+    method.__doc__ = f"A new node: {op.name} ({op.symbol!r}) applied to this Value."
+    return method
+
+
+# (op, method) by op name, so ``_unary``/``_binary`` (used by functions.py) are as fast.
+_UNARY: dict[str, tuple[Op, Callable]] = {}
+_BINARY: dict[str, tuple[Op, Callable]] = {}
+
+
 class Value:
     """A scalar that remembers how it was computed, so gradients can flow back to it.
 
@@ -53,7 +131,7 @@ class Value:
     __slots__ = ("data", "grad", "_opdef", "_edges", "_meta")
 
     def __init__(self, data: float, label: str = "") -> None:
-        self.data = _number(data, "Value")
+        self.data = data if data.__class__ is float else _number(data, "Value")
         self.grad = 0.0
         self._opdef = LEAF
         self._edges = ()
@@ -118,28 +196,28 @@ class Value:
 
     # -- arithmetic: each is one table entry applied by ``apply`` ------------------------
 
-    def __add__(self, other): return _binary(ops.ADD, self, other)
-    def __radd__(self, other): return _binary(ops.ADD, other, self)
-    def __sub__(self, other): return _binary(ops.SUB, self, other)
-    def __rsub__(self, other): return _binary(ops.SUB, other, self)
-    def __mul__(self, other): return _binary(ops.MUL, self, other)
-    def __rmul__(self, other): return _binary(ops.MUL, other, self)
-    def __truediv__(self, other): return _binary(ops.DIV, self, other)
-    def __rtruediv__(self, other): return _binary(ops.DIV, other, self)
-    def __pow__(self, other): return _binary(ops.POW, self, other)
-    def __rpow__(self, other): return _binary(ops.POW, other, self)
-    def __neg__(self): return _unary(ops.NEG, self)
+    __add__ = _binary_method(ops.ADD, "__add__")
+    __radd__ = _binary_method(ops.ADD, "__radd__", reflected=True)
+    __sub__ = _binary_method(ops.SUB, "__sub__")
+    __rsub__ = _binary_method(ops.SUB, "__rsub__", reflected=True)
+    __mul__ = _binary_method(ops.MUL, "__mul__")
+    __rmul__ = _binary_method(ops.MUL, "__rmul__", reflected=True)
+    __truediv__ = _binary_method(ops.DIV, "__truediv__")
+    __rtruediv__ = _binary_method(ops.DIV, "__rtruediv__", reflected=True)
+    __pow__ = _binary_method(ops.POW, "__pow__")
+    __rpow__ = _binary_method(ops.POW, "__rpow__", reflected=True)
+    __neg__ = _unary_method(ops.NEG, "__neg__")
     def __pos__(self): return self
-    def __abs__(self): return _unary(ops.ABS, self)
+    __abs__ = _unary_method(ops.ABS, "__abs__")
 
-    def exp(self) -> Value: return _unary(ops.EXP, self)
-    def log(self) -> Value: return _unary(ops.LOG, self)
-    def sqrt(self) -> Value: return _unary(ops.SQRT, self)
-    def tanh(self) -> Value: return _unary(ops.TANH, self)
-    def sigmoid(self) -> Value: return _unary(ops.SIGMOID, self)
-    def relu(self) -> Value: return _unary(ops.RELU, self)
-    def sin(self) -> Value: return _unary(ops.SIN, self)
-    def cos(self) -> Value: return _unary(ops.COS, self)
+    exp = _unary_method(ops.EXP, "exp")
+    log = _unary_method(ops.LOG, "log")
+    sqrt = _unary_method(ops.SQRT, "sqrt")
+    tanh = _unary_method(ops.TANH, "tanh")
+    sigmoid = _unary_method(ops.SIGMOID, "sigmoid")
+    relu = _unary_method(ops.RELU, "relu")
+    sin = _unary_method(ops.SIN, "sin")
+    cos = _unary_method(ops.COS, "cos")
 
     def leaky_relu(self, slope: float | Value = 0.01) -> Value:
         """x for x > 0, else slope·x. A Value slope is learned (PReLU)."""
@@ -154,8 +232,7 @@ class Value:
         return self.data
 
     def __format__(self, spec: str) -> str:
-        # f"{v:.3f}" formats the number; a bare f"{v}" is str(v), as Python expects.
-        return format(self.data, spec) if spec else str(self)
+        return format(self.data, spec)
 
     def __repr__(self) -> str:
         parts = [f"data={_short(self.data)}", f"grad={_short(self.grad)}"]
@@ -206,44 +283,26 @@ class Value:
         return twin
 
     def __reduce__(self):
-        # A leaf pickles as itself, so pickle's memo keeps its identity: parameters and
-        # inputs shared by several pickled Values come back shared. The graph above the
-        # leaves goes as a flat table, leaves first, so a deep graph needs no recursion
-        # (pickle's own would overflow at ~1000 deep); those inner nodes are rebuilt per
-        # pickled root.
-        if not self._edges:
-            return (_rebuild_leaf, (self.data, self.grad, self._opdef.name, self._meta))
+        # The whole graph below this node as a flat table, leaves first: pickling a deep
+        # graph this way needs no recursion (pickle's own would overflow at ~1000 deep).
         from .graph import topological_order
 
         order = topological_order(self)
         index = {id(node): i for i, node in enumerate(order)}
         rows = []
         for node in order:
-            if not node._edges:
-                rows.append(node)  # pickled by reference, through the memo
-                continue
             edges = node._edges
             links = tuple(index[id(p)] if i % 2 == 0 else p for i, p in enumerate(edges))
             rows.append((node.data, node.grad, node._opdef.name, links, node._meta))
         return (_rebuild, (rows,))
 
 
-def _rebuild_leaf(data: float, grad: float, opname: str, meta) -> Value:
-    node = object.__new__(Value)
-    node.data, node.grad, node._meta = data, grad, meta
-    node._opdef = ops.OPS[opname] if opname else LEAF  # a no_grad result keeps LEAF
-    node._edges = ()
-    return node
-
-
 def _rebuild(rows) -> Value:
     nodes: list[Value] = []
-    for row in rows:
-        if isinstance(row, Value):
-            nodes.append(row)
-            continue
-        data, grad, opname, links, meta = row
-        node = _rebuild_leaf(data, grad, opname, meta)
+    for data, grad, opname, links, meta in rows:
+        node = object.__new__(Value)
+        node.data, node.grad, node._meta = data, grad, meta
+        node._opdef = ops.OPS[opname] if opname else LEAF
         node._edges = tuple(nodes[x] if i % 2 == 0 else x for i, x in enumerate(links))
         nodes.append(node)
     return nodes[-1]
@@ -255,74 +314,83 @@ def _short(x: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# The machinery that applies a table entry. Three variants (one, two, many inputs) only
-# because building the edges tuple directly is the hot path of every model; they do the
-# same thing: forward on floats, then store (parent, local derivative) pairs.
+# Applying a table entry: forward on floats, then store (parent, local derivative) pairs.
+# The operator methods above do this for one and two inputs; ``apply`` for any number.
 
 _new = object.__new__
 
 
-def _as_value(x, op: Op):
+def _constant(x: float) -> Value:
+    """A leaf for a number met in an expression (the 2 in ``x * 2``).
+
+    Made directly, not through ``Value(x)``: a model makes one for every such number.
+    """
+    node = _new(Value)
+    node.data = x
+    node.grad = 0.0
+    node._opdef = LEAF
+    node._edges = ()
+    node._meta = MODE.get().meta
+    return node
+
+
+def _as_value(x, op: Op | None = None):
+    """x itself if it is a Value, a constant leaf if it is a real number, else NotImplemented.
+
+    (``op`` is not used; callers may still pass it.)
+    """
+    cls = x.__class__
+    if cls is float:
+        return _constant(x)
+    if cls is Value:
+        return x
+    if cls is int:  # not bool: True.__class__ is bool
+        return _constant(float(x))
     if isinstance(x, Value):
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(float(x))
+        return _constant(float(x))
     return NotImplemented
 
 
-def _unary(op: Op, a: Value) -> Value:
-    x = a.data
-    try:
-        out = op.forward(x)
-    except (ValueError, ZeroDivisionError) as error:
-        raise domain_error(op, (a,), error) from None
-    node = _new(Value)
-    node.data = out
-    node.grad = 0.0
-    mode = MODE.get()
-    node._meta = mode.meta
+def _pairs(parents, locals_) -> tuple:
+    """(parent0, local0, parent1, local1, ...): the ``_edges`` a node stores."""
+    edges = [None] * (2 * len(parents))
+    edges[0::2] = parents
+    edges[1::2] = locals_
+    return tuple(edges)
+
+
+def _record(node: Value, op: Op, inputs, mode) -> Value:
+    """Finish ``node`` outside the common mode: a leaf under no_grad, checked under detect_anomaly."""
     if mode.record:
         node._opdef = op
-        (d,) = op.local(out, x)
-        node._edges = (a, d)
+        node._edges = _pairs(inputs, op.local(node.data, *[v.data for v in inputs]))
     else:
         node._opdef = LEAF
         node._edges = ()
     if mode.anomaly:
-        _check_forward(node, op, (a,))
+        _check_forward(node, op, inputs)
     return node
+
+
+def _unary(op: Op, a: Value) -> Value:
+    """Apply a one-input entry to a Value (``autograd.exp(x)`` and the like)."""
+    known, method = _UNARY.get(op.name, (None, None))
+    return method(a) if known is op else apply(op, a)
 
 
 def _binary(op: Op, a, b):
+    """Apply a two-input entry; NotImplemented if an input is neither a Value nor a number."""
     if a.__class__ is not Value:
-        a = _as_value(a, op)
+        a = _as_value(a)
         if a is NotImplemented:
             return a
-    if b.__class__ is not Value:
-        b = _as_value(b, op)
-        if b is NotImplemented:
-            return b
-    x = a.data
-    y = b.data
-    try:
-        out = op.forward(x, y)
-    except (ValueError, ZeroDivisionError) as error:
-        raise domain_error(op, (a, b), error) from None
-    node = _new(Value)
-    node.data = out
-    node.grad = 0.0
-    mode = MODE.get()
-    node._meta = mode.meta
-    if mode.record:
-        node._opdef = op
-        da, db = op.local(out, x, y)
-        node._edges = (a, da, b, db)
-    else:
-        node._opdef = LEAF
-        node._edges = ()
-    if mode.anomaly:
-        _check_forward(node, op, (a, b))
-    return node
+    known, method = _BINARY.get(op.name, (None, None))
+    if known is op:
+        return method(a, b)
+    b = _as_value(b)
+    return b if b is NotImplemented else apply(op, a, b)
 
 
 def apply(op: Op, *inputs) -> Value:
@@ -331,14 +399,11 @@ def apply(op: Op, *inputs) -> Value:
     >>> apply(ops.MUL, Value(2.0), 3).data
     6.0
     """
-    args = []
-    for x in inputs:
-        v = _as_value(x, op)
-        if v is NotImplemented:
-            raise TypeError(
-                f"{op.name}: expected Values or numbers, got {type(x).__name__} {x!r}")
-        args.append(v)
-    xs = [v.data for v in args]
+    args = inputs
+    xs = [v.data for v in inputs if v.__class__ is Value]
+    if len(xs) < len(inputs):  # numbers among the inputs: make them constant leaves
+        args = [_input(v, op) for v in inputs]
+        xs = [v.data for v in args]
     try:
         out = op.forward(*xs)
     except (ValueError, ZeroDivisionError) as error:
@@ -348,19 +413,18 @@ def apply(op: Op, *inputs) -> Value:
     node.grad = 0.0
     mode = MODE.get()
     node._meta = mode.meta
-    if mode.record:
-        node._opdef = op
-        locals_ = op.local(out, *xs)
-        edges = [None] * (2 * len(args))
-        edges[0::2] = args
-        edges[1::2] = locals_
-        node._edges = tuple(edges)
-    else:
-        node._opdef = LEAF
-        node._edges = ()
-    if mode.anomaly:
-        _check_forward(node, op, args)
+    if not mode.simple:  # no_grad or detect_anomaly
+        return _record(node, op, args, mode)
+    node._opdef = op
+    node._edges = _pairs(args, op.local(out, *xs))
     return node
+
+
+def _input(x, op: Op) -> Value:
+    v = _as_value(x)
+    if v is NotImplemented:
+        raise TypeError(f"{op.name}: expected Values or numbers, got {type(x).__name__} {x!r}")
+    return v
 
 
 def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - the maths name

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -157,10 +157,9 @@ def pyplot():
 
 def _atomic_target(path: Path) -> Path:
     # A temporary name in the same folder (so os.replace is a rename, atomic on POSIX and
-    # Windows) that keeps the extension, since the writers pick the format from it.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
+    # Windows) that keeps the extension, since the writers pick the format from it. Not
+    # mkstemp: its files are private (0600), and a picture should get the usual permissions.
+    return path.with_name(f".{path.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
 
 
 def save_figure(fig, path: Path | str, *, dpi: int = 100) -> Path:
@@ -224,3 +223,34 @@ def summary(title: str, rows: Sequence[tuple[str, Any]], files: Sequence[Path]) 
         print("  pictures:")
         for f in files:
             print(f"    {f}")
+
+
+# -- teaching helper shared by the weight-sharing demos (rnn_bptt, conv1d) ---------------
+
+
+def gradient_by_scope(root, weight) -> dict[str, float]:
+    """Split ``weight.grad`` into what each scope's use of it contributed.
+
+    Call after ``root.backward()``. A weight used in many places (every time step of a
+    recurrent net, every position of a convolution) gets one gradient term per use: the
+    consuming node's gradient times its local derivative with respect to the weight. That
+    is the chain rule's sum at a shared node, and the sum of the returned values is
+    ``weight.grad``. Each use is filed under the innermost scope of the node that used it.
+
+    >>> import autograd
+    >>> w = autograd.Value(3.0)
+    >>> with autograd.scope("t=1"): a = w * 2.0
+    >>> with autograd.scope("t=2"): b = w * 5.0
+    >>> y = a + b; y.backward()
+    >>> sorted(gradient_by_scope(y, w).items()), w.grad
+    ([('t=1', 2.0), ('t=2', 5.0)], 7.0)
+    """
+    from autograd import topological_order
+
+    parts: dict[str, float] = {}
+    for node in topological_order(root):
+        for parent, local in zip(node.parents, node.local_grads):
+            if parent is weight:
+                where = node.scope[-1] if node.scope else ""
+                parts[where] = parts.get(where, 0.0) + node.grad * local
+    return parts

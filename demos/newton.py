@@ -148,9 +148,14 @@ def plot_1d(plt, gd: list[float], nt: list[float], lr: float, path) -> None:
     for k, x in enumerate(nt[:4]):
         ax.annotate(f"x{k}", (x, quartic(x)), textcoords="offset points", xytext=(6, 6), color="tab:blue")
     ax.plot([QUARTIC_MIN], [quartic(QUARTIC_MIN)], "*", color="red", ms=14, label="minimum x = 9/4")
-    ax.set_ylim(-10, 120)
+    # symlog: linear near the minimum (where the story is), logarithmic up to x0 = 6.
+    ax.set_yscale("symlog", linthresh=20)
+    ax.set_ylim(-10, 1000)
+    ax.annotate("gradient descent's first step\novershoots from 6 to 0.6,\nthen crawls across the flat part",
+                (0.6, quartic(0.6)), xytext=(-1.3, 25), fontsize=8, color="tab:orange",
+                arrowprops=dict(arrowstyle="->", color="tab:orange"))
     ax.set_xlabel("x")
-    ax.set_ylabel("f(x)")
+    ax.set_ylabel("f(x)  (linear below 20, log above)")
     ax.set_title("1-D: Newton divides the slope by the curvature")
     ax.legend(fontsize=8, loc="upper left")
 
@@ -168,12 +173,12 @@ def plot_1d(plt, gd: list[float], nt: list[float], lr: float, path) -> None:
 def plot_2d(plt, gd, nt, lr: float, path) -> None:
     import numpy as np
 
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
-    gx, gy = np.meshgrid(np.linspace(-2, 2, 300), np.linspace(-1, 3, 300))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
+    gx, gy = np.meshgrid(np.linspace(-2, 2, 300), np.linspace(-3.5, 3, 300))
     levels = np.logspace(-1, 3.5, 16)
     cs = ax.contour(gx, gy, rosenbrock(gx, gy), levels=levels, cmap="viridis", linewidths=0.8,
                     norm=plt.matplotlib.colors.LogNorm())
-    fig.colorbar(cs, ax=ax, label="f(x, y)  (log-spaced contours)")
+    fig.colorbar(cs, ax=ax, label="f(x, y)  (log-spaced contours)", format="%.2g")
     ax.plot(*zip(*gd), "-", color="tab:orange", lw=1.2, label=f"gradient descent, lr={lr} ({len(gd) - 1} steps)")
     ax.plot(*zip(*gd[::max(1, len(gd) // 40)]), "o", color="tab:orange", ms=2.5)
     ax.plot(*zip(*nt), "s-", color="tab:blue", ms=6, lw=1.5, label=f"Newton ({len(nt) - 1} steps)")
@@ -183,7 +188,7 @@ def plot_2d(plt, gd, nt, lr: float, path) -> None:
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_title("2-D: Rosenbrock's valley, (1 − x)² + 100(y − x²)²")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="lower left")
 
     ax2.semilogy(range(len(gd)), [rosenbrock(*p) + 1e-30 for p in gd], color="tab:orange", label="gradient descent")
     ax2.semilogy(range(len(nt)), [rosenbrock(*p) + 1e-30 for p in nt], "s-", color="tab:blue", label="Newton")

@@ -1,0 +1,351 @@
+"""The chain rule written out with numbers: ``explain(root, wrt)``.
+
+>>> from autograd import Value, explain
+>>> x = Value(3.0, label="x")
+>>> y = x * x; y.label = "y"
+>>> explain(y, x)
+∂y/∂x by the chain rule: 2 paths from y to x
+path 1: y ← x
+    ∂y/∂x (input 1) = x = 3
+    product: 3
+path 2: y ← x
+    ∂y/∂x (input 2) = x = 3
+    product: 3
+∂y/∂x = sum over the 2 paths = 3 + 3 = 6
+backward gives the same: 6 ✓
+
+A derivative d root / d wrt is the sum, over every path from ``root`` down to ``wrt``, of
+the product of the local derivatives along the path (d child / d parent at each step).
+``x * x`` reaches ``x`` twice, once per factor, hence two paths. The number of paths can
+grow exponentially with depth (``y = y * y`` doubles it each time), so they are counted
+by dynamic programming, never listed; only the first ``max_paths`` are written out, and
+the total comes from a forward-mode pass, which is checked against ``backward``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .graph import gradients, topological_order
+from .text import check_digits, number
+from .value import Value
+
+# d result / d input of each op, as text: {a}, {b} are the inputs' names (in parentheses
+# if they are expressions), {A}, {B} the bare names for use inside a function call.
+_RULES: dict[str, tuple[str, ...]] = {
+    "add": ("1", "1"),
+    "sub": ("1", "−1"),
+    "mul": ("{b}", "{a}"),
+    "div": ("1/{b}", "−{a}/{b}²"),
+    "pow": ("{b}·{a}^({B}−1)", "{a}^{b}·ln {a}"),
+    "neg": ("−1",),
+    "abs": ("sign({A})",),
+    "exp": ("exp({A})",),
+    "log": ("1/{a}",),
+    "sqrt": ("1/(2·sqrt({A}))",),
+    "tanh": ("1 − tanh({A})²",),
+    "sigmoid": ("σ({A})·(1 − σ({A}))",),
+    "relu": ("1 if {A} > 0 else 0",),
+    "leaky_relu": ("1 if {A} > 0 else {B}", "0 if {A} > 0 else {A}"),
+    "sin": ("cos({A})",),
+    "cos": ("−sin({A})",),
+}
+
+_MAX_STEPS = 16  # steps of one path written out; longer paths show both ends
+_MAX_FACTORS = 12  # factors of a product written out
+
+
+@dataclass(frozen=True)
+class ChainPath:
+    """One path from the root down to ``wrt``: ``nodes[0]`` is the root, the last is wrt.
+
+    ``slots[i]`` is which input of ``nodes[i]`` the path leaves by, and ``locals[i]`` is
+    d nodes[i] / d nodes[i+1] through that input.
+    """
+
+    nodes: tuple[Value, ...]
+    slots: tuple[int, ...]
+    locals: tuple[float, ...]
+
+    @property
+    def product(self) -> float:
+        return math.prod(self.locals)
+
+
+@dataclass(repr=False, eq=False)
+class Explanation:
+    """What ``explain`` found; it prints itself at the prompt (``repr`` is the derivation)."""
+
+    root: Value
+    wrt: Value
+    n_paths: int  # every path from root to wrt (shown or not)
+    paths: list[ChainPath]  # the first max_paths of them
+    gradient: float  # the sum over all paths (forward mode; exact sum if all are shown)
+    backward: float  # d root / d wrt as backward computes it
+    text: str = field(default="")
+
+    @property
+    def matches(self) -> bool:
+        """Whether the sum over paths equals backward's gradient (up to rounding)."""
+        return _close(self.gradient, self.backward, self._scale())
+
+    def _scale(self) -> float:
+        # Rounding error grows with the size of the terms summed, not of the sum.
+        if self.paths and len(self.paths) == self.n_paths:
+            return _fsum(abs(p.product) for p in self.paths)
+        return abs(self.gradient) + abs(self.backward)
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+
+def _fsum(xs) -> float:
+    """An exactly rounded sum, or the plain one where fsum refuses (inf - inf, overflow)."""
+    xs = list(xs)
+    try:
+        return math.fsum(xs)
+    except (ValueError, OverflowError):
+        total = 0.0
+        for x in xs:
+            total += x
+        return total
+
+
+def _close(a: float, b: float, scale: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= 1e-9 * scale + 1e-300
+
+
+def _find(order: list[Value], wrt: Value | str) -> Value:
+    """``wrt`` itself, or the one node of the graph carrying that label."""
+    if isinstance(wrt, Value):
+        return wrt
+    if not isinstance(wrt, str):
+        raise TypeError(f"explain: wrt must be a Value or a label (str), got {type(wrt).__name__} {wrt!r}")
+    found = [n for n in order if n.label == wrt]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        labels = sorted({n.label for n in order if n.label})
+        have = f"; labels in the graph: {', '.join(labels)}" if labels else "; no node has a label"
+        raise ValueError(f"explain: no node labelled {wrt!r} in the graph{have}. Pass the Value itself or set .label")
+    raise ValueError(f"explain: {len(found)} nodes are labelled {wrt!r}; pass the Value itself instead of its label")
+
+
+def explain(root: Value, wrt: Value | str, *, max_paths: int = 10, digits: int = 4) -> Explanation:
+    """The chain-rule derivation of d root / d wrt, with the actual numbers.
+
+    Every path from ``root`` to ``wrt`` as the product of its local derivatives, their sum,
+    and a check against the gradient ``backward`` computes. ``wrt`` is a Value of the
+    graph or the label of one. At most ``max_paths`` paths are written out; the text says
+    how many were left out and what they add up to. The result shows itself at the
+    prompt; in a script, ``print`` it. Fields: ``gradient``, ``backward``, ``n_paths``,
+    ``paths``, ``matches``.
+
+    >>> from autograd import Value
+    >>> a = Value(2.0, label="a"); b = (a * 3).tanh()
+    >>> e = explain(b, "a")
+    >>> e.n_paths, round(e.gradient, 6) == round(e.backward, 6), e.matches
+    (1, True, True)
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"explain: expected a Value as root, got {type(root).__name__} {root!r}")
+    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
+        raise ValueError(f"explain: max_paths must be an int >= 0, got {max_paths!r}")
+    check_digits(digits, "explain")
+    order = topological_order(root)
+    wrt = _find(order, wrt)
+
+    # paths[n]: how many paths lead from n down to wrt. tangent[n]: d n / d wrt, the sum
+    # over those paths of the products, accumulated forward (parents before children)
+    # so it is computed independently of backward's reverse pass.
+    count: dict[Value, int] = {wrt: 1}
+    tangent: dict[Value, float] = {wrt: 1.0}
+    reached = False
+    for node in order:
+        if node is wrt:
+            reached = True
+            continue
+        if not reached:
+            continue  # before wrt in topological order: cannot depend on it
+        edges = node._edges
+        c = 0
+        t = 0.0
+        for i in range(0, len(edges), 2):
+            pc = count.get(edges[i])
+            if pc:
+                c += pc
+                t += edges[i + 1] * tangent[edges[i]]
+        if c:
+            count[node] = c
+            tangent[node] = t
+    n_paths = count.get(root, 0)
+    shown = _first_paths(root, wrt, count, max_paths) if n_paths else []
+    if shown and len(shown) == n_paths:
+        total = _fsum(p.product for p in shown)  # the literal sum over the paths
+    else:
+        total = tangent.get(root, 0.0)
+    (from_backward,) = gradients(root, [wrt])
+    result = Explanation(root, wrt, n_paths, shown, total, from_backward)
+    result.text = _write(result, order, digits)
+    return result
+
+
+def _first_paths(root: Value, wrt: Value, count: dict[Value, int], limit: int) -> list[ChainPath]:
+    """The first ``limit`` paths from root to wrt, depth first, without recursion.
+
+    Only edges into nodes with a path to wrt are followed, so every branch taken ends at
+    wrt: listing k paths costs k times the path length, however many paths there are.
+    """
+    found: list[ChainPath] = []
+    nodes = [root]
+    slots: list[int] = []
+    locals_: list[float] = []
+    nexts = [0]  # per level: the next edge (index into _edges) to try
+    while nexts and len(found) < limit:
+        node = nodes[-1]
+        if node is wrt:
+            found.append(ChainPath(tuple(nodes), tuple(slots), tuple(locals_)))
+            nodes.pop(); nexts.pop()
+            if slots:
+                slots.pop(); locals_.pop()
+            continue
+        edges = node._edges
+        i = nexts[-1]
+        while i < len(edges) and edges[i] not in count:
+            i += 2
+        if i >= len(edges):  # every way down from here is done: back up one level
+            nodes.pop(); nexts.pop()
+            if slots:
+                slots.pop(); locals_.pop()
+            continue
+        nexts[-1] = i + 2
+        nodes.append(edges[i])
+        slots.append(i // 2)
+        locals_.append(edges[i + 1])
+        nexts.append(0)
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# Writing it out.
+
+
+def _namer(order: list[Value], digits: int):
+    index = {node: k for k, node in enumerate(order)}
+
+    def name(node: Value) -> str:
+        if node.label:
+            return node.label
+        if not node._edges:
+            return number(node.data, digits)  # a constant reads best as its value
+        return f"{node.op}#{index[node]}"  # position in topological order: stable
+
+    return name
+
+
+def _wrapped(text: str) -> str:
+    simple = text.replace("_", "").replace("#", "").replace(".", "").isalnum()
+    return text if simple or _is_number(text) else f"({text})"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _rule(node: Value, slot: int, name) -> str:
+    """The local derivative's formula, e.g. '1 − tanh(n)²', or '' for an unknown op."""
+    op = node.op
+    parents = node.parents
+    if op in ("sum",):
+        return "1"
+    if op == "dot":
+        n = len(parents) // 2
+        other = parents[slot + n] if slot < n else parents[slot - n]
+        return _wrapped(name(other))
+    forms = _RULES.get(op)
+    if forms is None or slot >= len(forms):
+        return ""
+    raw = [name(p) for p in parents]
+    raw += [""] * (2 - len(raw))
+    return forms[slot].format(a=_wrapped(raw[0]), b=_wrapped(raw[1]) if raw[1] else "", A=raw[0], B=raw[1])
+
+
+def _write(e: Explanation, order: list[Value], digits: int) -> str:
+    name = _namer(order, digits)
+    num = lambda x: number(x, digits)  # noqa: E731
+    top, bottom = name(e.root), name(e.wrt)
+    d = f"∂{_wrapped(top)}/∂{_wrapped(bottom)}"
+    lines: list[str] = []
+    if e.n_paths == 0:
+        lines.append(f"{d} = 0: {top} does not depend on {bottom} (no path leads from {top} to {bottom})")
+        lines.append(f"backward gives {'the same' if e.backward == 0.0 else 'something else'}: {num(e.backward)}"
+                     f" {'✓' if e.backward == 0.0 else '✗'}")
+        return "\n".join(lines)
+    plural = "s" if e.n_paths != 1 else ""
+    lines.append(f"{d} by the chain rule: {e.n_paths:,} path{plural} from {top} to {bottom}")
+    for k, path in enumerate(e.paths, 1):
+        lines.append(f"path {k}: " + _arrows([name(n) for n in path.nodes]))
+        n_steps = len(path.locals)
+        keep = _MAX_STEPS // 2
+        # A long path shows both ends; only the steps shown are written (paths can be long).
+        shown = range(n_steps) if n_steps <= _MAX_STEPS else [*range(keep), *range(n_steps - keep, n_steps)]
+        steps = []
+        for i in shown:
+            if n_steps > _MAX_STEPS and i == n_steps - keep:
+                steps.append(("…", f"{n_steps - 2 * keep:,} more steps …"))
+            node, local = path.nodes[i], path.locals[i]
+            rule = _rule(node, path.slots[i], name)
+            parent = path.nodes[i + 1]
+            head = f"∂{_wrapped(name(node))}/∂{_wrapped(name(parent))}"
+            if sum(p is parent for p in node.parents) > 1:  # x*x: say which factor this is
+                head += f" (input {path.slots[i] + 1})"
+            if rule and rule != num(local):
+                steps.append((head, f"= {rule} = {num(local)}"))
+            else:
+                steps.append((head, f"= {num(local)}"))
+        width = max((len(h) for h, _ in steps), default=0)
+        lines.extend(f"    {h.ljust(width)} {rest}" for h, rest in steps)
+        if not path.locals:
+            lines.append(f"    ({top} is {bottom} itself) product: 1")
+        elif len(path.locals) == 1:
+            lines.append(f"    product: {num(path.product)}")
+        elif len(path.locals) <= _MAX_FACTORS:
+            lines.append(f"    product: {' × '.join(num(x) for x in path.locals)} = {num(path.product)}")
+        else:
+            lines.append(f"    product of the {len(path.locals):,} local derivatives: {num(path.product)}")
+    left = e.n_paths - len(e.paths)
+    if left:
+        rest = e.gradient - _fsum(p.product for p in e.paths)
+        adding = f", adding up to {num(rest)}" if math.isfinite(rest) else ""
+        lines.append(f"… and {left:,} more path{'s' if left != 1 else ''} not shown{adding}"
+                     f" (explain(..., max_paths=N) shows more)")
+    if not left and 1 < e.n_paths <= 6:
+        terms = " + ".join(num(p.product) for p in e.paths).replace("+ -", "- ")
+        lines.append(f"{d} = sum over the {e.n_paths} paths = {terms} = {num(e.gradient)}")
+    else:
+        lines.append(f"{d} = sum over the {e.n_paths:,} path{plural} = {num(e.gradient)}")
+    if e.matches:
+        lines.append(f"backward gives the same: {num(e.backward)} ✓")
+    else:
+        lines.append(f"backward gives {num(e.backward)} ✗ (differs by {e.gradient - e.backward:.3g})")
+    return "\n".join(lines)
+
+
+def _arrows(names: list[str]) -> str:
+    if len(names) > 12:
+        names = names[:5] + [f"… {len(names) - 10:,} more …"] + names[-5:]
+    return " ← ".join(names)
+
+
+__all__ = ["explain", "Explanation", "ChainPath"]

@@ -1,0 +1,100 @@
+"""The benchmark runs, at tiny sizes, and reports what it promises. Nothing here is timed.
+
+The README's Performance table comes from ``python -m demos.benchmark``; these tests keep
+that command working (every workload, the JSON and text reports, the micrograd subprocess)
+without asserting anything about speed, which a shared machine cannot promise.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from demos import benchmark
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ["--sizes", "300", "--repeat", "1", "--steps", "2"]
+
+
+def run(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "demos.benchmark", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_every_workload_runs_and_the_json_has_its_fields():
+    done = run([*TINY, "--no-micrograd", "--json"])
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+
+    w1 = results["W1"]
+    assert w1["points"] == 100 and w1["steps"] == 2
+    for key in ("chainrule", "chainrule fast_training"):
+        assert w1[key]["s_per_step"] > 0 and math.isfinite(w1[key]["loss"])
+    # The same seed and data: pausing the collector changes the time, never the numbers.
+    assert w1["chainrule"]["loss"] == w1["chainrule fast_training"]["loss"]
+    assert "micrograd" not in w1 and "not run" in w1["micrograd_note"]
+
+    assert [(r["rounds"], r["gc"]) for r in results["W2"]] == [(300, True), (300, False)]
+    for row in results["W2"]:
+        assert row["op_nodes"] == 900 and row["fwd_us_per_round"] > 0 and row["bwd_us_per_round"] > 0
+
+    assert [(r["n"], r["gc"]) for r in results["W3"]] == [(300, True), (300, False)]
+    for row in results["W3"]:
+        assert row["nodes"] == 4 * 300 - 1 and row["op_nodes"] == 2 * 300 - 1
+        assert row["fwd_ns_per_node"] > 0 and row["bwd_ns_per_node"] > 0
+        # Memory is deterministic, unlike time: a leaf is one Value; an op node a Value, its
+        # edges tuple and its result float. Both well under a kilobyte whatever the layout.
+        assert 0 < row["bytes_per_leaf"] < row["bytes_per_op_node"] < 1000
+
+    names = {t["target"] for t in results["targets"]}
+    assert {"W2 us/round", "W3 bytes/node", "W3 fwd ns/node", "W3 bwd ns/node"} <= names
+    assert all(isinstance(t["holds"], bool) for t in results["targets"])
+
+
+def test_the_text_report_has_a_table_per_workload(capsys):
+    benchmark.main([*TINY, "--workloads", "W2,W3", "--no-micrograd"])
+    text = capsys.readouterr().out
+    assert "W1" not in text.split("command:")[1]  # only the chosen workloads ran
+    assert "| rounds" in text and "| n " in text and "Targets" in text
+    assert "python -m demos.benchmark --sizes 300" in text  # the command to reproduce it
+
+
+def test_micrograd_runs_in_its_own_interpreter_on_the_same_points(tmp_path):
+    # A package named micrograd with micrograd's layout (engine.Value, nn.MLP) that re-exports
+    # chainrule's classes: the real subprocess path runs, and since both sides then train
+    # the same model on the same points, their losses must agree exactly.
+    package = tmp_path / "micrograd"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "engine.py").write_text("from autograd import Value\n")
+    (package / "nn.py").write_text("from nn import MLP\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    done = run(["--workloads", "W1", "--quick", "--steps", "3", "--micrograd-steps", "2",
+                "--repeat", "1", "--micrograd-python", sys.executable, "--json"], env=env)
+    assert done.returncode == 0, done.stderr
+    w1 = json.loads(done.stdout)["W1"]
+    for key in ("micrograd", "micrograd gc off"):
+        assert len(w1[key]["seconds"]) == 2 and w1[key]["python"] == sys.executable
+        assert w1[key]["loss"] == w1["chainrule"]["loss"]  # 1 warm-up + 2 timed = 3 steps
+    assert {t["target"] for t in json.loads(done.stdout)["targets"]} >= {
+        "W1 vs micrograd", "W1 vs micrograd gc off"}
+
+
+@pytest.mark.skipif(importlib.util.find_spec("micrograd") is not None,
+                    reason="micrograd is importable here, so its run would not fail")
+def test_an_interpreter_without_micrograd_is_reported_with_its_error():
+    with pytest.raises(RuntimeError, match="No module named 'micrograd'"):
+        benchmark.run_micrograd(sys.executable, steps=1, warmup=0, collector=True)
+
+
+def test_bad_options_name_the_option():
+    assert run(["--workloads", "W9"]).stderr.count("--workloads: unknown W9") == 1
+    assert "--sizes: 'ten' is not a number" in run(["--sizes", "ten"]).stderr
+    assert benchmark.parse_sizes("1e3, 2_000") == [1000, 2000]

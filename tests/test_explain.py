@@ -1,0 +1,155 @@
+"""explain: every path from the root to wrt, their products, their sum == backward's grad."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, explain
+
+
+def g4(x: float) -> str:
+    return format(x, ".4g")
+
+
+def neuron():
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o, n, x1, w1
+
+
+def test_neuron_one_path_with_its_local_derivatives():
+    o, n, x1, w1 = neuron()
+    e = explain(o, x1)
+    assert e.n_paths == 1 and len(e.paths) == 1
+    (path,) = e.paths
+    assert path.nodes[0] is o and path.nodes[1] is n and path.nodes[-1] is x1
+    # By hand: d tanh(n)/dn = 1 - o², the adds give 1, d(x1*w1)/dx1 = w1.
+    assert path.locals == pytest.approx((1 - o.data ** 2, 1.0, 1.0, w1.data))
+    assert e.gradient == pytest.approx(x1.grad) and e.backward == x1.grad and e.matches
+    text = repr(e)
+    assert text == str(e) == e.text
+    assert "∂o/∂x1 by the chain rule: 1 path from o to x1" in text
+    assert "∂o/∂n" in text and f"1 − tanh(n)² = {g4(1 - o.data ** 2)}" in text
+    assert f"= w1 = {g4(w1.data)}" in text
+    assert f"= {g4(x1.grad)}" in text and "backward gives the same" in text and "✓" in text
+
+
+def test_a_times_a_has_two_paths():
+    a = Value(3.0, label="a")
+    y = a * a
+    e = explain(y, a)
+    assert e.n_paths == 2
+    assert [p.locals for p in e.paths] == [(a.data,), (a.data,)]
+    assert e.gradient == 2 * a.data == e.backward
+    assert "sum over the 2 paths = 3 + 3 = 6" in e.text
+
+
+def test_exponentially_many_paths_are_counted_not_listed():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(60):  # each squaring doubles the paths from y to x: 2**60 of them
+        y = y * y
+    start = time.perf_counter()
+    e = explain(y, x, max_paths=3)
+    assert time.perf_counter() - start < 2.0
+    assert e.n_paths == 2 ** 60 and len(e.paths) == 3
+    assert e.gradient == e.backward == 2.0 ** 60  # d x^(2^60)/dx at 1 = 2^60
+    assert f"and {2 ** 60 - 3:,} more paths not shown" in e.text
+    assert e.matches
+
+
+def test_no_path_means_zero():
+    x, z = Value(1.0, label="x"), Value(5.0, label="z")
+    y = x.exp()
+    e = explain(y, z)
+    assert e.n_paths == 0 and e.gradient == 0.0 == e.backward and e.paths == []
+    assert "does not depend on z" in e.text
+
+
+def test_wrt_by_label_and_an_intermediate_node():
+    o, n, x1, _ = neuron()
+    e = explain(o, "n")
+    assert e.wrt is n and e.n_paths == 1
+    assert e.gradient == pytest.approx(1 - o.data ** 2)
+    assert explain(o, "x1").gradient == pytest.approx(x1.grad)
+    with pytest.raises(ValueError, match=r"no node labelled 'q'.*labels in the graph: b, n, o, w1, w2, x1, x2"):
+        explain(o, "q")
+    twin = Value(1.0, label="t") + Value(2.0, label="t")
+    with pytest.raises(ValueError, match="2 nodes are labelled 't'"):
+        explain(twin, "t")
+    with pytest.raises(TypeError, match="wrt must be a Value or a label"):
+        explain(o, 3)
+    with pytest.raises(ValueError, match="max_paths"):
+        explain(o, n, max_paths=-1)
+
+
+def test_explain_leaves_grads_alone():
+    o, n, x1, w1 = neuron()
+    before = [v.grad for v in (o, n, x1, w1)]
+    explain(o, x1)
+    assert [v.grad for v in (o, n, x1, w1)] == before
+
+
+def test_a_deep_chain_is_explained_without_recursion():
+    x = Value(0.3, label="x")
+    y = x
+    for _ in range(100_000):
+        y = y.sin()
+    e = explain(y, x)
+    assert e.n_paths == 1 and len(e.paths[0].locals) == 100_000
+    assert "more steps" in e.text and len(e.text.splitlines()) < 40
+    assert e.matches
+
+
+# ---------------------------------------------------------------------------------------
+# Hypothesis: random DAGs with shared subexpressions (so several paths reach a leaf).
+
+UNARY = {"neg": lambda a: -a, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "sin": Value.sin,
+         "cos": Value.cos, "relu": Value.relu, "square": lambda a: a ** 2, "abs": abs}
+BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+          "div": lambda a, b: a / (b * b + 1.0), "const": lambda a, b: a * 0.5 + 2}
+
+step = st.tuples(st.sampled_from(sorted(UNARY) + sorted(BINARY)), st.integers(0, 50), st.integers(0, 50))
+
+
+def build(inputs, steps):
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
+    nodes = list(leaves)
+    for op, i, j in steps:
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        nodes.append(UNARY[op](a) if op in UNARY else BINARY[op](a, b))
+    return nodes[-1], leaves
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inputs=st.lists(st.floats(-1.5, 1.5), min_size=1, max_size=3),
+       steps=st.lists(step, min_size=1, max_size=9), which=st.integers(0, 2))
+def test_sum_over_paths_equals_backward(inputs, steps, which):
+    root, leaves = build(inputs, steps)
+    root.backward()
+    wrt = leaves[which % len(leaves)]
+    assume(math.isfinite(root.data) and math.isfinite(wrt.grad))
+    e = explain(root, wrt, max_paths=10 ** 6)
+    assert len(e.paths) == e.n_paths  # all listed: their literal sum is checked
+    products = [p.product for p in e.paths]
+    scale = math.fsum(abs(p) for p in products)
+    assert abs(math.fsum(products) - wrt.grad) <= 1e-9 * scale + 1e-12
+    for path in e.paths:  # each path really is a chain of edges from root to wrt
+        assert path.nodes[0] is root and path.nodes[-1] is wrt
+        for node, slot, parent, local in zip(path.nodes, path.slots, path.nodes[1:], path.locals):
+            assert node.parents[slot] is parent and node.local_grads[slot] == local
+    capped = explain(root, wrt, max_paths=2)  # counted by DP, not listed
+    assert capped.n_paths == e.n_paths and len(capped.paths) == min(2, e.n_paths)
+    assert abs(capped.gradient - wrt.grad) <= 1e-9 * scale + 1e-12
+    assert capped.matches and e.matches
