@@ -7,16 +7,19 @@ Each demo is ``python -m demos.NAME`` with the same options::
     --out DIR        where pictures go (default demos/out/, git-ignored)
     --quick          a few seconds, smaller everything: what the tests run
 
+>>> import tempfile
+>>> out = tempfile.mkdtemp()
 >>> parser = make_parser("Fit a curve.", steps=(500, 40))
->>> args = parse(parser, ["--quick", "--out", "/tmp/chainrule-demo-doctest"])
->>> args.steps, args.seed, args.out.name
-(40, 0, 'chainrule-demo-doctest')
+>>> args = parse(parser, ["--quick", "--out", out])
+>>> args.steps, args.seed, args.out == Path(out)
+(40, 0, True)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -77,6 +80,11 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) ->
         if defaults is not None and getattr(args, name) is None:
             setattr(args, name, defaults[1] if args.quick else defaults[0])
     del args._lengths
+    # The demos print ∂, ², −: where stdout cannot encode them (a Windows pipe, say) they
+    # are escaped instead of stopping the demo with UnicodeEncodeError.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -193,6 +201,27 @@ def save_graph(root, path: Path | str, **draw_options: Any) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def grid_predictions(predict, X, resolution: int, margin: float = 0.5):
+    """``predict`` on a resolution × resolution grid covering the points X (plus a margin).
+
+    ``predict(point) -> number`` is called once per grid point, inside ``no_grad`` (no graph
+    is kept). Returns numpy arrays (xx, yy, zz) ready for ``contourf``.
+    """
+    import numpy as np
+
+    import autograd
+
+    xs = [p[0] for p in X]
+    ys = [p[1] for p in X]
+    gx = np.linspace(min(xs) - margin, max(xs) + margin, resolution)
+    gy = np.linspace(min(ys) - margin, max(ys) + margin, resolution)
+    xx, yy = np.meshgrid(gx, gy)
+    with autograd.no_grad():
+        zz = np.array([[predict([float(a), float(b)]) for a, b in zip(row_x, row_y)]
+                       for row_x, row_y in zip(xx, yy)])
+    return xx, yy, zz
 
 
 # -- reporting --------------------------------------------------------------------------

@@ -16,11 +16,13 @@ W2, deep chain: ``x = (x*1.0001 + 0.0001).relu()`` repeated n times, then ``back
 Each round makes 3 op nodes and 2 constant leaves. Microseconds per round, forward and
 backward, with the cyclic garbage collector on (as users run it) and off.
 
-W3, wide graph: leaves a_i, b_i (from floats made beforehand), the n products a_i*b_i,
-summed pairwise by a balanced tree: 4n - 1 nodes (2n leaves, 2n - 1 op nodes). Nanoseconds
-per node for building it (leaves included) and for ``backward()``, with the collector on and
-off; bytes per node is the memory tracemalloc sees the finished graph hold (traced in a
-separate run, since tracing slows allocation) divided by 4n - 1. Per op node figures too.
+W3, wide graph: 2n leaves a_i, b_i, the n products a_i*b_i, and the n - 1 sums that add
+them pairwise by a balanced tree: 4n - 1 nodes, 2n - 1 of them op nodes. The forward builds
+the products and sums from leaves made before the clock starts; per node means per node of
+the graph (divided by 4n - 1, as bytes are), and per op node figures are shown too. With
+the collector on and off. Bytes per node: what tracemalloc sees the finished graph hold
+(leaf Values included, the floats they wrap made before tracing; a separate run, since
+tracing slows allocation) divided by 4n - 1.
 
 Every figure is the median of ``--repeat`` runs after a warm-up run. micrograd is run in a
 subprocess (``sys.executable`` if it can import micrograd, else ``--micrograd-python``) on
@@ -352,7 +354,9 @@ def _table(header: Sequence[str], rows: list[Sequence[str]]) -> str:
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
     lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(header, widths)) + " |",
              "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    lines += ["| " + " | ".join(str(c).rjust(w) for c, w in zip(row, widths)) + " |" for row in rows]
+    # Labels left, numbers right.
+    lines += ["| " + " | ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                                for i, (c, w) in enumerate(zip(row, widths))) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -377,7 +381,7 @@ def report(results: dict[str, Any]) -> str:
                     f"{len(r['seconds'])} after {w1['micrograd_warmup']}"
                 rows.append([label, f"{r['s_per_step'] * 1e3:.1f}", steps, f"{r['loss']:.4f}",
                              f"{r['s_per_step'] / ours:.1f}x"])
-        out.append(_table(["engine", "ms/step", "steps timed", "last loss", "time vs chainrule"], rows))
+        out.append(_table(["engine", "ms/step", "steps timed", "last loss", "time / chainrule's"], rows))
         if "micrograd" not in w1:
             out.append(w1.get("micrograd_note", "micrograd: not run"))
         else:

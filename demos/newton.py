@@ -85,7 +85,8 @@ def solve2(h: list[list[float]], g: list[float]) -> list[float]:
 def descend_1d(f, x: float, lr: float, steps: int, tol: float = 1e-10) -> list[float]:
     path = [x]
     for _ in range(steps):
-        _, slope, _ = value_slope_curvature(f, x)
+        xv = Value(x)
+        (slope,) = gradients(f(xv), [xv])
         if abs(slope) < tol:
             break
         x -= lr * slope
@@ -107,7 +108,8 @@ def newton_1d(f, x: float, steps: int, tol: float = 1e-10) -> list[float]:
 def descend_2d(f, p: Sequence[float], lr: float, steps: int, tol: float = 1e-10) -> list[list[float]]:
     path = [list(p)]
     for _ in range(steps):
-        _, g, _ = value_gradient_hessian(f, p)
+        xs = [Value(pi) for pi in p]
+        g = gradients(f(*xs), xs)  # first derivatives only: no graph of the gradient needed
         if math.hypot(*g) < tol:
             break
         p = [pi - lr * gi for pi, gi in zip(p, g)]

@@ -27,7 +27,7 @@ the correct computation to match:
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Sequence
 
 import autograd
@@ -203,7 +203,7 @@ def explain_slip(title: str, exact: float, net: dict[str, Value]) -> str:
         # Reproduce the article's arithmetic: round ∂E_o2/∂net_o2 first, then multiply.
         (d_net,) = gradients(net["E_o2"], [net["net_o2"]])
         slip = Decimal(f"{d_net:.9f}") * Decimal(repr(net["w7"].data))
-        slipped = slip.quantize(Decimal("1e-9"), rounding="ROUND_HALF_UP")
+        slipped = slip.quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
         rounded = Decimal(repr(exact)).quantize(Decimal("1e-9"), rounding=ROUND_HALF_EVEN)
         return (EXPLAINED[title].format(exact=exact, rounded=rounded)
                 + f"\n  (engine: round(∂E_o2/∂net_o2, 9) · w7 = {slip} -> {slipped})")
@@ -331,6 +331,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ax.set_ylabel("E_total (log scale)")
     ax.set_title("Mazur's network: error over the training rounds")
     ax.axhline(float(PUBLISHED_FORWARD["E_total"]), color="0.6", ls=":", label="start 0.298371109")
+    if rounds >= 9999:
+        # The article's two error figures where the demo places them: after the first update
+        # (pass 2) and in the 10,000th pass (after 9,999 updates).
+        ax.plot([2, 10000], [float(PUBLISHED_ERROR_AFTER_1), float(PUBLISHED_AFTER_10000["E_total"])],
+                "o", mfc="none", mec="tab:red", ms=9, label="the article's figures")
     ax.legend(fontsize=8)
     files.append(args.out / "worked_example_error.png")
     _common.save_figure(fig, files[1])

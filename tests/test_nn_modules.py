@@ -366,10 +366,13 @@ def test_drawings_fold_the_model_by_scope_depth():
     out = model([1.0, -0.5])
     out.backward()
     by_layer = draw(out, collapse=2).source
+    # Each layer is one box inside the model's cluster, labelled with its parameter count.
+    assert "label=mlp" in by_layer
     for i, n_params in enumerate([9, 8, 3]):
-        assert f"mlp/layer{i}" in by_layer and f"{n_params} params" in by_layer
+        assert f"layer{i}\\n" in by_layer and f"{n_params} params" in by_layer
     by_neuron = draw(out, collapse=3).source
-    assert "mlp/layer0/neuron2" in by_neuron and "mlp/layer1/neuron1" in by_neuron
+    assert "label=layer0" in by_neuron and "label=layer1" in by_neuron
+    assert "neuron2\\n" in by_neuron and "neuron1\\n" in by_neuron
     assert draw(out, collapse=2).pipe(format="svg").startswith(b"<?xml")
 
 

@@ -1,0 +1,138 @@
+"""The engine's fast paths agree with the slow ones, and leave no trace. Nothing here is timed.
+
+The speed-ups (see the README's Performance section) are: operator methods made once per
+op, a short path for the common mode, constants made without ``Value.__init__``, and a
+backward walk that marks visited nodes through their ``grad`` and goes straight down to
+first parents. These tests pin what those must not change.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, strategies as st
+
+import autograd
+import autograd.graph as graph
+from autograd import Value, detect_anomaly, no_grad, scope, topological_order
+
+
+def reference_gradients(root: Value) -> dict[Value, float]:
+    """The chain rule written plainly on ``topological_order``: what backward must compute."""
+    grads = {node: 0.0 for node in topological_order(root)}
+    grads[root] = 1.0
+    for node in reversed(topological_order(root)):
+        for parent, local in zip(node.parents, node.local_grads):
+            grads[parent] += grads[node] * local
+    return grads
+
+
+def random_dag(rng: random.Random, size: int) -> tuple[list[Value], Value]:
+    """Leaves, then ops that reuse earlier nodes at random (shared nodes, a*a, constants)."""
+    leaves = [Value(rng.uniform(-2, 2), label=f"x{i}") for i in range(3)]
+    nodes = list(leaves)
+    for _ in range(size):
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        kind = rng.randrange(7)
+        if kind == 0:
+            out = a * b
+        elif kind == 1:
+            out = a + b
+        elif kind == 2:
+            out = a - 0.5
+        elif kind == 3:
+            out = (a * 0.3).tanh()
+        elif kind == 4:
+            out = 2.0 * a
+        elif kind == 5:
+            out = autograd.dot([a, b, a], [b, 1.5, a])
+        else:
+            out = a.relu() + b.sigmoid()
+        nodes.append(out)
+    return leaves, autograd.sum(nodes[-4:])
+
+
+@given(st.integers(0, 10_000), st.integers(1, 40))
+def test_backward_matches_the_plain_chain_rule_on_random_graphs(seed, size):
+    leaves, root = random_dag(random.Random(seed), size)
+    expected = reference_gradients(root)
+    root.backward()
+    for node, g in expected.items():
+        assert math.isclose(node.grad, g, rel_tol=1e-12, abs_tol=1e-12)
+        assert node.grad is not graph._VISITED  # every mark replaced by a real gradient
+
+
+def test_a_tree_gets_exactly_the_reference_gradients():
+    # No node has two consumers, so no sum depends on an order: equality is exact.
+    xs = [Value(0.1 * i - 0.7) for i in range(16)]
+    level = [(x * 1.3 + 0.2).tanh() for x in xs]
+    while len(level) > 1:
+        level = [a * b + 0.5 for a, b in zip(level[0::2], level[1::2])]
+    expected = reference_gradients(level[0])
+    level[0].backward()
+    assert all(node.grad == g for node, g in expected.items())
+
+
+def test_an_interrupted_backward_puts_every_gradient_back(monkeypatch):
+    x = Value(3.0)
+    x.grad = 0.25  # an old gradient, kept while backward works
+    y = x * x + x
+    real_walk = graph._clear_gradients
+
+    def walk_then_interrupt(root, saved):
+        real_walk(root, saved)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(graph, "_clear_gradients", walk_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        y.backward()
+    assert x.grad == 0.25 and all(n.grad == 0.0 for n in topological_order(y) if n is not x)
+    monkeypatch.undo()
+    y.backward()  # no mark left behind: a later call is exact
+    assert x.grad == 0.25 + 7.0 and y.grad == 1.0
+
+
+def test_the_short_path_and_the_general_path_make_the_same_nodes():
+    def build(a, b):
+        return [a * b, a + 2, 3 - a, a / b, a ** 2, -a, abs(b), a.exp(), (a * b).tanh(),
+                b.relu(), a.leaky_relu(0.1), autograd.dot([a, b], [b, 2.0]), autograd.sum([a, 1, b])]
+
+    plain = build(Value(0.7), Value(-1.3))
+    with scope("s"):  # still the short path, with a shared Meta
+        scoped = build(Value(0.7), Value(-1.3))
+    with detect_anomaly():  # the general path (_record)
+        checked = build(Value(0.7), Value(-1.3))
+    for p, s, c in zip(plain, scoped, checked):
+        assert p.op == s.op == c.op and p.data == s.data == c.data
+        assert p.local_grads == s.local_grads == c.local_grads
+        assert [q.data for q in p.parents] == [q.data for q in c.parents]
+        assert s.scope == ("s",) and p.scope == ()
+    with no_grad():
+        assert all(v.op == "" and v.parents == () for v in build(Value(0.7), Value(-1.3)))
+
+
+def test_numbers_of_any_real_type_become_constant_leaves_and_others_are_refused():
+    x = Value(2.0)
+    for number in (3, 3.0, Fraction(3, 1)):
+        y = x * number
+        assert y.data == 6.0 and y.parents[1].op == "" and y.parents[1].data == 3.0
+        z = number - x  # reflected: the constant is the first input
+        assert z.data == 1.0 and z.parents[0].data == 3.0 and z.parents[1] is x
+    for bad in (True, "3", None, [1.0]):
+        with pytest.raises(TypeError):
+            x * bad
+    with pytest.raises(TypeError, match="dot: expected Values or numbers, got str"):
+        autograd.dot([x], ["a"])
+
+
+def test_a_value_subclass_works_with_the_operators():
+    class Tagged(Value):
+        __slots__ = ()
+
+    t = Tagged(1.5)
+    y = Value(2.0) * t + t
+    y.backward()
+    assert y.data == 4.5 and t.grad == 3.0
