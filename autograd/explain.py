@@ -31,27 +31,6 @@ from .graph import gradients, topological_order
 from .text import check_digits, number
 from .value import Value
 
-# d result / d input of each op, as text: {a}, {b} are the inputs' names (in parentheses
-# if they are expressions), {A}, {B} the bare names for use inside a function call.
-_RULES: dict[str, tuple[str, ...]] = {
-    "add": ("1", "1"),
-    "sub": ("1", "−1"),
-    "mul": ("{b}", "{a}"),
-    "div": ("1/{b}", "−{a}/{b}²"),
-    "pow": ("{b}·{a}^({B}−1)", "{a}^{b}·ln {a}"),
-    "neg": ("−1",),
-    "abs": ("sign({A})",),
-    "exp": ("exp({A})",),
-    "log": ("1/{a}",),
-    "sqrt": ("1/(2·sqrt({A}))",),
-    "tanh": ("1 − tanh({A})²",),
-    "sigmoid": ("σ({A})·(1 − σ({A}))",),
-    "relu": ("1 if {A} > 0 else 0",),
-    "leaky_relu": ("1 if {A} > 0 else {B}", "0 if {A} > 0 else {A}"),
-    "sin": ("cos({A})",),
-    "cos": ("−sin({A})",),
-}
-
 _MAX_STEPS = 16  # steps of one path written out; longer paths show both ends
 _MAX_FACTORS = 12  # factors of a product written out
 
@@ -264,17 +243,14 @@ def _is_number(text: str) -> bool:
 
 
 def _rule(node: Value, slot: int, name) -> str:
-    """The local derivative's formula, e.g. '1 − tanh(n)²', or '' for an unknown op."""
-    op = node.op
+    """The local derivative's formula from the op table, e.g. '1 − tanh(n)²', or ''."""
+    forms = node._opdef.formula
     parents = node.parents
-    if op in ("sum",):
-        return "1"
-    if op == "dot":
+    if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
         n = len(parents) // 2
         other = parents[slot + n] if slot < n else parents[slot - n]
-        return _wrapped(name(other))
-    forms = _RULES.get(op)
-    if forms is None or slot >= len(forms):
+        return forms[0].format(other=_wrapped(name(other)))
+    if slot >= len(forms):
         return ""
     raw = [name(p) for p in parents]
     raw += [""] * (2 - len(raw))
@@ -310,7 +286,7 @@ def _write(e: Explanation, order: list[Value], digits: int) -> str:
             head = f"∂{_wrapped(name(node))}/∂{_wrapped(name(parent))}"
             if sum(p is parent for p in node.parents) > 1:  # x*x: say which factor this is
                 head += f" (input {path.slots[i] + 1})"
-            if rule and rule != num(local):
+            if rule and rule.replace("−", "-") != num(local):  # skip '= -1 = -1'
                 steps.append((head, f"= {rule} = {num(local)}"))
             else:
                 steps.append((head, f"= {num(local)}"))

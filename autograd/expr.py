@@ -183,11 +183,13 @@ def parse(source: str) -> Program:
     except ValueError as error:  # e.g. null bytes on some Python versions
         raise ExprError(f"syntax error: {error}") from None
 
+    body = module.body
+    if not body:  # only comments
+        raise ExprError("the expression is empty; write one such as tanh(x*w + b)")
     steps: list[tuple[str | None, ast.expr]] = []
     variables: list[str] = []
     assigned: set[str] = set()
     budget = [MAX_NODES]
-    body = module.body
     for i, statement in enumerate(body):
         last = i == len(body) - 1
         if isinstance(statement, ast.Assign):

@@ -31,6 +31,10 @@ class Op(NamedTuple):
     local: Callable[..., tuple]  # (out, *inputs) -> local derivative per input
     domain: str = ""  # the valid inputs, for the error when forward refuses them
     hint: str = ""  # what the user can do about it
+    # The local derivatives as text, one per input, for ``explain``: {a}, {b} stand for
+    # the inputs' names (bracketed if they are expressions), {A}, {B} for the bare names.
+    # An n-ary op (sum, dot) gives one text for all its inputs.
+    formula: tuple[str, ...] = ()
 
 
 OPS: dict[str, Op] = {}
@@ -43,6 +47,7 @@ def defop(
     local: Callable[..., tuple],
     domain: str = "",
     hint: str = "",
+    formula: tuple[str, ...] = (),
 ) -> Op:
     """Add an op to the table and return its entry.
 
@@ -51,7 +56,7 @@ def defop(
     """
     if name in OPS:
         raise ValueError(f"defop: an op named {name!r} is already defined")
-    op = Op(name, symbol, forward, local, domain, hint)
+    op = Op(name, symbol, forward, local, domain, hint, formula)
     OPS[name] = op
     return op
 
@@ -140,45 +145,52 @@ def _sqrt_local(out, x):
 # The table. Arithmetic first, then the elementwise functions, then the n-ary ops.
 # Constant tuples such as (1.0, 1.0) are built once by Python and shared by every node.
 
-ADD = defop("add", "+", operator.add, lambda out, a, b: (1.0, 1.0))
-SUB = defop("sub", "-", operator.sub, lambda out, a, b: (1.0, -1.0))
-MUL = defop("mul", "*", operator.mul, lambda out, a, b: (b, a))
+ADD = defop("add", "+", operator.add, lambda out, a, b: (1.0, 1.0), formula=("1", "1"))
+SUB = defop("sub", "-", operator.sub, lambda out, a, b: (1.0, -1.0), formula=("1", "−1"))
+MUL = defop("mul", "*", operator.mul, lambda out, a, b: (b, a), formula=("{b}", "{a}"))
 DIV = defop(
     "div", "/", operator.truediv, lambda out, a, b: (1.0 / b, -out / b),
     domain="the divisor must not be 0",
     hint="add a small epsilon to the divisor or check where it became 0",
+    formula=("1/{b}", "−{a}/{b}²"),
 )
 POW = defop(
     "pow", "**", safe_pow, _pow_local,
     domain="a negative base needs a whole-number exponent, and 0 needs a positive one",
     hint="use abs() or shift the base, or a whole-number exponent",
+    formula=("{b}·{a}^({B}−1)", "{a}^{b}·ln {a}"),
 )
-NEG = defop("neg", "-", operator.neg, lambda out, x: (-1.0,))
-ABS = defop("abs", "abs", abs, lambda out, x: (_sign(x),))
-EXP = defop("exp", "exp", _exp, lambda out, x: (out,))
+NEG = defop("neg", "-", operator.neg, lambda out, x: (-1.0,), formula=("−1",))
+ABS = defop("abs", "abs", abs, lambda out, x: (_sign(x),), formula=("sign({A})",))
+EXP = defop("exp", "exp", _exp, lambda out, x: (out,), formula=("exp({A})",))
 LOG = defop(
     "log", "log", math.log, lambda out, x: (1.0 / x,),
     domain="input must be > 0",
     hint="shift or clamp the input, e.g. (x + 1e-12).log()",
+    formula=("1/{a}",),
 )
 SQRT = defop(
     "sqrt", "sqrt", math.sqrt, _sqrt_local,
     domain="input must be >= 0",
     hint="use abs() or clamp the input first",
+    formula=("1/(2·sqrt({A}))",),
 )
-TANH = defop("tanh", "tanh", math.tanh, lambda out, x: (1.0 - out * out,))
-SIGMOID = defop("sigmoid", "σ", _sigmoid, lambda out, x: (out * (1.0 - out),))
-RELU = defop("relu", "ReLU", _relu, lambda out, x: ((1.0,) if positive(x) else (0.0,)))
+TANH = defop("tanh", "tanh", math.tanh, lambda out, x: (1.0 - out * out,),
+             formula=("1 − tanh({A})²",))
+SIGMOID = defop("sigmoid", "σ", _sigmoid, lambda out, x: (out * (1.0 - out),),
+                formula=("σ({A})·(1 − σ({A}))",))
+RELU = defop("relu", "ReLU", _relu, lambda out, x: ((1.0,) if positive(x) else (0.0,)),
+             formula=("1 if {A} > 0 else 0",))
 # The slope is an input too, so it can be learned (PReLU); a number slope is a constant.
 LEAKY_RELU = defop(
     "leaky_relu", "LeakyReLU", _leaky_relu,
     lambda out, x, slope: (1.0, 0.0) if positive(x) else (slope, x),
+    formula=("1 if {A} > 0 else {B}", "0 if {A} > 0 else {A}"),
 )
 SIN = defop("sin", "sin", math.sin, lambda out, x: (cos(x),),
-            domain="input must be finite")
+            domain="input must be finite", formula=("cos({A})",))
 COS = defop("cos", "cos", math.cos, lambda out, x: (-sin(x),),
-            domain="input must be finite")
-
+            domain="input must be finite", formula=("−sin({A})",))
 
 def _sum_local(out, *xs):
     return (1.0,) * len(xs)
@@ -211,5 +223,6 @@ def _dot_local(out, *args):
 
 
 # n-ary: one node however many inputs, so a neuron is one node, not a chain of adds.
-SUM = defop("sum", "Σ", _sum_forward, _sum_local)
-DOT = defop("dot", "·", _dot_forward, _dot_local)
+# Their formula is one text for every input; {other} is the input paired with it in dot.
+SUM = defop("sum", "Σ", _sum_forward, _sum_local, formula=("1",))
+DOT = defop("dot", "·", _dot_forward, _dot_local, formula=("{other}",))

@@ -17,7 +17,6 @@ on. The picture colours the plane by the predicted class: the decision regions.
 
 from __future__ import annotations
 
-import sys
 from typing import Sequence
 
 from nn import MLP, Adam, accuracy, fit, make_spirals, train_test_split
@@ -53,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     history = fit(model, X_train, y_train, epochs=args.epochs, loss="cross_entropy",
                   optimizer=Adam(model.parameters(), lr=args.lr), batch_size=args.batch_size,
                   # A bar only on a terminal, as the other demos (fit's would print to pipes too).
-                  seed=args.seed, progress=not args.quick and sys.stderr.isatty())
+                  seed=args.seed, progress=not args.quick)
     train_acc, test_acc = accuracy(model, X_train, y_train), accuracy(model, X_test, y_test)
     print(f"after {args.epochs} epochs: loss {history['loss'][-1]:.4f}, "
           f"training accuracy {train_acc:.1%}, held-out accuracy {test_acc:.1%}")

@@ -88,7 +88,8 @@ def _progress(epochs: int, enabled: bool):
         from tqdm.auto import tqdm
     except ImportError:
         return _Lines(epochs)
-    return tqdm(range(epochs), desc="fit", unit="epoch")
+    # disable=None: tqdm switches itself off when stderr is not a terminal (pipes, logs).
+    return tqdm(range(epochs), desc="fit", unit="epoch", disable=None)
 
 
 class _Quiet(_Lines):
