@@ -81,15 +81,15 @@ class _Lines:
         pass
 
 
-def _progress(epochs: int, enabled: bool):
-    if not enabled:
+def _progress(epochs: int, enabled: bool | None):
+    # None: a bar only when stderr is a terminal (not in pipes, logs or tests); True: always.
+    if enabled is False or (enabled is None and not sys.stderr.isatty()):
         return _Quiet(epochs)
     try:
         from tqdm.auto import tqdm
     except ImportError:
         return _Lines(epochs)
-    # disable=None: tqdm switches itself off when stderr is not a terminal (pipes, logs).
-    return tqdm(range(epochs), desc="fit", unit="epoch", disable=None)
+    return tqdm(range(epochs), desc="fit", unit="epoch")
 
 
 class _Quiet(_Lines):
@@ -109,7 +109,7 @@ def fit(
     alpha: float = 0.0,
     shuffle: bool = True,
     seed: int | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
     track_accuracy: bool | None = None,
     fast: bool = True,
 ) -> dict[str, Any]:
@@ -124,6 +124,8 @@ def fit(
     - ``track_accuracy``: recorded for the classification losses unless False; for "mse" or a
       function only if True. It is measured on each batch's scores before its update,
       as micrograd's demo prints it.
+    - ``progress``: a tqdm bar (plain lines without tqdm); None shows it only when stderr
+      is a terminal.
     - ``fast``: run inside ``autograd.fast_training()`` (cyclic GC paused).
 
     The loss and accuracy of an epoch are averages over its samples.
