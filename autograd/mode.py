@@ -148,6 +148,34 @@ def scope(name: str):
     return _Entered(("scope", str(name)))
 
 
+def enter_scope(name: str) -> contextvars.Token:
+    """Enter the scope ``name`` until ``exit_scope(token)``: what ``with scope(name)`` does,
+    for code that enters one on every call of a hot loop (nn enters one per neuron call).
+
+    Under half the cost of the ``with`` (no context-manager object, no
+    ``__enter__``/``__exit__`` calls): the derived mode is looked up in its parent's cache
+    directly. Always pair it with ``try: ... finally: exit_scope(token)``.
+
+    >>> from autograd import Value
+    >>> token = enter_scope("neuron0")
+    >>> try:
+    ...     y = Value(1.0) * 2
+    ... finally:
+    ...     exit_scope(token)
+    >>> y.scope, current_scope()
+    (('neuron0',), ())
+    """
+    mode = MODE.get()
+    key = ("scope", name)
+    child = mode._children.get(key)
+    return MODE.set(child if child is not None else mode.derive(key))
+
+
+def exit_scope(token: contextvars.Token) -> None:
+    """Leave the scope ``enter_scope`` entered (``token`` is what it returned)."""
+    MODE.reset(token)
+
+
 def current_scope() -> tuple:
     return MODE.get().scope
 

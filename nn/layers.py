@@ -31,7 +31,9 @@ import random
 from typing import Any, Callable, Mapping, Sequence, Union
 
 import autograd
-from autograd import Value, dot, scope
+from autograd import Value, scope
+from autograd.value import dot_with_data
+from autograd.mode import enter_scope, exit_scope
 
 from .module import Module
 
@@ -189,13 +191,20 @@ class Neuron(Module):
         self.b.role = "param"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        return self._forward(as_inputs(x, self.nin, repr_short(self)) + [Value(1.0, label="1")])
+        xs1 = as_inputs(x, self.nin, repr_short(self)) + [Value(1.0, label="1")]
+        return self._forward(xs1, [v.data for v in xs1])
 
-    def _forward(self, xs1: list[Value]) -> Value:
-        """``xs1``: the inputs as Values, followed by the constant 1 that multiplies ``b``."""
-        with scope(self.name):
-            out = dot(self.w + [self.b], xs1)
+    def _forward(self, xs1: list[Value], data1: list[float]) -> Value:
+        """``xs1``: the inputs as Values, followed by the constant 1 that multiplies ``b``;
+        ``data1``: their numbers (a layer reads them once for all its neurons)."""
+        # The scope entered without a ``with``: same nodes, same scope, under half the
+        # cost, which counts at one call per neuron per example.
+        token = enter_scope(self.name)
+        try:
+            out = dot_with_data(self.w + [self.b], xs1, data1)
             return out if self._act is None else self._act(out)
+        finally:
+            exit_scope(token)
 
     def extra_repr(self) -> str:
         return f"{self.nin}, {_activation_repr(self.activation)}"
@@ -250,7 +259,8 @@ class Layer(Module):
         with scope(self.name):
             # One constant 1 per call, shared by the neurons: the input their bias multiplies.
             xs1 = xs + [Value(1.0, label="1")]
-            return [n._forward(xs1) for n in self.neurons]
+            data1 = [v.data for v in xs1]  # read once here, not once per neuron
+            return [n._forward(xs1, data1) for n in self.neurons]
 
     def extra_repr(self) -> str:
         return f"{self.nin} -> {self.nout}, {_activation_repr(self.activation)}"

@@ -62,12 +62,15 @@ class Module:
         >>> [name for name, p in MLP(2, [1], seed=0).named_parameters()]
         ['layers.0.neurons.0.w.0', 'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b']
         """
-        found: list[tuple[str, Value]] = []
+        return self._parameters(named=True)
+
+    def _parameters(self, named: bool) -> list:
+        found: list = []
         seen: set[int] = set()
-        for name, obj in self._walk():
+        for name, obj in self._walk(named):
             if isinstance(obj, Value) and id(obj) not in seen:
                 seen.add(id(obj))
-                found.append((name, obj))
+                found.append((name, obj) if named else obj)
         return found
 
     def parameters(self) -> list[Value]:
@@ -77,7 +80,7 @@ class Module:
         >>> len(MLP(2, [16, 16, 1], seed=0).parameters())
         337
         """
-        return [p for _, p in self.named_parameters()]
+        return self._parameters(named=False)
 
     def num_parameters(self) -> int:
         """How many parameters (scalars) the model has."""
@@ -94,34 +97,36 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
-    def _walk(self) -> Iterator[tuple[str, object]]:
+    def _walk(self, named: bool = True) -> Iterator[tuple[str, object]]:
         """(dotted path, object) for everything below ``self``, depth first, in order.
 
         An explicit stack, not recursion: one loop, whatever the nesting. A module or list
         met a second time (shared, or a child pointing back at its parent) is listed under
-        its first path only, so the walk always ends.
+        its first path only, so the walk always ends. With ``named=False`` every path is
+        '' (``parameters()`` needs only the objects: building the dotted names was a third
+        of the walk, and micrograd's training loop calls it two or three times a step).
         """
-        stack: list[tuple[str, object]] = [("", self)]
+        stack: list[tuple[str | None, object]] = [(None, self)]  # None: self, not yielded
         expanded: set[int] = set()
         while stack:
             path, obj = stack.pop()
-            if not isinstance(obj, Value):
+            if obj.__class__ is not Value and not isinstance(obj, Value):
                 if id(obj) in expanded:
                     continue
                 expanded.add(id(obj))
-            if path:
+            if path is not None:
                 yield path, obj
             if isinstance(obj, Module):
                 items = [(k, v) for k, v in vars(obj).items() if not k.startswith("_")]
             elif isinstance(obj, (list, tuple)):
-                items = [(str(i), v) for i, v in enumerate(obj)]
+                items = list(enumerate(obj))
             else:
                 continue
             prefix = path + "." if path else ""
             # Reversed onto the stack so they come off in attribute order.
             for key, value in reversed(items):
                 if isinstance(value, (Value, Module, list, tuple)):
-                    stack.append((prefix + key, value))
+                    stack.append((f"{prefix}{key}" if named else "", value))
 
     def named_children(self) -> list[tuple[str, Module]]:
         """The modules directly inside this one (not their sub-modules), with their paths."""

@@ -2,8 +2,10 @@
 
 The speed-ups (see the README's Performance section) are: operator methods made once per
 op, a short path for the common mode, constants made without ``Value.__init__``, and a
-backward walk that marks visited nodes through their ``grad`` and goes straight down to
-first parents. These tests pin what those must not change.
+backward walk that marks visited nodes through their ``grad``, goes straight down to
+first parents and pushes only the unvisited parents of a wide node, ``dot`` reading its
+inputs once (``dot_with_data`` for a layer's shared inputs), and ``enter_scope``. These
+tests pin what those must not change.
 """
 
 from __future__ import annotations
@@ -139,3 +141,65 @@ def test_a_value_subclass_works_with_the_operators():
     y = Value(2.0) * t + t
     y.backward()
     assert y.data == 4.5 and t.grad == 3.0
+
+
+def test_wide_dots_sharing_weights_get_exactly_the_reference_gradients():
+    # A model's shape: the same weights feed every example's dot node, an input repeats
+    # inside one dot, and some leaves start with an old gradient. backward's walk pushes
+    # only the parents of a wide node not visited yet and marks leaves too; the sums must
+    # still be the plain chain rule's, to the last bit, and the old gradients kept.
+    rng = random.Random(7)
+    ws = [Value(rng.uniform(-1, 1), label=f"w{i}") for i in range(6)]
+    examples = [[Value(rng.uniform(-1, 1)) for _ in range(6)] for _ in range(5)]
+    outs = []
+    for xs in examples:
+        xs = xs[:5] + [xs[0]]  # x0 twice in one dot
+        outs.append(autograd.dot(ws, xs).relu() + autograd.dot(ws[::-1], xs) * 0.5)
+    root = autograd.dot(outs, outs[::-1])  # each out twice, wide again
+    old = {ws[1]: 0.75, examples[2][3]: -1.5}
+    for leaf, g in old.items():
+        leaf.grad = g
+    expected = reference_gradients(root)
+    root.backward()
+    for node, g in expected.items():
+        assert node.grad == old.get(node, 0.0) + g
+    autograd.zero_grad(root)
+    root.backward()
+    root.backward()  # fresh each call: exactly twice one call
+    assert all(node.grad == 2 * g for node, g in expected.items())
+
+
+def test_dot_with_data_is_dot():
+    from autograd.value import dot_with_data
+
+    ws = [Value(0.5), Value(-2.0), Value(1.25)]
+    xs = [Value(3.0), Value(0.1), Value(1.0)]
+    fast = dot_with_data(ws, xs, [x.data for x in xs])
+    plain = autograd.dot(ws, xs)
+    assert (fast.data, fast.op, fast._edges) == (plain.data, plain.op, plain._edges)
+    # A weight that is a plain number takes dot's general path: a constant leaf.
+    mixed = dot_with_data([0.5] + ws[1:], xs, [x.data for x in xs])
+    assert mixed.data == plain.data and mixed.parents[0].op == "" and mixed.parents[1] is ws[1]
+    with pytest.raises(ValueError, match="same length"):
+        dot_with_data(ws[:2], xs, [x.data for x in xs])
+
+
+def test_enter_scope_is_scope_without_a_with():
+    from autograd.mode import current_scope, enter_scope, exit_scope
+
+    with scope("layer"):
+        token = enter_scope("neuron0")
+        try:
+            y = Value(2.0) * 3
+            with scope("inner"):
+                z = y + 1
+            with pytest.raises(ZeroDivisionError):
+                y / 0.0
+        finally:
+            exit_scope(token)
+        with scope("neuron0"):
+            same = Value(1.0) * 2
+        assert current_scope() == ("layer",)
+    assert y.scope == ("layer", "neuron0") and z.scope == ("layer", "neuron0", "inner")
+    assert y._meta is same._meta  # the cached mode's shared Meta, as scope() gives
+    assert current_scope() == ()
