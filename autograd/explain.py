@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass, field
 
 from .graph import gradients, topological_order
+from .ops import exact_sum
 from .text import check_digits, number
 from .value import Value
 
@@ -72,25 +73,13 @@ class Explanation:
     def _scale(self) -> float:
         # Rounding error grows with the size of the terms summed, not of the sum.
         if self.paths and len(self.paths) == self.n_paths:
-            return _fsum(abs(p.product) for p in self.paths)
+            return exact_sum(abs(p.product) for p in self.paths)
         return abs(self.gradient) + abs(self.backward)
 
     def __repr__(self) -> str:
         return self.text
 
     __str__ = __repr__
-
-
-def _fsum(xs) -> float:
-    """An exactly rounded sum, or the plain one where fsum refuses (inf - inf, overflow)."""
-    xs = list(xs)
-    try:
-        return math.fsum(xs)
-    except (ValueError, OverflowError):
-        total = 0.0
-        for x in xs:
-            total += x
-        return total
 
 
 def _close(a: float, b: float, scale: float) -> bool:
@@ -167,7 +156,7 @@ def explain(root: Value, wrt: Value | str, *, max_paths: int = 10, digits: int =
     n_paths = count.get(root, 0)
     shown = _first_paths(root, wrt, count, max_paths) if n_paths else []
     if shown and len(shown) == n_paths:
-        total = _fsum(p.product for p in shown)  # the literal sum over the paths
+        total = exact_sum(p.product for p in shown)  # the literal sum over the paths
     else:
         total = tangent.get(root, 0.0)
     (from_backward,) = gradients(root, [wrt])
@@ -302,7 +291,7 @@ def _write(e: Explanation, order: list[Value], digits: int) -> str:
             lines.append(f"    product of the {len(path.locals):,} local derivatives: {num(path.product)}")
     left = e.n_paths - len(e.paths)
     if left:
-        rest = e.gradient - _fsum(p.product for p in e.paths)
+        rest = e.gradient - exact_sum(p.product for p in e.paths)
         adding = f", adding up to {num(rest)}" if math.isfinite(rest) else ""
         lines.append(f"… and {left:,} more path{'s' if left != 1 else ''} not shown{adding}"
                      f" (explain(..., max_paths=N) shows more)")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Callable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 
 class Op(NamedTuple):
@@ -196,16 +196,21 @@ def _sum_local(out, *xs):
     return (1.0,) * len(xs)
 
 
-def _sum_forward(*xs: float) -> float:
-    # fsum is exact, but raises where float addition gives IEEE inf or nan (a partial sum
-    # past 1.8e308, or inf + -inf); add as + does then, so sum(...) agrees with a + b.
+def exact_sum(xs: Iterable[float]) -> float:
+    """The sum of ``xs``, exactly rounded (``math.fsum``), or as ``+`` gives it where fsum
+    refuses: a partial sum past 1.8e308, or inf + -inf (IEEE inf or nan, as a + b)."""
+    xs = xs if isinstance(xs, (list, tuple)) else list(xs)
     try:
         return math.fsum(xs)
     except (OverflowError, ValueError):
-        total = 0.0
+        result = 0.0
         for x in xs:
-            total += x
-        return total
+            result += x
+        return result
+
+
+def _sum_forward(*xs: float) -> float:
+    return exact_sum(xs)
 
 
 def _dot_forward(*args: float) -> float:
@@ -213,7 +218,7 @@ def _dot_forward(*args: float) -> float:
     try:
         return math.fsum(map(operator.mul, args[:n], args[n:]))
     except (OverflowError, ValueError):  # as in _sum_forward
-        return _sum_forward(*map(operator.mul, args[:n], args[n:]))
+        return exact_sum(list(map(operator.mul, args[:n], args[n:])))
 
 
 def _dot_local(out, *args):
