@@ -10,9 +10,10 @@
 Each op is applied the same way (``apply``, and for one or two inputs the operator
 methods, made per op by ``_unary_method`` and ``_binary_method``): compute ``forward`` on
 floats, then store on the new node its parents and the local derivatives
-``d node / d parent`` that the op's rule gives. That pairs list (``_edges``) is all ``backward`` needs, so it is one loop
-for every op, and no node holds a closure or anything that refers back to itself: a graph
-you drop is freed at once by reference counting.
+``d node / d parent`` that the op's rule gives. That pairs list (``_edges``) is all
+``backward`` needs, so it is one loop for every op, and no node holds a closure or
+anything that refers back to itself: a graph you drop is freed at once by reference
+counting.
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ class Value:
     (-8.0, '-4.00')
     """
 
-    # Four slots and an optional Meta keep a node small (see the README's Performance
-    # section); label, scope and role live in Meta because most nodes have none.
+    # Five slots keep a node small (see the README's Performance section); label, scope,
+    # role and anomaly site live in a Meta, usually shared or None, as most nodes have none.
     __slots__ = ("data", "grad", "_opdef", "_edges", "_meta")
 
     def __init__(self, data: float, label: str = "") -> None:
@@ -232,7 +233,8 @@ class Value:
         return self.data
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec)
+        # f"{v:.3f}" formats the number; a bare f"{v}" is str(v), as Python expects.
+        return format(self.data, spec) if spec else str(self)
 
     def __repr__(self) -> str:
         parts = [f"data={_short(self.data)}", f"grad={_short(self.grad)}"]
@@ -283,26 +285,44 @@ class Value:
         return twin
 
     def __reduce__(self):
-        # The whole graph below this node as a flat table, leaves first: pickling a deep
-        # graph this way needs no recursion (pickle's own would overflow at ~1000 deep).
+        # A leaf pickles as itself, so pickle's memo keeps its identity: parameters and
+        # inputs shared by several pickled Values come back shared. The graph above the
+        # leaves goes as a flat table, leaves first, so a deep graph needs no recursion
+        # (pickle's own would overflow at ~1000 deep); those inner nodes are rebuilt per
+        # pickled root.
+        if not self._edges:
+            return (_rebuild_leaf, (self.data, self.grad, self._opdef.name, self._meta))
         from .graph import topological_order
 
         order = topological_order(self)
         index = {id(node): i for i, node in enumerate(order)}
         rows = []
         for node in order:
+            if not node._edges:
+                rows.append(node)  # pickled by reference, through the memo
+                continue
             edges = node._edges
             links = tuple(index[id(p)] if i % 2 == 0 else p for i, p in enumerate(edges))
             rows.append((node.data, node.grad, node._opdef.name, links, node._meta))
         return (_rebuild, (rows,))
 
 
+def _rebuild_leaf(data: float, grad: float, opname: str, meta) -> Value:
+    node = object.__new__(Value)
+    node.data, node.grad, node._meta = data, grad, meta
+    node._opdef = ops.OPS[opname] if opname else LEAF
+    node._edges = ()
+    return node
+
+
 def _rebuild(rows) -> Value:
     nodes: list[Value] = []
-    for data, grad, opname, links, meta in rows:
-        node = object.__new__(Value)
-        node.data, node.grad, node._meta = data, grad, meta
-        node._opdef = ops.OPS[opname] if opname else LEAF
+    for row in rows:
+        if isinstance(row, Value):
+            nodes.append(row)
+            continue
+        data, grad, opname, links, meta = row
+        node = _rebuild_leaf(data, grad, opname, meta)
         node._edges = tuple(nodes[x] if i % 2 == 0 else x for i, x in enumerate(links))
         nodes.append(node)
     return nodes[-1]

@@ -413,3 +413,22 @@ def test_ci_without_dot_stops_the_session(tmp_path):
         env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "graphviz's `dot`" in result.stderr + result.stdout
+
+
+def test_pickling_several_values_keeps_shared_leaves_shared():
+    import pickle
+
+    x = Value(2.0, label="x")
+    w = Value(3.0, label="w")
+    y = (x * w).tanh()
+    z = y + x
+    x2, y2, z2 = pickle.loads(pickle.dumps([x, y, z]))
+    assert y2.parents[0].parents[0] is x2  # the leaf x, shared by y and z, is one object
+    assert z2.parents[1] is x2
+    assert (x2.label, x2.data, z2.data) == ("x", 2.0, z.data)
+
+
+def test_bare_format_is_str_and_a_spec_formats_the_number():
+    v = Value(0.5, label="h")
+    assert f"{v}" == str(v) == repr(v)
+    assert f"{v:.3f}" == "0.500"
