@@ -13,13 +13,10 @@ import autograd
 from autograd import DotNotFoundError, GraphTooLargeError, Value, draw, render, scope
 from autograd.draw import COLOURS, DEFAULT_MAX_NODES
 
+from examples import g4, neuron
+
 SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
-
-
-def g4(x: float) -> str:
-    """4 significant digits, formatted independently of the module under test."""
-    return format(x, ".4g")
 
 
 def read_svg(path):
@@ -54,17 +51,6 @@ def node_id(nodes, label: str) -> str:
     return found
 
 
-def neuron():
-    """micrograd's classic neuron (its lecture's numbers)."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n, o=o)
 
 
 @needs_dot

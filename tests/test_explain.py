@@ -11,21 +11,13 @@ from hypothesis import strategies as st
 
 from autograd import Value, explain
 
-
-def g4(x: float) -> str:
-    return format(x, ".4g")
+import examples
+from examples import g4
 
 
 def neuron():
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return o, n, x1, w1
+    o, v = examples.neuron()
+    return o, v["n"], v["x1"], v["w1"]
 
 
 def test_neuron_one_path_with_its_local_derivatives():

@@ -6,20 +6,12 @@ import pytest
 
 from autograd import Value, tree
 
-
-def g4(x: float) -> str:
-    return format(x, ".4g")
+from examples import g4, neuron
 
 
 def test_neuron_tree_lists_op_data_and_grad_in_order():
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
+    o, v = neuron()
+    x1, x2, w1, w2, b, n = (v[k] for k in ("x1", "x2", "w1", "w2", "b", "n"))
     lines = tree(o).splitlines()
     assert lines[0] == f"o: tanh  data={g4(o.data)}  grad=1"
     assert lines[1] == f"└── n: +  data={g4(n.data)}  grad={g4(n.grad)}"
