@@ -63,8 +63,14 @@ class Mode:
                 child = replace(self, scope=path, meta=Meta(scope=path), _children={})
             else:
                 child = replace(self, **{what: value}, _children={})
-            self._children[key] = child
+            # Bounded, so scopes named per step (f"t{t}") cannot grow it without end;
+            # past the bound a scope still works, it is just derived anew each time.
+            if len(self._children) < _MAX_CHILDREN:
+                self._children[key] = child
         return child
+
+
+_MAX_CHILDREN = 4096
 
 
 _DEFAULT = Mode()
