@@ -10,28 +10,11 @@ import weakref
 from contextlib import contextmanager
 
 import pytest
-from hypothesis import assume, given
-from hypothesis import strategies as st
-from test_engine_rules import Reject, reals, tree_function, trees
+from hypothesis import given
+from test_engine_rules import built, random_graph
 
 import autograd
 from autograd import Value, enable_grad, gradients, is_grad_enabled, no_grad, topological_order
-
-
-def random_graph():
-    """A random expression tree over 2-3 variables, as (root, leaves)."""
-    return st.integers(2, 3).flatmap(
-        lambda n: st.tuples(trees(n), st.lists(reals(-2, 2), min_size=n, max_size=n)))
-
-
-def built(case):
-    tree, point = case
-    xs = [Value(x) for x in point]
-    try:
-        out = tree_function(tree, guard=True)(*xs)
-    except Reject:
-        assume(False)
-    return out, xs
 
 
 # ---------------------------------------------------------------------------------------

@@ -380,7 +380,24 @@ def tree_function(tree, guard: bool = False):
     return f
 
 
-@given(st.integers(2, 3).flatmap(lambda n: st.tuples(trees(n), st.lists(reals(-2, 2), min_size=n, max_size=n))))
+def random_graph():
+    """A random expression tree over 2-3 variables and a point: (tree, point)."""
+    return st.integers(2, 3).flatmap(
+        lambda n: st.tuples(trees(n), st.lists(reals(-2, 2), min_size=n, max_size=n)))
+
+
+def built(case):
+    """(root, leaves) for a random_graph() case; cases outside the ops' domains are skipped."""
+    tree, point = case
+    xs = [Value(x) for x in point]
+    try:
+        out = tree_function(tree, guard=True)(*xs)
+    except Reject:
+        assume(False)
+    return out, xs
+
+
+@given(random_graph())
 def test_random_expression_trees_match_finite_differences(case):
     tree, point = case
     try:
@@ -390,15 +407,10 @@ def test_random_expression_trees_match_finite_differences(case):
     assert gradcheck(tree_function(tree), *point, eps=1e-6, atol=1e-5, rtol=1e-4)
 
 
-@given(st.integers(2, 3).flatmap(lambda n: st.tuples(trees(n), st.lists(reals(-2, 2), min_size=n, max_size=n))))
+@given(random_graph())
 def test_random_trees_graph_gradients_equal_float_gradients(case):
     # backward(create_graph=True) runs each rule on Values instead of floats: same numbers.
-    tree, point = case
-    xs = [Value(x) for x in point]
-    try:
-        out = tree_function(tree, guard=True)(*xs)
-    except Reject:
-        assume(False)
+    out, xs = built(case)
     as_floats = gradients(out, xs)
     as_values = gradients(out, xs, create_graph=True)
     for g, v in zip(as_floats, as_values):
