@@ -237,13 +237,11 @@ def draw(
     for k, node in enumerate(order):
         if node in group or not node._edges:
             continue
-        edges = node._edges
-        for i in range(0, len(edges), 2):
-            parent = f"n{index[edges[i]]}"
+        for parent, local in zip(node.parents, node.local_grads):
             if edge_labels:
-                graph.edge(parent, f"n{k}_op", label=number(edges[i + 1], digits))
+                graph.edge(f"n{index[parent]}", f"n{k}_op", label=number(local, digits))
             else:
-                graph.edge(parent, f"n{k}_op")
+                graph.edge(f"n{index[parent]}", f"n{k}_op")
         graph.edge(f"n{k}_op", f"n{k}")
     for path, box in box_ids.items():
         for parent in box_inputs[path]:

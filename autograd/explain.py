@@ -142,14 +142,13 @@ def explain(root: Value, wrt: Value | str, *, max_paths: int = 10, digits: int =
             continue
         if not reached:
             continue  # before wrt in topological order: cannot depend on it
-        edges = node._edges
         c = 0
         t = 0.0
-        for i in range(0, len(edges), 2):
-            pc = count.get(edges[i])
+        for parent, local in zip(node.parents, node.local_grads):
+            pc = count.get(parent)
             if pc:
                 c += pc
-                t += edges[i + 1] * tangent[edges[i]]
+                t += local * tangent[parent]
         if c:
             count[node] = c
             tangent[node] = t
@@ -175,7 +174,7 @@ def _first_paths(root: Value, wrt: Value, count: dict[Value, int], limit: int) -
     nodes = [root]
     slots: list[int] = []
     locals_: list[float] = []
-    nexts = [0]  # per level: the next edge (index into _edges) to try
+    nexts = [0]  # per level: the next parent (index into .parents) to try
     while nexts and len(found) < limit:
         node = nodes[-1]
         if node is wrt:
@@ -184,19 +183,19 @@ def _first_paths(root: Value, wrt: Value, count: dict[Value, int], limit: int) -
             if slots:
                 slots.pop(); locals_.pop()
             continue
-        edges = node._edges
+        parents = node.parents
         i = nexts[-1]
-        while i < len(edges) and edges[i] not in count:
-            i += 2
-        if i >= len(edges):  # every way down from here is done: back up one level
+        while i < len(parents) and parents[i] not in count:
+            i += 1
+        if i >= len(parents):  # every way down from here is done: back up one level
             nodes.pop(); nexts.pop()
             if slots:
                 slots.pop(); locals_.pop()
             continue
-        nexts[-1] = i + 2
-        nodes.append(edges[i])
-        slots.append(i // 2)
-        locals_.append(edges[i + 1])
+        nexts[-1] = i + 1
+        nodes.append(parents[i])
+        slots.append(i)
+        locals_.append(node.local_grads[i])
         nexts.append(0)
     return found
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 from .mode import MODE, no_grad
-from .value import Value
+from .value import Value, _locals
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -42,7 +42,7 @@ def topological_order(root: Value) -> list[Value]:
             edges = node._edges
             if edges:
                 stack += (node, None)
-                stack += edges[0::2]
+                stack += edges[: len(edges) >> 1]  # the parents
             else:
                 order.append(node)
     return order
@@ -88,12 +88,12 @@ def _clear_gradients(root: Value, saved: dict[Value, float]) -> list[Value]:
             if not edges:
                 break
             stack += (node, None)
-            n = len(edges)
-            if n > 4:  # the other parents, for after the last one's subgraph; new ones only
-                stack += [p for p in edges[0:-2:2] if p.grad is not _VISITED]
-            elif n == 4:
+            last = (len(edges) >> 1) - 1  # edges = parents, then their locals
+            if last > 1:  # the other parents, for after the last one's subgraph; new ones only
+                stack += [p for p in edges[:last] if p.grad is not _VISITED]
+            elif last == 1:
                 stack.append(edges[0])
-            node = edges[-2]
+            node = edges[last]
     return order
 
 
@@ -129,16 +129,16 @@ def _fresh_gradients(root: Value) -> dict[Value, float]:
             n = len(edges)
             g = node.grad
             if n == 4:  # two parents, the common case, unrolled
-                a, da, b, db = edges
+                a, b, da, db = edges
                 a.grad += g * da
                 b.grad += g * db
             elif n == 2:
                 a, da = edges
                 a.grad += g * da
-            else:  # parent, local, parent, local...: take them two at a time
-                pairs = iter(edges)
-                for parent in pairs:
-                    parent.grad += g * next(pairs)
+            else:  # k parents, then their k locals
+                k = n >> 1
+                for parent, d in zip(edges[:k], edges[k:]):
+                    parent.grad += g * d
     except BaseException:  # interrupted (Ctrl-C, out of memory): undo marks and zeroing
         for node in topological_order(root):
             node.grad = saved.get(node, 0.0)
@@ -191,7 +191,7 @@ def _graph_gradients(root: Value, order: list[Value]) -> dict[Value, Value]:
         parents = node.parents
         # The same rule the forward pass used, now on Values: the local derivatives
         # become nodes, so the gradient graph records how they depend on the inputs.
-        locals_ = node._opdef.local(node, *parents)
+        locals_ = _locals(node._opdef, node, parents)
         for parent, d in zip(parents, locals_):
             term = g * d
             grads[parent] = grads[parent] + term if parent in grads else term

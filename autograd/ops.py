@@ -6,7 +6,10 @@ then stores the local derivatives on the new node; ``backward`` (``graph.py``) o
 multiplies stored numbers and never looks at which op made a node. So adding an op is one
 ``defop`` call, and the traversal never changes.
 
-A ``local`` rule receives ``(out, *inputs)``. In the forward pass these are floats. For
+A ``local`` rule receives ``(out, *inputs)``. An n-ary op (``nary=True``: sum, dot) takes
+its inputs as one list instead, ``forward(xs)`` and ``local(out, xs)``: a neuron's dot has
+dozens of inputs, and spreading them into arguments costs more than the op's arithmetic.
+In the forward pass the inputs are floats. For
 higher-order derivatives (``backward(create_graph=True)``) the same rule is called with
 Values, so a rule is written with arithmetic operators and the helpers below, which work
 on both. A rule may return a plain number where the derivative is a constant.
@@ -35,6 +38,7 @@ class Op(NamedTuple):
     # the inputs' names (bracketed if they are expressions), {A}, {B} for the bare names.
     # An n-ary op (sum, dot) gives one text for all its inputs.
     formula: tuple[str, ...] = ()
+    nary: bool = False  # inputs arrive as one list: forward(xs), local(out, xs)
 
 
 OPS: dict[str, Op] = {}
@@ -48,6 +52,7 @@ def defop(
     domain: str = "",
     hint: str = "",
     formula: tuple[str, ...] = (),
+    nary: bool = False,
 ) -> Op:
     """Add an op to the table and return its entry.
 
@@ -56,7 +61,7 @@ def defop(
     """
     if name in OPS:
         raise ValueError(f"defop: an op named {name!r} is already defined")
-    op = Op(name, symbol, forward, local, domain, hint, formula)
+    op = Op(name, symbol, forward, local, domain, hint, formula, nary)
     OPS[name] = op
     return op
 
@@ -192,7 +197,7 @@ SIN = defop("sin", "sin", math.sin, lambda out, x: (cos(x),),
 COS = defop("cos", "cos", math.cos, lambda out, x: (-sin(x),),
             domain="input must be finite", formula=("−sin({A})",))
 
-def _sum_local(out, *xs):
+def _sum_local(out, xs):
     return (1.0,) * len(xs)
 
 
@@ -209,19 +214,15 @@ def exact_sum(xs: Iterable[float]) -> float:
         return result
 
 
-def _sum_forward(*xs: float) -> float:
-    return exact_sum(xs)
-
-
-def _dot_forward(*args: float) -> float:
+def _dot_forward(args: list[float]) -> float:
     n = len(args) // 2
     try:
         return math.fsum(map(operator.mul, args[:n], args[n:]))
-    except (OverflowError, ValueError):  # as in _sum_forward
+    except (OverflowError, ValueError):  # as in exact_sum
         return exact_sum(list(map(operator.mul, args[:n], args[n:])))
 
 
-def _dot_local(out, *args):
+def _dot_local(out, args):
     # Inputs are w_1..w_n, x_1..x_n: d/dw_i = x_i and d/dx_i = w_i.
     n = len(args) // 2
     return args[n:] + args[:n]
@@ -229,5 +230,5 @@ def _dot_local(out, *args):
 
 # n-ary: one node however many inputs, so a neuron is one node, not a chain of adds.
 # Their formula is one text for every input; {other} is the input paired with it in dot.
-SUM = defop("sum", "Σ", _sum_forward, _sum_local, formula=("1",))
-DOT = defop("dot", "·", _dot_forward, _dot_local, formula=("{other}",))
+SUM = defop("sum", "Σ", exact_sum, _sum_local, formula=("1",), nary=True)
+DOT = defop("dot", "·", _dot_forward, _dot_local, formula=("{other}",), nary=True)

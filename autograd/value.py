@@ -10,10 +10,10 @@
 Each op is applied the same way (``apply``, and for one or two inputs the operator
 methods, made per op by ``_unary_method`` and ``_binary_method``): compute ``forward`` on
 floats, then store on the new node its parents and the local derivatives
-``d node / d parent`` that the op's rule gives. That pairs list (``_edges``) is all
-``backward`` needs, so it is one loop for every op, and no node holds a closure or
-anything that refers back to itself: a graph you drop is freed at once by reference
-counting.
+``d node / d parent`` that the op's rule gives, in one tuple: ``_edges = (parent_1 ..
+parent_k, local_1 .. local_k)``. That tuple is all ``backward`` needs, so it is one loop
+for every op, and no node holds a closure or anything that refers back to itself: a graph
+you drop is freed at once by reference counting.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def _binary_method(op: Op, name: str, reflected: bool = False) -> Callable[[Valu
             return _record(node, op, (a, b), mode)
         node._opdef = op
         da, db = local(out, x, y)
-        node._edges = (a, da, b, db)
+        node._edges = (a, b, da, db)
         return node
 
     if not reflected:
@@ -149,12 +149,14 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the op, in order (``a*a`` lists ``a`` twice)."""
-        return self._edges[0::2]
+        edges = self._edges
+        return edges[: len(edges) >> 1]
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """d self / d parent for each parent, as the forward pass stored them."""
-        return self._edges[1::2]
+        edges = self._edges
+        return edges[len(edges) >> 1 :]
 
     @property
     def label(self) -> str:
@@ -302,7 +304,8 @@ class Value:
                 rows.append(node)  # pickled by reference, through the memo
                 continue
             edges = node._edges
-            links = tuple(index[id(p)] if i % 2 == 0 else p for i, p in enumerate(edges))
+            k = len(edges) >> 1  # parents become their row numbers; the locals stay
+            links = tuple(index[id(p)] for p in edges[:k]) + edges[k:]
             rows.append((node.data, node.grad, node._opdef.name, links, node._meta))
         return (_rebuild, (rows,))
 
@@ -323,7 +326,8 @@ def _rebuild(rows) -> Value:
             continue
         data, grad, opname, links, meta = row
         node = _rebuild_leaf(data, grad, opname, meta)
-        node._edges = tuple(nodes[x] if i % 2 == 0 else x for i, x in enumerate(links))
+        k = len(links) >> 1
+        node._edges = tuple(nodes[i] for i in links[:k]) + links[k:]
         nodes.append(node)
     return nodes[-1]
 
@@ -373,19 +377,21 @@ def _as_value(x, op: Op | None = None):
     return NotImplemented
 
 
-def _pairs(parents, locals_) -> tuple:
-    """(parent0, local0, parent1, local1, ...): the ``_edges`` a node stores."""
-    edges = [None] * (2 * len(parents))
-    edges[0::2] = parents
-    edges[1::2] = locals_
-    return tuple(edges)
+def _forward(op: Op, xs):
+    """The op's forward on the numbers ``xs`` (a list for an n-ary op, else spread)."""
+    return op.forward(xs) if op.nary else op.forward(*xs)
+
+
+def _locals(op: Op, out, xs):
+    """The op's local derivatives: floats for floats, Values for Values (``create_graph``)."""
+    return op.local(out, xs) if op.nary else op.local(out, *xs)
 
 
 def _record(node: Value, op: Op, inputs, mode) -> Value:
     """Finish ``node`` outside the common mode: a leaf under no_grad, checked under detect_anomaly."""
     if mode.record:
         node._opdef = op
-        node._edges = _pairs(inputs, op.local(node.data, *[v.data for v in inputs]))
+        node._edges = (*inputs, *_locals(op, node.data, [v.data for v in inputs]))
     else:
         node._opdef = LEAF
         node._edges = ()
@@ -430,12 +436,12 @@ def apply(op: Op, *inputs) -> Value:
 def _apply_datas(op: Op, args, xs: list) -> Value:
     """``apply``'s work once every input is a Value: ``xs`` holds their data, in order.
 
-    ``dot`` calls it directly, with the list it already has: a neuron's ``dot`` has
+    ``dot`` calls it directly, with the lists it already has: a neuron's ``dot`` has
     dozens of inputs, and going through ``apply(op, *inputs)`` would pack them into a
     tuple and check each one a second time.
     """
     try:
-        out = op.forward(*xs)
+        out = _forward(op, xs)
     except (ValueError, ZeroDivisionError) as error:
         raise domain_error(op, args, error) from None
     node = _new(Value)
@@ -446,7 +452,7 @@ def _apply_datas(op: Op, args, xs: list) -> Value:
     if not mode.simple:  # no_grad or detect_anomaly
         return _record(node, op, args, mode)
     node._opdef = op
-    node._edges = _pairs(args, op.local(out, *xs))
+    node._edges = (*args, *_locals(op, out, xs))
     return node
 
 
