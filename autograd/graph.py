@@ -136,8 +136,8 @@ def _fresh_gradients(root: Value) -> dict[Value, float]:
                 a, da = edges
                 a.grad += g * da
             else:  # k parents, then their k locals
-                k = n >> 1
-                for parent, d in zip(edges[:k], edges[k:]):
+                # zip stops when the locals run out, so the parents need no slice.
+                for parent, d in zip(edges, edges[n >> 1 :]):
                     parent.grad += g * d
     except BaseException:  # interrupted (Ctrl-C, out of memory): undo marks and zeroing
         for node in topological_order(root):
