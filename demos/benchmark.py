@@ -103,6 +103,20 @@ def train_w1(Value: type, MLP: type, X: Sequence[Sequence[float]], y: Sequence[i
     return {"seconds": seconds[warmup:], "loss": total_loss.data, "accuracy": acc}
 
 
+def left_per_step(train: Callable[[], dict[str, Any]], steps: int) -> dict[str, Any]:
+    """Run ``train`` with the collector off; add to its result how many tracked objects a
+    step left alive once it was done (``left_per_step``).
+
+    Graphs without reference cycles are freed as the next step replaces them: 0 left.
+    micrograd's are cycles (each node's ``_backward`` closure refers to the node), so with
+    ``gc.disable()`` every step's graph stays: that setting's time leaves out freeing them.
+    """
+    before = len(gc.get_objects())
+    result = train()
+    result["left_per_step"] = (len(gc.get_objects()) - before) / steps
+    return result
+
+
 def moons() -> tuple[list[list[float]], list[int]]:
     """The W1 data: 100 two-moons points, noise 0.1, labels -1/+1 (nn's make_moons, seed 0)."""
     from nn.data import make_moons
@@ -126,12 +140,14 @@ def run_w1(steps: int, repeat: int) -> dict[str, Any]:
             gc.collect()
             if paused:
                 with autograd.fast_training():
-                    last = train_w1(Value, MLP, X, y, steps)
+                    last = left_per_step(lambda: train_w1(Value, MLP, X, y, steps), steps)
             else:
                 last = train_w1(Value, MLP, X, y, steps)
             per_step.append(sum(last["seconds"]) / steps)
         result[key] = {"s_per_step": statistics.median(per_step), "runs_s_per_step": per_step,
                        "loss": last["loss"], "accuracy": last["accuracy"]}
+        if paused:
+            result[key]["left_per_step"] = last["left_per_step"]
     return result
 
 
@@ -156,9 +172,12 @@ def micrograd_child() -> None:
         mg_version = version("micrograd")
     except Exception:  # installed without metadata (a source checkout): say so
         mg_version = "unknown"
-    if not job["gc"]:
+    if job["gc"]:
+        result = train_w1(Value, MLP, job["X"], job["y"], job["steps"], job["warmup"])
+    else:
         gc.disable()
-    result = train_w1(Value, MLP, job["X"], job["y"], job["steps"], job["warmup"])
+        result = left_per_step(lambda: train_w1(Value, MLP, job["X"], job["y"], job["steps"], job["warmup"]),
+                               job["steps"] + job["warmup"])
     result["version"] = mg_version
     json.dump(result, sys.stdout)
 
@@ -386,6 +405,12 @@ def report(results: dict[str, Any]) -> str:
             out.append(w1.get("micrograd_note", "micrograd: not run"))
         else:
             out.append(f"micrograd {w1['micrograd']['version']} run by {w1['micrograd']['python']}")
+        left = [f"{label} {w1[key]['left_per_step']:,.0f}"
+                for key, label in (("chainrule fast_training", "chainrule"), ("micrograd gc off", "micrograd"))
+                if key in w1]
+        out.append("objects a step leaves alive with the collector off: " + ", ".join(left)
+                   + (" (micrograd's graphs are reference cycles: its gc.disable() time leaves "
+                      "out freeing them, and its memory grows every step)" if "micrograd gc off" in w1 else ""))
     if results.get("W2"):
         out += ["", "W2  deep chain: x = (x*1.0001 + 0.0001).relu() n times, then backward() "
                     "(3 op nodes + 2 constants a round)"]
