@@ -338,7 +338,7 @@ def _short(x: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Applying a table entry: forward on floats, then store (parent, local derivative) pairs.
+# Applying a table entry: forward on floats, then store the parents and their local derivatives.
 # The operator methods above do this for one and two inputs; ``apply`` for any number.
 
 _new = object.__new__

@@ -283,6 +283,12 @@ def test_local_grads_are_stored_per_parent():
     assert (a * b).local_grads == (-2.0, 3.0)
     assert (a / b).local_grads == (1 / -2.0, -3.0 / 4.0)  # -a / b²
     assert (a - b).local_grads == (1.0, -1.0)
+    # n-ary ops too, each derivative with its own parent: d(w·x)/dw_i = x_i, d/dx_i = w_i.
+    w, x = [Value(2.0), Value(5.0)], [Value(7.0), Value(-1.0)]
+    d = autograd.dot(w, x)
+    assert d.parents == (*w, *x) and d.local_grads == (7.0, -1.0, 2.0, 5.0)
+    s = autograd.sum([a, b, a])
+    assert s.parents == (a, b, a) and s.local_grads == (1.0, 1.0, 1.0)
 
 
 # ---------------------------------------------------------------------------------------
