@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 from .mode import MODE, no_grad
-from .value import Value, _locals
+from .value import NARY, Value, _locals
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -39,12 +39,11 @@ def topological_order(root: Value) -> list[Value]:
             order.append(stack.pop())
         elif node not in seen:
             seen.add(node)
-            edges = node._edges
-            if edges:
-                stack += (node, None)
-                stack += edges[: len(edges) >> 1]  # the parents
-            else:
+            if node._a is None:  # a leaf
                 order.append(node)
+            else:
+                stack += (node, None)
+                stack += node.parents
     return order
 
 
@@ -84,16 +83,20 @@ def _clear_gradients(root: Value, saved: dict[Value, float]) -> list[Value]:
             if node.grad:
                 saved[node] = node.grad
             node.grad = _VISITED
-            edges = node._edges
-            if not edges:
+            a = node._a  # where parents are: see the table in value.py's docstring
+            if a is None:  # a leaf
                 break
             stack += (node, None)
-            last = (len(edges) >> 1) - 1  # edges = parents, then their locals
-            if last > 1:  # the other parents, for after the last one's subgraph; new ones only
-                stack += [p for p in edges[:last] if p.grad is not _VISITED]
-            elif last == 1:
-                stack.append(edges[0])
-            node = edges[last]
+            b = node._b
+            if b is None:  # one parent
+                node = a
+            elif b is not NARY:  # two
+                stack.append(a)
+                node = b
+            else:  # a is (*parents, *locals); the others are pushed only if new
+                last = (len(a) >> 1) - 1
+                stack += [p for p in a[:last] if p.grad is not _VISITED]
+                node = a[last]
     return order
 
 
@@ -125,19 +128,16 @@ def _fresh_gradients(root: Value) -> dict[Value, float]:
         # times the local derivative stored with it. Reverse topological order means a
         # node's gradient is complete before it is passed on.
         for node in reversed(order):
-            edges = node._edges
-            n = len(edges)
             g = node.grad
-            if n == 4:  # two parents, the common case, unrolled
-                a, b, da, db = edges
-                a.grad += g * da
-                b.grad += g * db
-            elif n == 2:
-                a, da = edges
-                a.grad += g * da
-            else:  # k parents, then their k locals
-                # zip stops when the locals run out, so the parents need no slice.
-                for parent, d in zip(edges, edges[n >> 1 :]):
+            b = node._b
+            if b is None:  # one parent
+                node._a.grad += g * node._da
+            elif b is not NARY:  # two parents
+                node._a.grad += g * node._da
+                b.grad += g * node._db
+            else:  # _a is (*parents, *locals); zip stops when the locals run out
+                edges = node._a
+                for parent, d in zip(edges, edges[len(edges) >> 1 :]):
                     parent.grad += g * d
     except BaseException:  # interrupted (Ctrl-C, out of memory): undo marks and zeroing
         for node in topological_order(root):
@@ -186,7 +186,7 @@ def _graph_gradients(root: Value, order: list[Value]) -> dict[Value, Value]:
     grads: dict[Value, Value] = {root: Value(1.0)}
     for node in reversed(order):
         g = grads.get(node)
-        if g is None or not node._edges:
+        if g is None or node._a is None:
             continue
         parents = node.parents
         # The same rule the forward pass used, now on Values: the local derivatives

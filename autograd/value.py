@@ -10,10 +10,25 @@
 Each op is applied the same way (``apply``, and for one or two inputs the operator
 methods, made per op by ``_unary_method`` and ``_binary_method``): compute ``forward`` on
 floats, then store on the new node its parents and the local derivatives
-``d node / d parent`` that the op's rule gives, in one tuple: ``_edges = (parent_1 ..
-parent_k, local_1 .. local_k)``. That tuple is all ``backward`` needs, so it is one loop
-for every op, and no node holds a closure or anything that refers back to itself: a graph
-you drop is freed at once by reference counting.
+``d node / d parent`` that the op's rule gives. Parents and derivatives are all
+``backward`` needs, so it is one loop for every op, and no node holds a closure or anything
+that refers back to itself: a graph you drop is freed at once by reference counting.
+
+Where they are stored (four slots, so most nodes need no second object; see ``_link``):
+
+==========  ===============  ========  ==========  ========
+node        ``_a``           ``_da``   ``_b``      ``_db``
+==========  ===============  ========  ==========  ========
+leaf        None             (unset)   None        (unset)
+1 parent    parent           d         None        (unset)
+2 parents   parent 1         d1        parent 2    d2
+n parents   (p1..pn, d1..dn) (unset)   ``NARY``    (unset)
+==========  ===============  ========  ==========  ========
+
+>>> a, b = Value(2.0), Value(5.0)
+>>> (a * b).local_grads, ((a * b)._a is a, (a * b)._db)
+((5.0, 2.0), (True, 2.0))
+
 """
 
 from __future__ import annotations
@@ -64,8 +79,9 @@ def _unary_method(op: Op, name: str) -> Callable[[Value], Value]:
         if not mode.simple:  # no_grad or detect_anomaly
             return _record(node, op, (a,), mode)
         node._opdef = op
-        (d,) = local(out, x)
-        node._edges = (a, d)
+        (node._da,) = local(out, x)
+        node._a = a
+        node._b = None
         return node
 
     _UNARY[op.name] = (op, method)
@@ -96,8 +112,9 @@ def _binary_method(op: Op, name: str, reflected: bool = False) -> Callable[[Valu
         if not mode.simple:  # no_grad or detect_anomaly
             return _record(node, op, (a, b), mode)
         node._opdef = op
-        da, db = local(out, x, y)
-        node._edges = (a, b, da, db)
+        node._da, node._db = local(out, x, y)
+        node._a = a
+        node._b = b
         return node
 
     if not reflected:
@@ -127,15 +144,18 @@ class Value:
     (-8.0, '-4.00')
     """
 
-    # Five slots keep a node small (see the README's Performance section); label, scope,
-    # role and anomaly site live in a Meta, usually shared or None, as most nodes have none.
-    __slots__ = ("data", "grad", "_opdef", "_edges", "_meta")
+    # Parents and local derivatives sit in the node's own slots (``_a _da _b _db``, see
+    # the module docstring), not in a tuple: the cyclic collector tracks one object per
+    # node instead of two, and its scans are most of the cost of building a large graph
+    # (README, Performance). Label, scope, role and anomaly site live in a Meta, usually
+    # shared or None, as most nodes have none.
+    __slots__ = ("data", "grad", "_opdef", "_meta", "_a", "_da", "_b", "_db")
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = data if data.__class__ is float else _number(data, "Value")
         self.grad = 0.0
         self._opdef = LEAF
-        self._edges = ()
+        self._a = self._b = None
         mode = MODE.get()
         self._meta = Meta(str(label), mode.scope) if label else mode.meta
 
@@ -157,6 +177,16 @@ class Value:
         """d self / d parent for each parent, as the forward pass stored them."""
         edges = self._edges
         return edges[len(edges) >> 1 :]
+
+    @property
+    def _edges(self) -> tuple:
+        """``(*parents, *local_grads)`` in one tuple; ``()`` for a leaf."""
+        b = self._b
+        if b is None:
+            return () if self._a is None else (self._a, self._da)
+        if b is NARY:
+            return self._a
+        return (self._a, b, self._da, self._db)
 
     @property
     def label(self) -> str:
@@ -282,8 +312,10 @@ class Value:
 
     def __copy__(self) -> Value:
         twin = object.__new__(Value)
-        twin.data, twin.grad, twin._opdef, twin._edges, twin._meta = (
-            self.data, self.grad, self._opdef, self._edges, self._meta)
+        twin.data, twin.grad, twin._opdef, twin._meta = self.data, self.grad, self._opdef, self._meta
+        edges = self._edges
+        k = len(edges) >> 1
+        _link(twin, edges[:k], edges[k:])
         return twin
 
     def __reduce__(self):
@@ -292,7 +324,7 @@ class Value:
         # leaves goes as a flat table, leaves first, so a deep graph needs no recursion
         # (pickle's own would overflow at ~1000 deep); those inner nodes are rebuilt per
         # pickled root.
-        if not self._edges:
+        if self._a is None:
             return (_rebuild_leaf, (self.data, self.grad, self._opdef.name, self._meta))
         from .graph import topological_order
 
@@ -300,7 +332,7 @@ class Value:
         index = {id(node): i for i, node in enumerate(order)}
         rows = []
         for node in order:
-            if not node._edges:
+            if node._a is None:
                 rows.append(node)  # pickled by reference, through the memo
                 continue
             edges = node._edges
@@ -314,7 +346,7 @@ def _rebuild_leaf(data: float, grad: float, opname: str, meta) -> Value:
     node = object.__new__(Value)
     node.data, node.grad, node._meta = data, grad, meta
     node._opdef = ops.OPS[opname] if opname else LEAF
-    node._edges = ()
+    node._a = node._b = None
     return node
 
 
@@ -327,7 +359,7 @@ def _rebuild(rows) -> Value:
         data, grad, opname, links, meta = row
         node = _rebuild_leaf(data, grad, opname, meta)
         k = len(links) >> 1
-        node._edges = tuple(nodes[i] for i in links[:k]) + links[k:]
+        _link(node, [nodes[i] for i in links[:k]], links[k:])
         nodes.append(node)
     return nodes[-1]
 
@@ -353,7 +385,7 @@ def _constant(x: float) -> Value:
     node.data = x
     node.grad = 0.0
     node._opdef = LEAF
-    node._edges = ()
+    node._a = node._b = None
     node._meta = MODE.get().meta
     return node
 
@@ -377,6 +409,25 @@ def _as_value(x, op: Op | None = None):
     return NotImplemented
 
 
+# ``_b`` of a node with more than two parents: its ``_a`` holds (*parents, *locals).
+NARY = object()
+
+
+def _link(node: Value, parents, locals_) -> None:
+    """Store ``parents`` and their local derivatives on ``node`` (see the module docstring)."""
+    k = len(parents)
+    if k == 2:
+        node._a, node._b = parents
+        node._da, node._db = locals_
+    elif k == 1:
+        node._a, node._b = parents[0], None
+        (node._da,) = locals_
+    elif k:
+        node._a, node._b = (*parents, *locals_), NARY
+    else:
+        node._a = node._b = None
+
+
 def _forward(op: Op, xs):
     """The op's forward on the numbers ``xs`` (a list for an n-ary op, else spread)."""
     return op.forward(xs) if op.nary else op.forward(*xs)
@@ -391,10 +442,10 @@ def _record(node: Value, op: Op, inputs, mode) -> Value:
     """Finish ``node`` outside the common mode: a leaf under no_grad, checked under detect_anomaly."""
     if mode.record:
         node._opdef = op
-        node._edges = (*inputs, *_locals(op, node.data, [v.data for v in inputs]))
+        _link(node, inputs, _locals(op, node.data, [v.data for v in inputs]))
     else:
         node._opdef = LEAF
-        node._edges = ()
+        node._a = node._b = None
     if mode.anomaly:
         _check_forward(node, op, inputs)
     return node
@@ -452,7 +503,7 @@ def _apply_datas(op: Op, args, xs: list) -> Value:
     if not mode.simple:  # no_grad or detect_anomaly
         return _record(node, op, args, mode)
     node._opdef = op
-    node._edges = (*args, *_locals(op, out, xs))
+    _link(node, args, _locals(op, out, xs))
     return node
 
 

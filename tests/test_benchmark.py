@@ -53,8 +53,8 @@ def test_every_workload_runs_and_the_json_has_its_fields():
     for row in results["W3"]:
         assert row["nodes"] == 4 * 300 - 1 and row["op_nodes"] == 2 * 300 - 1
         assert row["fwd_ns_per_node"] > 0 and row["bwd_ns_per_node"] > 0
-        # Memory is deterministic, unlike time: a leaf is one Value; an op node a Value, its
-        # edges tuple and its result float. Both well under a kilobyte whatever the layout.
+        # Memory is deterministic, unlike time: a leaf is one Value; an op node a Value and
+        # its result float. Both well under a kilobyte whatever the layout.
         assert 0 < row["bytes_per_leaf"] < row["bytes_per_op_node"] < 1000
 
     names = {t["target"] for t in results["targets"]}

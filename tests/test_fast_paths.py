@@ -4,12 +4,13 @@ The speed-ups (see the README's Performance section) are: operator methods made 
 op, a short path for the common mode, constants made without ``Value.__init__``, and a
 backward walk that marks visited nodes through their ``grad``, goes straight down to
 first parents and pushes only the unvisited parents of a wide node, ``dot`` reading its
-inputs once (``dot_with_data`` for a layer's shared inputs), and ``enter_scope``. These
-tests pin what those must not change.
+inputs once (``dot_with_data`` for a layer's shared inputs), ``enter_scope``, and parents
+kept in a node's own slots. These tests pin what those must not change.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 from fractions import Fraction
@@ -203,3 +204,20 @@ def test_enter_scope_is_scope_without_a_with():
     assert y.scope == ("layer", "neuron0") and z.scope == ("layer", "neuron0", "inner")
     assert y._meta is same._meta  # the cached mode's shared Meta, as scope() gives
     assert current_scope() == ()
+
+
+def test_a_node_of_one_or_two_parents_is_one_object_for_the_collector():
+    # Building a large graph costs mostly the cyclic collector's scans, in proportion to
+    # the objects it tracks (README, Performance): parents and local derivatives live in
+    # the node's slots, not in a tuple of their own.
+    x, y = Value(1.5), Value(2.0)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        nodes = [(x * y).relu() for _ in range(1000)]  # a binary and a unary node each
+        made = len(gc.get_objects()) - before
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert len(nodes) == 1000 and 2000 <= made <= 2001 + 5  # + the list itself, and slack
