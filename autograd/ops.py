@@ -9,10 +9,10 @@ multiplies stored numbers and never looks at which op made a node. So adding an 
 A ``local`` rule receives ``(out, *inputs)``. An n-ary op (``nary=True``: sum, dot) takes
 its inputs as one list instead, ``forward(xs)`` and ``local(out, xs)``: a neuron's dot has
 dozens of inputs, and spreading them into arguments costs more than the op's arithmetic.
-In the forward pass the inputs are floats. For
-higher-order derivatives (``backward(create_graph=True)``) the same rule is called with
-Values, so a rule is written with arithmetic operators and the helpers below, which work
-on both. A rule may return a plain number where the derivative is a constant.
+In the forward pass the inputs are floats. For higher-order derivatives
+(``backward(create_graph=True)``) the same rule is called with Values, so a rule is
+written with arithmetic operators and the helpers below, which work on both. A rule may
+return a plain number where the derivative is a constant.
 
 >>> OPS["tanh"].local(0.5, 0.5493)  # d tanh(x)/dx = 1 - tanh(x)**2
 (0.75,)

@@ -104,8 +104,8 @@ def train_w1(Value: type, MLP: type, X: Sequence[Sequence[float]], y: Sequence[i
 
 
 def left_per_step(train: Callable[[], dict[str, Any]], steps: int) -> dict[str, Any]:
-    """Run ``train`` with the collector off; add to its result how many tracked objects a
-    step left alive once it was done (``left_per_step``).
+    """Run ``train`` (its caller has paused the collector); add to its result how many
+    tracked objects a step left alive once it was done (``left_per_step``).
 
     Graphs without reference cycles are freed as the next step replaces them: 0 left.
     micrograd's are cycles (each node's ``_backward`` closure refers to the node), so with
@@ -172,12 +172,14 @@ def micrograd_child() -> None:
         mg_version = version("micrograd")
     except Exception:  # installed without metadata (a source checkout): say so
         mg_version = "unknown"
+    def train() -> dict[str, Any]:
+        return train_w1(Value, MLP, job["X"], job["y"], job["steps"], job["warmup"])
+
     if job["gc"]:
-        result = train_w1(Value, MLP, job["X"], job["y"], job["steps"], job["warmup"])
+        result = train()
     else:
         gc.disable()
-        result = left_per_step(lambda: train_w1(Value, MLP, job["X"], job["y"], job["steps"], job["warmup"]),
-                               job["steps"] + job["warmup"])
+        result = left_per_step(train, job["steps"] + job["warmup"])
     result["version"] = mg_version
     json.dump(result, sys.stdout)
 

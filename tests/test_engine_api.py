@@ -194,6 +194,19 @@ def test_copy_shares_the_parents_and_deepcopy_rebuilds_the_graph():
     same_graph(c, deep)
 
 
+def test_copy_and_pickle_keep_nodes_of_every_arity():
+    # One, two and many parents are stored differently (autograd/value.py's docstring).
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    many = autograd.dot([a, b, a], [b, b, Value(0.5)])  # 6 parents
+    root = autograd.sum([many, a * b, a.exp()])  # 3 parents: a sum, a product, an exp
+    root.backward()
+    for node in (root, many, root.parents[1], root.parents[2]):
+        twin = copy.copy(node)
+        assert twin.parents == node.parents and twin.local_grads == node.local_grads
+    same_graph(root, pickle.loads(pickle.dumps(root)))
+    same_graph(root, copy.deepcopy(root))
+
+
 def test_deepcopy_of_a_deep_chain():
     x = Value(1.0)
     for _ in range(20_000):

@@ -207,9 +207,9 @@ def test_enter_scope_is_scope_without_a_with():
 
 
 def test_a_node_of_one_or_two_parents_is_one_object_for_the_collector():
-    # Building a large graph costs mostly the cyclic collector's scans, in proportion to
-    # the objects it tracks (README, Performance): parents and local derivatives live in
-    # the node's slots, not in a tuple of their own.
+    # Building a large graph costs mostly the cyclic collector's scans (README,
+    # Performance): parents and local derivatives live in the node's slots, not in a tuple
+    # of their own, so the collector tracks one object per node.
     x, y = Value(1.5), Value(2.0)
     was_enabled = gc.isenabled()
     gc.disable()
