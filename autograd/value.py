@@ -313,9 +313,7 @@ class Value:
     def __copy__(self) -> Value:
         twin = object.__new__(Value)
         twin.data, twin.grad, twin._opdef, twin._meta = self.data, self.grad, self._opdef, self._meta
-        edges = self._edges
-        k = len(edges) >> 1
-        _link(twin, edges[:k], edges[k:])
+        _link(twin, self.parents, self.local_grads)
         return twin
 
     def __reduce__(self):
