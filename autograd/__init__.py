@@ -14,11 +14,8 @@ from .mode import current_scope, detect_anomaly, enable_grad, is_grad_enabled, n
 from .ops import OPS, Op, defop
 from .value import Value, apply, dot, sum
 from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
-# Seeing backprop. These names shadow the submodules autograd.draw and autograd.explain;
-# import from them with `from autograd.draw import ...`.
-from .draw import DotNotFoundError, GraphTooLargeError, draw, render
-from .explain import Explanation, explain
-from .text import tree
+# Seeing backprop: the views subpackage, built on the engine above.
+from .views import DotNotFoundError, Explanation, GraphTooLargeError, draw, explain, render, tree
 
 __all__ = [
     "Value", "sum", "dot", "apply",

@@ -194,7 +194,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def user_site() -> str:
     frame = sys._getframe(1)
-    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
         frame = frame.f_back
     if frame is None:
         return "<unknown>"

@@ -304,7 +304,7 @@ class Value:
 
     def tree(self, **options) -> str:
         """An indented text view of the graph (see ``autograd.tree``)."""
-        from .text import tree
+        from .views.text import tree
 
         return tree(self, **options)
 

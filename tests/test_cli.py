@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from autograd import Value, draw, tanh
 from autograd.cli import main
-from autograd.expr import FUNCTIONS, ExprError, Program, evaluate, parse
+from autograd.cli.expr import FUNCTIONS, ExprError, Program, evaluate, parse
 
 NEURON = "tanh(x*w + b)"
 VALUES = ["x=2", "w=-3", "b=6.8814"]

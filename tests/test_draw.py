@@ -11,7 +11,7 @@ import pytest
 
 import autograd
 from autograd import DotNotFoundError, GraphTooLargeError, Value, draw, render, scope
-from autograd.draw import COLOURS, DEFAULT_MAX_NODES
+from autograd.views.draw import COLOURS, DEFAULT_MAX_NODES
 
 from examples import g4, neuron
 

@@ -360,7 +360,7 @@ def test_state_dict_and_load_state_dict_are_all_or_nothing():
 
 
 def test_drawings_fold_the_model_by_scope_depth():
-    from autograd.draw import draw  # the real graphviz drawing, rendered by the real dot
+    from autograd.views.draw import draw  # the real graphviz drawing, rendered by the real dot
 
     model = MLP(2, [3, 2, 1], seed=0)
     out = model([1.0, -0.5])

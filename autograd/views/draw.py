@@ -34,9 +34,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from .graph import topological_order
+from ..graph import topological_order
 from .text import check_digits, number, op_text
-from .value import Value
+from ..value import Value
 
 if TYPE_CHECKING:  # graphviz is imported when a drawing is made: `import autograd` stays fast
     import graphviz

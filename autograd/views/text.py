@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 
-from .graph import topological_order
-from .value import Value
+from ..graph import topological_order
+from ..value import Value
 
 
 def number(x: float, digits: int = 4) -> str:

@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .graph import gradients, topological_order
-from .ops import exact_sum
+from ..graph import gradients, topological_order
+from ..ops import exact_sum
 from .text import check_digits, number
-from .value import Value
+from ..value import Value
 
 _MAX_STEPS = 16  # steps of one path written out; longer paths show both ends
 _MAX_FACTORS = 12  # factors of a product written out

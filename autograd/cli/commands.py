@@ -6,7 +6,7 @@
     chainrule tree "tanh(x*w + b)" x=2 w=-3 b=6.8814
     chainrule repl
 
-Expressions are checked by ``autograd.expr`` (never ``eval``). Exit status: 0 ok; 2 a bad
+Expressions are checked by ``autograd.cli.expr`` (never ``eval``). Exit status: 0 ok; 2 a bad
 expression or bad arguments (a one-line message, then the expression with a caret under
 the offending part); 1 anything else, such as graphviz's ``dot`` program missing.
 
@@ -23,10 +23,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from .draw import DEFAULT_MAX_NODES, FORMATS, DotNotFoundError, GraphTooLargeError, render
+from ..views.draw import DEFAULT_MAX_NODES, FORMATS, DotNotFoundError, GraphTooLargeError, render
 from .expr import FUNCTIONS, Evaluation, ExprError, Program, evaluate, parse
-from .explain import explain
-from .text import number, tree
+from ..views.explain import explain
+from ..views.text import number, tree
 
 PROG = "chainrule"
 
@@ -128,7 +128,7 @@ def _draw(args: argparse.Namespace) -> int:
     options = dict(edge_labels=args.edge_labels, rankdir=args.rankdir, digits=args.digits,
                    max_nodes=args.max_nodes)
     if not args.output:
-        from .draw import draw
+        from ..views.draw import draw
 
         print(draw(result.value, **options).source, end="")
         return 0

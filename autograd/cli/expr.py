@@ -1,6 +1,6 @@
 """Safe expressions: ``parse`` text such as ``"tanh(x*w + b)"`` and ``evaluate`` it on Values.
 
->>> from autograd.expr import parse, evaluate
+>>> from autograd.cli.expr import parse, evaluate
 >>> program = parse("n = x*w + b; tanh(n)")
 >>> program.variables
 ('x', 'w', 'b')
@@ -24,8 +24,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from . import functions
-from .value import Value, sum as value_sum
+from .. import functions
+from ..value import Value, sum as value_sum
 
 # name -> (fewest arguments, most arguments or None for any, the function)
 FUNCTIONS: dict[str, tuple[int, int | None, Callable[..., Value]]] = {
@@ -164,7 +164,7 @@ def parse(source: str) -> Program:
     ('x', 'y')
     >>> parse("x.__class__")
     Traceback (most recent call last):
-    autograd.expr.ExprError: not allowed: attribute access (x.__class__) (at column 1)
+    autograd.cli.expr.ExprError: not allowed: attribute access (x.__class__) (at column 1)
     """
     if not isinstance(source, str):
         raise ExprError(f"expected the expression as text, got {type(source).__name__}")

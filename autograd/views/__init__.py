@@ -1,0 +1,12 @@
+"""Seeing the graph: pictures (``draw``, ``render``), the chain rule in words
+(``explain``) and as text (``tree``).
+
+Views read nodes only through the node layer's public readers (``parents``,
+``local_grads``, ``op``, ``label``...) and walks; they never build or change a graph.
+"""
+
+from .draw import DotNotFoundError, GraphTooLargeError, draw, render
+from .explain import Explanation, explain
+from .text import number, tree
+
+__all__ = ["draw", "render", "explain", "Explanation", "tree", "number", "DotNotFoundError", "GraphTooLargeError"]
