@@ -1,4 +1,5 @@
-"""The examples in the README and in every docstring run, and print what they show."""
+"""The examples in the README, in every docs page and in every docstring run, and print what
+they show; every relative link in them points at a file of the repository."""
 
 from __future__ import annotations
 
@@ -7,20 +8,30 @@ import importlib
 import pkgutil
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def _modules() -> list[str]:
+    """Every module of the three packages, subpackages included (``autograd.views.draw``,
+    ``autograd.cli.expr``...), except ``__main__`` modules, which run a program on import."""
     names = []
     for package in ("autograd", "nn", "demos"):
         names.append(package)
-        path = [str(ROOT / package)]
-        names += [f"{package}.{m.name}" for m in pkgutil.iter_modules(path) if m.name != "__main__"]
-    return names
+        found = pkgutil.walk_packages([str(ROOT / package)], prefix=f"{package}.")
+        names += [m.name for m in found if m.name.rsplit(".", 1)[-1] != "__main__"]
+    return sorted(names)
+
+
+def test_modules_of_subpackages_are_collected():
+    names = _modules()
+    assert "autograd.views.draw" in names and "autograd.cli.expr" in names
+    assert not any(name.endswith("__main__") for name in names)
 
 
 @pytest.mark.parametrize("name", _modules())
@@ -31,23 +42,66 @@ def test_docstring_examples_run(name, tmp_path, monkeypatch):
     assert result.failed == 0, f"{result.failed} docstring example(s) of {name} failed (run with -s to see)"
 
 
-def _readme_blocks() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def _page_id(page: Path) -> str:
+    return str(page.relative_to(ROOT))
+
+
+def _python_blocks(page: Path) -> list[str]:
+    text = page.read_text(encoding="utf-8")
     return [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if ">>>" in b]
 
 
+def test_pages_are_there():
+    names = {_page_id(p) for p in PAGES}
+    for name in ("engine", "seeing", "nn", "demos", "performance"):
+        assert f"docs/{name}.md" in names
+
+
 def test_readme_has_repl_examples():
-    assert len(_readme_blocks()) >= 3
+    assert len(_python_blocks(ROOT / "README.md")) >= 1
 
 
-def test_readme_examples_run(tmp_path, monkeypatch):
-    # One namespace for all blocks, as a reader typing them into one session would have.
+def test_readme_is_at_most_250_lines():
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").count("\n")
+    assert lines <= 250, f"README.md has {lines} lines; move detail into docs/"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_page_examples_run(page, tmp_path, monkeypatch):
+    # One namespace for all blocks of a page, as a reader typing them into one session would have.
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     parser = doctest.DocTestParser()
-    for index, block in enumerate(_readme_blocks()):
-        test = parser.get_doctest(block, namespace, f"README block {index}", "README.md", 0)
+    name = _page_id(page)
+    for index, block in enumerate(_python_blocks(page)):
+        test = parser.get_doctest(block, namespace, f"{name} block {index}", name, 0)
         runner = doctest.DocTestRunner(optionflags=FLAGS)
         runner.run(test, clear_globs=False)
         namespace = test.globs  # DocTest works on a copy: carry it to the next block
-        assert runner.failures == 0, f"README python block {index} does not print what it shows:\n{block}"
+        assert runner.failures == 0, f"{name} python block {index} does not print what it shows:\n{block}"
+
+
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+
+
+def _relative_links(page: Path) -> list[str]:
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"```.*?```", "", text, flags=re.S)  # links inside code blocks are code
+    targets = [m.group(1) for m in LINK.finditer(text)]
+    return [t for t in targets if not re.match(r"[a-z][a-z0-9+.-]*:", t) and not t.startswith("#")]
+
+
+def test_link_pattern_finds_links():
+    page = ROOT / "README.md"
+    assert "docs/img/neuron.svg" in _relative_links(page)
+    assert "docs/engine.md" in _relative_links(page)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_relative_links_resolve(page):
+    missing = []
+    for target in _relative_links(page):
+        path = unquote(target.split("#", 1)[0])
+        if not (page.parent / path).resolve().exists():
+            missing.append(target)
+    assert not missing, f"{_page_id(page)} links to files that are not in the repository: {missing}"
