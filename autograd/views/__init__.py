@@ -7,6 +7,7 @@ Views read nodes only through the node layer's public readers (``parents``,
 
 from .draw import DotNotFoundError, GraphTooLargeError, draw, render
 from .explain import Explanation, explain
+from .page import Page
 from .text import number, tree
 
-__all__ = ["draw", "render", "explain", "Explanation", "tree", "number", "DotNotFoundError", "GraphTooLargeError"]
+__all__ = ["draw", "render", "explain", "Explanation", "tree", "number", "DotNotFoundError", "GraphTooLargeError", "Page"]

@@ -1,0 +1,187 @@
+"""One self-contained HTML page that steps through something: ``Page`` and its shell.
+
+A ``Page`` is a complete HTML document in one string: its script, its style, its pictures
+and its data are all inline, so it opens from ``file://``, from a static web site, or
+inside a Jupyter output cell, and it makes no request to any network or other file (its
+Content-Security-Policy forbids them). ``str(page)`` is the HTML, ``page.save(path)``
+writes it, and a notebook cell ending in ``page`` shows it.
+
+Every chainrule page is built on one shell (``shell``): a title, a caption line, the
+page's own body, an optional side panel, and a step player: a slider, first / previous /
+play-pause (with a speed) / next / last buttons, the keys ← → space Home End, and the
+URL hash ``#step=N`` or ``#step=end`` to open a step (other hash keys, such as
+``#node=x1``, are passed to the page's script). The page supplies its per-step data as
+JSON and a script that calls ``chainrule.player({count, render})``; ``render(k, from)``
+draws step ``k``. ``chainrule.data`` is the parsed JSON.
+
+>>> page = Page(shell("demo", "<p id='out'></p>", {"steps": ["a", "b"]},
+...     "chainrule.player({count: chainrule.data.steps.length, render: function (k) {"
+...     " chainrule.el('out').textContent = chainrule.data.steps[k]; }});"), "demo")
+>>> str(page).startswith("<!doctype html>"), "srcdoc" in page._repr_html_()
+(True, True)
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+# Nothing may be fetched: no network, no other file. Inline script and style only;
+# images only as data: URLs.
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+
+
+def asset(name: str) -> str:
+    """The text of one of the shell's asset files (``page.js``, ``page.css``)."""
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def json_for_script(data: object) -> str:
+    """``data`` as JSON that is safe inside ``<script type="application/json">``.
+
+    ``<``, ``>`` and ``&`` are written as escapes, so no text in the data (a label such as
+    ``</script>``) can end the script element early.
+
+    >>> json_for_script({"label": "</script>"})
+    '{"label": "\\\\u003c/script\\\\u003e"}'
+    """
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def shell(title: str, body: str, data: object, script: str, *, style: str = "",
+          subtitle: str = "", panel: bool = False) -> str:
+    """A complete page: the shared controls and caption around ``body``.
+
+    - ``body``: the page's own HTML (a picture, panels), placed in ``<main id="main">``.
+    - ``data``: anything JSON can hold (no NaN: write numbers as text); the script reads
+      it as ``chainrule.data``.
+    - ``script``: the page's JavaScript, run after the shell's; it calls
+      ``chainrule.player({count, render, names})`` once.
+    - ``style``: extra CSS. ``panel``: include an empty side panel ``<aside id="panel">``.
+
+    Elements the script may fill: ``#caption`` (a line under the controls), ``#main``,
+    ``#panel``. Titles and subtitles are plain text (escaped here).
+    """
+    side = '<aside id="panel" hidden aria-live="polite"></aside>' if panel else ""
+    sub = f"<p>{_html.escape(subtitle)}</p>" if subtitle else ""
+    speeds = "".join(f'<option value="{s}"{" selected" if s == "2" else ""}>{s}×</option>'
+                     for s in ("0.5", "1", "2", "4", "8", "16"))
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="chainrule">
+<title>{_html.escape(title)}</title>
+<style>
+{asset("page.css")}
+{style}
+</style>
+</head>
+<body>
+<header><h1>{_html.escape(title)}</h1>{sub}</header>
+<nav id="controls" aria-label="steps">
+<button id="first" type="button" title="first step (Home)" aria-label="first step">⏮</button>
+<button id="prev" type="button" title="previous step (←)" aria-label="previous step">◀</button>
+<button id="play" type="button" title="play (space)" aria-label="play">▶</button>
+<button id="next" type="button" title="next step (→)" aria-label="next step">▶|</button>
+<button id="last" type="button" title="last step (End)" aria-label="last step">⏭</button>
+<input id="step-slider" type="range" min="0" max="0" value="0" aria-label="step">
+<label for="speed">speed</label> <select id="speed" title="steps per second">{speeds}</select>
+<span id="step-label" aria-live="polite"></span>
+</nav>
+<div id="caption" aria-live="polite"></div>
+<div id="layout"><main id="main">
+{body}
+</main>{side}</div>
+<script type="application/json" id="chainrule-data">{json_for_script(data)}</script>
+<script>
+{asset("page.js")}
+</script>
+<script>
+{script}
+</script>
+</body>
+</html>
+"""
+
+
+class Page:
+    """A self-contained HTML page: ``str(page)`` is the HTML, ``page.save(path)`` writes it.
+
+    In Jupyter a cell ending in ``page`` shows it in an ``<iframe srcdoc>``, so several
+    pages in one notebook keep their ids and scripts apart.
+
+    >>> p = Page("<!doctype html><title>t</title><p>hi</p>", title="t")
+    >>> p
+    Page('t', 40 characters)
+    >>> p.save("page.html")  # doctest: +SKIP
+    PosixPath('page.html')
+    """
+
+    def __init__(self, html: str, title: str, *, height: int = 720) -> None:
+        if not isinstance(html, str):
+            raise TypeError(f"Page: html must be a str, got {type(html).__name__}")
+        self.html = html
+        self.title = str(title)
+        self.height = int(height)  # of the frame in a notebook, in CSS pixels
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"Page({self.title!r}, {len(self.html):,} characters)"
+
+    def __len__(self) -> int:
+        return len(self.html)
+
+    def _repr_html_(self) -> str:
+        # srcdoc holds the whole page as an attribute value: escaping quotes and & is
+        # all it needs. No sandbox attribute: the page's own CSP already forbids requests.
+        return (f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" title="{_html.escape(self.title)}" '
+                f'style="width: 100%; height: {self.height}px; border: 1px solid #d0d4d9; border-radius: 4px"'
+                ' loading="eager"></iframe>')
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the page to ``path`` (UTF-8) and return the path.
+
+        Written to a temporary file in the same folder and then renamed over ``path``, so
+        a crash never leaves half a page; an existing file keeps its permissions.
+        """
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise ValueError(f"Page.save: {str(path)!r} should end in .html (a browser opens it by its name)")
+        if path.is_dir():
+            raise IsADirectoryError(f"Page.save: {str(path)!r} is a folder; pass a file name ending in .html")
+        folder = path.parent
+        if not folder.is_dir():
+            raise FileNotFoundError(f"Page.save: the folder {str(folder)!r} does not exist; create it first")
+        mode = path.stat().st_mode & 0o7777 if path.exists() else None
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+                out.write(self.html)
+            if mode is not None:
+                os.chmod(temp, mode)
+            else:  # as open() would: the user's umask decides
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(temp, 0o666 & ~umask)
+            os.replace(temp, path)
+        except BaseException:
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
+            raise
+        return path
+
+
+__all__ = ["Page", "shell", "json_for_script", "CSP"]
