@@ -7,6 +7,8 @@ import doctest
 import importlib
 import pkgutil
 import re
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -19,12 +21,21 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 def _modules() -> list[str]:
     """Every module of the three packages, subpackages included (``autograd.views.draw``,
-    ``autograd.cli.expr``...), except ``__main__`` modules, which run a program on import."""
+    ``autograd.cli.expr``...), except ``__main__`` modules, which run a program on import.
+
+    This is ``pkgutil.walk_packages`` without its imports: it lists each package folder with
+    ``iter_modules`` and descends into subpackages itself, so a module that fails to import
+    fails its own test below instead of stopping the whole file from being collected."""
     names = []
-    for package in ("autograd", "nn", "demos"):
+    stack = [(package, ROOT / package) for package in ("nn", "demos", "autograd")]
+    while stack:
+        package, folder = stack.pop()
         names.append(package)
-        found = pkgutil.walk_packages([str(ROOT / package)], prefix=f"{package}.")
-        names += [m.name for m in found if m.name.rsplit(".", 1)[-1] != "__main__"]
+        for m in pkgutil.iter_modules([str(folder)], prefix=f"{package}."):
+            if m.ispkg:
+                stack.append((m.name, folder / m.name.rsplit(".", 1)[-1]))
+            elif m.name.rsplit(".", 1)[-1] != "__main__":
+                names.append(m.name)
     return sorted(names)
 
 
@@ -79,6 +90,36 @@ def test_page_examples_run(page, tmp_path, monkeypatch):
         runner.run(test, clear_globs=False)
         namespace = test.globs  # DocTest works on a copy: carry it to the next block
         assert runner.failures == 0, f"{name} python block {index} does not print what it shows:\n{block}"
+
+
+def _console_sessions(page: Path) -> list[tuple[str, str]]:
+    """(command, the output shown under it) for each ``$ chainrule ...`` line of the page's
+    ``console`` blocks; ``chainrule repl`` is left out (it waits for a person)."""
+    sessions = []
+    for block in re.findall(r"```console\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, output = chunk.partition("\n")
+            if command.startswith("chainrule") and not command.startswith("chainrule repl"):
+                sessions.append((command, output))
+    return sessions
+
+
+CONSOLE = [(page, command, output) for page in PAGES for command, output in _console_sessions(page)]
+
+
+def test_console_sessions_are_found():
+    assert len(CONSOLE) >= 4
+
+
+@pytest.mark.parametrize(("page", "command", "output"), CONSOLE,
+                         ids=[f"{_page_id(p)}: {c[:40]}" for p, c, _ in CONSOLE])
+def test_console_sessions_print_what_they_show(page, command, output, tmp_path):
+    # The command as a reader types it into bash, with `chainrule` the module of this checkout.
+    # stderr goes to stdout, so errors and later output interleave as a terminal shows them.
+    script = f'exec 2>&1\nchainrule() {{ "{sys.executable}" -m autograd "$@"; }}\n{command}\n'
+    result = subprocess.run(["bash", "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert result.stdout == output, f"{_page_id(page)}: $ {command}"
 
 
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
