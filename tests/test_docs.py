@@ -129,7 +129,7 @@ def _relative_links(page: Path) -> list[str]:
     text = page.read_text(encoding="utf-8")
     text = re.sub(r"```.*?```", "", text, flags=re.S)  # links inside code blocks are code
     targets = [m.group(1) for m in LINK.finditer(text)]
-    return [t for t in targets if not re.match(r"[a-z][a-z0-9+.-]*:", t) and not t.startswith("#")]
+    return [t for t in targets if not re.match(r"[a-z][a-z0-9+.-]*:", t)]
 
 
 def test_link_pattern_finds_links():
@@ -138,11 +138,40 @@ def test_link_pattern_finds_links():
     assert "docs/engine.md" in _relative_links(page)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=_page_id)
-def test_relative_links_resolve(page):
+def _anchors(page: Path) -> set[str]:
+    """The anchors GitHub makes for a page's headings: lower case, punctuation dropped,
+    spaces as hyphens (``## Set-up`` -> ``set-up``)."""
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    headings = re.findall(r"^#+ +(.+?) *$", text, flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
+def test_anchors_follow_github():
+    assert {"set-up", "a-repl-session"} <= _anchors(ROOT / "README.md")
+
+
+def _missing_links(page: Path) -> list[str]:
     missing = []
     for target in _relative_links(page):
-        path = unquote(target.split("#", 1)[0])
-        if not (page.parent / path).resolve().exists():
+        path, _, anchor = unquote(target).partition("#")
+        file = (page.parent / path).resolve() if path else page  # "#anchor": this page
+        if not file.exists():
             missing.append(target)
-    assert not missing, f"{_page_id(page)} links to files that are not in the repository: {missing}"
+        elif anchor and file.suffix == ".md" and anchor not in _anchors(file):
+            missing.append(target)
+    return missing
+
+
+def test_broken_links_are_caught(tmp_path):
+    (tmp_path / "other.md").write_text("# Other\n\n## A part\n", encoding="utf-8")
+    page = tmp_path / "page.md"
+    page.write_text("# Page\n[ok](other.md#a-part) [top](#page) ![gone](img/gone.svg) "
+                    "[no part](other.md#nowhere) [web](https://example.org/x.md)\n"
+                    "```sh\n[in code](not/a/link.md)\n```\n", encoding="utf-8")
+    assert _missing_links(page) == ["img/gone.svg", "other.md#nowhere"]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_relative_links_resolve(page):
+    missing = _missing_links(page)
+    assert not missing, f"{_page_id(page)} links to files or headings that are not there: {missing}"
