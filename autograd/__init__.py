@@ -7,7 +7,7 @@
 (0.7071, -1.5, 1.0)
 """
 
-from . import ops
+from . import files, ops
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
 from .graph import backward, fast_training, gradients, topological_order, zero_grad
 from .mode import current_scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
@@ -23,7 +23,7 @@ __all__ = [
     "backward", "gradients", "zero_grad", "topological_order", "fast_training",
     "grad", "value_and_grad", "gradcheck", "GradcheckError",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope",
-    "ops", "OPS", "Op", "defop",
+    "files", "ops", "OPS", "Op", "defop",
     "draw", "render", "explain", "tree", "Explanation", "DotNotFoundError", "GraphTooLargeError",
 ]
 __version__ = "0.1.0"
