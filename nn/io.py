@@ -8,10 +8,17 @@ The file holds a format tag and version, the class name, the constructor argumen
      "parameters": {"layers.0.neurons.0.w.0": 0.2355061..., ...}}
 
 Floats are written with ``repr`` (what ``json`` does), the shortest text that reads back as
-the same float, so a round trip is exact. Saving writes a temporary file next to the target
-and renames it over the target (``os.replace`` is atomic), so a crash leaves either the old
-file or the new one, never half of one. Loading checks everything before it changes
-anything and raises ``LoadError`` naming the file and the problem.
+the same float, so a round trip is exact. Saving goes through ``autograd.files.write_atomic``:
+a crash leaves either the old file or the new one, never half of one; a symlink is written
+through to its target; the replaced file keeps its permissions and owner. Loading reads only
+a regular file of at most ``MAX_FILE_BYTES`` (never blocking on a FIFO or reading
+/dev/zero), checks everything before it changes anything and raises ``LoadError`` naming
+the file and the problem.
+
+This module owns the format: the ``REGISTRY`` of classes a file can name, their
+``class_key``, and ``state_problem``, the check of a set of parameters. ``nn.Module``
+builds on it (registering each subclass, and its ``save`` / ``load_state`` methods call
+the functions here); this module needs no ``Module``, only the few methods in ``Saveable``.
 
 >>> import os, tempfile
 >>> from nn import MLP
@@ -25,17 +32,19 @@ anything and raises ``LoadError`` naming the file and the problem.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import random
-import tempfile
-from typing import Any
+from typing import Any, Mapping, Protocol, runtime_checkable
 
-from .module import REGISTRY, Module, class_key, state_problem
+from autograd import files
 
 FORMAT = "chainrule.nn"
 VERSION = 1
+MAX_FILE_BYTES = 128 * 2 ** 20  # a model file larger than this is refused (about 2.5M parameters)
+MAX_INT_DIGITS = 18  # JSON integers with more digits are refused (no int in a model file is that large)
 _KEYS = ("format", "version", "class", "config", "parameters")
 
 
@@ -48,16 +57,101 @@ class LoadError(ValueError):
         super().__init__(f"cannot load a model from {self.path!r}: {problem}")
 
 
+@runtime_checkable
+class Saveable(Protocol):
+    """What the file format needs of a model (every ``nn.Module`` has it)."""
+
+    def config(self) -> dict[str, Any]: ...
+    def state_dict(self) -> dict[str, float]: ...
+    def named_parameters(self) -> list: ...
+    def load_state_dict(self, state: Mapping[str, float], where: str = ...) -> None: ...
+
+
+# -- the classes a file can name ----------------------------------------------------------
+
+# Every model class by the name its files give it, so ``load`` can rebuild a model.
+# ``nn.Module`` adds each subclass as it is defined.
+REGISTRY: dict[str, type] = {}
+
+
+def class_key(cls: type) -> str:
+    """"MLP" for nn's own classes, "package.module.Name" for anyone else's.
+
+    The full name for other classes, so a user's own ``class MLP(Module)`` can never be
+    mistaken for nn's when a file is loaded.
+
+    >>> from nn import MLP
+    >>> class_key(MLP), class_key(json.JSONDecoder)
+    ('MLP', 'json.decoder.JSONDecoder')
+    """
+    if cls.__module__.split(".")[0] == "nn":
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def register(cls: type) -> None:
+    """Let files name ``cls`` (under ``class_key(cls)``) so ``load`` can rebuild it."""
+    REGISTRY[class_key(cls)] = cls
+
+
+def state_problem(state: object, names: list[str]) -> str:
+    """What is wrong with ``state`` as the parameters named ``names``, or '' if nothing.
+
+    Shared by ``Module.load_state_dict`` and the file loader so both check the same things.
+
+    >>> state_problem({"w": 1.0}, ["w", "b"])
+    "1 parameters given, the model has 2; missing 'b'"
+    """
+    if not isinstance(state, Mapping):
+        return f"parameters must be a mapping of name to number, got {type(state).__name__}"
+    missing = [n for n in names if n not in state]
+    expected = set(names)
+    unexpected = [str(k) for k in state if k not in expected]
+    if missing or unexpected:
+        parts = [f"{len(state)} parameters given, the model has {len(names)}"]
+        if missing:
+            parts.append(f"missing {_some(missing)}")
+        if unexpected:
+            parts.append(f"unexpected {_some(unexpected)}")
+        return "; ".join(parts)
+    for name in names:
+        x = state[name]
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            return f"parameter {name!r} must be a number, got {type(x).__name__} {_short_repr(x)}"
+        try:
+            finite = math.isfinite(x)
+        except OverflowError:  # an int past float's range
+            return f"parameter {name!r} is an integer too large for a float (about 2**{x.bit_length()})"
+        if not finite:
+            return f"parameter {name!r} is {x}, not a finite number"
+    return ""
+
+
+def _some(names: list[str], limit: int = 3) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _short_repr(x: object) -> str:
+    try:
+        text = repr(x)
+    except ValueError:  # an int too long to print
+        return "(too long to show)"
+    return text[:40]
+
+
 # -- saving -------------------------------------------------------------------------------
 
 
-def save(model: Module, path: str | os.PathLike) -> None:
+def save(model: Saveable, path: str | os.PathLike) -> None:
     """Write ``model``'s architecture and parameters to ``path`` as JSON, atomically.
 
-    Raises ``ValueError`` (before writing anything) if the model cannot be saved: a custom
-    activation, or a parameter that is NaN or infinite.
+    Through a symlink to its target; an existing file keeps its permissions and owner
+    (see ``autograd.files.write_atomic``). Raises ``ValueError`` (before writing anything)
+    if the model cannot be saved: a custom activation, or a parameter that is NaN or
+    infinite.
     """
-    if not isinstance(model, Module):
+    if not isinstance(model, Saveable):
         raise TypeError(f"save: expected an nn Module, got {type(model).__name__}")
     config = model.config()
     params = model.state_dict()
@@ -68,30 +162,11 @@ def save(model: Module, path: str | os.PathLike) -> None:
     document = {"format": FORMAT, "version": VERSION, "class": class_key(type(model)),
                 "config": config, "parameters": params}
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    _write_atomically(os.fspath(path), text)
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file in the target's directory, then rename it over ``path``.
-
-    Same directory, so the rename never crosses file systems (where it would be a copy).
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"save: the directory {directory!r} does not exist; create it first")
-    fd, temp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.remove(temp)
-        except FileNotFoundError:
-            pass
-        raise
+        files.write_atomic(path, text)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(error.errno, f"save: the directory {error.filename!r} does not exist; "
+                                             "create it first", error.filename) from None
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -100,8 +175,11 @@ def _write_atomically(path: str, text: str) -> None:
 def _read(path: str | os.PathLike) -> dict[str, Any]:
     """The file's JSON document, checked down to its top-level shape."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        raw = files.read_limited(path, MAX_FILE_BYTES)
+    except files.FileRefusedError as error:
+        if error.errno == errno.EFBIG:
+            raise LoadError(path, f"{error.strerror} (nn.io.MAX_FILE_BYTES); is it a model file?") from None
+        raise LoadError(path, f"{error.strerror}; give the path of a model file") from None
     except OSError as error:
         raise LoadError(path, f"cannot read the file ({error.strerror or error})") from error
     if not raw.strip():
@@ -111,9 +189,13 @@ def _read(path: str | os.PathLike) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise LoadError(path, f"not UTF-8 text (byte {error.start}); is it a model file?") from error
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicates)
+        document = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_small_int)
     except _DuplicateKey as error:
         raise LoadError(path, f"the key {error.args[0]!r} appears twice in one object") from None
+    except _HugeInteger as error:
+        raise LoadError(path, f"an integer of {error.args[0]:,} digits ({error.args[1]}...) is too large; "
+                              f"numbers in a model file have at most {MAX_INT_DIGITS} digits "
+                              "before the decimal point or are written as floats") from None
     except json.JSONDecodeError as error:
         ends_early = error.pos >= len(text.rstrip())
         hint = " (the file ends too early: it is truncated)" if ends_early else ""
@@ -147,6 +229,19 @@ class _DuplicateKey(Exception):
     pass
 
 
+class _HugeInteger(Exception):
+    pass
+
+
+def _small_int(text: str) -> int:
+    # json's default int() fails past 4,300 digits (ValueError) and such an int overflows
+    # float() later; no integer in a model file has more than a few digits.
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise _HugeInteger(digits, text[:12])
+    return int(text)
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # json keeps the last of two equal keys silently; two values for one parameter is an error.
     result: dict[str, Any] = {}
@@ -163,7 +258,7 @@ def _json_type(x: object) -> str:
     return names.get(type(x), type(x).__name__)
 
 
-def _parameters(path: str | os.PathLike, document: dict[str, Any], model: Module) -> dict[str, float]:
+def _parameters(path: str | os.PathLike, document: dict[str, Any], model: Saveable) -> dict[str, float]:
     """The file's parameters, checked against ``model``'s names (its arrangement)."""
     names = [name for name, _ in model.named_parameters()]
     problem = state_problem(document["parameters"], names)
@@ -172,7 +267,7 @@ def _parameters(path: str | os.PathLike, document: dict[str, Any], model: Module
     return document["parameters"]
 
 
-def load(path: str | os.PathLike) -> Module:
+def load(path: str | os.PathLike) -> Saveable:
     """Build the model saved in ``path``: its class, its architecture, its parameters.
 
     Raises ``LoadError`` naming the file and the problem: unreadable, empty, truncated or
@@ -188,7 +283,7 @@ def load(path: str | os.PathLike) -> Module:
     given = len(document["parameters"])
     try:
         expected = cls.count_parameters(config)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, ArithmeticError) as error:
         raise LoadError(path, f"invalid {document['class']} config {json.dumps(config)[:200]}: {error}") from None
     # A file asking for a billion parameters is refused before we build them. Up to about
     # the file's own size, building is cheap, and then the error can name what is missing.
@@ -202,13 +297,13 @@ def load(path: str | os.PathLike) -> Module:
             model = cls(**config)
         finally:
             random.setstate(state)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, ArithmeticError) as error:
         raise LoadError(path, f"invalid {document['class']} config {json.dumps(config)[:200]}: {error}") from None
     model.load_state_dict(_parameters(path, document, model))
     return model
 
 
-def load_state(model: Module, path: str | os.PathLike) -> None:
+def load_state(model: Saveable, path: str | os.PathLike) -> None:
     """Load the parameters in ``path`` into ``model``, which must have the same architecture.
 
     All checks run first; on any error ``model`` is untouched.

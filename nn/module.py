@@ -22,25 +22,12 @@ constants there.
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any, Iterator, Mapping
 
 from autograd import Value
 
-# Every Module subclass by the name its files give it, so ``nn.load`` can rebuild a model.
-REGISTRY: dict[str, type[Module]] = {}
-
-
-def class_key(cls: type) -> str:
-    """"MLP" for nn's own classes, "package.module.Name" for anyone else's.
-
-    The full name for other classes, so a user's own ``class MLP(Module)`` can never be
-    mistaken for nn's when a file is loaded.
-    """
-    if cls.__module__.split(".")[0] == "nn":
-        return cls.__name__
-    return f"{cls.__module__}.{cls.__qualname__}"
+from . import io
 
 
 class Module:
@@ -51,7 +38,7 @@ class Module:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        REGISTRY[class_key(cls)] = cls
+        io.register(cls)  # so a file naming it can be loaded (the format lives in nn.io)
 
     # -- parameters --------------------------------------------------------------------
 
@@ -160,7 +147,7 @@ class Module:
         0.5
         """
         params = self.named_parameters()
-        problem = state_problem(state, [name for name, _ in params])
+        problem = io.state_problem(state, [name for name, _ in params])
         if problem:
             raise ValueError(f"{where}: {problem}")
         for name, p in params:
@@ -189,15 +176,11 @@ class Module:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write architecture and parameters to a JSON file, atomically (see ``nn.save``)."""
-        from .io import save
-
-        save(self, path)
+        io.save(self, path)
 
     def load_state(self, path: str | os.PathLike) -> None:
         """Load parameters saved from the same architecture; on any error nothing changes."""
-        from .io import load_state
-
-        load_state(self, path)
+        io.load_state(self, path)
 
     # -- repr --------------------------------------------------------------------------
 
@@ -246,33 +229,3 @@ class Module:
         lines[-1] += f"  {n} parameter{'' if n == 1 else 's'}"
         return "\n".join(lines)
 
-
-def state_problem(state: object, names: list[str]) -> str:
-    """What is wrong with ``state`` as the parameters named ``names``, or '' if nothing.
-
-    Shared by ``load_state_dict`` and the file loader so both check the same things.
-    """
-    if not isinstance(state, Mapping):
-        return f"parameters must be a mapping of name to number, got {type(state).__name__}"
-    missing = [n for n in names if n not in state]
-    expected = set(names)
-    unexpected = [str(k) for k in state if k not in expected]
-    if missing or unexpected:
-        parts = [f"{len(state)} parameters given, the model has {len(names)}"]
-        if missing:
-            parts.append(f"missing {_some(missing)}")
-        if unexpected:
-            parts.append(f"unexpected {_some(unexpected)}")
-        return "; ".join(parts)
-    for name in names:
-        x = state[name]
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            return f"parameter {name!r} must be a number, got {type(x).__name__} {repr(x)[:40]}"
-        if not math.isfinite(x):
-            return f"parameter {name!r} is {x}, not a finite number"
-    return ""
-
-
-def _some(names: list[str], limit: int = 3) -> str:
-    shown = ", ".join(repr(n) for n in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

@@ -282,3 +282,107 @@ def test_user_module_without_config_cannot_be_saved(tmp_path):
 def test_saving_into_a_missing_directory_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="save: the directory .*nope' does not exist; create it first"):
         MLP(2, [1], seed=0).save(tmp_path / "nope" / "m.json")
+
+
+# -- the user's files: symlinks, permissions, what is not a model file ------------------------
+
+
+def test_saving_through_a_symlink_updates_its_target_and_keeps_the_link(trained, tmp_path):
+    model, path = trained
+    link = tmp_path / "link.json"
+    link.symlink_to(path.name)
+    for p in model.parameters():
+        p.data += 1.0
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == path.name
+    assert load(path).state_dict() == model.state_dict()
+    assert sorted(os.listdir(tmp_path)) == ["link.json", "model.json"]
+
+
+def test_saving_over_a_model_keeps_its_permissions(trained):
+    model, path = trained
+    for mode in (0o600, 0o640, 0o664, 0o755):
+        os.chmod(path, mode)
+        model.save(path)
+        assert os.stat(path).st_mode & 0o7777 == mode
+
+
+def test_a_model_name_at_the_file_system_limit_saves_and_loads(tmp_path):
+    model = MLP(2, [2, 1], seed=0)
+    path = tmp_path / ("m" * 250 + ".json")  # 255 bytes, the most one name may have
+    model.save(path)
+    model.save(path)
+    assert load(path).state_dict() == model.state_dict()
+    assert os.listdir(tmp_path) == [path.name]
+
+
+def test_a_fifo_a_device_or_a_directory_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    target = MLP(2, [3, 1], seed=0)
+    before = target.state_dict()
+    for path, kind in ((fifo, "a FIFO"), ("/dev/zero", "a character device"), (tmp_path, "a directory")):
+        with pytest.raises(LoadError, match=re.escape(f"not a regular file ({kind})")) as info:
+            load(path)  # a FIFO with no writer would block forever in open()
+        assert str(path) in str(info.value)
+        with pytest.raises(LoadError):
+            target.load_state(path)
+    assert target.state_dict() == before
+
+
+def test_a_file_over_the_size_limit_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:
+        f.truncate(nn.io.MAX_FILE_BYTES + 1)  # sparse: the size is there, the bytes are not
+    with pytest.raises(LoadError, match=r"is 134,217,729 bytes, more than the limit of 134,217,728 bytes \(nn.io.MAX_FILE_BYTES\)"):
+        load(path)
+
+
+# -- numbers no float can hold ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("digits", [19, 309, 400, 4300, 4301, 5000, 100_000])
+@pytest.mark.parametrize("where", ["parameter", "config", "version"])
+def test_huge_integers_anywhere_raise_load_error_and_leave_the_model_untouched(trained, digits, where):
+    model, path = trained
+    huge = "9" * digits
+    if where == "parameter":
+        set_raw(path, "layers.0.neurons.0.w.0", huge)
+    elif where == "config":
+        path.write_text(path.read_text().replace('"nin": 2', f'"nin": {huge}'))
+    else:
+        path.write_text(path.read_text().replace('"version": 1', f'"version": -{huge}'))
+    with pytest.raises(LoadError, match=rf"an integer of {digits:,} digits \(-?999999999999?\.\.\.\) is too large") as info:
+        load(path)
+    assert str(path) in str(info.value)
+    target = MLP(2, [5, 4, 1], activation="tanh", init="xavier", seed=3)
+    before = target.state_dict()
+    with pytest.raises(LoadError):
+        target.load_state(path)
+    assert target.state_dict() == before
+
+
+def test_load_state_dict_refuses_an_int_no_float_can_hold():
+    target = Neuron(1, seed=0)
+    before = target.state_dict()
+    with pytest.raises(ValueError, match=r"parameter 'w.0' is an integer too large for a float \(about 2\*\*1329\)"):
+        target.load_state_dict({"w.0": 10 ** 400, "b": 0.0})
+    assert target.state_dict() == before
+    target.load_state_dict({"w.0": 3, "b": 10 ** 18})  # ints a float holds are numbers
+    assert target.state_dict() == {"w.0": 3.0, "b": 1e18}
+
+
+def test_the_file_format_lives_in_nn_io_and_imports_run_one_way():
+    import ast
+    import inspect
+
+    import nn.io
+    import nn.module
+
+    assert set(nn.io.REGISTRY) >= {"MLP", "Layer", "Neuron"}
+    assert nn.io.REGISTRY[nn.io.class_key(Wide)] is Wide
+    for name in ("REGISTRY", "class_key", "state_problem"):
+        assert not hasattr(nn.module, name)
+    imported = {node.module for node in ast.walk(ast.parse(inspect.getsource(nn.io)))
+                if isinstance(node, ast.ImportFrom)}
+    assert not any(m and ("module" in m or m.startswith(".")) for m in imported), imported
