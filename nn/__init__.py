@@ -14,6 +14,9 @@ The public API, all importable from ``nn``:
 - Data (``nn.data``): ``make_moons``, ``make_circles``, ``make_spirals``, ``make_xor``,
   ``train_test_split``, ``batches``.
 - Training (``nn.train``): ``fit`` (a loop for demos), ``accuracy``.
+- Watching it (``nn.record``): ``Recorder(model)`` keeps snapshots of the parameters,
+  gradients and loss; ``fit(..., watch=True)`` shows them live in Jupyter and
+  ``recorder.html(path)`` writes an offline replay page.
 - Files (``nn.io``): ``save(model, path)``, ``load(path)``, ``LoadError``.
 
 micrograd's demo runs with ``from nn import MLP``:
@@ -35,6 +38,7 @@ from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse
 from .module import Module
 from .optim import SGD, Adam, Optimizer, linear_decay
+from .record import Recorder
 from .train import accuracy, fit
 
 __all__ = [
@@ -42,7 +46,7 @@ __all__ = [
     "mse", "hinge", "binary_cross_entropy", "cross_entropy", "l2_penalty",
     "Optimizer", "SGD", "Adam", "linear_decay",
     "make_moons", "make_circles", "make_spirals", "make_xor", "train_test_split", "batches",
-    "fit", "accuracy",
+    "fit", "accuracy", "Recorder",
     "save", "load", "LoadError",
     "data", "losses", "optim",
 ]

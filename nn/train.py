@@ -1,9 +1,10 @@
 """``fit``: a small training loop for demos, and ``accuracy``.
 
 The explicit loop (forward, loss, ``zero_grad``, ``backward``, ``step``) stays the
-documented way to train; ``fit`` is that loop with mini-batches, a progress bar (tqdm when
-it is installed, a line every tenth of the run otherwise) and a history of loss and
-accuracy per epoch.
+documented way to train; ``fit`` is that loop with mini-batches, a progress display
+(``nn.progress``: tqdm in a terminal, one line updated in place in Jupyter), a history of
+loss and accuracy per epoch, and optionally an ``nn.Recorder`` of every step, watched live
+in Jupyter with ``watch=True``.
 
 >>> from nn import MLP, SGD
 >>> from nn.data import make_xor
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import sys
 import time
 from typing import Any, Callable, Sequence
 
@@ -30,6 +30,8 @@ from . import losses
 from .data import batches
 from .module import Module
 from .optim import SGD, Optimizer, linear_decay
+from .progress import progress as progress_bar
+from .record import Recorder
 
 LOSSES: dict[str, Callable[..., Value]] = {
     "hinge": losses.hinge,
@@ -61,40 +63,73 @@ def accuracy(model: Callable, X: Sequence, y: Sequence) -> float:
         return sum(_correct(model(x), label) for x, label in zip(X, y)) / len(X)
 
 
-class _Lines:
-    """The progress display without tqdm: one line to stderr every tenth of the epochs."""
+def loss_function(loss: str | Callable, track_accuracy: bool | None, where: str = "fit") -> tuple[Callable, bool]:
+    """(the loss function, whether accuracy is tracked) for ``fit``'s ``loss`` argument.
 
-    def __init__(self, epochs: int) -> None:
-        self.epochs = epochs
-        self.every = max(1, epochs // 10)
-        self.epoch = 0
-
-    def __iter__(self):
-        for self.epoch in range(self.epochs):
-            yield self.epoch
-
-    def set_postfix_str(self, text: str) -> None:
-        if (self.epoch + 1) % self.every == 0 or self.epoch + 1 == self.epochs:
-            print(f"epoch {self.epoch + 1}/{self.epochs}: {text}", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        pass
+    >>> loss_function("mse", None)[1], loss_function("hinge", None)[1]
+    (False, True)
+    """
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"{where}: unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a function (scores, labels) -> Value")
+        return LOSSES[loss], loss in _CLASSIFIERS if track_accuracy is None else bool(track_accuracy)
+    if callable(loss):
+        return loss, bool(track_accuracy)
+    raise TypeError(f"{where}: loss must be a name or a function, got {type(loss).__name__}")
 
 
-def _progress(epochs: int, enabled: bool | None):
-    # None: a bar only when stderr is a terminal (not in pipes, logs or tests); True: always.
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
-        return _Quiet(epochs)
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return _Lines(epochs)
-    return tqdm(range(epochs), desc="fit", unit="epoch")
+def _check_data(epochs: object, X: Sequence, y: Sequence) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
+    if len(X) != len(y) or not X:
+        raise ValueError(f"fit: X and y must be non-empty and of equal length, got {len(X)} and {len(y)}")
 
 
-class _Quiet(_Lines):
-    def set_postfix_str(self, text: str) -> None:
-        pass
+def _recorder_for(model: Module, X: Sequence, y: Sequence, recorder: Recorder | None, watch: bool) -> Recorder | None:
+    """The recorder ``fit`` feeds: the one given (its data filled in if missing), a new one to watch, or None."""
+    if recorder is None and watch:
+        recorder = Recorder(model)
+    if recorder is None:
+        return None
+    if not isinstance(recorder, Recorder):
+        raise TypeError(f"fit: recorder must be an nn.Recorder, got {type(recorder).__name__}")
+    if recorder.model is not model:
+        raise ValueError("fit: the recorder records another model; make it with nn.Recorder(model)")
+    if recorder.X is None:
+        recorder.set_data(X, y)
+    if watch:
+        recorder.watch()
+    return recorder
+
+
+class _Epoch:
+    """One pass over the mini-batches: forward, loss, backward, record, step. Sums for the history."""
+
+    def __init__(self, model: Module, loss_fn: Callable, optimizer: Optimizer, params: list[Value],
+                 alpha: float, track: bool, recorder: Recorder | None, last_step: int) -> None:
+        self.model, self.loss_fn, self.optimizer, self.params = model, loss_fn, optimizer, params
+        self.alpha, self.track, self.recorder, self.last_step = alpha, track, recorder, last_step
+        self.step = 0  # batches done over the whole run
+
+    def run(self, pairs) -> tuple[float, float]:
+        """(sum of batch loss × batch size, samples classified right) over ``pairs`` of batches."""
+        total = right = 0.0
+        for Xb, yb in pairs:
+            scores = [self.model(x) for x in Xb]
+            value = self.loss_fn(scores, yb)
+            if self.alpha:
+                value = value + losses.l2_penalty(self.params, self.alpha)
+            self.optimizer.zero_grad()
+            value.backward()
+            good = sum(_correct(s, t) for s, t in zip(scores, yb)) if self.track else 0
+            if self.recorder is not None:  # after backward, before the update: a consistent snapshot
+                self.recorder.record(value, step=self.step, force=self.step == self.last_step,
+                                     accuracy=good / len(Xb) if self.track else None)
+            self.optimizer.step()
+            self.step += 1
+            total += value.data * len(Xb)
+            right += good
+        return total, right
 
 
 def fit(
@@ -112,6 +147,8 @@ def fit(
     progress: bool | None = None,
     track_accuracy: bool | None = None,
     fast: bool = True,
+    recorder: Recorder | None = None,
+    watch: bool = False,
 ) -> dict[str, Any]:
     """Train ``model`` on ``(X, y)``; return ``{"loss": [...], "accuracy": [...], "seconds": s}``.
 
@@ -124,8 +161,12 @@ def fit(
     - ``track_accuracy``: recorded for the classification losses unless False; for "mse" or a
       function only if True. It is measured on each batch's scores before its update,
       as micrograd's demo prints it.
-    - ``progress``: a tqdm bar (plain lines without tqdm); None shows it only when stderr
-      is a terminal.
+    - ``progress``: in Jupyter one line updated in place, in a terminal a tqdm bar (plain
+      lines without tqdm); None shows it only in a notebook or when stderr is a terminal.
+    - ``recorder``: an ``nn.Recorder`` of ``model``, given each mini-batch step (its last
+      step always); its ``X``, ``y`` are filled in from the data if it has none.
+    - ``watch``: in Jupyter, show the recorder's panels live in one output updated in place
+      (a recorder is made if none is given; it is returned as ``history["recorder"]``).
     - ``fast``: run inside ``autograd.fast_training()`` (cyclic GC paused).
 
     The loss and accuracy of an epoch are averages over its samples.
@@ -135,46 +176,27 @@ def fit(
     >>> fit(MLP(2, [8, 1], seed=0), X, [2 * t - 1 for t in y], epochs=30, progress=False)["accuracy"][-1]
     1.0
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
-    if len(X) != len(y) or not X:
-        raise ValueError(f"fit: X and y must be non-empty and of equal length, got {len(X)} and {len(y)}")
-    if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise ValueError(f"fit: unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a function (scores, labels) -> Value")
-        track = loss in _CLASSIFIERS if track_accuracy is None else track_accuracy
-        loss_fn = LOSSES[loss]
-    elif callable(loss):
-        track, loss_fn = bool(track_accuracy), loss
-    else:
-        raise TypeError(f"fit: loss must be a name or a function, got {type(loss).__name__}")
+    _check_data(epochs, X, y)
+    loss_fn, track = loss_function(loss, track_accuracy)
     params = model.parameters()
     n_batches = len(list(batches(X, y, batch_size, shuffle=False)))  # also checks batch_size
     if optimizer is None:
         optimizer = SGD(params, lr=linear_decay(1.0, 0.1, epochs * n_batches))
+    recorder = _recorder_for(model, X, y, recorder, watch)
     rng = random.Random(seed)  # one generator: each epoch gets a different, reproducible order
+    epoch = _Epoch(model, loss_fn, optimizer, params, alpha, track, recorder, epochs * n_batches - 1)
 
     history: dict[str, Any] = {"loss": []}
     if track:
         history["accuracy"] = []
-    bar = _progress(epochs, progress)
+    # Watching shows the step itself: no second progress line under the panels.
+    bar = progress_bar(epochs, False if watch and progress is None else progress)
     started = time.perf_counter()
     paused = autograd.fast_training() if fast else contextlib.nullcontext()
     try:
         with paused:
             for _ in bar:
-                total = right = 0.0
-                for Xb, yb in batches(X, y, batch_size, shuffle, seed=rng.getrandbits(64)):
-                    scores = [model(x) for x in Xb]
-                    value = loss_fn(scores, yb)
-                    if alpha:
-                        value = value + losses.l2_penalty(params, alpha)
-                    optimizer.zero_grad()
-                    value.backward()
-                    optimizer.step()
-                    total += value.data * len(Xb)
-                    if track:
-                        right += sum(_correct(s, t) for s, t in zip(scores, yb))
+                total, right = epoch.run(batches(X, y, batch_size, shuffle, seed=rng.getrandbits(64)))
                 history["loss"].append(total / len(X))
                 text = f"loss {history['loss'][-1]:.4f}"
                 if track:
@@ -183,5 +205,9 @@ def fit(
                 bar.set_postfix_str(text)
     finally:
         bar.close()
+        if watch and recorder is not None:
+            recorder.close()
     history["seconds"] = time.perf_counter() - started
+    if recorder is not None:
+        history["recorder"] = recorder
     return history
