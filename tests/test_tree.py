@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import Value, tree
+from autograd.views.text import FOLD_DEPTH
 
 from examples import g4, neuron
 
@@ -54,3 +59,77 @@ def test_long_graphs_are_cut_with_a_count_and_never_recurse():
     with pytest.raises(ValueError, match="max_lines"):
         tree(y, max_lines=0)
     assert tree(Value(1.0 / 3.0), digits=2) == "leaf  data=0.33  grad=0"
+
+
+# -- output grows with the graph, not with the square of its depth ----------------------------
+
+LONGEST_GUIDE = 4 * FOLD_DEPTH  # the indentation never passes FOLD_DEPTH levels of 4 characters
+
+
+def line_depth(line):
+    """The depth a tree line shows: its [depth N] marker, or its indentation in levels."""
+    marker = re.search(r"\[depth (\d+)\] [├└]── ", line)
+    if marker:
+        return int(marker.group(1))
+    branch = re.search(r"[├└]── ", line)
+    return 0 if branch is None else branch.start() // 4 + 1
+
+
+def test_a_100k_deep_chain_prints_in_bytes_linear_in_its_nodes():
+    n = 100_000
+    y = Value(0.5, label="x")
+    for _ in range(n):
+        y = y.tanh()
+    text = tree(y, max_lines=None)
+    lines = text.splitlines()
+    assert len(lines) == n + 1
+    longest = max(len(line.encode()) for line in lines)
+    assert longest <= 3 * LONGEST_GUIDE + 60  # guides are 3 bytes each in UTF-8, plus the marker and node
+    assert len(text.encode()) <= (n + 1) * (longest + 1)  # each line and its newline
+    assert lines[FOLD_DEPTH + 1].count("[depth") == 1 and line_depth(lines[FOLD_DEPTH + 1]) == FOLD_DEPTH + 1
+    assert line_depth(lines[-1]) == n and lines[-1].endswith("x  data=0.5  grad=0")
+
+
+def test_lines_up_to_the_fold_depth_are_plain_indentation():
+    y = Value(1.0, label="x")
+    for _ in range(FOLD_DEPTH):
+        y = y + 1.0
+    lines = tree(y, max_lines=None).splitlines()
+    assert "[depth" not in "\n".join(lines)
+    x_line = next(line for line in lines if "x  data" in line)
+    assert line_depth(x_line) == FOLD_DEPTH and x_line.index("x  data") == 4 * FOLD_DEPTH
+
+
+@settings(max_examples=30, deadline=None)
+@given(steps=st.lists(st.sampled_from(["tanh", "mul", "add_branch", "neg"]), min_size=1, max_size=160))
+def test_every_line_shows_its_true_depth_in_any_shape(steps):
+    """Random trees (each node used once), deep enough to fold: the depth each line shows
+    is the node's distance from the root, whether indented or written as a number."""
+    y = Value(0.3, label="n0")
+    for i, step in enumerate(steps, 1):
+        if step == "tanh":
+            y = y.tanh()
+        elif step == "mul":
+            y = y * Value(1.1, label=f"s{i}")
+        elif step == "neg":
+            y = -y
+        else:
+            side = Value(0.2, label=f"a{i}") * Value(0.4, label=f"b{i}")
+            side.label = f"m{i}"
+            y = side + y
+        y.label = f"n{i}"
+    depth = {y: 0}
+    order = [y]
+    for node in order:
+        for parent in node.parents:
+            if parent not in depth:
+                depth[parent] = depth[node] + 1
+                order.append(parent)
+    lines = tree(y, max_lines=None).splitlines()
+    assert len(lines) == len(order)
+    by_label = {node.label: d for node, d in depth.items() if node.label}
+    for line in lines:
+        label = re.search(r"(?:^|── )([nsabm]\d+|leaf)[: ]", line)
+        if label and label.group(1) != "leaf":
+            assert line_depth(line) == by_label[label.group(1)], line
+        assert len(line) <= LONGEST_GUIDE + 80

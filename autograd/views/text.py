@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 from ..graph import topological_order
+from ..ops import OPS
 from ..value import Value
 
 
@@ -51,7 +52,11 @@ def check_digits(digits: int, where: str) -> int:
 
 def op_text(node: Value) -> str:
     """How text views show a node's op: its symbol ('*', 'tanh'), or its name."""
-    return node._op or node.op
+    op = OPS.get(node.op)
+    return op.symbol if op is not None and op.symbol else node.op
+
+
+FOLD_DEPTH = 40  # deeper levels are not indented further: their depth is written instead
 
 
 def tree(root: Value, *, digits: int = 4, max_lines: int | None = 500) -> str:
@@ -61,6 +66,10 @@ def tree(root: Value, *, digits: int = 4, max_lines: int | None = 500) -> str:
     more than once gets a number ``[#k]`` the first time it is shown, and later
     appearances refer to it, so shared subgraphs are printed once. At most ``max_lines``
     lines (None: all), then a line saying how many were left out.
+
+    Past ``FOLD_DEPTH`` levels the indentation stops growing and each line says its depth,
+    ``[depth 41] └── ...``, so the text grows with the number of nodes, never with the
+    square of the graph's depth.
 
     >>> from autograd import Value
     >>> a = Value(3.0, label="a"); b = a + 1; b.label = "b"
@@ -72,56 +81,77 @@ def tree(root: Value, *, digits: int = 4, max_lines: int | None = 500) -> str:
     check_digits(digits, "tree")
     if max_lines is not None and (isinstance(max_lines, bool) or not isinstance(max_lines, int) or max_lines < 1):
         raise ValueError(f"tree: max_lines must be a positive int or None, got {max_lines!r}")
-
-    # How many times each node is an input: more than once means shared.
-    uses: dict[Value, int] = {}
-    for node in topological_order(root):
-        for parent in node.parents:
-            uses[parent] = uses.get(parent, 0) + 1
-
-    numbers: dict[Value, int] = {}  # shared node -> its reference number
-    lines: list[str] = []
-    hidden = 0
-    # Pre-order walk with an explicit stack (graphs can be far deeper than Python's
-    # recursion limit): (node, indent of its children, branch drawn before it).
-    stack: list[tuple[Value, str, str]] = [(root, "", "")]
-    while stack:
-        node, indent, branch = stack.pop()
-        if max_lines is not None and len(lines) >= max_lines:
-            hidden += 1  # keep walking only to count what is left out
-            if node in numbers:
-                continue
-        name = node.label
-        if node.op:
-            head = f"{name}: {op_text(node)}" if name else op_text(node)
-        else:
-            head = name or "leaf"
-        if node in numbers:
-            line = f"{head}  [#{numbers[node]}, shown above]"
-            if hidden == 0:
-                lines.append(branch + line)
-            continue
-        line = f"{head}  data={number(node.data, digits)}  grad={number(node.grad, digits)}"
-        if uses.get(node, 0) > 1:
-            numbers[node] = len(numbers) + 1
-            line += f"  [#{numbers[node]}]"
-        if hidden == 0:
-            lines.append(branch + line)
-        parents = node.parents
-        last = len(parents) - 1
-        if hidden:  # nothing more is printed: skip building indents (deep graphs)
-            stack.extend((parent, "", "") for parent in parents)
-            continue
-        # Pushed in reverse so the first input is printed first.
-        for i in range(last, -1, -1):
-            if i == last:
-                stack.append((parents[i], indent + "    ", indent + "└── "))
-            else:
-                stack.append((parents[i], indent + "│   ", indent + "├── "))
+    lines, hidden = _tree_lines(root, digits, max_lines)
     if hidden:
         lines.append(f"… {hidden} more line{'s' if hidden != 1 else ''} not shown "
                      f"(tree(root, max_lines=None) shows all)")
     return "\n".join(lines)
 
 
-__all__ = ["tree", "number"]
+def _shared(root: Value) -> set[Value]:
+    """The nodes that are an input more than once (they get a reference number)."""
+    seen: set[Value] = set()
+    shared: set[Value] = set()
+    for node in topological_order(root):
+        for parent in node.parents:
+            if parent in seen:
+                shared.add(parent)
+            seen.add(parent)
+    return shared
+
+
+def _head(node: Value) -> str:
+    """The node's name and op: ``n: +``, ``tanh``, ``x``, ``leaf``."""
+    name = node.label
+    if node.op:
+        return f"{name}: {op_text(node)}" if name else op_text(node)
+    return name or "leaf"
+
+
+def _tree_lines(root: Value, digits: int, max_lines: int | None) -> tuple[list[str], int]:
+    """The tree's lines (at most ``max_lines``) and how many more there would be.
+
+    A pre-order walk with an explicit stack (graphs can be far deeper than Python's
+    recursion limit). Each entry is (node, its depth, the guides drawn left of its
+    children, the branch drawn before it).
+    """
+    shared = _shared(root)
+    numbers: dict[Value, int] = {}  # shared node -> its reference number
+    lines: list[str] = []
+    hidden = 0
+    stack: list[tuple[Value, int, str, str]] = [(root, 0, "", "")]
+    while stack:
+        node, depth, indent, branch = stack.pop()
+        if max_lines is not None and len(lines) >= max_lines:
+            hidden += 1  # keep walking only to count what is left out
+            if node not in numbers:
+                if node in shared:
+                    numbers[node] = len(numbers) + 1
+                stack.extend((parent, 0, "", "") for parent in node.parents)
+            continue
+        if node in numbers:
+            lines.append(f"{branch}{_head(node)}  [#{numbers[node]}, shown above]")
+            continue
+        line = f"{branch}{_head(node)}  data={number(node.data, digits)}  grad={number(node.grad, digits)}"
+        if node in shared:
+            numbers[node] = len(numbers) + 1
+            line += f"  [#{numbers[node]}]"
+        lines.append(line)
+        stack.extend(_children(node.parents, depth + 1, indent))
+    return lines, hidden
+
+
+def _children(parents: tuple[Value, ...], depth: int, indent: str) -> list[tuple[Value, int, str, str]]:
+    """Stack entries for ``parents`` at ``depth``, last first so the first is shown first."""
+    folded = depth > FOLD_DEPTH
+    marker = f"[depth {depth}] " if folded else ""
+    entries = []
+    last = len(parents) - 1
+    for i in range(last, -1, -1):
+        guide = "    " if i == last else "│   "
+        connector = "└── " if i == last else "├── "
+        entries.append((parents[i], depth, indent if folded else indent + guide, indent + marker + connector))
+    return entries
+
+
+__all__ = ["tree", "number", "FOLD_DEPTH"]
