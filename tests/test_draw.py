@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -282,11 +283,13 @@ def test_missing_dot_writes_the_dot_file_and_says_how_to_install(tmp_path, monke
     empty = tmp_path / "bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))  # graphviz looks dot up on PATH: now it is missing
+    # ...and graphviz-pure, which is also looked for beside this Python.
+    monkeypatch.setattr(sys, "executable", str(empty / "python"))
     o, _ = neuron()
     with pytest.raises(DotNotFoundError) as info:
         render(o, tmp_path / "neuron.svg", edge_labels=True)
     message = str(info.value)
-    for advice in ("apt-get install graphviz", "brew install graphviz", "conda install"):
+    for advice in ("apt-get install graphviz", "brew install graphviz", "conda install", "pip install graphviz-pure"):
         assert advice in message
     assert not (tmp_path / "neuron.svg").exists()
     assert (tmp_path / "neuron.dot").read_text() == draw(o, edge_labels=True).source

@@ -30,12 +30,18 @@ drawn as usual.
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..graph import topological_order
-from .text import check_digits, number, op_text
+from ..ops import OPS
+from .text import check_digits, number
 from ..value import Value
 
 if TYPE_CHECKING:  # graphviz is imported when a drawing is made: `import autograd` stays fast
@@ -45,15 +51,18 @@ DEFAULT_MAX_NODES = 500  # Values per picture: beyond this a layout is slow and 
 
 # Fill colours by role (a colour-blind-safe light palette; red is kept for trouble).
 COLOURS = {
-    "input": "#cfe8ff",  # leaves that are not parameters: inputs and constants
+    "input": "#cfe8ff",  # leaves that are not parameters or constants: inputs
     "param": "#ffe08a",  # parameters (nn sets v.role = "param")
     "output": "#b9ecb9",  # the Value that was drawn
     "nonfinite": "#ff6b6b",  # data or grad is NaN or inf
     "scope": "#e4dcf4",  # a collapsed scope
     "other": "#ffffff",
+    "constant": "#ffffff",  # numbers written into the expression: no fill, no gradient
+    "constant_line": "#8a8a8a",
 }
 LEGEND = (
     ("input", "input (leaf)"),
+    ("constant", "constant"),
     ("param", "parameter"),
     ("output", "output"),
     ("scope", "collapsed scope"),
@@ -97,16 +106,24 @@ def _graphviz(where: str):
     return graphviz
 
 
-def _role(node: Value, root: Value) -> str:
+def _is_constant(node: Value, root: Value) -> bool:
+    """A number that entered the expression as it is (the 2 in ``x**2``, the 0.5 of a
+    squared error): a leaf with neither a label nor a role. Inputs and parameters carry
+    one (nn labels the inputs it converts, x0, x1...; parameters have role 'param'), so
+    give a leaf a label to see its gradient."""
+    return node is not root and not node.parents and not node.label and not node.role
+
+
+def _role(node: Value, root: Value, grad: float) -> str:
     # Trouble first: a NaN/inf node is red whatever else it is.
-    if not (_finite(node.data) and _finite(node.grad)):
+    if not (_finite(node.data) and _finite(grad)):
         return "nonfinite"
     if node is root:
         return "output"
     if node.role == "param":
         return "param"
-    if not node._edges:
-        return "input"
+    if not node.parents:
+        return "constant" if _is_constant(node, root) else "input"
     return "other"
 
 
@@ -114,7 +131,224 @@ def _finite(x: float) -> bool:
     return x - x == 0.0  # False for NaN and ±inf; faster than math.isfinite per node
 
 
+def op_label(node: Value) -> str:
+    """How a drawing names a node's op: its symbol ('*', 'tanh'), or, where the symbol is
+    one glyph that reads as punctuation at drawing size (dot's '·'), the op's name."""
+    symbol = OPS[node.op].symbol if node.op in OPS else ""
+    if not symbol or (len(symbol) == 1 and not symbol.isascii()):
+        return node.op
+    return symbol
+
+
 # ---------------------------------------------------------------------------------------
+# What a drawing is made of.
+
+
+@dataclass
+class Picture:
+    """A drawing and what stands where in it: ``graph`` is the ``graphviz.Digraph`` that
+    ``draw`` returns; the maps give each Value's DOT node ids, so a page can find it in
+    the SVG (each node's ``<title>`` is its id).
+
+    - ``records``: Value -> id of its record (``n3``), for every Value drawn;
+    - ``ops``: Value -> id of its op node (``n3_op``), for every op drawn;
+    - ``boxes``: id of a collapsed scope box (``s0``) -> its scope path;
+    - ``folded``: Value folded into a box -> that box's id;
+    - ``order``: the graph in topological order (record ids are positions in it).
+    """
+
+    graph: graphviz.Digraph
+    order: list[Value]
+    records: dict[Value, str] = field(default_factory=dict)
+    ops: dict[Value, str] = field(default_factory=dict)
+    boxes: dict[str, tuple] = field(default_factory=dict)
+    folded: dict[Value, str] = field(default_factory=dict)
+    constants: set[Value] = field(default_factory=set)
+
+
+def _check_options(root, rankdir, show, collapse, max_nodes, digits, where: str) -> tuple[str, ...]:
+    if not isinstance(root, Value):
+        raise TypeError(f"{where}: expected a Value to draw, got {type(root).__name__} {root!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"{where}: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    show = (show,) if isinstance(show, str) else tuple(show)
+    unknown = [f for f in show if f not in FIELDS]
+    if unknown:
+        raise ValueError(f"{where}: show may contain 'label', 'data' and 'grad', got {unknown[0]!r}")
+    check_digits(digits, where)
+    if collapse is not None and (isinstance(collapse, bool) or not isinstance(collapse, int) or collapse < 1):
+        raise ValueError(f"{where}: collapse must be None or a scope depth >= 1 (1 folds each top-level scope), got {collapse!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"{where}: max_nodes must be a positive int, got {max_nodes!r}")
+    return show
+
+
+class _Builder:
+    """Adds the nodes, clusters, boxes, edges and legend of one drawing to ``graph``."""
+
+    def __init__(self, graphviz, picture: Picture, root: Value, show: tuple[str, ...], digits: int,
+                 braces: bool, grad_of) -> None:
+        self.gv = graphviz
+        self.picture = picture
+        self.graph = picture.graph
+        self.root = root
+        self.show = show
+        self.digits = digits
+        self.braces = braces  # braces turn record fields side by side (LR, RL)
+        self.grad_of = grad_of
+        self.clusters: dict[tuple, graphviz.Digraph] = {}
+        self.roles_used: set[str] = set()
+
+    def holder(self, path: tuple):
+        """The (sub)graph that holds nodes of scope ``path``; creates clusters on demand."""
+        if not path:
+            return self.graph
+        clusters = self.clusters
+        if path not in clusters:
+            for i in range(1, len(path) + 1):  # every enclosing scope gets its cluster too
+                prefix = path[:i]
+                if prefix not in clusters:
+                    clusters[prefix] = self.gv.Digraph(
+                        f"cluster_{len(clusters)}",
+                        graph_attr={"label": _escape(prefix[-1]), "labeljust": "l",
+                                    "style": "rounded", "color": "#9a9a9a",
+                                    "fontname": "Helvetica", "fontsize": "10"})
+        return clusters[path]
+
+    def value(self, sub, node: Value, k: int) -> None:
+        """One Value: a record {label | data | grad}, or a constant's plain number."""
+        node_id = f"n{k}"
+        self.picture.records[node] = node_id
+        grad = self.grad_of(node)
+        role = _role(node, self.root, grad)
+        self.roles_used.add(role)
+        if role == "constant":
+            self.picture.constants.add(node)
+            sub.node(node_id, number(node.data, self.digits), shape="box", style="rounded",
+                     color=COLOURS["constant_line"], fontcolor="#333333", height="0.3", margin="0.06,0.02")
+            return
+        fields = []
+        if "label" in self.show and node.label:
+            fields.append(_escape_record(node.label))
+        if "data" in self.show:
+            fields.append(f"data {number(node.data, self.digits)}")
+        if "grad" in self.show:
+            fields.append(f"grad {number(grad, self.digits)}")
+        body = " | ".join(fields) or " "
+        sub.node(node_id, self.gv.nohtml("{ " + body + " }" if self.braces else body),
+                 shape="record", style="filled", fillcolor=COLOURS[role])
+
+    def op(self, sub, node: Value, k: int) -> None:
+        op_id = f"n{k}_op"
+        self.picture.ops[node] = op_id
+        sub.node(op_id, self.gv.nohtml(_escape(op_label(node))), shape="ellipse",
+                 height="0.3", margin="0.04,0.02", fontsize="10")
+
+    def box(self, box_id: str, path: tuple, members: list[Value], exported: list[Value], index) -> None:
+        """A collapsed scope: one box, then the Values it hands on as ordinary records."""
+        sub = self.holder(path[:-1])  # the enclosing scopes' clusters name the rest of the path
+        bad = any(not (_finite(m.data) and _finite(self.grad_of(m))) for m in members)
+        params = sum(1 for m in members if m.role == "param")
+        text = f"{_escape(path[-1])}\\n{len(members)} Values" + (f", {params} params" if params else "")
+        if bad:
+            text += "\\nNaN/inf inside"
+        self.roles_used.add("nonfinite" if bad else "scope")
+        sub.node(box_id, self.gv.nohtml(text), shape="box3d", style="filled",
+                 fillcolor=COLOURS["nonfinite" if bad else "scope"])
+        self.picture.boxes[box_id] = path
+        for node in members:
+            self.picture.folded[node] = box_id
+        for node in exported:
+            self.value(sub, node, index[node])
+
+    def nest_clusters(self) -> None:
+        # Clusters inside out: a cluster is complete (its inner clusters added) before it is
+        # added to the one around it, because graphviz copies a subgraph when it is added.
+        clusters = self.clusters
+        for path in sorted(clusters, key=len, reverse=True):
+            outer = clusters[path[:-1]] if len(path) > 1 else self.graph
+            outer.subgraph(clusters[path])
+
+    def legend(self) -> None:
+        rows = "".join(f'<tr><td bgcolor="{COLOURS[role]}">{text}</td></tr>'
+                       for role, text in LEGEND if role in self.roles_used)
+        self.graph.node("legend", f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">{rows}</table>>',
+                        shape="plaintext", fontsize="9")
+
+
+def picture(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show: Iterable[str] = FIELDS,
+    edge_labels: bool = False,
+    collapse: int | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    digits: int = 4,
+    legend: bool = True,
+    grads: Mapping[Value, float] | None = None,
+) -> Picture:
+    """What ``draw`` draws, with the map from Values to the ids of their DOT nodes.
+
+    Options as for ``draw``; ``grads`` (Value -> gradient) replaces ``.grad`` in the
+    records, for a view that shows gradients it computed itself.
+
+    >>> from autograd import Value
+    >>> x = Value(2.0, label="x"); y = x * 3; y.label = "y"
+    >>> p = picture(y)
+    >>> p.records[x], p.ops[y], [p.records[c] for c in p.constants]
+    ('n1', 'n2_op', ['n0'])
+    """
+    show = _check_options(root, rankdir, show, collapse, max_nodes, digits, "draw")
+    graphviz = _graphviz("draw")
+    order = topological_order(root)
+    index = {node: k for k, node in enumerate(order)}
+
+    group, boxes, exported, box_inputs = _fold(order, index, root, collapse)
+    n_drawn = len(order) - len(group) + sum(len(v) for v in exported.values()) + len(boxes)
+    if n_drawn > max_nodes:
+        raise GraphTooLargeError(_too_large_message(order, n_drawn, max_nodes, collapse))
+
+    graph = _digraph_class(graphviz)("chainrule", graph_attr={"rankdir": rankdir},
+                                     node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                                     edge_attr={"fontname": "Helvetica", "fontsize": "9"})
+    result = Picture(graph, order)
+    grad_of = (lambda node: node.grad) if grads is None else (lambda node: grads.get(node, 0.0))
+    build = _Builder(graphviz, result, root, show, digits, rankdir in ("LR", "RL"), grad_of)
+
+    # Nodes, each in the cluster of its scope; then the boxes of collapsed scopes.
+    for k, node in enumerate(order):
+        if node in group:
+            continue
+        sub = build.holder(node.scope)
+        build.value(sub, node, k)
+        if node.parents:
+            build.op(sub, node, k)
+    box_ids = {path: f"s{j}" for j, path in enumerate(boxes)}
+    for path, members in boxes.items():
+        build.box(box_ids[path], path, members, exported[path], index)
+    build.nest_clusters()
+
+    # Edges: into each op from its inputs (with the local derivatives if asked), from the
+    # op to its result; into each box from what it reads, out of it to what it hands on.
+    for k, node in enumerate(order):
+        if node in group or not node.parents:
+            continue
+        for parent, local in zip(node.parents, node.local_grads):
+            if edge_labels:
+                graph.edge(f"n{index[parent]}", f"n{k}_op", label=number(local, digits))
+            else:
+                graph.edge(f"n{index[parent]}", f"n{k}_op")
+        graph.edge(f"n{k}_op", f"n{k}")
+    for path, box in box_ids.items():
+        for parent in box_inputs[path]:
+            graph.edge(f"n{index[parent]}", box)
+        for node in exported[path]:
+            graph.edge(box, f"n{index[node]}")
+
+    if legend:
+        build.legend()
+    return result
 
 
 def draw(
@@ -136,6 +370,9 @@ def draw(
     - ``max_nodes``: refuse (``GraphTooLargeError``) to draw more Values than this.
     - ``digits``: significant digits of the numbers.
 
+    Constants (leaves with neither label nor role, such as the 2 of ``x ** 2``) are drawn
+    as their plain number, without a gradient.
+
     >>> from autograd import Value
     >>> a = Value(2.0, label="a"); b = a * a
     >>> g = draw(b, edge_labels=True)
@@ -143,118 +380,8 @@ def draw(
     ['n0 -> n1_op [label=2]', 'n0 -> n1_op [label=2]', 'n1_op -> n1']
     >>> g.render("b", format="svg")  # doctest: +SKIP
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw: expected a Value to draw, got {type(root).__name__} {root!r}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    show = (show,) if isinstance(show, str) else tuple(show)
-    unknown = [f for f in show if f not in FIELDS]
-    if unknown:
-        raise ValueError(f"draw: show may contain 'label', 'data' and 'grad', got {unknown[0]!r}")
-    check_digits(digits, "draw")
-    if collapse is not None and (isinstance(collapse, bool) or not isinstance(collapse, int) or collapse < 1):
-        raise ValueError(f"draw: collapse must be None or a scope depth >= 1 (1 folds each top-level scope), got {collapse!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"draw: max_nodes must be a positive int, got {max_nodes!r}")
-
-    graphviz = _graphviz("draw")
-    nohtml = graphviz.nohtml
-
-    order = topological_order(root)
-    index = {node: k for k, node in enumerate(order)}
-
-    group, boxes, exported, box_inputs = _fold(order, index, root, collapse)
-    n_drawn = len(order) - len(group) + sum(len(v) for v in exported.values()) + len(boxes)
-    if n_drawn > max_nodes:
-        raise GraphTooLargeError(_too_large_message(order, n_drawn, max_nodes, collapse))
-
-    # -- nodes, each in the cluster of its scope -----------------------------------------
-    graph = graphviz.Digraph("chainrule", graph_attr={"rankdir": rankdir},
-                             node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                             edge_attr={"fontname": "Helvetica", "fontsize": "9"})
-    clusters: dict[tuple, graphviz.Digraph] = {}
-    roles_used: set[str] = set()
-    braces = rankdir in ("LR", "RL")  # braces turn record fields side by side
-
-    def holder(path: tuple) -> graphviz.Digraph:
-        """The (sub)graph that holds nodes of scope ``path``; creates clusters on demand."""
-        if not path:
-            return graph
-        if path not in clusters:
-            for i in range(1, len(path) + 1):  # every enclosing scope gets its cluster too
-                prefix = path[:i]
-                if prefix not in clusters:
-                    clusters[prefix] = graphviz.Digraph(
-                        f"cluster_{len(clusters)}",
-                        graph_attr={"label": _escape(prefix[-1]), "labeljust": "l",
-                                    "style": "rounded", "color": "#9a9a9a",
-                                    "fontname": "Helvetica", "fontsize": "10"})
-        return clusters[path]
-
-    def value_node(sub: graphviz.Digraph, node: Value) -> None:
-        fields = []
-        if "label" in show and node.label:
-            fields.append(_escape_record(node.label))
-        if "data" in show:
-            fields.append(f"data {number(node.data, digits)}")
-        if "grad" in show:
-            fields.append(f"grad {number(node.grad, digits)}")
-        body = " | ".join(fields) or " "
-        role = _role(node, root)
-        roles_used.add(role)
-        sub.node(f"n{index[node]}", nohtml("{ " + body + " }" if braces else body),
-                 shape="record", style="filled", fillcolor=COLOURS[role])
-
-    for k, node in enumerate(order):
-        if node in group:
-            continue
-        sub = holder(node.scope)
-        value_node(sub, node)
-        if node._edges:
-            sub.node(f"n{k}_op", nohtml(_escape(op_text(node))), shape="ellipse",
-                     height="0.3", margin="0.04,0.02", fontsize="10")
-    box_ids = {path: f"s{j}" for j, path in enumerate(boxes)}
-    for path, members in boxes.items():
-        sub = holder(path[:-1])  # the enclosing scopes' clusters name the rest of the path
-        bad = any(not (_finite(m.data) and _finite(m.grad)) for m in members)
-        params = sum(1 for m in members if m.role == "param")
-        text = f"{_escape(path[-1])}\\n{len(members)} Values" + (f", {params} params" if params else "")
-        if bad:
-            text += "\\nNaN/inf inside"
-        roles_used.add("nonfinite" if bad else "scope")
-        sub.node(box_ids[path], nohtml(text), shape="box3d", style="filled",
-                 fillcolor=COLOURS["nonfinite" if bad else "scope"])
-        for node in exported[path]:
-            value_node(sub, node)
-
-    # Clusters inside out: a cluster is complete (its inner clusters added) before it is
-    # added to the one around it, because graphviz copies a subgraph when it is added.
-    for path in sorted(clusters, key=len, reverse=True):
-        outer = clusters[path[:-1]] if len(path) > 1 else graph
-        outer.subgraph(clusters[path])
-
-    # -- edges ---------------------------------------------------------------------------
-    for k, node in enumerate(order):
-        if node in group or not node._edges:
-            continue
-        for parent, local in zip(node.parents, node.local_grads):
-            if edge_labels:
-                graph.edge(f"n{index[parent]}", f"n{k}_op", label=number(local, digits))
-            else:
-                graph.edge(f"n{index[parent]}", f"n{k}_op")
-        graph.edge(f"n{k}_op", f"n{k}")
-    for path, box in box_ids.items():
-        for parent in box_inputs[path]:
-            graph.edge(f"n{index[parent]}", box)
-        for node in exported[path]:
-            graph.edge(box, f"n{index[node]}")
-
-    if legend:
-        rows = "".join(f'<tr><td bgcolor="{COLOURS[role]}">{text}</td></tr>'
-                       for role, text in LEGEND if role in roles_used)
-        graph.node("legend", f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">{rows}</table>>',
-                   shape="plaintext", fontsize="9")
-    return graph
+    return picture(root, rankdir=rankdir, show=show, edge_labels=edge_labels, collapse=collapse,
+                   max_nodes=max_nodes, digits=digits, legend=legend).graph
 
 
 def _fold(order: list[Value], index: dict[Value, int], root: Value, depth: int | None):
@@ -320,15 +447,83 @@ def _too_large_message(order: list[Value], n: int, max_nodes: int, collapse: int
 
 
 INSTALL_ADVICE = ("install graphviz: `sudo apt-get install graphviz` (Debian/Ubuntu), "
-                  "`brew install graphviz` (macOS) or `conda install -c conda-forge graphviz`")
+                  "`brew install graphviz` (macOS) or `conda install -c conda-forge graphviz`, "
+                  "or with pip alone `pip install graphviz-pure` (svg and png only)")
+
+PURE = "graphviz-pure"  # the PyPI package's program: a port of dot, used when dot is missing
+
+
+def layout_program() -> tuple[str, str] | None:
+    """Which program lays drawings out: ("dot", path) if graphviz's ``dot`` is on PATH,
+    else ("graphviz-pure", path) if PyPI's graphviz-pure is installed (on PATH or beside
+    this Python), else None."""
+    dot = shutil.which("dot")
+    if dot:
+        return "dot", dot
+    pure = shutil.which(PURE)
+    if pure is None:
+        # pip puts it beside the python it installs for (a venv's bin/), which is not on
+        # PATH when that python is run by its path or as a Jupyter kernel.
+        beside = Path(sys.executable).parent / (PURE + (".exe" if os.name == "nt" else ""))
+        pure = str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None
+    return (PURE, pure) if pure else None
+
+
+def layout(source: str, fmt: str, where: str = "render") -> bytes:
+    """The DOT ``source`` laid out as ``fmt`` ('svg', 'png', 'pdf') by ``layout_program()``.
+
+    Raises ``DotNotFoundError`` (saying how to install one) when neither program exists.
+    """
+    found = layout_program()
+    if found is None:
+        raise DotNotFoundError(f"{where}: graphviz's `dot` program is not on PATH; to fix, {INSTALL_ADVICE}")
+    name, program = found
+    if name == PURE and fmt not in ("svg", "png"):
+        raise DotNotFoundError(f"{where}: graphviz-pure (used because graphviz's `dot` is missing) makes "
+                               f"svg and png, not {fmt}; write .svg or .png, or {INSTALL_ADVICE.split(', or')[0]}")
+    done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True)
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(f"{where}: {name} failed to lay out the drawing as {fmt}: "
+                           f"{detail[-1] if detail else f'exit status {done.returncode}'}")
+    return done.stdout
+
+
+@functools.cache
+def _digraph_class(graphviz):
+    """``graphviz.Digraph`` whose ``pipe`` (which Jupyter's display calls) falls back to
+    graphviz-pure when ``dot`` is missing; everything else is graphviz's own."""
+
+    class Digraph(graphviz.Digraph):
+        def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
+                 engine=None, encoding=None):
+            found = layout_program()
+            if found is None or found[0] == "dot" or renderer or formatter or engine not in (None, "dot"):
+                return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
+            data = layout(self.source, format or self.format, "draw")
+            return data.decode(encoding) if encoding else data
+
+    Digraph.__qualname__ = Digraph.__name__ = "Digraph"
+    return Digraph
+
+
+def svg(root: Value, **draw_options) -> str:
+    """``draw``'s picture laid out as SVG text (by dot, or graphviz-pure without it).
+
+    >>> from autograd import Value
+    >>> svg(Value(2.0, label="x") * 3)[:5]  # doctest: +SKIP
+    '<?xml'
+    """
+    return layout(draw(root, **draw_options).source, "svg", "svg").decode("utf-8")
 
 
 def render(root: Value, path: str | os.PathLike, **draw_options) -> Path:
     """Draw ``root`` (options as for ``draw``) into ``path``; the format is its extension.
 
-    .svg, .png and .pdf are made by graphviz's ``dot`` program; .dot (or .gv) is the DOT
-    source, which needs nothing. If ``dot`` is missing, the .dot file is written next to
-    ``path`` anyway and ``DotNotFoundError`` says how to install graphviz.
+    .svg, .png and .pdf are made by graphviz's ``dot`` program (or, without it, by PyPI's
+    graphviz-pure, which makes .svg and .png); .dot (or .gv) is the DOT source, which
+    needs nothing. If neither program is there, the .dot file is written next to ``path``
+    anyway and ``DotNotFoundError`` says how to install one.
 
     >>> from autograd import Value
     >>> y = Value(2.0, label="x").tanh()
@@ -341,26 +536,20 @@ def render(root: Value, path: str | os.PathLike, **draw_options) -> Path:
     if fmt not in FORMATS:
         raise ValueError(f"render: cannot tell the picture format from the file name {str(path)!r}; "
                          "end it in .svg, .png, .pdf or .dot")
-    graphviz = _graphviz("render")
     graph = draw(root, **draw_options)
     if fmt == "dot":
         path.write_text(graph.source, encoding="utf-8")
         return path
-    try:
-        picture = graph.pipe(format=fmt, quiet=True)
-    except graphviz.ExecutableNotFound:
+    if layout_program() is None:
         dot_path = path.with_suffix(".dot")
         dot_path.write_text(graph.source, encoding="utf-8")
         raise DotNotFoundError(
             f"render: graphviz's `dot` program is not on PATH, so {str(path)!r} was not made; "
             f"the graph was saved as {str(dot_path)!r}. To fix, {INSTALL_ADVICE}; then run "
             f"`dot -T{fmt} {dot_path} -o {path}` or render again") from None
-    except graphviz.CalledProcessError as error:
-        detail = (error.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise RuntimeError(f"render: graphviz's dot failed to make {str(path)!r}: "
-                           f"{detail[-1] if detail else f'exit status {error.returncode}'}") from None
-    path.write_bytes(picture)
+    path.write_bytes(layout(graph.source, fmt))
     return path
 
 
-__all__ = ["draw", "render", "DotNotFoundError", "GraphTooLargeError", "COLOURS"]
+__all__ = ["draw", "picture", "Picture", "render", "svg", "layout", "layout_program", "op_label",
+           "DotNotFoundError", "GraphTooLargeError", "COLOURS"]

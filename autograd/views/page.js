@@ -68,13 +68,13 @@ var chainrule = (function () {
 
     function stop() {
       if (timer !== null) { clearInterval(timer); timer = null; }
-      playButton.textContent = "▶"; playButton.setAttribute("aria-label", "play"); playButton.title = "play (space)";
+      playButton.textContent = "play"; playButton.setAttribute("aria-label", "play"); playButton.title = "play (space)";
     }
 
     function play() {
       if (timer !== null) return;
       if (current >= count - 1) go(0);
-      playButton.textContent = "❚❚"; playButton.setAttribute("aria-label", "pause"); playButton.title = "pause (space)";
+      playButton.textContent = "pause"; playButton.setAttribute("aria-label", "pause"); playButton.title = "pause (space)";
       timer = setInterval(function () {
         if (current >= count - 1) { stop(); return; }
         go(current + 1);

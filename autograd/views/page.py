@@ -88,11 +88,11 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 <body>
 <header><h1>{_html.escape(title)}</h1>{sub}</header>
 <nav id="controls" aria-label="steps">
-<button id="first" type="button" title="first step (Home)" aria-label="first step">⏮</button>
+<button id="first" type="button" title="first step (Home)" aria-label="first step">|◀</button>
 <button id="prev" type="button" title="previous step (←)" aria-label="previous step">◀</button>
-<button id="play" type="button" title="play (space)" aria-label="play">▶</button>
-<button id="next" type="button" title="next step (→)" aria-label="next step">▶|</button>
-<button id="last" type="button" title="last step (End)" aria-label="last step">⏭</button>
+<button id="play" type="button" title="play (space)" aria-label="play">play</button>
+<button id="next" type="button" title="next step (→)" aria-label="next step">▶</button>
+<button id="last" type="button" title="last step (End)" aria-label="last step">▶|</button>
 <input id="step-slider" type="range" min="0" max="0" value="0" aria-label="step">
 <label for="speed">speed</label> <select id="speed" title="steps per second">{speeds}</select>
 <span id="step-label" aria-live="polite"></span>

@@ -1,0 +1,285 @@
+"""Backprop, step by step, as one offline page: ``html(root)``.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w"); b = Value(6.8813735870195432, label="b")
+>>> o = (x * w + b).tanh(); o.label = "o"
+>>> page = html(o, edge_labels=True)        # page.save("neuron.html"); in Jupyter, end a cell in page
+>>> page.steps[-1].caption.splitlines()[0]
+'x.grad += (x*w).grad 0.5 × ∂(x*w)/∂x = w = -3  →  -1.5'
+
+The picture is ``draw``'s (the same records, colours, legend and node ids), laid out by
+graphviz when the page is made, and the page plays the backward pass over it: step 0 is
+the forward pass done, every gradient 0; step 1 seeds the output's gradient with 1; then
+one step per op node, in the order ``backward`` processes them (reverse topological
+order): the node in focus is outlined, the edges to its inputs light up, each input's
+gradient changes in place, and the caption gives the update with its numbers. Where paths
+meet, a gradient is a sum, and the caption shows it growing (``old + term = new``). A
+collapsed scope (``collapse=``) steps as one unit per run of its nodes and says what it
+handed to the Values outside it.
+
+The gradients the page plays are computed here, by the same chain-rule loop in the same
+order as ``backward``, from zero (so the last step is what ``root.backward()`` gives on
+fresh gradients, digit for digit as the drawing prints it); the graph's own ``.grad``
+fields are not touched.
+
+Click a node for its label, op, data, gradient, each local derivative with the op table's
+formula and numbers, and the chain-rule sum over the paths from the output (``explain``).
+``#step=12``, ``#step=end`` and ``#node=x1`` (a label or a node id such as ``n3``) in the
+address open a step and a node.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..graph import topological_order
+from ..ops import OPS
+from .draw import DotNotFoundError, Picture, layout, op_label, picture
+from .explain import explain
+from .page import Page, asset, shell
+from .text import check_digits, number
+from ..value import Value
+
+MAX_EXPLAINED = 2000  # nodes whose chain-rule sums are written into the page (each costs a pass)
+_NAME_LENGTH = 24  # an unlabelled op is named by its expression ("x*w") up to this length
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the page: which DOT nodes are in focus, which edges light up (their
+    titles, ``n0->n2_op``), the gradients that change (record id, new text, old text),
+    and the caption."""
+
+    focus: tuple[str, ...]
+    edges: tuple[str, ...]
+    updates: tuple[tuple[str, str, str], ...]
+    caption: str
+    name: str
+
+
+def _names(order: list[Value], digits: int) -> dict[Value, str]:
+    """What captions call each node: its label; a constant's number; else the expression
+    that made it, if short ('x*w'), else op and position ('tanh#5')."""
+    names: dict[Value, str] = {}
+    for k, node in enumerate(order):
+        if node.label:
+            names[node] = node.label
+        elif not node.parents:
+            names[node] = number(node.data, digits)
+        else:
+            parts = [names[p] for p in node.parents]
+            wrapped = [p if _simple(p) else f"({p})" for p in parts]
+            symbol = op_label(node)
+            if len(parts) == 2 and symbol in ("+", "-", "*", "/", "**"):
+                text = f"{wrapped[0]}{symbol}{wrapped[1]}"
+            elif len(parts) == 1:
+                text = f"{symbol}({parts[0]})" if symbol.isalpha() or len(symbol) > 1 else f"{symbol}{wrapped[0]}"
+            else:
+                text = ""
+            names[node] = text if text and len(text) <= _NAME_LENGTH else f"{node.op}#{k}"
+    return names
+
+
+def _simple(text: str) -> bool:
+    return text.replace("_", "").replace("#", "").replace(".", "").replace("[", "").replace("]", "").isalnum() \
+        or _is_number(text)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def formula(node: Value, slot: int, names: dict[Value, str]) -> str:
+    """The op table's formula for d node / d (input ``slot``), with the inputs' names,
+    e.g. 'w' for d(x*w)/dx, '1 − tanh(n)²' for tanh; '' if the table has none."""
+    forms = OPS[node.op].formula if node.op in OPS else ()
+    parents = node.parents
+    if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
+        n = len(parents) // 2
+        other = parents[slot + n] if slot < n else parents[slot - n]
+        return forms[0].format(other=_wrap(names[other]))
+    if slot >= len(forms):
+        return ""
+    raw = [names[p] for p in parents] + ["", ""]
+    return forms[slot].format(a=_wrap(raw[0]), b=_wrap(raw[1]) if raw[1] else "", A=raw[0], B=raw[1])
+
+
+def _wrap(text: str) -> str:
+    return text if _simple(text) else f"({text})"
+
+
+def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int) -> tuple[list[Step], dict[Value, float]]:
+    """The page's steps, and the gradients they end with.
+
+    The chain-rule loop of ``backward`` (``grad[parent] += grad[node] * local``, from the
+    root down in reverse topological order, starting from 0), played one op at a time.
+    """
+    order = pic.order
+    grad: dict[Value, float] = {node: 0.0 for node in order}
+    shown = {node: rid for node, rid in pic.records.items() if node not in pic.constants}
+    num = lambda x: number(x, digits)  # noqa: E731
+    steps = [Step((), (), (), "Step 0: the forward pass is done (each record shows its data); every gradient "
+                              "is 0. Step forward (→) to run backward.", "forward pass done")]
+    grad[root] = 1.0
+    seed = ((shown[root], num(1.0), num(0.0)),) if root in shown else ()
+    focus = (pic.records.get(root) or pic.folded.get(root, ""),)
+    steps.append(Step(focus, (), seed, f"{names[root]}.grad = 1: backward starts at the output "
+                                       f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}"))
+
+    ops = [node for node in reversed(order) if node.parents]
+    i = 0
+    while i < len(ops):
+        box = pic.folded.get(ops[i])
+        if box is None:
+            steps.append(_op_step(ops[i], pic, grad, shown, names, num))
+            i += 1
+            continue
+        j = i
+        while j < len(ops) and pic.folded.get(ops[j]) == box:
+            j += 1
+        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num))
+        i = j
+    return steps, grad
+
+
+def _op_step(node: Value, pic: Picture, grad, shown, names, num) -> Step:
+    g = grad[node]
+    me = _wrap(names[node])
+    lines = []
+    updates = []
+    changed: dict[Value, str] = {}  # parent -> its gradient text before this step
+    for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+        old = grad[parent]
+        new = old + g * local
+        grad[parent] = new
+        if parent in pic.constants:
+            continue  # a constant's gradient is not shown (and goes nowhere)
+        rule = formula(node, slot, names)
+        rule_text = f" = {rule}" if rule and rule.replace("−", "-") != num(local) else ""
+        which = f" (input {slot + 1})" if sum(p is parent for p in node.parents) > 1 else ""
+        head = f"{_wrap(names[parent])}.grad += {me}.grad {num(g)} × ∂{me}/∂{_wrap(names[parent])}{which}{rule_text} = {num(local)}"
+        if old == 0.0 and parent not in changed:
+            lines.append(f"{head}  →  {num(new)}")
+        else:  # paths meet here: the gradient is a sum, growing
+            lines.append(f"{head}  →  {num(old)} + {num(g * local)} = {num(new)}")
+        changed.setdefault(parent, num(old))
+    for parent, before in changed.items():
+        if parent in shown:
+            updates.append((shown[parent], num(grad[parent]), before))
+    if not lines:
+        lines.append(f"{names[node]} passes its gradient {num(g)} only to constants, which show none.")
+    focus = tuple(x for x in (pic.records.get(node), pic.ops.get(node)) if x)
+    op_id = pic.ops.get(node)
+    edges = tuple(f"{pic.records[p]}->{op_id}" for p in node.parents if p in pic.records) if op_id else ()
+    return Step(focus, edges, tuple(updates), "\n".join(lines), f"{op_label(node)} → inputs of {names[node]}")
+
+
+def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num) -> Step:
+    """A run of a collapsed scope's nodes, stepped as one: what reaches the Values outside."""
+    changed: dict[Value, str] = {}
+    for node in run:
+        g = grad[node]
+        for parent, local in zip(node.parents, node.local_grads):
+            if parent not in changed:
+                changed[parent] = num(grad[parent])
+            grad[parent] += g * local
+    outside = [p for p in changed if p in shown and pic.folded.get(p) != box]
+    updates = tuple((shown[p], num(grad[p]), changed[p]) for p in outside)
+    path = "/".join(pic.boxes[box])
+    told = [f"{_wrap(names[p])}.grad {changed[p]} → {num(grad[p])}" for p in outside[:8]]
+    more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
+    caption = (f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"
+               + (f"; what reaches the Values outside it: {'; '.join(told)}{more}" if told else "; nothing it reads is drawn outside it"))
+    edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
+    return Step((box,), edges, updates, caption, f"scope {path}")
+
+
+def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value, float], digits: int) -> dict:
+    """What a click on each node shows, keyed by its DOT ids (record and op alike)."""
+    num = lambda x: number(x, digits)  # noqa: E731
+    nodes: dict[str, dict] = {}
+    explained = 0
+    for node, rid in pic.records.items():
+        entry = {"name": names[node], "label": node.label, "op": node.op, "symbol": op_label(node) if node.parents else "",
+                 "data": num(node.data), "grad": "" if node in pic.constants else num(grads[node]),
+                 "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope)}
+        entry["locals"] = [{"input": names[p], "formula": formula(node, slot, names), "value": num(d),
+                            "id": pic.records.get(p) or pic.folded.get(p, "")}
+                           for slot, (p, d) in enumerate(zip(node.parents, node.local_grads))]
+        if node not in pic.constants and explained < MAX_EXPLAINED:
+            e = explain(root, node, digits=digits)
+            entry["explain"] = {"paths": e.n_paths, "sum": num(e.gradient), "text": e.text}
+            explained += 1
+        nodes[rid] = entry
+        if node in pic.ops:
+            nodes[pic.ops[node]] = {"ref": rid}
+    for box, path in pic.boxes.items():
+        members = [n for n, b in pic.folded.items() if b == box]
+        params = sum(1 for n in members if n.role == "param")
+        nodes[box] = {"name": "/".join(path), "box": True, "members": len(members), "params": params,
+                      "id": box, "grad": "", "data": "", "label": "", "op": "", "locals": []}
+    return nodes
+
+
+def html(root: Value, path: str | os.PathLike | None = None, *, title: str | None = None, **draw_options) -> Page:
+    """A page that steps through backward on ``root``'s graph (see the module docstring).
+
+    ``draw_options`` are ``draw``'s (``show``, ``edge_labels``, ``collapse``,
+    ``max_nodes``, ``digits``, ``rankdir``, ``legend``), with the same ``max_nodes``
+    refusal. With ``path``, the page is also saved there. Needs graphviz's ``dot`` (or
+    PyPI's graphviz-pure) to lay the picture out, when the page is made only.
+
+    >>> from autograd import Value
+    >>> a = Value(3.0, label="a"); y = a * a; y.label = "y"
+    >>> page = html(y)
+    >>> [s.caption.splitlines()[-1] for s in page.steps][2]
+    'a.grad += y.grad 1 × ∂y/∂a (input 2) = a = 3  →  3 + 3 = 6'
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"html: expected a Value to show, got {type(root).__name__} {root!r}")
+    digits = check_digits(draw_options.get("digits", 4), "html")
+    unknown = set(draw_options) - {"show", "edge_labels", "collapse", "max_nodes", "digits", "rankdir", "legend"}
+    if unknown:
+        raise TypeError(f"html: unknown option {sorted(unknown)[0]!r}; draw's options are show, edge_labels, "
+                        "collapse, max_nodes, digits, rankdir and legend")
+    order = topological_order(root)
+    blank = picture(root, **draw_options)  # checks the options; refuses graphs that are too large
+    names = _names(order, digits)
+    steps, grads = _steps(root, blank, names, digits)
+    pic = picture(root, grads=grads, **draw_options)  # the records print the gradients played
+    try:
+        svg = layout(pic.graph.source, "svg", "html").decode("utf-8")
+    except DotNotFoundError as error:
+        raise DotNotFoundError(str(error).replace("graphviz's `dot` program is not on PATH",
+                                                  "graphviz's `dot` program is not on PATH (the page's picture is laid out by it)")) from None
+    svg = svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
+    title = title if title is not None else f"Backprop through {names[root]}, step by step"
+    by_label: dict[str, str] = {}
+    for node, rid in pic.records.items():
+        if node.label:
+            by_label.setdefault(node.label, rid)
+    data = {
+        "steps": [asdict(s) for s in steps],
+        "start": {rid: number(0.0, digits) for node, rid in pic.records.items() if node not in pic.constants},
+        "nodes": _panel(root, pic, names, grads, digits),
+        "labels": by_label,
+        "root": pic.records.get(root, ""),
+    }
+    n_ops = sum(1 for n in order if n.parents)
+    subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps of backward. "
+                "Keys: ← → step, space play/pause, Home/End. Click a node for its chain rule.")
+    page = Page(shell(title, f'<div id="graph">{svg}</div>', data, asset("backprop.js"),
+                      style=asset("backprop.css"), subtitle=subtitle, panel=True), title)
+    page.steps = steps
+    if path is not None:
+        page.save(path)
+    return page
+
+
+__all__ = ["html", "Step", "formula"]
