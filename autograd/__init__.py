@@ -16,6 +16,7 @@ from .value import Value, apply, dot, sum
 from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
 # Seeing backprop: the views subpackage, built on the engine above.
 from .views import DotNotFoundError, Explanation, GraphTooLargeError, draw, explain, render, tree
+from .views import html
 from .views.page import Page, shell as page_shell  # the one page machinery: replay pages too
 
 __all__ = [
@@ -26,6 +27,6 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope",
     "files", "ops", "OPS", "Op", "defop",
     "draw", "render", "explain", "tree", "Explanation", "DotNotFoundError", "GraphTooLargeError",
-    "Page", "page_shell",
+    "html", "Page", "page_shell",
 ]
 __version__ = "0.1.0"
