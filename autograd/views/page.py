@@ -26,9 +26,10 @@ from __future__ import annotations
 import html as _html
 import json
 import os
-import tempfile
 from importlib import resources
 from pathlib import Path
+
+from ..files import write_atomic
 
 # Nothing may be fetched: no network, no other file. Inline script and style only;
 # images only as data: URLs.
@@ -152,35 +153,13 @@ class Page:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the page to ``path`` (UTF-8) and return the path.
 
-        Written to a temporary file in the same folder and then renamed over ``path``, so
-        a crash never leaves half a page; an existing file keeps its permissions.
+        Written by ``autograd.files.write_atomic``: a crash never leaves half a page, and a
+        file replaced keeps its permissions.
         """
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
             raise ValueError(f"Page.save: {str(path)!r} should end in .html (a browser opens it by its name)")
-        if path.is_dir():
-            raise IsADirectoryError(f"Page.save: {str(path)!r} is a folder; pass a file name ending in .html")
-        folder = path.parent
-        if not folder.is_dir():
-            raise FileNotFoundError(f"Page.save: the folder {str(folder)!r} does not exist; create it first")
-        mode = path.stat().st_mode & 0o7777 if path.exists() else None
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-                out.write(self.html)
-            if mode is not None:
-                os.chmod(temp, mode)
-            else:  # as open() would: the user's umask decides
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(temp, 0o666 & ~umask)
-            os.replace(temp, path)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except FileNotFoundError:
-                pass
-            raise
+        write_atomic(path, self.html)
         return path
 
 
