@@ -2,6 +2,7 @@
 
     chainrule grad "tanh(x*w + b)" x=2 w=-3 b=6.8814
     chainrule draw "tanh(x*w + b)" x=2 w=-3 b=6.8814 -o graph.svg --edge-labels
+    chainrule html "tanh(x*w + b)" x=2 w=-3 b=6.8814 -o neuron.html
     chainrule explain "tanh(x*w + b)" x=2 w=-3 b=6.8814 --wrt x
     chainrule tree "tanh(x*w + b)" x=2 w=-3 b=6.8814
     chainrule repl
@@ -59,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     draw.add_argument("--rankdir", default="LR", choices=("LR", "RL", "TB", "BT"), help="direction (default LR)")
     draw.add_argument("--digits", type=int, default=4, help="significant digits (default 4)")
     draw.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES,
+                      help=f"refuse to draw more Values than this (default {DEFAULT_MAX_NODES})")
+
+    page = command("html", "write one offline page that steps through backprop node by node")
+    page.add_argument("-o", "--output", metavar="FILE", required=True, help="the page to write (.html)")
+    page.add_argument("--edge-labels", action="store_true", help="write each local derivative on its edge")
+    page.add_argument("--rankdir", default="LR", choices=("LR", "RL", "TB", "BT"), help="direction (default LR)")
+    page.add_argument("--digits", type=int, default=4, help="significant digits (default 4)")
+    page.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES,
                       help=f"refuse to draw more Values than this (default {DEFAULT_MAX_NODES})")
 
     how = command("explain", "write out the chain rule for a derivative, path by path, with numbers")
@@ -137,6 +146,18 @@ def _draw(args: argparse.Namespace) -> int:
     return 0
 
 
+def _html(args: argparse.Namespace) -> int:
+    from ..views.backprop import html
+
+    if Path(args.output).suffix.lower() not in (".html", ".htm"):
+        raise _ArgumentError(f"-o {args.output}: a page's file name ends in .html")
+    _, result = _compute(args)
+    page = html(result.value, edge_labels=args.edge_labels, rankdir=args.rankdir, digits=args.digits,
+                max_nodes=args.max_nodes)
+    print(f"wrote {page.save(args.output)} ({len(page.steps) - 1} steps; open it in a browser)")
+    return 0
+
+
 def _explain(args: argparse.Namespace) -> int:
     program, result = _compute(args)
     known = dict(result.inputs)
@@ -178,7 +199,7 @@ def _repl(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"grad": _grad, "draw": _draw, "explain": _explain, "tree": _tree, "repl": _repl}
+_COMMANDS = {"grad": _grad, "draw": _draw, "html": _html, "explain": _explain, "tree": _tree, "repl": _repl}
 
 
 _LONG_OPTIONS = ("--help", "--output", "--edge-labels", "--rankdir", "--digits", "--max-nodes",
@@ -189,7 +210,7 @@ def _is_option(arg: str, command: str) -> bool:
     """Whether argparse would read ``arg`` as one of our options (abbreviations included)."""
     if arg in ("-h", "--"):
         return True
-    if command == "draw" and arg.startswith("-o") and not arg.startswith("--"):
+    if command in ("draw", "html") and arg.startswith("-o") and not arg.startswith("--"):
         return True  # -o FILE or -oFILE
     name = arg.split("=", 1)[0]
     return len(name) > 2 and any(option.startswith(name) for option in _LONG_OPTIONS)
@@ -210,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     # argparse takes "-x*2" for an option; right after the command it can only be the
     # expression, so hand it over under a placeholder and put it back afterwards.
     expression = None
-    if len(argv) >= 2 and argv[0] in ("grad", "draw", "explain", "tree") and argv[1].startswith("-") \
+    if len(argv) >= 2 and argv[0] in ("grad", "draw", "html", "explain", "tree") and argv[1].startswith("-") \
             and not _is_option(argv[1], argv[0]):
         expression, argv[1] = argv[1], "expression"
     try:
