@@ -9,6 +9,8 @@ max-margin ("hinge") loss ``mean(relu(1 − y·score))`` plus an L2 penalty ``1e
 and 100 steps of full-batch gradient descent with the learning rate falling from 1.0 to 0.1.
 The loop below is written out (forward, loss, zero_grad, backward, step) as micrograd does.
 The default seed is micrograd's, 1337: it fixes the data and the initial weights.
+Beside the picture it writes ``moons_replay.html`` (``nn.Recorder``): every step's loss,
+weights, gradients and decision boundary, one offline page with a step slider.
 
 >>> X, y = moons_data(1337)
 >>> len(X), sorted(set(y))
@@ -20,7 +22,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import autograd
-from nn import MLP, SGD, accuracy, hinge, l2_penalty, linear_decay, make_moons
+from nn import MLP, SGD, Recorder, accuracy, hinge, l2_penalty, linear_decay, make_moons
 
 from . import _common
 
@@ -31,8 +33,11 @@ def moons_data(seed: int) -> tuple[list[list[float]], list[int]]:
     return X, [2 * t - 1 for t in y]
 
 
-def train(model: MLP, X, y, steps: int, quiet: bool) -> dict[str, list[float]]:
-    """micrograd's loop. Accuracy is of the scores computed before each update, as there."""
+def train(model: MLP, X, y, steps: int, quiet: bool, recorder: Recorder | None = None) -> dict[str, list[float]]:
+    """micrograd's loop. Accuracy is of the scores computed before each update, as there.
+
+    ``recorder`` gets each step after backward, before the update (its last step always).
+    """
     params = model.parameters()
     optimizer = SGD(params, lr=linear_decay(1.0, 0.1, steps))  # 1.0 - 0.9·k/steps, as micrograd
     history = {"loss": [], "accuracy": []}
@@ -43,8 +48,10 @@ def train(model: MLP, X, y, steps: int, quiet: bool) -> dict[str, list[float]]:
             loss = hinge(scores, y) + l2_penalty(params, alpha=1e-4)
             optimizer.zero_grad()
             loss.backward()
-            optimizer.step()
             acc = sum((s.data > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)
+            if recorder is not None:
+                recorder.record(loss, accuracy=acc, force=len(history["loss"]) == steps - 1)
+            optimizer.step()
             history["loss"].append(loss.data)
             history["accuracy"].append(acc)
             bar.set_postfix(loss=f"{loss.data:.4f}", accuracy=f"{acc:.0%}")
@@ -99,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     X, y = moons_data(args.seed)
     model = MLP(2, [16, 16, 1], seed=args.seed)  # ReLU hidden layers, linear output: micrograd's
     print(model)
-    history = train(model, X, y, args.steps, quiet=args.quick)
+    recorder = Recorder(model, X=X, y=y, grid=20 if args.quick else 30)
+    history = train(model, X, y, args.steps, quiet=args.quick, recorder=recorder)
     for k in sorted({0, 9, 24, 49, 74, args.steps - 1}):
         if k < args.steps:
             print(f"step {k:>3} loss {history['loss'][k]:.6f}, accuracy {history['accuracy'][k]:.0%}")
@@ -107,8 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = clock.seconds()
 
     plt = _common.pyplot()
-    files = [args.out / "moons.png"]
+    files = [args.out / "moons.png", args.out / "moons_replay.html"]
     plot(plt, model, X, y, history, final_acc, 30 if args.quick else 80, files[0])
+    recorder.html(files[1], title="moons: micrograd's MLP learning", boundary_frames=6 if args.quick else 20)
     _common.summary("moons", [
         ("steps", args.steps),
         ("final loss", f"{history['loss'][-1]:.6f}"),

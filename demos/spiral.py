@@ -8,7 +8,8 @@ three) can separate. The network (2 → 16 → 16 → 3, ReLU, He initialisation
 score (logit) per class; softmax turns the three scores into probabilities, and the loss
 is the cross-entropy ``−log p(correct class)``. It is trained with Adam on shuffled
 mini-batches of 32 points (``nn.fit``), and a quarter of the points are held out to test
-on. The picture colours the plane by the predicted class: the decision regions.
+on. The picture colours the plane by the predicted class: the decision regions, and
+``spiral_replay.html`` replays the training step by step (``nn.Recorder``).
 
 >>> X, y = spiral_data(30, seed=0)
 >>> len(X), sorted(set(y))
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from nn import MLP, Adam, accuracy, fit, make_spirals, train_test_split
+from nn import MLP, Adam, Recorder, accuracy, fit, make_spirals, train_test_split
 
 from . import _common
 
@@ -49,10 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(model)
     print(f"{len(X_train)} training and {len(X_test)} held-out points, 3 classes; "
           f"Adam lr {args.lr}, mini-batches of {args.batch_size}")
+    recorder = Recorder(model, X=X_train, y=y_train, grid=20 if args.quick else 30)
     history = fit(model, X_train, y_train, epochs=args.epochs, loss="cross_entropy",
                   optimizer=Adam(model.parameters(), lr=args.lr), batch_size=args.batch_size,
                   # A bar only on a terminal, as the other demos (fit's would print to pipes too).
-                  seed=args.seed, progress=not args.quick)
+                  seed=args.seed, progress=not args.quick, recorder=recorder)
     train_acc, test_acc = accuracy(model, X_train, y_train), accuracy(model, X_test, y_test)
     print(f"after {args.epochs} epochs: loss {history['loss'][-1]:.4f}, "
           f"training accuracy {train_acc:.1%}, held-out accuracy {test_acc:.1%}")
@@ -92,8 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     more = right.get_legend_handles_labels()
     ax2.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, loc="center right")
     ax2.set_title("Training (softmax cross-entropy, Adam, mini-batches)")
-    files = [args.out / "spiral.png"]
+    files = [args.out / "spiral.png", args.out / "spiral_replay.html"]
     _common.save_figure(fig, files[0])
+    recorder.html(files[1], title="spiral: three classes, softmax and Adam",
+                  boundary_frames=6 if args.quick else 20)
     _common.summary("spiral", [
         ("epochs", args.epochs),
         ("final loss", f"{history['loss'][-1]:.4f}"),

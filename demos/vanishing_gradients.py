@@ -15,7 +15,8 @@ same in every layer.
 The demo builds three networks of the same shape (2 inputs, ``depth`` hidden layers of
 10, one output logit), one per recipe, and measures the root-mean-square gradient of each
 layer's parameters on the two-moons data: at initialisation, and at every step of
-training with the same optimiser.
+training with the same optimiser. ``vanishing_gradients_replay.html`` replays the sigmoid
+network's training (``nn.Recorder``): its first layers' lines stay hairlines.
 
 >>> layer_of("layers.3.neurons.2.w.1")
 3
@@ -24,10 +25,11 @@ training with the same optimiser.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Sequence
 
 import autograd
-from nn import MLP, SGD, batches, binary_cross_entropy, make_moons
+from nn import MLP, SGD, Recorder, batches, binary_cross_entropy, make_moons
 
 from . import _common
 
@@ -55,10 +57,15 @@ def batch_loss(model: MLP, X, y):
     return binary_cross_entropy([model(x) for x in X], y)
 
 
-def run(recipe: str, depth: int, X, y, steps: int, batch: int, lr: float, seed: int, quiet: bool):
-    """Train one network; return (gradients at init, per-step gradients, losses, accuracy)."""
+def run(recipe: str, depth: int, X, y, steps: int, batch: int, lr: float, seed: int, quiet: bool,
+        replay: Path | None = None):
+    """Train one network; return (gradients at init, per-step gradients, losses, accuracy).
+
+    With ``replay``, an ``nn.Recorder`` follows the training and its page is written there.
+    """
     activation, init, _ = RECIPES[recipe]
     model = MLP(2, [10] * depth + [1], activation=activation, init=init, seed=seed)
+    recorder = Recorder(model, X=X, y=y, grid=16 if quiet else 24) if replay else None
     # At initialisation: the gradient of the loss on the whole data set.
     model.zero_grad()
     batch_loss(model, X, y).backward()
@@ -75,11 +82,16 @@ def run(recipe: str, depth: int, X, y, steps: int, batch: int, lr: float, seed: 
             opt.zero_grad()
             loss.backward()
             per_step.append(layer_gradients(model))  # before the step: this batch's gradient
+            if recorder is not None:
+                recorder.record(loss, force=len(losses) == steps - 1)
             opt.step()
             losses.append(loss.data)
             bar.set_postfix(loss=f"{loss.data:.3f}")
     with autograd.no_grad():
         acc = sum((model(x).data > 0) == (t == 1) for x, t in zip(X, y)) / len(y)
+    if recorder is not None:
+        recorder.html(replay, title=f"vanishing gradients: {recipe}, {depth} hidden layers",
+                      boundary_frames=4 if quiet else 12)
     return at_init, per_step, losses, acc
 
 
@@ -152,8 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     X, labels = make_moons(160 if not args.quick else 64, noise=0.1, seed=args.seed)
     print(f"{len(X)} two-moons points; networks 2 → {' → '.join(['10'] * args.depth)} → 1")
     results = {}
+    replay = args.out / "vanishing_gradients_replay.html"  # the sigmoid network, step by step
     for recipe in RECIPES:
-        results[recipe] = run(recipe, args.depth, X, labels, args.steps, 32, args.lr, args.seed, args.quick)
+        results[recipe] = run(recipe, args.depth, X, labels, args.steps, 32, args.lr, args.seed, args.quick,
+                              replay=replay if recipe == "sigmoid, Xavier init" else None)
 
     print("\nRMS gradient per layer at initialisation (layer 1 is next to the input)")
     print(f"  {'layer':<22}" + "".join(f"{k:>10}" for k in list(range(1, args.depth + 1)) + ["out"]))
@@ -172,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              f"accuracy {acc:.0%} after {args.steps} steps"))
 
     plt = _common.pyplot()
-    files = [args.out / "vanishing_gradients.png"]
+    files = [args.out / "vanishing_gradients.png", replay]
     plot(plt, results, args.depth, files[0])
     rows.append(("time", f"{clock.seconds():.1f} s"))
     _common.summary("vanishing_gradients", rows, files)

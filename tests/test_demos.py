@@ -28,14 +28,14 @@ pytestmark = pytest.mark.slow
 
 # demo -> the files it must write into --out
 EXPECTED = {
-    "moons": ["moons.png"],
+    "moons": ["moons.png", "moons_replay.html"],
     "xor": ["xor.png", "xor_graph.svg"],
     "worked_example": ["worked_example.svg", "worked_example_error.png"],
     "regression": ["regression.png"],
     "rnn_bptt": ["rnn_bptt.png", "rnn_unrolled.svg"],
-    "vanishing_gradients": ["vanishing_gradients.png"],
+    "vanishing_gradients": ["vanishing_gradients.png", "vanishing_gradients_replay.html"],
     "newton": ["newton_1d.png", "newton_2d.png"],
-    "spiral": ["spiral.png"],
+    "spiral": ["spiral.png", "spiral_replay.html"],
     "error_surface": ["error_surface.png"],
     "conv1d": ["conv1d.png"],
 }
@@ -84,6 +84,15 @@ def check_svg(path: Path) -> ET.Element:
     return root
 
 
+def check_html(path: Path) -> None:
+    """A training replay page: complete, self-contained, with its recorded steps."""
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!doctype html>") and text.rstrip().endswith("</html>")
+    assert "Content-Security-Policy" in text and '"frames": [' in text
+    assert "https://" not in text and 'src="http' not in text
+    assert path.stat().st_size < 2_000_000
+
+
 def svg_text(root: ET.Element) -> str:
     return " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
 
@@ -105,7 +114,12 @@ def test_demo_quick_run_writes_its_pictures(name, quick_run):
         path = out / filename
         assert path.is_file(), f"{name} did not write {filename}"
         assert str(path) in printed, f"{name} does not say where {filename} is"
-        check_png(path) if filename.endswith(".png") else check_svg(path)
+        if filename.endswith(".png"):
+            check_png(path)
+        elif filename.endswith(".html"):
+            check_html(path)
+        else:
+            check_svg(path)
     # Written atomically: no temporary files are left behind.
     assert sorted(p.name for p in out.iterdir()) == sorted(EXPECTED[name])
 
