@@ -14,6 +14,8 @@ from .mode import current_scope, detect_anomaly, enable_grad, is_grad_enabled, n
 from .ops import OPS, Op, defop
 from .value import Value, apply, dot, sum
 from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
+# Trace one sample's graph, replay it over batches (numpy when installed).
+from .tracing import TraceError, Traced, trace
 # Seeing backprop: the views subpackage, built on the engine above.
 from .views import DotNotFoundError, Explanation, GraphTooLargeError, draw, explain, render, tree
 from .views import html
@@ -23,7 +25,7 @@ __all__ = [
     "Value", "sum", "dot", "apply",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos", "abs",
     "backward", "gradients", "zero_grad", "topological_order", "fast_training",
-    "grad", "value_and_grad", "gradcheck", "GradcheckError",
+    "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "Traced", "TraceError",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope",
     "files", "ops", "OPS", "Op", "defop",
     "draw", "render", "explain", "tree", "Explanation", "DotNotFoundError", "GraphTooLargeError",

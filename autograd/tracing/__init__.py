@@ -1,0 +1,13 @@
+"""Trace a per-sample computation once, replay it over whole batches (numpy or generated Python).
+
+- ``tape``: the traced graph as a table (kinds of nodes, parents, ops);
+- ``arguments``: traced arguments, their shapes and flattening;
+- ``guard``: ``TraceError``, raised when traced code branches on a traced number;
+- ``numpy_replay`` and ``python_replay``: the two ways to run a tape over a batch;
+- ``traced``: ``trace`` and ``Traced``, what users call.
+"""
+
+from .guard import TraceError
+from .traced import Traced, numpy_available, trace
+
+__all__ = ["trace", "Traced", "TraceError", "numpy_available"]

@@ -1,0 +1,654 @@
+"""The replay with numpy: the traced graph level by level, each group of alike nodes as one
+vectorised operation over the whole batch.
+
+The plan is made once, from the tape:
+
+- **Rows.** Every per-sample node gets a row of a matrix ``S`` (one column per sample); the
+  nodes of a group get consecutive rows, so a group reads and writes a block of ``S``
+  without copying. Numbers that are the same for every sample (captured leaves, shared
+  nodes) sit in a vector ``P``.
+- **Levels and groups.** A node's level is one more than its deepest per-sample parent.
+  Nodes of one level with the same op and the same kinds of inputs form a group, run as one
+  numpy call. ``dot`` nodes that read the same per-sample inputs against fixed weights (the
+  neurons of a layer) form one matrix product; their weights get consecutive places in
+  ``P``, so the weight matrix is a view of ``P``, and its gradient a view of ``P``'s.
+- **Gradients without scattering.** The backward plan knows, node by node, whether a row
+  already holds a gradient: the first contribution is written, later ones added. Indices
+  that repeat within one call are split into rounds of distinct indices, or, for fixed
+  numbers, summed with ``bincount``; ``np.add.at`` is never used.
+
+Local derivatives are recomputed for every sample from each op's rule, written here once
+more over arrays (``FORWARD`` and ``LOCAL``, same formulas and same edge cases as
+``autograd/ops.py``), so relu, abs and leaky_relu replay elementwise. An op without an entry
+here is refused by name; the pure-Python replay runs any op.
+
+>>> from autograd import Value
+>>> from autograd.tracing.tape import Tape
+>>> w = Value(2.0); x = Value(3.0)
+>>> replay = NumpyReplay(Tape.record([(w * x).relu()], [x]), [None])
+>>> replay.batch([[1.0, -1.0]], 1.0), w.grad      # relu(2·1) + relu(-2), d/dw = 1 + 0
+(2.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..ops import exact_sum
+from .arguments import flatten, is_flat, size
+from .tape import CAPTURED, INPUT, SAMPLE, SHARED, Tape
+
+
+def _pow_forward(a, b, out):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return np.power(a, b, out=out)
+
+
+def _pow_local(out, a, b):
+    # As ops._pow_local: d/da = b·a^(b-1), with inf (0 < b < 1) or 0 (b <= 0) at a == 0;
+    # d/db = out·log(a) for a > 0, else 0.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        da = b * np.power(a, b - 1.0)
+        at_zero = (a == 0.0) & (b < 1.0)
+        da = np.where(at_zero, np.where(b > 0.0, np.inf, 0.0), da)
+        db = np.where(a > 0.0, out * np.log(np.where(a > 0.0, a, 1.0)), 0.0)
+    return da, db
+
+
+def _sigmoid(x, out):
+    e = np.exp(-np.abs(x))  # exp of a number <= 0: never overflows
+    return np.divide(np.where(x >= 0.0, 1.0, e), 1.0 + e, out=out)
+
+
+def _exp(x, out):
+    with np.errstate(over="ignore"):  # inf, as the engine's exp gives
+        return np.exp(x, out=out)
+
+
+# forward(*inputs, out=array) for each op; the same numbers as the table's float rules.
+FORWARD: dict[str, Callable[..., Any]] = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+    "pow": _pow_forward, "neg": np.negative, "abs": np.abs, "exp": _exp, "log": np.log,
+    "sqrt": np.sqrt, "tanh": np.tanh, "sigmoid": _sigmoid,
+    "relu": lambda x, out: np.maximum(x, 0.0, out=out),
+    "leaky_relu": lambda x, s, out: np.copyto(out, np.where(x > 0.0, x, s * x)),
+    "sin": np.sin, "cos": np.cos,
+}
+# local(out, *inputs) -> d out / d input for each input (arrays, or numbers for constants).
+LOCAL: dict[str, Callable[..., tuple]] = {
+    "add": lambda o, a, b: (1.0, 1.0),
+    "sub": lambda o, a, b: (1.0, -1.0),
+    "mul": lambda o, a, b: (b, a),
+    "div": lambda o, a, b: (1.0 / b, -o / b),
+    "pow": _pow_local,
+    "neg": lambda o, x: (-1.0,),
+    "abs": lambda o, x: (np.sign(x),),
+    "exp": lambda o, x: (o,),
+    "log": lambda o, x: (1.0 / x,),
+    "sqrt": lambda o, x: (np.divide(0.5, o, out=np.full_like(o, np.inf), where=o > 0.0),),
+    "tanh": lambda o, x: (1.0 - o * o,),
+    "sigmoid": lambda o, x: (o * (1.0 - o),),
+    "relu": lambda o, x: ((x > 0.0).astype(np.float64),),
+    "leaky_relu": lambda o, x, s: (np.where(x > 0.0, 1.0, s), np.where(x > 0.0, 0.0, x)),
+    "sin": lambda o, x: (np.cos(x),),
+    "cos": lambda o, x: (-np.sin(x),),
+}
+# Inputs outside an op's domain (the engine raises there): a test per op.
+DOMAIN: dict[str, Callable[..., Any]] = {
+    "div": lambda a, b: b == 0.0,
+    "log": lambda x: x <= 0.0,
+    "sqrt": lambda x: x < 0.0,
+    "pow": lambda a, b: ((a < 0.0) & (b != np.floor(b))) | ((a == 0.0) & (b < 0.0)),
+    "sin": lambda x: np.isinf(x),
+    "cos": lambda x: np.isinf(x),
+}
+KNOWN = set(FORWARD) | {"sum", "dot"}
+
+
+class DomainError(Exception):
+    """A sample put an op outside its domain; ``sample`` says which (the caller re-runs it
+    eagerly, so the engine's own error names the op, the numbers and the line)."""
+
+    def __init__(self, sample: int) -> None:
+        super().__init__(sample)
+        self.sample = sample
+
+
+class _Plan:
+    """What the replay needs that does not depend on the batch size."""
+
+
+class NumpyReplay:
+    """Forward and backward of a tape over a batch, as a few numpy calls per group."""
+
+    name = "numpy"
+
+    def __init__(self, tape: Tape, shapes: Sequence[Any]) -> None:
+        unknown = sorted(tape.op_names() - KNOWN)
+        if unknown:
+            raise NotImplementedError(
+                f"trace: the numpy replay has no rule for op {', '.join(map(repr, unknown))}; "
+                "use trace(..., backend='python'), which runs any op of the table")
+        self.tape = tape
+        self.shapes = list(shapes)
+        self._plan_layout()
+        self._sized: dict[tuple[int, bool], tuple] = {}
+
+    # -- the layout: rows, places in P, levels, groups -----------------------------------
+
+    def _plan_layout(self) -> None:
+        tape = self.tape
+        kind, parents, ops = tape.kind, tape.parents, tape.ops
+        n = len(kind)
+        per_sample = [k in (INPUT, SAMPLE) for k in kind]
+        level = [0] * n
+        groups: dict[tuple, list[int]] = {}
+        for i in range(n):
+            if kind[i] != SAMPLE:
+                continue
+            ps = parents[i]
+            level[i] = 1 + max(level[p] for p in ps if per_sample[p])
+            name = ops[i].name
+            if name == "dot":
+                half = len(ps) // 2
+                pairs = list(zip(ps[:half], ps[half:]))
+                if all(not (per_sample[u] and per_sample[v]) for u, v in pairs):
+                    xs = tuple(v if per_sample[v] else u for u, v in pairs if per_sample[u] or per_sample[v])
+                    key = ("matmul", level[i], xs)
+                else:
+                    key = ("dot", level[i], i)
+            elif name == "sum":
+                key = ("sum", level[i], i)
+            else:
+                key = ("each", level[i], name, tuple(per_sample[p] for p in ps))
+            groups.setdefault(key, []).append(i)
+        # Rows: inputs first (filled from the batch in one copy), then group after group.
+        row = [-1] * n
+        for r, i in enumerate(tape.inputs):
+            row[i] = r
+        ordered = sorted(groups.items(), key=lambda item: (item[0][1], item[1][0]))
+        next_row = len(tape.inputs)
+        for _, members in ordered:
+            for i in members:
+                row[i] = next_row
+                next_row += 1
+        # Places in P: each matrix product's weights first, row by row, so they are a view.
+        place = [-1] * n
+        taken = 0
+        self.views: dict[tuple, tuple[int, int]] = {}
+        for key, members in ordered:
+            if key[0] != "matmul":
+                continue
+            weights = [self._weights(i, per_sample) for i in members]
+            flat = [w for ws in weights for w in ws]
+            if flat and all(place[w] < 0 for w in flat) and len(set(flat)) == len(flat):
+                for w in flat:
+                    place[w] = taken
+                    taken += 1
+                self.views[key] = (place[flat[0]], len(flat))
+        # A layer's biases next: each neuron's one fixed pair (b_j, 1) shares the 1, so
+        # the biases are a view too and the 1 one number.
+        self.biases: dict[tuple, tuple[int, int]] = {}
+        for key, members in ordered:
+            if key[0] != "matmul":
+                continue
+            pairs = [self._fixed_pairs(i, per_sample) for i in members]
+            if not all(len(ps) == 1 for ps in pairs):
+                continue
+            us, vs = [ps[0][0] for ps in pairs], [ps[0][1] for ps in pairs]
+            if len(set(us)) == 1 and len(members) > 1:
+                us, vs = vs, us
+            if len(set(vs)) != 1 or len(set(us)) != len(us) or any(place[u] >= 0 for u in us):
+                continue
+            for u in us:
+                place[u] = taken
+                taken += 1
+            self.biases[key] = (place[us[0]], vs[0])
+        for i in range(n):
+            if kind[i] in (CAPTURED, SHARED) and place[i] < 0:
+                place[i] = taken
+                taken += 1
+        self.n_rows, self.n_fixed = next_row, taken
+        self.row, self.place, self.level, self.per_sample = row, place, level, per_sample
+        self.groups = ordered
+        self.fixed_order = [i for i in range(n) if kind[i] in (CAPTURED, SHARED)]
+        self.captured_places = np.array([place[i] for i in tape.captured], dtype=np.intp)
+
+    def _weights(self, i: int, per_sample: list[bool]) -> list[int]:
+        """The fixed side of each (weight, per-sample input) pair of dot node ``i``."""
+        ps = self.tape.parents[i]
+        half = len(ps) // 2
+        return [u if per_sample[v] else v for u, v in zip(ps[:half], ps[half:])
+                if per_sample[u] or per_sample[v]]
+
+    def _fixed_pairs(self, i: int, per_sample: list[bool]) -> list[tuple[int, int]]:
+        """The (fixed, fixed) pairs of dot node ``i``, as node indices."""
+        ps = self.tape.parents[i]
+        half = len(ps) // 2
+        return [(u, v) for u, v in zip(ps[:half], ps[half:])
+                if not (per_sample[u] or per_sample[v])]
+
+    def _constant_pairs(self, i: int) -> list[tuple[int, int]]:
+        """The (fixed, fixed) pairs of dot node ``i``, as places in P: its bias terms."""
+        ps = self.tape.parents[i]
+        half = len(ps) // 2
+        return [(self.place[u], self.place[v]) for u, v in zip(ps[:half], ps[half:])
+                if not (self.per_sample[u] or self.per_sample[v])]
+
+    # -- the steps for one batch size ----------------------------------------------------
+
+    def _steps(self, batch: int, backward: bool) -> tuple:
+        cached = self._sized.get((batch, backward))
+        if cached is None:
+            if len(self._sized) > 8:  # a few sizes (the last batch of an epoch is smaller)
+                self._sized.clear()
+            cached = self._sized[(batch, backward)] = _Builder(self, batch, backward).build()
+        return cached
+
+    def _fill(self, state, batched: Sequence) -> int:
+        """Read the batch into the input rows; return its size."""
+        S = state.S
+        r = 0
+        for arg, shape in zip(batched, self.shapes):
+            k = size(shape)
+            try:
+                block = np.asarray(arg, dtype=np.float64)
+            except (TypeError, ValueError):
+                block = None
+            if block is None or block.shape[1:] != _array_shape(shape) or not is_flat(shape):
+                block = np.array([flatten(x, shape, f"batch: sample {j}") for j, x in enumerate(arg)],
+                                 dtype=np.float64)
+            S[r:r + k] = block.reshape(len(block), k).T
+            r += k
+        return r
+
+    def _fixed_values(self, state) -> None:
+        """P: the captured leaves' current numbers, then the shared nodes computed from them."""
+        tape, P, place = self.tape, state.P, self.place
+        if len(tape.captured):
+            P[self.captured_places] = [tape.nodes[i].data for i in tape.captured]
+        for i in self.fixed_order:
+            if tape.kind[i] == SHARED:
+                op = tape.ops[i]
+                xs = [float(P[place[p]]) for p in tape.parents[i]]
+                P[place[i]] = op.forward(xs) if op.nary else op.forward(*xs)
+
+    def values(self, batched: Sequence, batch: int) -> np.ndarray:
+        """Every output of every sample, forward only: an array (batch, outputs)."""
+        state = self._steps(batch, False)
+        self._fixed_values(state)
+        self._fill(state, batched)
+        for step in state.forward:
+            step()
+        return state.S[[self.row[o] for o in self.tape.outputs]].T.copy()
+
+    def batch(self, batched: Sequence, batch: int, weight: float) -> float:
+        """Sum of the root over the batch; adds ``weight`` · d(sum)/d(leaf) to captured leaves."""
+        tape = self.tape
+        state = self._steps(batch, True)
+        self._fixed_values(state)
+        self._fill(state, batched)
+        for step in state.forward:
+            step()
+        root = self.row[tape.outputs[0]]
+        total = exact_sum(state.S[root].tolist())
+        state.GS[root] = weight
+        state.GP.fill(0.0)
+        for step in state.backward:
+            step()
+        GP, P, place = state.GP, state.P, self.place
+        for i in reversed(self.fixed_order):  # shared nodes pass their gradient down
+            if tape.kind[i] != SHARED or not GP[place[i]]:
+                continue
+            op, ps = tape.ops[i], tape.parents[i]
+            xs = [float(P[place[p]]) for p in ps]
+            local = op.local(float(P[place[i]]), xs) if op.nary else op.local(float(P[place[i]]), *xs)
+            for p, d in zip(ps, local):
+                GP[place[p]] += GP[place[i]] * d
+        for node, g in zip([tape.nodes[i] for i in tape.captured], GP[self.captured_places].tolist()):
+            node.grad += g
+        return total
+
+
+def _array_shape(shape: Any) -> tuple:
+    return () if shape is None else (len(shape),)
+
+
+class _State:
+    """The arrays and steps for one batch size."""
+
+    def __init__(self, rows: int, fixed: int, batch: int) -> None:
+        self.S = np.zeros((rows, batch))
+        self.GS = np.zeros((rows, batch))
+        self.P = np.zeros(fixed)
+        self.GP = np.zeros(fixed)
+        self.forward: list[Callable[[], None]] = []
+        self.backward: list[Callable[[], None]] = []
+
+
+class _Builder:
+    """Turns the layout into closures over one batch size's arrays."""
+
+    def __init__(self, replay: NumpyReplay, batch: int, backward: bool) -> None:
+        self.r = replay
+        self.batch = batch
+        self.want_backward = backward
+        self.state = _State(replay.n_rows, replay.n_fixed, batch)
+        self.written: set[int] = set()  # rows of GS holding a gradient so far (backward plan)
+        self.zero_first: list[int] = []
+
+    def build(self) -> _State:
+        r, st = self.r, self.state
+        makers = []
+        for key, members in r.groups:
+            kind = key[0]
+            if kind == "matmul":
+                f, b = self._matmul(key, members)
+            elif kind == "each":
+                f, b = self._each(key[2], members)
+            else:  # a sum or a dot with per-sample pairs, one node
+                f, b = self._general(key[0], members[0])
+            st.forward.append(f)
+            makers.append(b)
+        if self.want_backward:
+            # Planned in the order it runs (root first), so "first write or add" is known.
+            self.written.add(r.row[r.tape.outputs[0]])  # batch() sets the root's row
+            for make in reversed(makers):
+                if make is not None:
+                    st.backward.append(make())
+        if self.zero_first:
+            rows = np.array(sorted(set(self.zero_first)), dtype=np.intp)
+            GS = st.GS
+            st.backward.insert(0, lambda: GS.__setitem__(rows, 0.0))
+        return st
+
+    # -- reading and writing blocks ------------------------------------------------------
+
+    def rows_of(self, nodes: Sequence[int]):
+        """A view of S's rows for ``nodes`` when consecutive, else their row indices."""
+        rows = [self.r.row[i] for i in nodes]
+        if rows == list(range(rows[0], rows[0] + len(rows))):
+            return slice(rows[0], rows[0] + len(rows))
+        return np.array(rows, dtype=np.intp)
+
+    def reader(self, nodes: Sequence[int]) -> Callable[[], np.ndarray]:
+        """A function giving the values of ``nodes`` (all per-sample, or all fixed) as a block."""
+        S, P = self.state.S, self.state.P
+        if self.r.per_sample[nodes[0]]:
+            where = self.rows_of(nodes)
+            if isinstance(where, slice):
+                view = S[where]
+                return lambda: view
+            return lambda: S[where]
+        places = np.array([self.r.place[i] for i in nodes], dtype=np.intp)
+        if (places == places[0]).all():
+            one = P[places[0]:places[0] + 1]
+            return lambda: one
+        return lambda: P[places][:, None]
+
+    def sink(self, nodes: Sequence[int]) -> Callable[[np.ndarray], None] | None:
+        """A function adding a gradient block (one row per node) to the nodes' gradients;
+        None when none of them needs one."""
+        r = self.r
+        if not any(r.tape.needs_grad[i] for i in nodes):
+            return None
+        GS, GP = self.state.GS, self.state.GP
+        if not r.per_sample[nodes[0]]:
+            places = np.array([r.place[i] for i in nodes], dtype=np.intp)
+            n_fixed = r.n_fixed
+            if len(set(places.tolist())) == len(places):
+                if places.tolist() == list(range(places[0], places[0] + len(places))):
+                    view = GP[places[0]:places[0] + len(places)]
+
+                    def to_fixed_view(c):
+                        view[...] += c.sum(axis=1) if c.ndim == 2 else c
+                    return to_fixed_view
+
+                def to_fixed(c):
+                    GP[places] += c.sum(axis=1) if c.ndim == 2 else c
+                return to_fixed
+
+            def to_fixed_counted(c):
+                s = c.sum(axis=1) if c.ndim == 2 else np.broadcast_to(c, places.shape)
+                GP[:] += np.bincount(places, weights=s, minlength=n_fixed)
+            return to_fixed_counted
+        rows = [r.row[i] for i in nodes]
+        if len(set(rows)) == len(rows):
+            fresh = [x not in self.written for x in rows]
+            where = self.rows_of(nodes)
+            target = GS[where] if isinstance(where, slice) else None
+            if all(fresh):
+                self.written.update(rows)
+                if target is not None:
+                    def set_view(c):
+                        target[...] = c
+                    return set_view
+
+                def set_rows(c):
+                    GS[where] = c
+                return set_rows
+            if any(fresh):
+                self.zero_first += [x for x, f in zip(rows, fresh) if f]
+                self.written.update(rows)
+            if target is not None:
+                def add_view(c):
+                    target[...] += c
+                return add_view
+
+            def add_rows(c):
+                GS[where] += c
+            return add_rows
+        # Rows repeat (a node used twice by one group): rounds of distinct rows.
+        self.zero_first += [x for x in rows if x not in self.written]
+        self.written.update(rows)
+        rounds: list[list[int]] = []
+        for position, x in enumerate(rows):
+            for rnd in rounds:
+                if all(rows[p] != x for p in rnd):
+                    rnd.append(position)
+                    break
+            else:
+                rounds.append([position])
+        plans = [(np.array(rnd, dtype=np.intp), np.array([rows[p] for p in rnd], dtype=np.intp))
+                 for rnd in rounds]
+        k = len(rows)
+
+        def add_rounds(c):
+            c = np.broadcast_to(c, (k, c.shape[-1]))
+            for positions, target_rows in plans:
+                GS[target_rows] += c[positions]
+        return add_rounds
+
+    def out_view(self, members: Sequence[int]) -> np.ndarray:
+        where = self.rows_of(members)
+        assert isinstance(where, slice), "a group's rows are consecutive by construction"
+        return self.state.S[where]
+
+    def grad_view(self, members: Sequence[int]) -> np.ndarray:
+        return self.state.GS[self.rows_of(members)]
+
+    # -- groups --------------------------------------------------------------------------
+
+    def _matmul(self, key: tuple, members: list[int]):
+        r, st = self.r, self.state
+        P, GP = st.P, st.GP
+        xs = key[2]
+        k, m = len(members), len(xs)
+        out = self.out_view(members)
+        read_x = self.reader(xs) if xs else None
+        if key in r.views:
+            start, count = r.views[key]
+            W = P[start:start + count].reshape(k, m)
+            read_w = lambda: W  # noqa: E731 - a view of P, refreshed in place each replay
+            GW = GP[start:start + count].reshape(k, m)
+            w_unique = True
+        else:
+            places = np.array([[r.place[w] for w in r._weights(i, r.per_sample)] for i in members],
+                              dtype=np.intp)
+            read_w = lambda: P[places]  # noqa: E731
+            GW = None
+            w_unique = len(set(places.ravel().tolist())) == places.size
+        pairs = [r._constant_pairs(i) for i in members]
+        cu = np.array([u for ps in pairs for u, _ in ps], dtype=np.intp)
+        cv = np.array([v for ps in pairs for _, v in ps], dtype=np.intp)
+        owner = np.array([j for j, ps in enumerate(pairs) for _ in ps], dtype=np.intp)
+        one_each = owner.tolist() == list(range(k))
+        n_fixed = r.n_fixed
+        if key in r.biases:  # the bias view and the one number that scales it
+            start, scale = r.biases[key]
+            scale = r.place[scale]
+            bias = (P[start:start + k], GP[start:start + k], scale, np.zeros(k))
+            owner = owner[:0]  # no general pairs left
+        else:
+            bias = None
+
+        def forward():
+            if m:
+                np.matmul(read_w(), read_x(), out=out)
+            else:
+                out.fill(0.0)
+            if bias is not None:
+                Bv, _, at, buffer = bias
+                np.multiply(Bv, P[at], out=buffer)
+                out[...] += buffer[:, None]
+            elif len(owner):
+                c = P[cu] * P[cv]
+                if not one_each:
+                    c = np.bincount(owner, weights=c, minlength=k)
+                out[...] += c[:, None]
+
+        if not self.want_backward or not any(r.tape.needs_grad[i] for i in members):
+            return forward, None
+        return forward, lambda: self._matmul_backward(members, xs, read_x, read_w, GW, w_unique,
+                                                      None if GW is not None else places,
+                                                      cu, cv, owner, bias)
+
+    def _matmul_backward(self, members, xs, read_x, read_w, GW, w_unique, places, cu, cv, owner, bias):
+        r, st = self.r, self.state
+        P, GP, n_fixed, m = st.P, st.GP, r.n_fixed, len(xs)
+        G = self.grad_view(members)
+        sink_x = self.sink(xs) if m else None
+        tape = r.tape
+        weights_need = m and any(tape.needs_grad[w] for i in members for w in r._weights(i, r.per_sample))
+
+        def backward():
+            if weights_need:
+                gw = G @ read_x().T
+                if GW is not None:
+                    GW[...] += gw
+                elif w_unique:
+                    GP[places] += gw
+                else:
+                    GP[:] += np.bincount(places.ravel(), weights=gw.ravel(), minlength=n_fixed)
+            if sink_x is not None:
+                sink_x(read_w().T @ G)
+            if bias is not None:
+                Bv, GB, at, _ = bias
+                gs = G.sum(axis=1)
+                GB[...] += gs * P[at]
+                GP[at] += gs @ Bv
+            elif len(owner):
+                gs = G.sum(axis=1)[owner]
+                GP[:] += np.bincount(cu, weights=gs * P[cv], minlength=n_fixed)
+                GP[:] += np.bincount(cv, weights=gs * P[cu], minlength=n_fixed)
+
+        return backward
+
+    def _each(self, name: str, members: list[int]):
+        r = self.r
+        tape = r.tape
+        arity = len(tape.parents[members[0]])
+        inputs = [[tape.parents[i][j] for i in members] for j in range(arity)]
+        readers = [self.reader(nodes) for nodes in inputs]
+        out = self.out_view(members)
+        fn = FORWARD[name]
+        domain = DOMAIN.get(name)
+
+        def forward():
+            xs = [read() for read in readers]
+            if domain is not None:
+                bad = domain(*xs)
+                if bad.any():
+                    raise DomainError(int(np.nonzero(np.broadcast_to(bad, out.shape).any(axis=0))[0][0]))
+            fn(*xs, out=out)
+
+        if not self.want_backward or not any(tape.needs_grad[i] for i in members):
+            return forward, None
+
+        def make():
+            local = LOCAL[name]
+            G = self.grad_view(members)
+            sinks = [self.sink(nodes) for nodes in inputs]
+
+            def backward():
+                ds = local(out, *[read() for read in readers])
+                for d, sink in zip(ds, sinks):
+                    if sink is not None:
+                        if d.__class__ is float:  # a constant local: 1, -1 or a number
+                            sink(G if d == 1.0 else (-G if d == -1.0 else G * d))
+                        else:
+                            sink(G * d)
+            return backward
+
+        return forward, make
+
+    def _general(self, name: str, i: int):
+        """One ``sum`` node, or one ``dot`` with per-sample inputs on both sides of a pair."""
+        r = self.r
+        ps = list(r.tape.parents[i])
+        out = self.state.S[r.row[i]]
+        P = self.state.P
+        if name == "sum":
+            sample = [p for p in ps if r.per_sample[p]]
+            fixed = np.array([r.place[p] for p in ps if not r.per_sample[p]], dtype=np.intp)
+            read = self.reader(sample)
+
+            def forward():
+                np.sum(read(), axis=0, out=out)
+                if len(fixed):
+                    out[...] += P[fixed].sum()
+            parts = (sample, fixed)
+        else:
+            half = len(ps) // 2
+            us, vs = ps[:half], ps[half:]
+            read_u = [self.reader([u]) for u in us]
+            read_v = [self.reader([v]) for v in vs]
+
+            def forward():
+                out[...] = 0.0
+                for ru, rv in zip(read_u, read_v):
+                    out[...] += (ru() * rv()).reshape(-1)
+            parts = (us, vs, read_u, read_v)
+        if not self.want_backward or not r.tape.needs_grad[i]:
+            return forward, None
+        return forward, lambda: self._general_backward(name, i, ps, parts)
+
+    def _general_backward(self, name, i, ps, parts):
+        r = self.r
+        G = self.state.GS[r.row[i]:r.row[i] + 1]
+        if name == "sum":
+            sample, fixed = parts
+            sink_s = self.sink(sample) if sample else None
+            sink_f = self.sink([p for p in ps if not r.per_sample[p]]) if len(fixed) else None
+            n_s, n_f = len(sample), len(fixed)
+
+            def backward():
+                if sink_s is not None:
+                    sink_s(np.broadcast_to(G, (n_s, G.shape[1])))
+                if sink_f is not None:
+                    sink_f(np.broadcast_to(G, (n_f, G.shape[1])))
+        else:
+            us, vs, read_u, read_v = parts
+            sinks_u = [self.sink([u]) for u in us]
+            sinks_v = [self.sink([v]) for v in vs]
+
+            def backward():
+                for ru, rv, su, sv in zip(read_u, read_v, sinks_u, sinks_v):
+                    if su is not None:
+                        su(np.broadcast_to(G * rv(), G.shape))
+                    if sv is not None:
+                        sv(np.broadcast_to(G * ru(), G.shape))
+        return backward

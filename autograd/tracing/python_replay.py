@@ -1,0 +1,217 @@
+"""The replay without numpy: the traced sample as generated straight-line Python.
+
+The tape is turned once into the source of a function that loops over the samples: per
+sample one assignment per node (the forward), then one statement per edge that carries a
+gradient (the chain rule, in reverse order), adding into one accumulator per captured
+leaf. No node objects are made and no graph is walked, which is where the eager engine
+spends its time. The source is generated from the tape (op names and node numbers only,
+never user text) and compiled with ``compile``.
+
+Common ops are written inline; any other op, a user's ``defop`` included, calls its own
+``forward`` and ``local`` from the rule table, so every rule replays as the engine runs it.
+Sums and dots use ``exact_sum``, as the engine does, so values match it to the last bit.
+
+>>> from autograd import Value
+>>> from autograd.tracing.tape import Tape
+>>> w = Value(2.0); x = Value(3.0)
+>>> replay = PythonReplay(Tape.record([(w * x).relu()], [x]), [None])
+>>> replay.batch([[1.0, -1.0]], 1.0), w.grad      # relu(2·1) + relu(-2), d/dw = 1 + 0
+(2.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from ..ops import OPS, exact_sum
+from .tape import CAPTURED, INPUT, SAMPLE, SHARED, Tape
+
+# Inline forms: {0}, {1} the inputs, {o} the result. Anything else calls the table.
+_FORWARD = {
+    "add": "{o} = {0} + {1}",
+    "sub": "{o} = {0} - {1}",
+    "mul": "{o} = {0} * {1}",
+    "div": "{o} = {0} / {1}",
+    "neg": "{o} = -{0}",
+    "relu": "{o} = 0.0 if {0} <= 0.0 else {0}",
+    "tanh": "{o} = tanh({0})",
+    "exp": "{o} = F_exp({0})",
+    "log": "{o} = log({0})",
+}
+# The gradient each input receives, from {g} the node's gradient: the engine's g * local.
+_BACKWARD = {
+    "add": ("{g}", "{g}"),
+    "sub": ("{g}", "-{g}"),
+    "mul": ("{g} * {1}", "{g} * {0}"),
+    "div": ("{g} * (1.0 / {1})", "{g} * (-{o} / {1})"),
+    "neg": ("-{g}",),
+    "relu": ("({g} if {0} > 0.0 else 0.0)",),
+    "tanh": ("{g} * (1.0 - {o} * {o})",),
+    "exp": ("{g} * {o}",),
+    "log": ("{g} * (1.0 / {0})",),
+}
+
+
+class PythonReplay:
+    """Forward and backward of a tape over a batch, as generated Python."""
+
+    name = "python"
+
+    def __init__(self, tape: Tape, shapes: Sequence[Any]) -> None:
+        self.tape = tape
+        self.shapes = list(shapes)
+        # Numbers read once per replay: captured leaves, then shared op nodes.
+        self.fixed = [i for i, k in enumerate(tape.kind) if k in (CAPTURED, SHARED)]
+        self._functions: dict[bool, Any] = {}
+
+    # -- the generated source ------------------------------------------------------------
+
+    def source(self, backward: bool) -> str:
+        """The generated function's source (for reading; ``batch`` and ``values`` run it)."""
+        tape = self.tape
+        kind, parents, ops, needs = tape.kind, tape.parents, tape.ops, tape.needs_grad
+        fixed = self.fixed
+        root = tape.outputs[0]
+        lines = ["def replay(P, args, w):"]
+        if fixed:
+            lines.append(f"    {''.join(f'v{i}, ' for i in fixed)}= P")
+        grads = [i for i in fixed if needs[i]] if backward else []
+        if grads:
+            lines.append(f"    {' = '.join(f'a{i}' for i in grads)} = 0.0")
+        lines.append("    outs = []")
+        inputs = iter(tape.inputs)
+        pattern = "".join(_unpack(shape, inputs) + ", " for shape in self.shapes)
+        lines.append(f"    for ({pattern}) in zip(*args):")
+        body = [f"v{i} = float(v{i})" for i in tape.inputs]
+        for i, k in enumerate(kind):
+            if k == SAMPLE:
+                body.append(_forward_line(i, ops[i].name, ops[i].nary, parents[i]))
+        if backward:
+            body.append("outs.append(v%d)" % root)
+            body += self._backward_lines(root)
+        else:
+            body.append("outs.append((%s,))" % ", ".join(f"v{o}" for o in tape.outputs))
+        lines += ["        " + line for line in body]
+        if backward:
+            lines.append(f"    return outs, ({''.join(f'a{i}, ' for i in grads)})")
+        else:
+            lines.append("    return outs")
+        return "\n".join(lines) + "\n"
+
+    def _backward_lines(self, root: int) -> list[str]:
+        tape = self.tape
+        kind, parents, ops, needs = tape.kind, tape.parents, tape.ops, tape.needs_grad
+        body = [f"g{root} = w"]
+        started = {root}
+        for i in range(len(kind) - 1, -1, -1):
+            if kind[i] != SAMPLE or not needs[i] or i not in started:
+                continue
+            op, ps = ops[i], parents[i]
+            names = [f"v{p}" for p in ps]
+            terms = _gradient_terms(i, op.name, op.nary, names, body)
+            for p, term in zip(ps, terms):
+                if not needs[p]:
+                    continue
+                if kind[p] == SAMPLE:
+                    body.append(f"g{p} {'+' if p in started else ''}= {term}")
+                    started.add(p)
+                else:  # captured or shared: one accumulator over the whole batch
+                    body.append(f"a{p} += {term}")
+        return body
+
+    def _function(self, backward: bool):
+        fn = self._functions.get(backward)
+        if fn is None:
+            namespace = {"tanh": math.tanh, "log": math.log, "fsum": exact_sum,
+                         "F_exp": OPS["exp"].forward}
+            for i, op in enumerate(self.tape.ops):
+                if op is not None:
+                    namespace[f"F{i}"] = op.forward
+                    namespace[f"L{i}"] = op.local
+            code = compile(self.source(backward), "<chainrule trace: python replay>", "exec")
+            exec(code, namespace)  # our generated source, from op names and node numbers
+            fn = self._functions[backward] = namespace["replay"]
+        return fn
+
+    # -- running it ----------------------------------------------------------------------
+
+    def _fixed_values(self) -> list[float]:
+        """The captured leaves' current numbers and the shared nodes computed from them."""
+        tape = self.tape
+        values: dict[int, float] = {}
+        for i in self.fixed:
+            if tape.kind[i] == CAPTURED:
+                values[i] = tape.nodes[i].data
+            else:
+                op = tape.ops[i]
+                xs = [values[p] for p in tape.parents[i]]
+                values[i] = op.forward(xs) if op.nary else op.forward(*xs)
+        return [values[i] for i in self.fixed]
+
+    def values(self, batched: Sequence[Sequence]) -> list[tuple[float, ...]]:
+        """Every output of every sample, forward only."""
+        return self._function(False)(self._fixed_values(), batched, 0.0)
+
+    def batch(self, batched: Sequence[Sequence], weight: float) -> float:
+        """Sum of the root over the batch; adds ``weight`` · d(sum)/d(leaf) to captured leaves."""
+        tape = self.tape
+        fixed_values = self._fixed_values()
+        outs, accumulated = self._function(True)(fixed_values, batched, weight)
+        grads = dict(zip([i for i in self.fixed if tape.needs_grad[i]], accumulated))
+        # Shared nodes pass their gradient down to captured leaves, on plain floats.
+        value_of = dict(zip(self.fixed, fixed_values))
+        for i in reversed(self.fixed):
+            if tape.kind[i] != SHARED or not grads.get(i):
+                continue
+            op, ps = tape.ops[i], tape.parents[i]
+            xs = [value_of[p] for p in ps]
+            local = op.local(value_of[i], xs) if op.nary else op.local(value_of[i], *xs)
+            for p, d in zip(ps, local):
+                if tape.needs_grad[p]:
+                    grads[p] = grads.get(p, 0.0) + grads[i] * d
+        for i in tape.captured:
+            g = grads.get(i)
+            if g is not None:
+                tape.nodes[i].grad += g
+        return exact_sum(outs)
+
+
+def _unpack(shape: Any, inputs) -> str:
+    """The ``for`` target that unpacks one sample of an argument of ``shape``."""
+    if shape is None:
+        return f"v{next(inputs)}"
+    inner = ", ".join(_unpack(s, inputs) for s in shape)
+    return f"({inner},)"
+
+
+def _forward_line(i: int, name: str, nary: bool, ps: Sequence[int]) -> str:
+    args = [f"v{p}" for p in ps]
+    if name == "dot":
+        n = len(args) // 2
+        return f"v{i} = fsum(({''.join(f'{a} * {b}, ' for a, b in zip(args[:n], args[n:]))}))"
+    if name == "sum":
+        return f"v{i} = fsum(({''.join(a + ', ' for a in args)}))"
+    template = _FORWARD.get(name)
+    if template is not None:
+        return template.format(*args, o=f"v{i}")
+    if nary:
+        return f"v{i} = F{i}([{', '.join(args)}])"
+    return f"v{i} = F{i}({', '.join(args)})"
+
+
+def _gradient_terms(i: int, name: str, nary: bool, args: list[str], body: list[str]) -> list[str]:
+    """The gradient each input of node ``i`` receives; may append lines that compute locals."""
+    g = f"g{i}"
+    if name == "dot":
+        n = len(args) // 2
+        return [f"{g} * {b}" for b in args[n:]] + [f"{g} * {a}" for a in args[:n]]
+    if name == "sum":
+        return [g] * len(args)
+    templates = _BACKWARD.get(name)
+    if templates is not None:
+        return [t.format(*args, g=g, o=f"v{i}") for t in templates]
+    # Any other op: its own local rule, on floats.
+    call = f"L{i}(v{i}, [{', '.join(args)}])" if nary else f"L{i}(v{i}, {', '.join(args)})"
+    body.append(f"d{i} = {call}")
+    return [f"{g} * d{i}[{k}]" for k in range(len(args))]
