@@ -127,10 +127,14 @@
         add(tr, "td", (d.formula && d.formula.replace(/−/g, "-") !== d.value ? "= " + d.formula + " " : "") + "= " + d.value, "formula");
       });
     }
-    if (n.explain) {
+    if (!n.constant) {
       add(panel, "h3", "the chain rule from the output");
-      add(panel, "p", n.explain.paths + " path" + (n.explain.paths === 1 ? "" : "s") + " from the output; sum = " + n.explain.sum, "sum");
-      add(panel, "pre", n.explain.text);
+      var paths = n.explain ? n.explain.paths : n.paths;
+      add(panel, "p", paths + " path" + (paths === "1" ? "" : "s") + " from the output; their sum = " +
+          (n.explain ? n.explain.sum : n.grad), "sum");
+      if (n.explain) add(panel, "pre", n.explain.text);
+      else add(panel, "p", "(explain(root, " + JSON.stringify(n.label || n.id) + ") in Python writes the paths out; " +
+               "the page writes them for the first " + data.explained + " nodes, labelled ones first.)");
     }
     if (select !== false) chainrule.setParam("node", n.label && data.labels[n.label] === id ? n.label : id);
   }

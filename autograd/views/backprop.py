@@ -42,7 +42,11 @@ from .page import Page, asset, shell
 from .text import check_digits, number
 from ..value import Value
 
-MAX_EXPLAINED = 2000  # nodes whose chain-rule sums are written into the page (each costs a pass)
+# The chain-rule paths written out (by ``explain``) for at most this many nodes, labelled
+# ones first: each costs a pass over the graph and up to a few kilobytes of page. Every
+# node's panel gives its path count and sum whatever the size.
+MAX_EXPLAINED = 60
+EXPLAIN_BUDGET = 250_000  # characters of written-out paths per page, at most
 _NAME_LENGTH = 24  # an unlabelled op is named by its expression ("x*w") up to this length
 
 
@@ -200,22 +204,44 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num)
     return Step((box,), edges, updates, caption, f"scope {path}")
 
 
+def _path_counts(order: list[Value], root: Value) -> dict[Value, int]:
+    """How many paths lead from ``root`` down to each node (``a*a`` reaches ``a`` twice):
+    one pass from the root down, each node adding its count to each of its inputs."""
+    count = {node: 0 for node in order}
+    count[root] = 1
+    for node in reversed(order):
+        c = count[node]
+        if c:
+            for parent in node.parents:
+                count[parent] += c
+    return count
+
+
+def _count_text(c: int) -> str:
+    return f"{c:,}" if c < 10 ** 15 else f"about 10^{len(str(c)) - 1}"
+
+
 def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value, float], digits: int) -> dict:
     """What a click on each node shows, keyed by its DOT ids (record and op alike)."""
     num = lambda x: number(x, digits)  # noqa: E731
+    counts = _path_counts(pic.order, root)
+    drawn = [n for n in pic.records if n not in pic.constants]
+    # Labelled nodes first (the ones a learner asks about), then the rest, in graph order.
+    chosen = set(sorted(drawn, key=lambda n: not n.label)[:MAX_EXPLAINED])  # sorted() is stable
     nodes: dict[str, dict] = {}
-    explained = 0
+    budget = EXPLAIN_BUDGET
     for node, rid in pic.records.items():
         entry = {"name": names[node], "label": node.label, "op": node.op, "symbol": op_label(node) if node.parents else "",
                  "data": num(node.data), "grad": "" if node in pic.constants else num(grads[node]),
-                 "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope)}
+                 "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
+                 "paths": _count_text(counts[node])}
         entry["locals"] = [{"input": names[p], "formula": formula(node, slot, names), "value": num(d),
                             "id": pic.records.get(p) or pic.folded.get(p, "")}
                            for slot, (p, d) in enumerate(zip(node.parents, node.local_grads))]
-        if node not in pic.constants and explained < MAX_EXPLAINED:
+        if node in chosen and budget > 0:
             e = explain(root, node, digits=digits)
-            entry["explain"] = {"paths": e.n_paths, "sum": num(e.gradient), "text": e.text}
-            explained += 1
+            budget -= len(e.text)
+            entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text}
         nodes[rid] = entry
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
@@ -270,6 +296,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
         "nodes": _panel(root, pic, names, grads, digits),
         "labels": by_label,
         "root": pic.records.get(root, ""),
+        "explained": MAX_EXPLAINED,
     }
     n_ops = sum(1 for n in order if n.parents)
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps of backward. "

@@ -1,0 +1,297 @@
+"""The step-through page (``autograd.html``) and the page shell: built in Python, then opened
+in a real headless Chromium and stepped through by its controls, keys and URL hash."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import autograd
+from autograd import Value, explain, scope
+from autograd.views.draw import picture
+from autograd.views.page import Page, json_for_script, shell
+from autograd.views.text import number
+
+from browser import browser  # noqa: F401 - the fixture
+from examples import neuron
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
+
+
+# -- graphs ------------------------------------------------------------------------------
+
+
+def readme_neuron():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    b = Value(6.8813735870195432, label="b")
+    o = (x * w + b).tanh()
+    o.label = "o"
+    return o
+
+
+def diamond():
+    """Two paths from y down to a: a.grad is a sum where they meet."""
+    a = Value(1.5, label="a")
+    b = a * 2.0
+    b.label = "b"
+    c = a.exp()
+    c.label = "c"
+    y = b * c
+    y.label = "y"
+    return y
+
+
+def square():
+    x = Value(3.0, label="x")
+    y = x * x
+    y.label = "y"
+    return y
+
+
+def mlp_loss():
+    from nn import MLP
+
+    model = MLP(3, [4, 4, 1], seed=1)
+    samples = [[1.0, -2.0, 0.5], [0.3, 0.1, -1.0]]
+    preds = [model(s) for s in samples]
+    preds = [p[0] if isinstance(p, list) else p for p in preds]
+    loss = autograd.sum([(p - 1.0) ** 2 for p in preds])
+    loss.label = "loss"
+    return loss
+
+
+GRAPHS = {"neuron": (readme_neuron, {}), "diamond": (diamond, {}), "square": (square, {}),
+          "mlp": (mlp_loss, {"collapse": 2})}
+
+
+def expected_grads(root, **options) -> dict[str, str]:
+    """record id -> the gradient backward() gives, as the drawing prints it."""
+    autograd.zero_grad(root)
+    root.backward()
+    pic = picture(root, **options)
+    return {rid: number(node.grad) for node, rid in pic.records.items() if node not in pic.constants}
+
+
+# -- in Python -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(GRAPHS))
+@needs_dot
+def test_last_step_is_backward_digit_for_digit(name):
+    build, options = GRAPHS[name]
+    root = build()
+    page = autograd.html(root, **options)
+    state = {}
+    for step in page.steps:
+        for rid, new, _old in step.updates:
+            state[rid] = new
+    expected = expected_grads(root, **options)
+    shown = {rid: state.get(rid, "0") for rid in expected}
+    assert shown == expected
+    # Stepping back restores each old text: undoing every step gives all zeros.
+    for step in reversed(page.steps):
+        for rid, _new, old in step.updates:
+            state[rid] = old
+    assert set(state.values()) <= {"0"}
+
+
+@needs_dot
+def test_captions_give_the_numbers_and_the_sum_where_paths_meet():
+    page = autograd.html(diamond())
+    text = "\n".join(s.caption for s in page.steps)
+    a = 1.5
+    # y = b*c with b = 2a, c = exp(a): a gets 2·c·1 through b and b·c through c.
+    assert f"a.grad += b.grad {number(__import__('math').exp(a))} × ∂b/∂a" in text
+    last = [s for s in page.steps if "a.grad" in s.caption][-1].caption
+    assert "  →  " in last and " + " in last.split("→")[-1]  # old + term = new
+    assert page.steps[0].updates == () and "every gradient is 0" in page.steps[0].caption
+    assert page.steps[1].caption.startswith("y.grad = 1")
+
+
+@needs_dot
+def test_constants_are_drawn_plain_without_a_gradient():
+    x = Value(3.0, label="x")
+    y = x ** 2 * 0.5
+    pic = picture(y)
+    assert len(pic.constants) == 2
+    source = pic.graph.source
+    for c in pic.constants:
+        line = next(l for l in source.splitlines() if l.strip().startswith(pic.records[c] + " "))
+        assert "grad" not in line and "record" not in line
+    page = autograd.html(y)
+    assert all(rid not in {pic.records[c] for c in pic.constants} for s in page.steps for rid, _, _ in s.updates)
+
+
+def test_bad_options_and_too_large_graphs_are_refused_as_draw_refuses_them():
+    y = Value(0.1, label="x")
+    for _ in range(600):
+        y = y.sin()
+    with pytest.raises(autograd.GraphTooLargeError, match="max_nodes"):
+        autograd.html(y)
+    with pytest.raises(TypeError, match="unknown option 'colour'"):
+        autograd.html(y, colour="red")
+    with pytest.raises(TypeError, match="html: expected a Value"):
+        autograd.html(2.0)
+
+
+def test_page_shell_escapes_and_saves_atomically(tmp_path):
+    assert "</script>" not in json_for_script({"label": "</script><b>"})
+    page = Page(shell("a <title>", "<p>body</p>", {"x": "</script>"}, "chainrule.player({count: 1, render: function () {}});"),
+                "a <title>")
+    text = str(page)
+    assert text.count("</script>") == 3 and "<title>a &lt;title&gt;</title>" in text
+    assert "Content-Security-Policy" in text and "default-src 'none'" in text
+    frame = page._repr_html_()
+    assert frame.startswith("<iframe srcdoc=") and "<p>" not in frame and "&lt;p&gt;body" in frame
+    path = tmp_path / "p.html"
+    path.write_text("old")
+    os.chmod(path, 0o640)
+    assert page.save(path) == path and path.read_text() == text
+    assert oct(path.stat().st_mode & 0o777) == "0o640" and os.listdir(tmp_path) == ["p.html"]
+    with pytest.raises(ValueError, match=r"\.html"):
+        page.save(tmp_path / "p.svg")
+
+
+@needs_dot
+def test_chainrule_html_command_writes_the_page(tmp_path, capsys):
+    from autograd.cli import main
+
+    out = tmp_path / "neuron.html"
+    assert main(["html", "tanh(x*w + b)", "x=2", "w=-3", "b=6.8813735870195432", "-o", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!doctype html>") and "<svg" in text and "x.grad +=" in text
+    assert main(["html", "x*2", "x=1", "-o", str(tmp_path / "page.svg")]) == 2
+
+
+# -- graphviz-pure: rendering with pip alone ------------------------------------------------
+
+
+def _pure_available() -> bool:
+    return (Path(sys.executable).parent / "graphviz-pure").is_file() or shutil.which("graphviz-pure") is not None
+
+
+@pytest.mark.skipif(not _pure_available() and not os.environ.get("CI"), reason="graphviz-pure is not installed")
+def test_without_dot_graphviz_pure_renders_pages_and_jupyter_pictures(tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    script = textwrap.dedent("""
+        import shutil, autograd
+        from autograd import Value
+        assert shutil.which("dot") is None
+        x = Value(2.0, label="x"); w = Value(-3.0, label="w"); b = Value(6.8813735870195432, label="b")
+        o = (x * w + b).tanh(); o.label = "o"; o.backward()
+        from autograd.views.draw import layout_program
+        print(layout_program()[0])
+        svg = autograd.render(o, "n.svg", edge_labels=True).read_text()
+        assert "grad &#45;1.5" in svg and ">&#45;3<" in svg and 'class="edge"' in svg, svg[:300]
+        assert autograd.render(o, "n.png").read_bytes()[:4] == b"\\x89PNG"
+        bundle = autograd.draw(o)._repr_mimebundle_()
+        assert "data 0.7071" in bundle["image/svg+xml"]
+        page = autograd.html(o, edge_labels=True)
+        assert "<svg" in str(page) and "grad &#45;1.5" in str(page)
+        try:
+            autograd.render(o, "n.pdf")
+        except autograd.DotNotFoundError as error:
+            print("pdf:", error)
+        print("ok")
+    """)
+    env = dict(os.environ, PATH=str(empty))
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "graphviz-pure" and lines[-1] == "ok"
+    assert any(line.startswith("pdf:") and "svg and png" in line for line in lines)
+
+
+# -- in the browser -------------------------------------------------------------------------
+
+
+SHOWN_GRADS = """() => {
+    const out = {};
+    for (const id of Object.keys(chainrule.data.start)) {
+        const g = [...document.querySelectorAll('#graph g.node')].find(n => n.querySelector('title').textContent === id);
+        const t = [...g.querySelectorAll('text')].find(t => t.textContent.startsWith('grad '));
+        if (t) out[id] = t.textContent.slice(5);
+    }
+    return out;
+}"""
+
+
+def _open(browser, tmp_path, name, fragment=""):
+    build, options = GRAPHS[name]
+    root = build()
+    path = autograd.html(root, tmp_path / f"{name}.html", edge_labels=True, **options)
+    expected = expected_grads(root, **options)
+    return browser.open(tmp_path / f"{name}.html", fragment), root, expected
+
+
+@needs_dot
+@pytest.mark.parametrize("name", list(GRAPHS))
+def test_browser_steps_to_backwards_gradients_and_back(browser, tmp_path, name):
+    tab, root, expected = _open(browser, tmp_path, name)
+    page = tab.page
+    count = tab.js("chainrule.data.steps.length")
+    assert set(tab.js(SHOWN_GRADS).values()) == {"0"}
+    # Step to the end with the "next" button, one click per step.
+    for _ in range(count - 1):
+        page.click("#next")
+    assert tab.js(SHOWN_GRADS) == expected
+    assert page.inner_text("#step-label").startswith(f"step {count - 1} of {count - 1}")
+    assert page.url.endswith("#step=end")
+    # Back to 0 with the keys, then to the end with End, then the first button.
+    for _ in range(count - 1):
+        page.keyboard.press("ArrowLeft")
+    assert set(tab.js(SHOWN_GRADS).values()) == {"0"}
+    page.keyboard.press("End")
+    assert tab.js(SHOWN_GRADS) == expected
+    page.click("#first")
+    assert set(tab.js(SHOWN_GRADS).values()) == {"0"}
+    # The slider and play: play runs to the end by itself.
+    page.fill("#step-slider", str(count // 2))
+    assert tab.js("window.chainruleBackprop.player.current()") == count // 2
+    page.select_option("#speed", "16")
+    page.click("#play")
+    page.wait_for_function(f"() => window.chainruleBackprop.player.current() === {count - 1}", timeout=20_000)
+    assert tab.js(SHOWN_GRADS) == expected
+    tab.check()
+    page.close()
+
+
+@needs_dot
+def test_browser_hash_opens_the_end_and_a_node_whose_panel_matches_explain(browser, tmp_path):
+    tab, root, expected = _open(browser, tmp_path, "neuron", "step=end&node=x")
+    assert tab.js(SHOWN_GRADS) == expected
+    panel = tab.page.inner_text("#panel")
+    x = next(n for n in autograd.topological_order(root) if n.label == "x")
+    e = explain(root, x)
+    assert "1 path from the output" in panel and f"sum = {number(e.gradient)}" in panel
+    for line in e.text.splitlines():
+        assert line.strip() in panel
+    assert "∂(x*w)/∂x" not in panel or "= w = -3" in panel
+    # A click on another node opens its panel and puts it in the address.
+    tab.page.click("#graph g.node:has(title:text-is('n3'))")  # the tanh's input, by draw's id
+    assert "#" in tab.page.url and "node=" in tab.page.url
+    tab.page.goto(tab.page.url.split("#")[0] + "#step=2")
+    tab.page.wait_for_function("() => window.chainruleBackprop.player.current() === 2")
+    tab.check()
+    tab.page.close()
+
+
+@needs_dot
+def test_browser_mlp_panel_and_box_steps(browser, tmp_path):
+    tab, root, expected = _open(browser, tmp_path, "mlp", "step=end")
+    assert tab.js(SHOWN_GRADS) == expected
+    captions = tab.js("chainrule.data.steps.map(s => s.caption)")
+    assert any("(a collapsed scope) passes the gradient back" in c for c in captions)
+    tab.page.click("#graph g.node:has(title:text-is('s0'))")
+    assert "collapsed scope" in tab.page.inner_text("#panel")
+    tab.check()
+    tab.page.close()
