@@ -23,6 +23,10 @@ settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "chainrule"))
 
 
+# Browser tests use the ``browser`` fixture of tests/browser.py (a real headless Chromium);
+# it skips locally without one and fails under CI=true.
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
