@@ -118,8 +118,8 @@ def _measure() -> None:
     import autograd
     from playwright.sync_api import sync_playwright
 
-    xs = [autograd.Value(0.1 * i, label=f"x{i}") for i in range(60)]
-    ws = [autograd.Value(0.05 * (i % 7) - 0.1, label=f"w{i}") for i in range(60)]
+    xs = [autograd.Value(0.1 * i, label=f"x{i}") for i in range(72)]
+    ws = [autograd.Value(0.05 * (i % 7) - 0.1, label=f"w{i}") for i in range(72)]
     terms = [(x * w).tanh() for x, w in zip(xs, ws)]
     y = terms[0]
     for t in terms[1:]:
