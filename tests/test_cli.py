@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import autograd
 from autograd import Value, draw, tanh
 from autograd.cli import main
 from autograd.cli.expr import FUNCTIONS, ExprError, Program, evaluate, parse
@@ -99,20 +100,49 @@ def test_repl_has_the_tools_loaded():
     assert "OK True" in result.stdout
 
 
+def run_without_dot(args, cwd):
+    """Run the command where neither graphviz's dot nor graphviz-pure can be found.
+
+    PATH holds only a folder with a link to Python: no dot on it. The link starts as the
+    base interpreter (a venv's python does so when linked from elsewhere), so beside it
+    there is no venv bin/ with graphviz-pure either; PYTHONPATH gives it this checkout and
+    the venv's packages, so it imports exactly what the test run does.
+    """
+    bin_dir = cwd / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    if not (bin_dir / "python").exists():
+        (bin_dir / "python").symlink_to(os.path.realpath(sys.executable))
+    checkout = os.path.dirname(os.path.dirname(autograd.__file__))
+    env = dict(os.environ, PATH=str(bin_dir),
+               PYTHONPATH=os.pathsep.join([checkout] + [p for p in sys.path if p and os.path.isdir(p)]))
+    return subprocess.run([str(bin_dir / "python"), "-m", "autograd", *args],
+                          capture_output=True, text=True, env=env, cwd=cwd, timeout=60)
+
+
 def test_missing_dot_writes_the_dot_file_and_exits_1(tmp_path):
-    bin_dir = tmp_path / "bin"  # python is there, dot is not
-    bin_dir.mkdir()
-    (bin_dir / "python").symlink_to(sys.executable)
-    env = dict(os.environ, PATH=str(bin_dir))
     out = tmp_path / "neuron.svg"
-    result = subprocess.run(["python", "-m", "autograd", "draw", NEURON, *VALUES, "-o", str(out)],
-                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
-    assert result.returncode == 1
+    result = run_without_dot(["draw", NEURON, *VALUES, "-o", str(out)], tmp_path)
+    assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and result.stderr.startswith("chainrule: error:")
     for advice in ("apt-get install graphviz", "brew install graphviz", "conda install"):
         assert advice in result.stderr
     assert not out.exists()
     assert (tmp_path / "neuron.dot").read_text().startswith("digraph chainrule {")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_missing_dot_never_overwrites_a_dot_file_it_did_not_make(tmp_path):
+    mine = tmp_path / "fig.dot"
+    mine.write_text("the user's own graph")
+    (tmp_path / "fig-1.dot").symlink_to("elsewhere.dot")  # taken too, though it leads nowhere
+    for expected in ("fig-2.dot", "fig-3.dot"):  # a second run does not overwrite the first's either
+        result = run_without_dot(["draw", "x*y", "-o", "fig.png", "x=1", "y=2"], tmp_path)
+        assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+        assert f"the graph was saved as '{expected}' ('fig.dot' was already there and is left as it was)" \
+            in result.stderr
+        assert (tmp_path / expected).read_text().startswith("digraph chainrule {")
+    assert mine.read_text() == "the user's own graph"
+    assert not (tmp_path / "elsewhere.dot").exists() and not (tmp_path / "fig.png").exists()
 
 
 def test_hostile_input_through_a_real_process_runs_nothing(tmp_path):
@@ -144,7 +174,18 @@ def test_hostile_expressions_exit_2_with_one_line_and_a_caret(text, capsys):
     assert lines[0].startswith("chainrule: error: ") and "Traceback" not in err
     column = re.search(r"column (\d+)\)$", lines[0])
     if column and len(lines) == 3:  # the expression, then ^ under the part at that column
-        assert lines[2].index("^") - 2 == int(column.group(1)) - 1
+        shown, at = lines[1][2:], lines[2].index("^") - 2
+        if not shown.startswith("…"):  # the whole line is shown
+            assert at == int(column.group(1)) - 1
+        # A long line is cut to a window around the part; an invisible character is shown
+        # as one mark. Either way the caret is under the character the message names.
+        where = re.search(r"\(at (?:line (\d+), )?column (\d+)\)$", lines[0])
+        line = re.split(r"\r\n|\r|\n", text)[int(where.group(1) or 1) - 1]
+        col = int(where.group(2)) - 1
+        if col < len(line):
+            assert shown[at] == (line[col] if line[col].isprintable() else "\ufffd")
+        else:  # just past the end, as for "x +": the caret follows the line
+            assert at == len(shown)
 
 
 def test_the_caret_points_at_the_offending_part(capsys):

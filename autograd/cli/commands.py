@@ -3,13 +3,22 @@
     chainrule grad "tanh(x*w + b)" x=2 w=-3 b=6.8814
     chainrule draw "tanh(x*w + b)" x=2 w=-3 b=6.8814 -o graph.svg --edge-labels
     chainrule html "tanh(x*w + b)" x=2 w=-3 b=6.8814 -o neuron.html
-    chainrule explain "tanh(x*w + b)" x=2 w=-3 b=6.8814 --wrt x
+    chainrule explain "tanh(x*w + b)" --wrt x x=2 w=-3 b=6.8814
     chainrule tree "tanh(x*w + b)" x=2 w=-3 b=6.8814
     chainrule repl
 
+Options go anywhere after the command, before or after the NAME=NUMBER values. The
+expression is the first word that is not an option; one that starts with ``-`` goes after
+``--`` (``chainrule grad -- "-x*2" x=1``). A command line that could mean two things is
+refused, not guessed at: an option given twice, a value given twice, a first word that is
+a value rather than an expression, a number written other than as plain digits.
+
 Expressions are checked by ``autograd.cli.expr`` (never ``eval``). Exit status: 0 ok; 2 a bad
-expression or bad arguments (a one-line message, then the expression with a caret under
-the offending part); 1 anything else, such as graphviz's ``dot`` program missing.
+expression or bad arguments (one line, ``chainrule: error: ...``, then for an expression
+the line with a caret under the offending part); 1 anything else, such as graphviz's
+``dot`` program missing. With ``dot`` missing, ``draw -o fig.svg`` saves the DOT source as
+``fig.dot``, or, if a ``fig.dot`` is already there, as ``fig-1.dot`` (and says so): a file
+it did not make is never overwritten.
 
 >>> main(["grad", "x * y", "x=3", "y=4"])
 x * y = 12
@@ -21,86 +30,218 @@ d/dy = 3
 from __future__ import annotations
 
 import argparse
+import builtins
+import math
+import os
+import re
 import sys
+import unicodedata
 from pathlib import Path
+from typing import Callable
 
-from ..views.draw import DEFAULT_MAX_NODES, FORMATS, DotNotFoundError, GraphTooLargeError, render
-from .expr import FUNCTIONS, Evaluation, ExprError, Program, evaluate, parse
+from .. import files
+from ..views.draw import (DEFAULT_MAX_NODES, FORMATS, INSTALL_ADVICE, DotNotFoundError, GraphTooLargeError,
+                          draw, layout, layout_program)
 from ..views.explain import explain
 from ..views.text import number, tree
+from .expr import FUNCTIONS, Evaluation, ExprError, Program, evaluate, parse
 
 PROG = "chainrule"
+# A number on the command line: plain ASCII digits, an optional sign, point and exponent.
+# (float() would also take "1_000", "inf", "nan" and other scripts' digits: a guess.)
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_LOOKS_LIKE_A_VALUE = re.compile(r"\s*[^\W\d]\w*\s*=\s*" + NUMBER.pattern + r"\s*")
 
 
 class _ArgumentError(Exception):
     """Bad command-line arguments (exit status 2), with the message to print."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="See backpropagation: gradients, graph drawings and chain-rule explanations "
-                    "of a scalar expression.",
-        epilog=f"Expressions use numbers, names, + - * / **, and the functions {', '.join(FUNCTIONS)}; "
-               "parts can be named: \"n = x*w + b; tanh(n)\".")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a mistake as one line (an _ArgumentError), not usage + exit."""
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("expression", help='e.g. "tanh(x*w + b)"')
-        sub.add_argument("values", nargs="*", metavar="NAME=NUMBER", help="a value for each variable, e.g. x=2")
-        return sub
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if message.startswith("unrecognized arguments: "):
+            first = message.split(": ", 1)[1].split(" ")[0]
+            if first.startswith("--"):
+                message = f"unknown option {first}"
+            else:
+                message = (f"{first} is not an option; if it is the expression, put it after '--', "
+                           f"e.g. {self.prog} -- \"{first}\" x=1" if len(first) <= 20 else
+                           f"{first[:20]}... is not an option; if it is the expression, put it after '--'")
+        raise _ArgumentError(f"{message} (see {self.prog} --help)")
 
-    grad = command("grad", "print the value of the expression and its gradient with respect to each variable")
-    grad.add_argument("--digits", type=int, default=6, help="significant digits (default 6)")
 
-    draw = command("draw", "draw the graph with the values and gradients (DOT source on stdout without -o)")
-    draw.add_argument("-o", "--output", metavar="FILE", help="picture to write: .svg, .png, .pdf or .dot")
-    draw.add_argument("--edge-labels", action="store_true", help="write each local derivative on its edge")
-    draw.add_argument("--rankdir", default="LR", choices=("LR", "RL", "TB", "BT"), help="direction (default LR)")
-    draw.add_argument("--digits", type=int, default=4, help="significant digits (default 4)")
-    draw.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES,
-                      help=f"refuse to draw more Values than this (default {DEFAULT_MAX_NODES})")
+class _Once(argparse.Action):
+    """An option that may be given once: a second one is refused, not taken over the first."""
 
-    page = command("html", "write one offline page that steps through backprop node by node")
-    page.add_argument("-o", "--output", metavar="FILE", required=True, help="the page to write (.html)")
-    page.add_argument("--edge-labels", action="store_true", help="write each local derivative on its edge")
-    page.add_argument("--rankdir", default="LR", choices=("LR", "RL", "TB", "BT"), help="direction (default LR)")
-    page.add_argument("--digits", type=int, default=4, help="significant digits (default 4)")
-    page.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES,
-                      help=f"refuse to draw more Values than this (default {DEFAULT_MAX_NODES})")
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = namespace.__dict__.setdefault("given_options", set())
+        if self.dest in given:
+            raise _ArgumentError(f"{option_string} is given twice; give it once")
+        given.add(self.dest)
+        setattr(namespace, self.dest, values)
 
-    how = command("explain", "write out the chain rule for a derivative, path by path, with numbers")
-    how.add_argument("--wrt", metavar="NAME", help="the variable (default: every variable in turn)")
-    how.add_argument("--max-paths", type=int, default=10, help="paths written out (default 10)")
-    how.add_argument("--digits", type=int, default=4, help="significant digits (default 4)")
 
-    text = command("tree", "print the graph as an indented tree (no graphviz needed)")
-    text.add_argument("--digits", type=int, default=4, help="significant digits (default 4)")
+# -- the commands and their options ---------------------------------------------------------
 
-    commands.add_parser("repl", help="an interactive Python console with Value and these tools loaded",
-                        description="an interactive Python console with Value and these tools loaded")
+
+def _digits(parser: argparse.ArgumentParser, default: int) -> None:
+    parser.add_argument("--digits", type=int, default=default, action=_Once, metavar="N",
+                        help=f"significant digits, 1 to 17 (default {default})")
+
+
+def _picture_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--edge-labels", action="store_true", help="write each local derivative on its edge")
+    parser.add_argument("--rankdir", default="LR", choices=("LR", "RL", "TB", "BT"), action=_Once,
+                        help="direction (default LR)")
+    _digits(parser, 4)
+    parser.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES, action=_Once, metavar="N",
+                        help=f"refuse to draw more Values than this (default {DEFAULT_MAX_NODES})")
+
+
+def _grad_options(parser: argparse.ArgumentParser) -> None:
+    _digits(parser, 6)
+
+
+def _draw_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--output", metavar="FILE", action=_Once,
+                        help="picture to write: .svg, .png, .pdf or .dot")
+    _picture_options(parser)
+
+
+def _html_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--output", metavar="FILE", required=True, action=_Once,
+                        help="the page to write (.html)")
+    _picture_options(parser)
+
+
+def _explain_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--wrt", metavar="NAME", action=_Once, help="the variable (default: every variable in turn)")
+    parser.add_argument("--max-paths", type=int, default=10, action=_Once, metavar="N",
+                        help="paths written out (default 10)")
+    _digits(parser, 4)
+
+
+def _tree_options(parser: argparse.ArgumentParser) -> None:
+    _digits(parser, 4)
+
+
+def _no_options(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _command_parser(name: str) -> _Parser:
+    help_text, _, add_options = COMMANDS[name]
+    words = "" if name == "repl" else " EXPRESSION [NAME=NUMBER ...]"
+    parser = _Parser(prog=f"{PROG} {name}", usage=f"{PROG} {name} [options]{words}", description=help_text,
+                     allow_abbrev=False,  # "--w" for "--wrt" would be a guess
+                     epilog=None if name == "repl" else _EPILOG)
+    parser.add_argument("words", nargs="*", metavar="EXPRESSION NAME=NUMBER",
+                        help=argparse.SUPPRESS if name == "repl" else
+                        'the expression, e.g. "tanh(x*w + b)", then a value for each variable, e.g. x=2')
+    add_options(parser)
     return parser
 
 
+def _top_parser() -> _Parser:
+    parser = _Parser(prog=PROG, allow_abbrev=False, epilog=_EPILOG,
+                     description="See backpropagation: gradients, graph drawings and chain-rule explanations "
+                                 "of a scalar expression.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, _, _) in COMMANDS.items():
+        commands.add_parser(name, help=help_text)
+    return parser
+
+
+_EPILOG = (f"Expressions use numbers, names, + - * / **, and the functions {', '.join(FUNCTIONS)}; "
+           "parts can be named: \"n = x*w + b; tanh(n)\". Options may come before or after the values; "
+           "an expression that starts with '-' goes after '--'.")
+
+
+# -- reading the command line -----------------------------------------------------------------
+
+
+def parse_command_line(argv: list[str]) -> argparse.Namespace:
+    """The command line as a Namespace (``command``, ``expression``, ``values`` and the
+    options), or ``_ArgumentError``; ``--help`` prints the help and raises SystemExit(0)."""
+    if not argv:
+        raise _ArgumentError(f"give a command: {', '.join(COMMANDS)} (see {PROG} --help)")
+    name = argv[0]
+    if name in ("-h", "--help"):
+        _top_parser().print_help()
+        raise SystemExit(0)
+    if name not in COMMANDS:
+        hint = "; options go after the command" if name.startswith("-") else ""
+        raise _ArgumentError(f"unknown command {name!r}{hint}; the commands are {', '.join(COMMANDS)}")
+    head, tail = _split_at_dashes(argv[1:])
+    args = _command_parser(name).parse_intermixed_args(head)
+    args.command = name
+    _check_ranges(args)
+    words = args.words + tail
+    if name == "repl":
+        if words:
+            raise _ArgumentError(f"repl takes no expression or values, got {' '.join(words)!r}")
+        return args
+    if not words:
+        raise _ArgumentError(f"give an expression, e.g. {PROG} {name} \"x*y\" x=2 y=3")
+    args.expression, args.values = words[0], words[1:]
+    if _LOOKS_LIKE_A_VALUE.fullmatch(args.expression):
+        raise _ArgumentError(f"{args.expression!r} is a value (NAME=NUMBER), not an expression: the expression "
+                             f"comes first, e.g. {PROG} {name} \"x*y\" x=2 y=3")
+    return args
+
+
+def _split_at_dashes(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(what may hold options, what follows the first ``--``: only words)."""
+    if "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1:]
+    return argv, []
+
+
+def _check_ranges(args: argparse.Namespace) -> None:
+    digits = getattr(args, "digits", None)
+    if digits is not None and not 1 <= digits <= 17:
+        raise _ArgumentError(f"--digits must be from 1 to 17, got {digits}")
+    for option in ("max_nodes", "max_paths"):
+        value = getattr(args, option, None)
+        if value is not None and value < 1:
+            raise _ArgumentError(f"--{option.replace('_', '-')} must be at least 1, got {value}")
+
+
 def _values(items: list[str], program: Program) -> dict[str, float]:
-    """NAME=NUMBER arguments, checked against what the expression needs."""
+    """NAME=NUMBER arguments, checked against what the expression needs.
+
+    Names are compared as Python compares identifiers (NFKC), so ``ﬁ=1`` is the ``fi``
+    that the expression ``ﬁ*2`` reads.
+    """
     values: dict[str, float] = {}
+    given: dict[str, str] = {}
     for item in items:
         name, sep, text = item.partition("=")
-        name = name.strip()
+        name = unicodedata.normalize("NFKC", name.strip())
         if not sep or not name.isidentifier():
             raise _ArgumentError(f"bad value {item!r}: write NAME=NUMBER, e.g. x=2")
-        try:
-            values[name] = float(text)
-        except ValueError:
-            raise _ArgumentError(f"bad value {item!r}: {text.strip()!r} is not a number") from None
+        if not NUMBER.fullmatch(text.strip()):
+            raise _ArgumentError(f"bad value {item!r}: {text.strip()!r} is not a number; write digits, "
+                                 "e.g. x=2, x=-0.5 or x=1e-3")
+        number_ = float(text)
+        if not math.isfinite(number_):
+            raise _ArgumentError(f"bad value {item!r}: too large for a float (at most about 1.8e308)")
+        if name in given:
+            raise _ArgumentError(f"{name} is given twice ({given[name]!r} and {item!r}); give it once")
         if name in program.assigned:
             raise _ArgumentError(f"{name} is computed by the expression ({name} = ...); do not give {item!r}")
         if name not in program.variables:
             known = ", ".join(program.variables) or "none"
             raise _ArgumentError(f"{item!r}: the expression has no variable {name} (its variables: {known})")
+        given[name] = item
+        values[name] = number_
     return values
+
+
+# -- running them -------------------------------------------------------------------------------
 
 
 def _compute(args: argparse.Namespace) -> tuple[Program, Evaluation]:
@@ -128,22 +269,46 @@ def _grad(args: argparse.Namespace) -> int:
 
 
 def _draw(args: argparse.Namespace) -> int:
-    if args.output:
-        suffix = Path(args.output).suffix.lower().lstrip(".")
-        if suffix not in FORMATS + ("gv",):
-            raise _ArgumentError(f"-o {args.output}: cannot tell the format; end the file name in "
-                                 ".svg, .png, .pdf or .dot")
+    fmt = _picture_format(args.output) if args.output else None
     _, result = _compute(args)
-    options = dict(edge_labels=args.edge_labels, rankdir=args.rankdir, digits=args.digits,
-                   max_nodes=args.max_nodes)
-    if not args.output:
-        from ..views.draw import draw
-
-        print(draw(result.value, **options).source, end="")
+    source = draw(result.value, edge_labels=args.edge_labels, rankdir=args.rankdir, digits=args.digits,
+                  max_nodes=args.max_nodes).source
+    if fmt is None:
+        print(source, end="")
         return 0
-    path = render(result.value, args.output, **options)
-    print(f"wrote {path}")
+    if fmt == "dot":
+        files.write_atomic(args.output, source)
+    elif layout_program() is None:
+        _save_source_instead(source, args.output, fmt)
+    else:
+        files.write_atomic(args.output, layout(source, fmt, "draw"))
+    print(f"wrote {args.output}")
     return 0
+
+
+def _picture_format(output: str) -> str:
+    suffix = Path(output).suffix.lower().lstrip(".")
+    if suffix not in FORMATS + ("gv",):
+        raise _ArgumentError(f"-o {output}: cannot tell the format; end the file name in "
+                             ".svg, .png, .pdf or .dot")
+    return "dot" if suffix == "gv" else suffix
+
+
+def _save_source_instead(source: str, output: str, fmt: str) -> None:
+    """With no program to lay the picture out, keep the DOT source beside ``output``
+    under a name nobody has (never over a file we did not make), then say what to do."""
+    wanted = str(Path(output).with_suffix(".dot"))
+    while True:
+        saved = files.free_name(wanted)
+        try:
+            files.write_new(saved, source)
+            break
+        except FileExistsError:  # taken between looking and writing: look again
+            continue
+    kept = "" if saved == wanted else f" ({wanted!r} was already there and is left as it was)"
+    raise DotNotFoundError(
+        f"draw: graphviz's `dot` program is not on PATH, so {output!r} was not made; the graph was "
+        f"saved as {saved!r}{kept}. To fix, {INSTALL_ADVICE}; then run `dot -T{fmt} {saved} -o {output}`")
 
 
 def _html(args: argparse.Namespace) -> int:
@@ -181,6 +346,23 @@ def _tree(args: argparse.Namespace) -> int:
     return 0
 
 
+def repl_namespace() -> dict[str, object]:
+    """What ``chainrule repl`` loads: ``autograd`` and everything it exports, except that
+    an export whose name is one of Python's builtins gets a ``v`` in front (``vsum``,
+    ``vabs``), so ``sum(range(4))`` and ``abs(-2)`` stay Python's.
+
+    >>> ns = repl_namespace()
+    >>> "sum" in ns, "abs" in ns, ns["vsum"]([ns["Value"](1.0), 2.0]).data, ns["vabs"](-3.0).data
+    (False, False, 3.0, 3.0)
+    """
+    import autograd
+
+    namespace: dict[str, object] = {"autograd": autograd}
+    for name in autograd.__all__:
+        namespace[f"v{name}" if hasattr(builtins, name) else name] = getattr(autograd, name)
+    return namespace
+
+
 def _repl(args: argparse.Namespace) -> int:
     import code
 
@@ -190,34 +372,52 @@ def _repl(args: argparse.Namespace) -> int:
         import readline  # noqa: F401 - line editing and history, where available
     except ImportError:
         pass
-    namespace = {name: getattr(autograd, name) for name in autograd.__all__}
-    namespace["autograd"] = autograd
     banner = (f"chainrule {autograd.__version__} REPL. Loaded: Value, draw, render, explain, tree, grad, "
-              "scope, and the functions exp log sqrt tanh sigmoid relu sin cos ...\n"
+              "scope, the functions exp log sqrt tanh sigmoid relu sin cos ..., and vsum, vabs "
+              "(autograd's sum and abs; Python's sum and abs are untouched)\n"
               ">>> x = Value(2.0, label='x'); y = (x * x).tanh(); y.backward(); explain(y, x)")
-    code.interact(banner=banner, local=namespace, exitmsg="")
+    code.interact(banner=banner, local=repl_namespace(), exitmsg="")
     return 0
 
 
-_COMMANDS = {"grad": _grad, "draw": _draw, "html": _html, "explain": _explain, "tree": _tree, "repl": _repl}
-
-
-_LONG_OPTIONS = ("--help", "--output", "--edge-labels", "--rankdir", "--digits", "--max-nodes",
-                 "--wrt", "--max-paths")
-
-
-def _is_option(arg: str, command: str) -> bool:
-    """Whether argparse would read ``arg`` as one of our options (abbreviations included)."""
-    if arg in ("-h", "--"):
-        return True
-    if command in ("draw", "html") and arg.startswith("-o") and not arg.startswith("--"):
-        return True  # -o FILE or -oFILE
-    name = arg.split("=", 1)[0]
-    return len(name) > 2 and any(option.startswith(name) for option in _LONG_OPTIONS)
+# name -> (help, what it runs, its options)
+COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int], Callable[[argparse.ArgumentParser], None]]] = {
+    "grad": ("print the value of the expression and its gradient with respect to each variable",
+             _grad, _grad_options),
+    "draw": ("draw the graph with the values and gradients (DOT source on stdout without -o)",
+             _draw, _draw_options),
+    "html": ("write one offline page that steps through backprop node by node", _html, _html_options),
+    "explain": ("write out the chain rule for a derivative, path by path, with numbers",
+                _explain, _explain_options),
+    "tree": ("print the graph as an indented tree (no graphviz needed)", _tree, _tree_options),
+    "repl": ("an interactive Python console with Value and these tools loaded", _repl, _no_options),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 1 other errors)."""
+    _tolerant_streams()
+    try:
+        args = parse_command_line(list(sys.argv[1:] if argv is None else argv))
+        return COMMANDS[args.command][1](args)
+    except SystemExit as exit_:  # --help has been printed
+        return exit_.code if isinstance(exit_.code, int) else 2
+    except ExprError as error:
+        return _fail(str(error), 2, error.pointer() if error.source.strip() else "")
+    except _ArgumentError as error:
+        return _fail(str(error), 2)
+    except (DotNotFoundError, GraphTooLargeError) as error:
+        return _fail(str(error), 1)
+    except BrokenPipeError:  # e.g. `chainrule tree ... | head`: the reader has gone
+        _silence_stdout()
+        return 1
+    except OSError as error:  # e.g. the output directory does not exist
+        return _fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error), 1)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _tolerant_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         # ∂, ← and the tree's lines must never crash a terminal that cannot show them.
         reconfigure = getattr(stream, "reconfigure", None)
@@ -226,40 +426,15 @@ def main(argv: list[str] | None = None) -> int:
                 reconfigure(errors="replace")
             except (ValueError, OSError):
                 pass
-    parser = _parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    # argparse takes "-x*2" for an option; right after the command it can only be the
-    # expression, so hand it over under a placeholder and put it back afterwards.
-    expression = None
-    if len(argv) >= 2 and argv[0] in ("grad", "draw", "html", "explain", "tree") and argv[1].startswith("-") \
-            and not _is_option(argv[1], argv[0]):
-        expression, argv[1] = argv[1], "expression"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit does not complain about the closed pipe."""
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # argparse has printed usage and the error (or the help)
-        return exit_.code if isinstance(exit_.code, int) else 2
-    if expression is not None:
-        args.expression = expression
-    for option in ("digits",):
-        digits = getattr(args, option, None)
-        if digits is not None and not 1 <= digits <= 17:
-            return _fail(f"--digits must be from 1 to 17, got {digits}", 2)
-    for option in ("max_nodes", "max_paths"):
-        value = getattr(args, option, None)
-        if value is not None and value < 1:
-            return _fail(f"--{option.replace('_', '-')} must be at least 1, got {value}", 2)
-    try:
-        return _COMMANDS[args.command](args)
-    except ExprError as error:
-        return _fail(str(error), 2, error.pointer() if error.source.strip() else "")
-    except _ArgumentError as error:
-        return _fail(str(error), 2)
-    except (DotNotFoundError, GraphTooLargeError) as error:
-        return _fail(str(error), 1)
-    except OSError as error:  # e.g. the output directory does not exist
-        return _fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error), 1)
-    except KeyboardInterrupt:
-        return 130
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _fail(message: str, status: int, detail: str = "") -> int:
@@ -269,4 +444,4 @@ def _fail(message: str, status: int, detail: str = "") -> int:
     return status
 
 
-__all__ = ["main"]
+__all__ = ["main", "parse_command_line", "repl_namespace", "COMMANDS"]
