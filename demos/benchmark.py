@@ -12,6 +12,14 @@ labels -1/+1) with the hinge loss plus ``1e-4 * sum(p*p)``, full batch, SGD with
 same function trains both engines). Seconds per step, for chainrule as written, chainrule
 inside ``autograd.fast_training()``, micrograd, and micrograd with ``gc.disable()``.
 
+W1 through ``autograd.trace``, written as a user would (``train_w1_traced``): the per-sample
+hinge term ``relu(1 - y·model(x))`` traced once, then per step ``model.zero_grad()``,
+``traced.batch(X, Y)`` (the mean over the batch, forward and backward), the L2 term
+``nn.l2_penalty(model.parameters(), alpha=1e-4)`` built eagerly and ``.backward()``-ed, and
+the SGD update; same data, weights and schedule as W1. Beside it the numpy floor
+(``train_w1_numpy``): the same MLP's forward and backward written by hand on arrays, and
+the same traced step with the generated pure-Python replay (``backend="python"``).
+
 W2, deep chain: ``x = (x*1.0001 + 0.0001).relu()`` repeated n times, then ``backward()``.
 Each round makes 3 op nodes and 2 constant leaves. Microseconds per round, forward and
 backward, with the cyclic garbage collector on (as users run it) and off.
@@ -59,6 +67,11 @@ TARGETS = {
     "W3 bytes/node": 120.0,
     "W3 fwd ns/node": 600.0,  # with the collector on
     "W3 bwd ns/node": 400.0,
+    "W1 traced vs micrograd": 1000.0,  # times faster than stock micrograd per step
+    "W1 traced step / numpy floor": 5.0,  # at most this many times the floor's step
+    "traced.batch / numpy floor": 2.0,
+    "W1 traced loss vs eager": 1e-9,  # relative difference after the run's steps
+    "python replay vs eager": 10.0,  # times faster than chainrule as written, per step
 }
 
 
@@ -148,6 +161,112 @@ def run_w1(steps: int, repeat: int) -> dict[str, Any]:
                        "loss": last["loss"], "accuracy": last["accuracy"]}
         if paused:
             result[key]["left_per_step"] = last["left_per_step"]
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# W1 through trace, and the numpy floor
+
+
+def train_w1_traced(X: Sequence[Sequence[float]], y: Sequence[int], steps: int,
+                    backend: str | None = None, warmup: int = 0) -> dict[str, Any]:
+    """W1 trained through ``autograd.trace``: per-step seconds, the seconds of each part, loss.
+
+    >>> result = train_w1_traced([[0.0, 1.0], [1.0, 0.0]], [1, -1], steps=2, backend="python")
+    >>> len(result["seconds"]), result["loss"] >= 0
+    (2, True)
+    """
+    import autograd
+    import nn
+
+    random.seed(1337)  # W1's weights
+    model = nn.MLP(2, [16, 16, 1])
+    traced = autograd.trace(lambda x, yi: (1 + -yi * model(x)).relu(), X[0], y[0], backend=backend)
+    clock = time.perf_counter
+    seconds, parts = [], {"zero_grad": [], "batch": [], "l2_penalty": [], "update": []}
+    for k in range(warmup + steps):
+        t0 = clock()
+        model.zero_grad()
+        t1 = clock()
+        data_loss = traced.batch(X, y)
+        t2 = clock()
+        reg_loss = nn.l2_penalty(model.parameters(), alpha=1e-4)
+        reg_loss.backward()
+        t3 = clock()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        t4 = clock()
+        total_loss = data_loss + reg_loss.data
+        if k >= warmup:
+            seconds.append(t4 - t0)
+            for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                parts[key].append(dt)
+    return {"seconds": seconds, "parts": parts, "loss": total_loss, "backend": traced.backend}
+
+
+def train_w1_numpy(X: Sequence[Sequence[float]], y: Sequence[int], steps: int,
+                   warmup: int = 0) -> dict[str, Any]:
+    """The floor: W1's MLP forward and backward by hand on numpy arrays (same weights,
+    loss and schedule); the data converted once, outside the clock."""
+    import numpy as np
+
+    import nn
+
+    random.seed(1337)
+    model = nn.MLP(2, [16, 16, 1])
+    Ws = [np.array([[w.data for w in n.w] for n in layer.neurons]) for layer in model.layers]
+    bs = [np.array([n.b.data for n in layer.neurons]) for layer in model.layers]
+    Xa, ya = np.array(X, dtype=float), np.array(y, dtype=float)[:, None]
+    n, alpha = len(X), 1e-4
+    seconds = []
+    for k in range(warmup + steps):
+        started = time.perf_counter()
+        h1 = Xa @ Ws[0].T + bs[0]
+        a1 = np.maximum(h1, 0.0)
+        h2 = a1 @ Ws[1].T + bs[1]
+        a2 = np.maximum(h2, 0.0)
+        s = a2 @ Ws[2].T + bs[2]
+        margin = 1.0 - ya * s
+        data_loss = np.maximum(margin, 0.0).sum() / n
+        reg_loss = alpha * sum((W * W).sum() + (b * b).sum() for W, b in zip(Ws, bs))
+        ds = np.where(margin > 0.0, -ya, 0.0) / n
+        gW3, gb3 = ds.T @ a2, ds.sum(axis=0)
+        dh2 = (ds @ Ws[2]) * (h2 > 0.0)
+        gW2, gb2 = dh2.T @ a1, dh2.sum(axis=0)
+        dh1 = (dh2 @ Ws[1]) * (h1 > 0.0)
+        gW1, gb1 = dh1.T @ Xa, dh1.sum(axis=0)
+        learning_rate = 1.0 - 0.9 * k / 100
+        for W, b, gW, gb in zip(Ws, bs, (gW1, gW2, gW3), (gb1, gb2, gb3)):
+            W -= learning_rate * (gW + 2 * alpha * W)
+            b -= learning_rate * (gb + 2 * alpha * b)
+        if k >= warmup:
+            seconds.append(time.perf_counter() - started)
+    return {"seconds": seconds, "loss": float(data_loss + reg_loss)}
+
+
+def run_w1_traced(steps: int, repeat: int, python_steps: int) -> dict[str, Any]:
+    """The traced W1 (numpy and pure-Python replays) and the numpy floor; medians of ``repeat``."""
+    X, y = moons()
+    result: dict[str, Any] = {}
+    for key, run in (("traced", lambda n: train_w1_traced(X, y, n, "numpy")),
+                     ("numpy floor", lambda n: train_w1_numpy(X, y, n)),
+                     ("traced python", lambda n: train_w1_traced(X, y, min(n, python_steps), "python"))):
+        run(2)  # warm-up; the timed runs start from W1's weights, as W1's do
+        per_step, batch, last = [], [], None
+        for _ in range(repeat):
+            gc.collect()
+            last = run(steps)
+            per_step.append(sum(last["seconds"]) / len(last["seconds"]))
+            if "parts" in last:
+                batch.append(sum(last["parts"]["batch"]) / len(last["seconds"]))
+        entry = {"s_per_step": statistics.median(per_step), "runs_s_per_step": per_step,
+                 "loss": last["loss"], "steps": len(last["seconds"])}
+        if "parts" in last:
+            entry["parts_s"] = {k: sum(v) / len(v) for k, v in last["parts"].items()}
+            entry["batch_s"] = statistics.median(batch)
+            entry["backend"] = last["backend"]
+        result[key] = entry
     return result
 
 
@@ -354,6 +473,21 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         check("W1 vs micrograd", w1["micrograd"]["s_per_step"] / fast, True, "chainrule in fast_training()")
         check("W1 vs micrograd gc off", w1["micrograd gc off"]["s_per_step"] / fast, True,
               "chainrule in fast_training()")
+    traced = (w1 or {}).get("traced")
+    if traced:
+        step, floor = traced["traced"]["s_per_step"], traced["numpy floor"]["s_per_step"]
+        if "micrograd" in w1:
+            check("W1 traced vs micrograd", w1["micrograd"]["s_per_step"] / step, True,
+                  "whole traced step, numpy replay")
+        check("W1 traced step / numpy floor", step / floor, False, "whole traced step")
+        check("traced.batch / numpy floor", traced["traced"]["batch_s"] / floor, False,
+              "traced.batch alone")
+        if traced["traced"]["steps"] == w1["steps"]:
+            eager = w1["chainrule"]["loss"]
+            check("W1 traced loss vs eager", abs(traced["traced"]["loss"] - eager) / abs(eager), False,
+                  f"loss after {w1['steps']} steps")
+        check("python replay vs eager", w1["chainrule"]["s_per_step"] / traced["traced python"]["s_per_step"],
+              True, "whole traced step, generated Python")
     for row in results.get("W2", []):
         if row["rounds"] == max(r["rounds"] for r in results["W2"]):
             check("W2 us/round", row["total_us_per_round"], False,
@@ -413,6 +547,25 @@ def report(results: dict[str, Any]) -> str:
         out.append("objects a step leaves alive with the collector off: " + ", ".join(left)
                    + (" (micrograd's graphs are reference cycles: its gc.disable() time leaves "
                       "out freeing them, and its memory grows every step)" if "micrograd gc off" in w1 else ""))
+    traced = (w1 or {}).get("traced")
+    if traced:
+        floor = traced["numpy floor"]["s_per_step"]
+        out += ["", "W1 through autograd.trace (per step: zero_grad, traced.batch, l2_penalty + backward, "
+                    "SGD update) and the hand-written numpy floor"]
+        rows = []
+        for key, label in (("traced", "traced step, numpy replay"), ("traced python", "traced step, generated Python"),
+                           ("numpy floor", "numpy floor (by hand)")):
+            r = traced[key]
+            rows.append([label, f"{r['s_per_step'] * 1e3:.3f}", str(r["steps"]), f"{r['loss']:.10g}",
+                         f"{r['s_per_step'] / floor:.1f}x"])
+        out.append(_table(["run", "ms/step", "steps", "last loss", "time / floor's"], rows))
+        parts = traced["traced"]["parts_s"]
+        out.append("traced step, numpy replay, by part (ms): " + ", ".join(
+            f"{k} {v * 1e3:.3f}" for k, v in parts.items()))
+        if "micrograd" in w1:
+            out.append(f"traced step vs stock micrograd: {w1['micrograd']['s_per_step'] / traced['traced']['s_per_step']:,.0f}x faster")
+    elif w1 and "traced_note" in w1:
+        out.append(w1["traced_note"])
     if results.get("W2"):
         out += ["", "W2  deep chain: x = (x*1.0001 + 0.0001).relu() n times, then backward() "
                     "(3 op nodes + 2 constants a round)"]
@@ -520,6 +673,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         else:
             w1["micrograd_note"] = ("micrograd: not run (not importable here; install micrograd==0.1.0 "
                                     "in a venv and pass --micrograd-python PATH)")
+        try:
+            import numpy  # noqa: F401
+        except ImportError:
+            w1["traced_note"] = "W1 through trace: not run (needs numpy: pip install 'chainrule[fast]')"
+        else:
+            w1["traced"] = run_w1_traced(steps, repeat, python_steps=min(steps, 3 if quick else 20))
         results["W1"] = w1
     if "W2" in args.workloads:
         results["W2"] = [row for n in w2_sizes for row in run_w2(n, repeat)]

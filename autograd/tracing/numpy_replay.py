@@ -215,7 +215,12 @@ class NumpyReplay:
         self.row, self.place, self.level, self.per_sample = row, place, level, per_sample
         self.groups = ordered
         self.fixed_order = [i for i in range(n) if kind[i] in (CAPTURED, SHARED)]
-        self.captured_places = np.array([place[i] for i in tape.captured], dtype=np.intp)
+        # The captured leaves in the order of their places: read and written as one slice
+        # of P when they fill its start, as they do unless a shared node sits among them.
+        by_place = sorted(tape.captured, key=place.__getitem__)
+        self.captured_nodes = [tape.nodes[i] for i in by_place]
+        self.captured_places = np.array([place[i] for i in by_place], dtype=np.intp)
+        self.captured_prefix = [place[i] for i in by_place] == list(range(len(by_place)))
 
     def _weights(self, i: int, per_sample: list[bool]) -> list[int]:
         """The fixed side of each (weight, per-sample input) pair of dot node ``i``."""
@@ -268,8 +273,10 @@ class NumpyReplay:
     def _fixed_values(self, state) -> None:
         """P: the captured leaves' current numbers, then the shared nodes computed from them."""
         tape, P, place = self.tape, state.P, self.place
-        if len(tape.captured):
-            P[self.captured_places] = [tape.nodes[i].data for i in tape.captured]
+        if self.captured_prefix:
+            P[:len(self.captured_nodes)] = [node.data for node in self.captured_nodes]
+        elif self.captured_nodes:
+            P[self.captured_places] = [node.data for node in self.captured_nodes]
         for i in self.fixed_order:
             if tape.kind[i] == SHARED:
                 op = tape.ops[i]
@@ -308,7 +315,8 @@ class NumpyReplay:
             local = op.local(float(P[place[i]]), xs) if op.nary else op.local(float(P[place[i]]), *xs)
             for p, d in zip(ps, local):
                 GP[place[p]] += GP[place[i]] * d
-        for node, g in zip([tape.nodes[i] for i in tape.captured], GP[self.captured_places].tolist()):
+        grads = GP[:len(self.captured_nodes)] if self.captured_prefix else GP[self.captured_places]
+        for node, g in zip(self.captured_nodes, grads.tolist()):
             node.grad += g
         return total
 

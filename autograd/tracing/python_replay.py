@@ -63,7 +63,7 @@ class PythonReplay:
         self.shapes = list(shapes)
         # Numbers read once per replay: captured leaves, then shared op nodes.
         self.fixed = [i for i, k in enumerate(tape.kind) if k in (CAPTURED, SHARED)]
-        self._functions: dict[bool, Any] = {}
+        self._functions: dict[tuple[bool, bool], Any] = {}
 
     # -- the generated source ------------------------------------------------------------
 
@@ -120,10 +120,14 @@ class PythonReplay:
                     body.append(f"a{p} += {term}")
         return body
 
-    def _function(self, backward: bool):
-        fn = self._functions.get(backward)
+    def _function(self, backward: bool, exact: bool = False):
+        """The compiled replay. Sums use ``math.fsum``; the ``exact`` variant uses
+        ``exact_sum``, which also takes what fsum refuses (partial sums past 1.8e308, inf
+        and -inf together), as the engine does: a replay that meets one runs again with it."""
+        fn = self._functions.get((backward, exact))
         if fn is None:
-            namespace = {"tanh": math.tanh, "log": math.log, "fsum": exact_sum,
+            namespace = {"tanh": math.tanh, "log": math.log,
+                         "fsum": exact_sum if exact else math.fsum,
                          "F_exp": OPS["exp"].forward}
             for i, op in enumerate(self.tape.ops):
                 if op is not None:
@@ -131,7 +135,7 @@ class PythonReplay:
                     namespace[f"L{i}"] = op.local
             code = compile(self.source(backward), "<chainrule trace: python replay>", "exec")
             exec(code, namespace)  # our generated source, from op names and node numbers
-            fn = self._functions[backward] = namespace["replay"]
+            fn = self._functions[(backward, exact)] = namespace["replay"]
         return fn
 
     # -- running it ----------------------------------------------------------------------
@@ -151,13 +155,19 @@ class PythonReplay:
 
     def values(self, batched: Sequence[Sequence]) -> list[tuple[float, ...]]:
         """Every output of every sample, forward only."""
-        return self._function(False)(self._fixed_values(), batched, 0.0)
+        return self._call(False, self._fixed_values(), batched, 0.0)
+
+    def _call(self, backward: bool, fixed: list[float], batched, weight: float):
+        try:
+            return self._function(backward)(fixed, batched, weight)
+        except (OverflowError, ValueError):  # fsum refused a sum the engine takes, or a domain
+            return self._function(backward, exact=True)(fixed, batched, weight)
 
     def batch(self, batched: Sequence[Sequence], weight: float) -> float:
         """Sum of the root over the batch; adds ``weight`` · d(sum)/d(leaf) to captured leaves."""
         tape = self.tape
         fixed_values = self._fixed_values()
-        outs, accumulated = self._function(True)(fixed_values, batched, weight)
+        outs, accumulated = self._call(True, fixed_values, batched, weight)
         grads = dict(zip([i for i in self.fixed if tape.needs_grad[i]], accumulated))
         # Shared nodes pass their gradient down to captured leaves, on plain floats.
         value_of = dict(zip(self.fixed, fixed_values))
