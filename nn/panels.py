@@ -230,7 +230,7 @@ class View:
             "x": round(self._x(snap.step), 1),
             "y": round(self._loss_y(snap.loss), 1),
             "bars": bars,
-            "norms": [number(g, 3) for g in snap.norms],
+            "norms": [number(g, 2) for g in snap.norms],
             "gmax": number(gmax, 3),
             "boundary": boundary,
             "v": [number(v) for v in snap.values],
@@ -331,11 +331,13 @@ class View:
 
     def norms(self, frame: dict) -> str:
         """Each layer's gradient norm, one bar per layer on a log scale."""
-        w, h = self.NORMS
         groups = self.recorder.groups
-        top, height = 22, h - 22 - 40
         n = len(groups)
+        h = self.NORMS[1]
+        w = max(self.NORMS[0], 66 + 50 * n)  # room for each bar's number
+        top, height = 22, h - 22 - 40
         slot = (w - 60) / n
+        many = n > 4  # then the bars are named by their index only ("layer" below them)
         out = [f'<svg class="cr-norms" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
                'aria-label="gradient norm of each layer, log scale">']
         for e in range(self.norm_lo, self.norm_hi + 1):
@@ -346,10 +348,12 @@ class View:
             x = 54 + slot * j
             y, bh = frame["bars"][j]
             out.append(f'<rect class="cr-bar" data-j="{j}" x="{x:.1f}" y="{y}" width="{slot * 0.7:.1f}" height="{bh}" fill="#7b6bb0"/>')
-            out.append(f'<text class="cr-bar-text cr-axis" data-j="{j}" x="{x + slot * 0.35:.1f}" y="{y - 3}" text-anchor="middle">{frame["norms"][j]}</text>')
-            short = name.replace("layers.", "layer ")
+            out.append(f'<text class="cr-bar-text cr-axis" data-j="{j}" x="{x + slot * 0.35:.1f}" y="{y - 3}" '
+                       f'text-anchor="middle">{frame["norms"][j]}</text>')
+            short = name.replace("layers.", "" if many else "layer ")
             out.append(f'<text x="{x + slot * 0.35:.1f}" y="{h - 24}" text-anchor="middle" class="cr-axis">{_e(short)}</text>')
-        out.append(f'<text x="{w / 2:.0f}" y="{h - 6}" text-anchor="middle" class="cr-axis">‖gradient‖ per layer (log)</text>')
+        axis = "layer: ‖gradient‖ of its parameters (log)" if many else "‖gradient‖ per layer (log)"
+        out.append(f'<text x="{w / 2:.0f}" y="{h - 6}" text-anchor="middle" class="cr-axis">{axis}</text>')
         out.append("</svg>")
         return "".join(out)
 
