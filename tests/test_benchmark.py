@@ -120,3 +120,27 @@ def test_bad_options_name_the_option():
     assert run(["--workloads", "W9"]).stderr.count("--workloads: unknown W9") == 1
     assert "--sizes: 'ten' is not a number" in run(["--sizes", "ten"]).stderr
     assert benchmark.parse_sizes("1e3, 2_000") == [1000, 2000]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="the traced W1 and its floor need numpy")
+def test_w1_through_trace_and_the_numpy_floor_train_the_same_model():
+    done = run(["--workloads", "W1", "--steps", "3", "--repeat", "1", "--no-micrograd", "--json"])
+    assert done.returncode == 0, done.stderr
+    w1 = json.loads(done.stdout)["W1"]
+    traced = w1["traced"]
+    eager = w1["chainrule"]["loss"]
+    # Same weights, data and schedule: the losses after 3 steps agree to rounding.
+    for key in ("traced", "numpy floor", "traced python"):
+        assert traced[key]["steps"] == 3 and traced[key]["s_per_step"] > 0
+        assert abs(traced[key]["loss"] - eager) <= 1e-12 * eager, (key, traced[key]["loss"], eager)
+    assert traced["traced"]["backend"] == "numpy" and traced["traced python"]["backend"] == "python"
+    assert set(traced["traced"]["parts_s"]) == {"zero_grad", "batch", "l2_penalty", "update"}
+    names = {t["target"] for t in json.loads(done.stdout)["targets"]}
+    assert {"W1 traced step / numpy floor", "traced.batch / numpy floor", "W1 traced loss vs eager",
+            "python replay vs eager"} <= names
+
+
+def test_the_traced_training_functions_run_on_a_tiny_problem():
+    result = benchmark.train_w1_traced([[0.0, 1.0], [1.0, 0.0]], [1, -1], steps=2, backend="python")
+    assert len(result["seconds"]) == 2 and result["backend"] == "python"
+    assert all(len(v) == 2 for v in result["parts"].values())
