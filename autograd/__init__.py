@@ -9,8 +9,8 @@
 
 from . import files, ops
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
-from .graph import backward, fast_training, gradients, topological_order, zero_grad
-from .mode import current_scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+from .graph import Node, backward, fast_training, gradients, topological_order, zero_grad
+from .mode import current_scope, detect_anomaly, enable_grad, enter_scope, exit_scope, is_grad_enabled, no_grad, scope
 from .ops import OPS, Op, defop
 from .value import Value, apply, dot, sum
 from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
@@ -22,7 +22,7 @@ from .views import html
 from .views.page import Page, shell as page_shell  # the one page machinery: replay pages too
 
 __all__ = [
-    "Value", "sum", "dot", "apply",
+    "Value", "Node", "sum", "dot", "apply", "enter_scope", "exit_scope",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos", "abs",
     "backward", "gradients", "zero_grad", "topological_order", "fast_training",
     "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "Traced", "TraceError",

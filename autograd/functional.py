@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 from typing import Callable, Sequence
 
-from .graph import gradients
+from .graph import gradients, real
 from .mode import enable_grad, no_grad
 from .value import Value
 
@@ -29,13 +29,17 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
     (12.0, (4.0, 3.0))
     """
-    single = isinstance(argnums, int)
-    positions = (argnums,) if single else tuple(argnums)
+    if not callable(f):
+        raise TypeError(f"grad: expected a function to differentiate, got {type(f).__name__} {f!r}")
+    single = isinstance(argnums, int) and not isinstance(argnums, bool)
+    positions = (argnums,) if single else _positions(argnums)
 
     def wrapper(*args):
         for i in positions:
             if not -len(args) <= i < len(args):
                 raise IndexError(f"grad: argnums {i} is out of range for {len(args)} arguments")
+        if len({i % len(args) for i in positions}) < len(positions):
+            raise ValueError(f"grad: argnums {tuple(positions)} names an argument twice")
         nested = _DEPTH.get() > 0 or any(isinstance(a, Value) for a in args)
         args = list(args)
         wrt = []
@@ -48,7 +52,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
                     # of the same Value: grad(lambda x: grad(lambda y: y * x)(x)) is 1.
                     args[i] = args[i] + 0.0
                 else:
-                    args[i] = Value(args[i])
+                    args[i] = Value(real(args[i], f"grad: argument {i}"))
                 wrt.append(args[i])
             token = _DEPTH.set(_DEPTH.get() + 1)
             try:
@@ -56,16 +60,33 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             finally:
                 _DEPTH.reset(token)
         if not isinstance(out, Value):
-            if isinstance(out, (int, float)) and not isinstance(out, bool):
-                out = Value(out)  # a constant function: every gradient is 0
-            else:
-                raise TypeError(f"grad: the function must return a Value or a number, got {type(out).__name__}")
+            raise TypeError(_not_a_value(out))
         gs = gradients(out, wrt, create_graph=nested)
         if not nested:
             out = out.data
         return out, (gs[0] if single else tuple(gs))
 
     return wrapper
+
+
+def _positions(argnums) -> tuple[int, ...]:
+    try:
+        positions = tuple(argnums)
+    except TypeError:
+        positions = ()
+    if not positions or not all(isinstance(i, int) and not isinstance(i, bool) for i in positions):
+        raise TypeError(f"grad: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+    return positions
+
+
+def _not_a_value(out) -> str:
+    what = f"{type(out).__name__} {out!r}"
+    if isinstance(out, (int, float)) and not isinstance(out, bool):
+        return (f"grad: the function returned a plain number ({what}), not a Value, so no "
+                "gradient can flow back from it: the result left the graph (through .data, "
+                "float() or math.*). Compute it with Value operators and methods "
+                "(x.tanh(), x ** 2, autograd.exp(x)); a constant function can return x * 0 + c")
+    return f"grad: the function must return a Value, got {what}"
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
@@ -102,10 +123,20 @@ def gradcheck(
     >>> gradcheck(lambda x, y: (x * y).tanh(), 0.3, -1.2)
     True
     """
-    xs = [float(x) for x in inputs]
+    if not callable(f):
+        raise TypeError(f"gradcheck: expected a function to check, got {type(f).__name__} {f!r}")
+    if not inputs:
+        raise ValueError("gradcheck: pass at least one input number, e.g. gradcheck(f, 0.5)")
+    xs = [real(x, f"gradcheck: input {i}") for i, x in enumerate(inputs)]
+    for name, tolerance in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        t = real(tolerance, f"gradcheck: {name}")
+        if not (t >= 0.0 and t < float("inf")) or (name == "eps" and t == 0.0):
+            raise ValueError(f"gradcheck: {name} must be a finite number {'> 0' if name == 'eps' else '>= 0'}, got {tolerance!r}")
     leaves = [Value(x) for x in xs]
     with enable_grad():  # an outer no_grad would make every analytic gradient 0
         out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(_not_a_value(out).replace("grad:", "gradcheck:", 1))
     analytic = gradients(out, leaves)
     numeric = []
     with no_grad():

@@ -10,32 +10,26 @@ A number becomes a constant Value, so the result is always a Value.
 
 from __future__ import annotations
 
-import builtins
-
-from . import ops
-from .value import Value, _as_value, _unary
+from .value import Value, as_value
 
 
 def _value(x, name: str) -> Value:
-    v = _as_value(x, None)
+    v = as_value(x)
     if v is NotImplemented:
         raise TypeError(f"{name}: expected a Value or a number, got {type(x).__name__} {x!r}")
     return v
 
 
-def exp(x) -> Value: return _unary(ops.EXP, _value(x, "exp"))
-def log(x) -> Value: return _unary(ops.LOG, _value(x, "log"))
-def sqrt(x) -> Value: return _unary(ops.SQRT, _value(x, "sqrt"))
-def tanh(x) -> Value: return _unary(ops.TANH, _value(x, "tanh"))
-def sigmoid(x) -> Value: return _unary(ops.SIGMOID, _value(x, "sigmoid"))
-def relu(x) -> Value: return _unary(ops.RELU, _value(x, "relu"))
-def sin(x) -> Value: return _unary(ops.SIN, _value(x, "sin"))
-def cos(x) -> Value: return _unary(ops.COS, _value(x, "cos"))
-def abs(x) -> Value: return _unary(ops.ABS, _value(x, "abs"))  # noqa: A001
+def exp(x) -> Value: return _value(x, "exp").exp()
+def log(x) -> Value: return _value(x, "log").log()
+def sqrt(x) -> Value: return _value(x, "sqrt").sqrt()
+def tanh(x) -> Value: return _value(x, "tanh").tanh()
+def sigmoid(x) -> Value: return _value(x, "sigmoid").sigmoid()
+def relu(x) -> Value: return _value(x, "relu").relu()
+def sin(x) -> Value: return _value(x, "sin").sin()
+def cos(x) -> Value: return _value(x, "cos").cos()
+def abs(x) -> Value: return _value(x, "abs").__abs__()  # noqa: A001 - the maths name
 
 
 def leaky_relu(x, slope: float | Value = 0.01) -> Value:
     return _value(x, "leaky_relu").leaky_relu(slope)
-
-
-del builtins

@@ -1,4 +1,21 @@
-"""Walking the graph: topological order, backward, zero_grad, gradients.
+"""The node layer: what a node stores, how it is linked to its parents, and the walks.
+
+Every other module reads nodes through the readers here (``parents``, ``local_grads``,
+``op``, ``rule``, ``label``, ``scope``, ``role``) and builds them with ``new_node``; only
+this module touches the slots. ``Value`` (value.py) is a ``Node`` with arithmetic.
+
+A node keeps its parents and the local derivatives ``d node / d parent`` in four slots,
+so that a node of one or two parents is a single object (the cyclic collector's scans are
+most of the cost of building a large graph, and they grow with the objects it tracks):
+
+==========  ======================  =======================  ==========  ========
+node        ``_in1``                ``_d1``                  ``_in2``    ``_d2``
+==========  ======================  =======================  ==========  ========
+leaf        None                    (unset)                  None        (unset)
+1 parent    the parent              its local derivative     None        (unset)
+2 parents   parent 1                d1                       parent 2    d2
+n parents   the parents (a list)    their derivatives        ``MANY``    (unset)
+==========  ======================  =======================  ==========  ========
 
 No recursion anywhere: a chain of millions of nodes is walked with an explicit stack.
 
@@ -6,20 +23,274 @@ No recursion anywhere: a chain of millions of nodes is walked with an explicit s
 >>> a = Value(2.0); b = a * a + a        # b = a² + a
 >>> b.backward(); a.grad                 # 2a + 1
 5.0
+>>> m = a * 3.0
+>>> m.parents[0] is a, m.local_grads
+(True, (3.0, 2.0))
 """
 
 from __future__ import annotations
 
 import gc
 import math
+import numbers
 from contextlib import contextmanager
 from typing import Iterator, Sequence
 
-from .mode import MODE, no_grad
-from .value import NARY, Value, _locals
+from .mode import MODE, Meta, enable_grad, user_site
+from .ops import LEAF, OPS, Op
+
+# ``_in2`` of a node with more than two parents: ``_in1`` and ``_d1`` hold sequences.
+MANY = object()
 
 
-def topological_order(root: Value) -> list[Value]:
+class Node:
+    """One scalar in a graph: its number, its gradient, and how it was made.
+
+    >>> Node(2.5, label="x")
+    Node(data=2.5, grad=0.0, label='x')
+    """
+
+    __slots__ = ("data", "grad", "_rule", "_meta", "_in1", "_d1", "_in2", "_d2")
+
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = data if data.__class__ is float else real(data, type(self).__name__)
+        self.grad = 0.0
+        self._rule = LEAF
+        self._in1 = self._in2 = None
+        mode = MODE.get()
+        # Label, scope, role and anomaly site live in a Meta, shared by all the nodes made
+        # in one mode (usually None), so an unlabelled node pays nothing for them.
+        self._meta = Meta(str(label), mode.scope) if label else mode.meta
+
+    # -- the readers -----------------------------------------------------------------
+
+    @property
+    def rule(self) -> Op:
+        """The rule table entry that made this node (``LEAF`` for a leaf)."""
+        return self._rule
+
+    @property
+    def op(self) -> str:
+        """Name of the op that made this node ('mul', 'tanh', ...); '' for a leaf."""
+        return self._rule.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._in1 is None
+
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        """The inputs of the op, in order (``a*a`` lists ``a`` twice)."""
+        second = self._in2
+        if second is None:
+            return () if self._in1 is None else (self._in1,)
+        return tuple(self._in1) if second is MANY else (self._in1, second)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d self / d parent for each parent, as the forward pass stored them."""
+        second = self._in2
+        if second is None:
+            return () if self._in1 is None else (self._d1,)
+        return tuple(self._d1) if second is MANY else (self._d1, self._d2)
+
+    @property
+    def label(self) -> str:
+        meta = self._meta
+        return meta.label if meta is not None else ""
+
+    @label.setter
+    def label(self, text: str) -> None:
+        meta = self._meta or Meta()  # may be shared with the scope's nodes: write a copy
+        self._meta = Meta(str(text), meta.scope, meta.role, meta.site)
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The drawing scopes this node was made in, outermost first."""
+        meta = self._meta
+        return meta.scope if meta is not None else ()
+
+    @property
+    def role(self) -> str:
+        """'param' for model parameters (set by nn), else ''."""
+        meta = self._meta
+        return meta.role if meta is not None else ""
+
+    @role.setter
+    def role(self, text: str) -> None:
+        meta = self._meta or Meta()
+        self._meta = Meta(meta.label, meta.scope, str(text), meta.site)
+
+    @property
+    def site(self) -> str:
+        """The line of user code that made this node, if made under ``detect_anomaly``."""
+        meta = self._meta
+        return meta.site if meta is not None else ""
+
+    def __repr__(self) -> str:
+        parts = [f"data={_short(self.data)}", f"grad={_short(self.grad)}"]
+        if self._in1 is not None:
+            parts.append(f"op={self.op!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    # -- copying and pickling --------------------------------------------------------
+
+    def __copy__(self) -> Node:
+        twin = _new(type(self))
+        twin.data, twin.grad, twin._meta = self.data, self.grad, self._meta
+        link(twin, self._rule, self.parents, self.local_grads)
+        return twin
+
+    def __reduce__(self):
+        # A leaf pickles as itself, so pickle's memo keeps its identity: parameters and
+        # inputs shared by several pickled Values come back shared. The graph above the
+        # leaves goes as a flat table, leaves first, so a deep graph needs no recursion
+        # (pickle's own would overflow at ~1000 deep); those inner nodes are rebuilt per
+        # pickled root.
+        cls = type(self)
+        if self._in1 is None:
+            return (_rebuild_node, (cls, self.data, self.grad, self._rule.name, self._meta))
+        order = topological_order(self)
+        row_of = {id(node): i for i, node in enumerate(order)}
+        rows = []
+        for node in order:
+            if node._in1 is None:
+                rows.append(node)  # pickled by reference, through the memo
+            else:
+                parent_rows = tuple(row_of[id(p)] for p in node.parents)
+                rows.append((node.data, node.grad, node._rule.name, parent_rows, node.local_grads, node._meta))
+        return (_rebuild_graph, (cls, rows))
+
+
+_new = object.__new__
+
+
+def real(x, where: str) -> float:
+    """``x`` as a float if it is a real number (an int, a float, a numpy float; not a
+    bool), else a TypeError that names what was received.
+
+    >>> real(3, "Value"), real(2.5, "Value")
+    (3.0, 2.5)
+    """
+    if x.__class__ is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        try:
+            return float(x)
+        except OverflowError:  # an int too large for a float
+            raise TypeError(f"{where}: {type(x).__name__} too large for a float ({_digits(x)} digits)") from None
+    hint = "use v.data for the number inside a Value" if isinstance(x, Node) else "pass an int or a float"
+    raise TypeError(f"{where}: expected an int or float, got {type(x).__name__} {_clip(repr(x))}; {hint}")
+
+
+def _digits(n: int) -> int:
+    return n.bit_length() * 30103 // 100000 + 1  # about log10(2) digits a bit, no str(n)
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def describe(nodes, symbol: str = "") -> str:
+    """The numbers of ``nodes`` for an error message, with their labels if they have any.
+
+    >>> describe([Node(-2.0, label="x")]), describe([Node(1.0), Node(0.0)], "/")
+    ("-2.0 (Value 'x')", '1.0 / 0.0')
+    """
+    joiner = f" {symbol} " if symbol and len(nodes) == 2 else ", "
+    numbers_ = joiner.join(_short(n.data) for n in nodes)
+    if not any(n.label for n in nodes):
+        return numbers_
+    if len(nodes) == 1:
+        return f"{numbers_} (Value {nodes[0].label!r})"
+    labels = ", ".join(repr(n.label) if n.label else "unlabelled" for n in nodes)
+    return f"{numbers_} (Values {labels})"
+
+
+def link(node: Node, rule: Op, parents: Sequence[Node], locals_: Sequence) -> None:
+    """Make ``node`` the result of ``rule`` applied to ``parents``, with their local
+    derivatives ``locals_``: the one writer of the layout in the table above."""
+    node._rule = rule
+    k = len(parents)
+    if k == 2:
+        node._in1, node._in2 = parents
+        node._d1, node._d2 = locals_
+    elif k == 1:
+        node._in1, node._in2 = parents[0], None
+        node._d1 = locals_[0]
+    elif k:
+        node._in1, node._d1, node._in2 = parents, locals_, MANY
+    else:
+        node._in1 = node._in2 = None
+
+
+def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node], locals_: Sequence) -> Node:
+    """A new node of class ``cls``: ``rule``'s result ``data``, linked to ``parents``.
+
+    In the current mode: inside ``no_grad`` it is a leaf; inside ``detect_anomaly`` it
+    records the line of user code that made it and raises on a NaN or inf result.
+    """
+    node = _new(cls)
+    node.data = data
+    node.grad = 0.0
+    mode = MODE.get()
+    node._meta = mode.meta
+    if mode.record:
+        link(node, rule, parents, locals_)
+    else:
+        node._rule = LEAF
+        node._in1 = node._in2 = None
+    if mode.anomaly:
+        _check_forward(node, rule, parents)
+    return node
+
+
+def _check_forward(node: Node, rule: Op, parents) -> None:
+    site = user_site()
+    meta = node._meta or Meta()
+    node._meta = Meta(meta.label, meta.scope, meta.role, site)
+    if not math.isfinite(node.data):
+        raise FloatingPointError(
+            f"{rule.name} produced {node.data} from input{'s' if len(parents) > 1 else ''} "
+            f"{describe(parents)}, at {site}")
+
+
+def _rebuild_node(cls: type, data: float, grad: float, opname: str, meta) -> Node:
+    node = _new(cls)
+    node.data, node.grad, node._meta = data, grad, meta
+    node._rule = OPS[opname] if opname else LEAF
+    node._in1 = node._in2 = None
+    return node
+
+
+def _rebuild_graph(cls: type, rows) -> Node:
+    nodes: list[Node] = []
+    for row in rows:
+        if isinstance(row, Node):
+            nodes.append(row)
+            continue
+        data, grad, opname, parent_rows, locals_, meta = row
+        node = _rebuild_node(cls, data, grad, opname, meta)
+        link(node, node._rule, [nodes[i] for i in parent_rows], list(locals_))
+        nodes.append(node)
+    return nodes[-1]
+
+
+def _short(x: float) -> str:
+    # Six significant digits read well at the prompt; .data has them all.
+    try:
+        return repr(float(f"{x:.6g}"))
+    except (TypeError, ValueError):
+        return repr(x)
+
+
+# ---------------------------------------------------------------------------------------
+# The walks.
+
+
+def topological_order(root: Node) -> list[Node]:
     """Every node ``root`` depends on, each after all of its parents; ``root`` is last.
 
     >>> from autograd import Value
@@ -27,8 +298,8 @@ def topological_order(root: Value) -> list[Value]:
     >>> [n.label or n.op for n in topological_order(y)]
     ['', 'x', 'mul']
     """
-    order: list[Value] = []
-    seen: set[Value] = set()
+    order: list[Node] = []
+    seen: set[Node] = set()
     # Post-order depth-first search, without recursion. A node is expanded the first time
     # it is popped: it goes back on the stack under a None marker, with its parents on top.
     # When the marker is popped, every parent has been emitted: the node below it is next.
@@ -39,7 +310,7 @@ def topological_order(root: Value) -> list[Value]:
             order.append(stack.pop())
         elif node not in seen:
             seen.add(node)
-            if node._a is None:  # a leaf
+            if node._in1 is None:
                 order.append(node)
             else:
                 stack += (node, None)
@@ -47,32 +318,25 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-# backward's mark on the nodes it has visited: a zero that is this very float object.
+# The mark of a node the clearing walk has visited: a zero that is this very float object.
 # Python makes a new float for every result, so no gradient is ever this object unless
-# _clear_gradients put it there, and the chain-rule loop that follows replaces every one
-# (it adds to every node but the root, and sets the root to 1.0).
+# the walk put it there, and the chain-rule loop that follows replaces every one (it adds
+# to every node but the root, and sets the root to 1.0).
 _VISITED = float("0.0")
 
 
-def _clear_gradients(root: Value, saved: dict[Value, float]) -> list[Value]:
+def _clear_and_order(root: Node, saved: dict[Node, float]) -> list[Node]:
     """Set the gradient of every node ``root`` depends on to 0, keeping nonzero ones in
     ``saved``; return the op nodes (not the leaves) in topological order.
 
     The walk of ``topological_order``, in the same order (so gradients are summed in the
-    same order as the ``create_graph`` path sums them), made cheaper four ways: it zeroes
-    as it goes (no second pass); ``node.grad is _VISITED`` is the visited test (no set as
-    large as the graph); it goes straight on to the parent ``topological_order`` would pop
-    next, the last one, instead of pushing and popping it; and of a node with many
-    parents it pushes only those not visited yet. That last one is why leaves are marked
-    too: in a model the same weights feed every example's ``dot`` node, so after the
-    first example nearly all of a node's parents are visited, and one list comprehension
-    drops them instead of one pass of this loop per parent (W1's walk: about 6.4 -> 4.2
-    ms a step). Skipping a parent already visited changes nothing: it would be popped and
-    skipped. (Going down the last parent rather than the first also leaves the freed
-    graph's memory in an order that makes the collector's scans of the next graph about a
-    fifth cheaper: measured, not guessed.)
+    same order as the ``create_graph`` path sums them), fused with the clearing: the mark
+    ``_VISITED`` in ``grad`` is the visited test (no set as large as the graph); it goes
+    straight on to the last parent, which ``topological_order`` would pop next; and of a
+    node with many parents it pushes only those not visited yet, since in a model the
+    same weights feed every example's ``dot`` node.
     """
-    order: list[Value] = []
+    order: list[Node] = []
     stack: list = [root]
     while stack:
         node = stack.pop()
@@ -83,21 +347,38 @@ def _clear_gradients(root: Value, saved: dict[Value, float]) -> list[Value]:
             if node.grad:
                 saved[node] = node.grad
             node.grad = _VISITED
-            a = node._a  # where parents are: see the table in value.py's docstring
-            if a is None:  # a leaf
+            first = node._in1
+            if first is None:  # a leaf
                 break
             stack += (node, None)
-            b = node._b
-            if b is None:  # one parent
-                node = a
-            elif b is not NARY:  # two
-                stack.append(a)
-                node = b
-            else:  # a is (*parents, *locals); the others are pushed only if new
-                last = (len(a) >> 1) - 1
-                stack += [p for p in a[:last] if p.grad is not _VISITED]
-                node = a[last]
+            second = node._in2
+            if second is None:
+                node = first
+            elif second is not MANY:
+                stack.append(first)
+                node = second
+            else:
+                last = len(first) - 1
+                stack += [p for p in first[:last] if p.grad is not _VISITED]
+                node = first[last]
     return order
+
+
+def _chain_rule(order: list[Node]) -> None:
+    """The chain rule, one loop for every op: a node's gradient flows to each parent times
+    the local derivative stored with it. In reverse topological order a node's gradient is
+    complete before it is passed on."""
+    for node in reversed(order):
+        g = node.grad
+        second = node._in2
+        if second is None:
+            node._in1.grad += g * node._d1
+        elif second is not MANY:
+            node._in1.grad += g * node._d1
+            second.grad += g * node._d2
+        else:
+            for parent, d in zip(node._in1, node._d1):
+                parent.grad += g * d
 
 
 @contextmanager
@@ -114,39 +395,26 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _fresh_gradients(root: Value) -> dict[Value, float]:
-    """Put this call's gradient in ``.grad`` of every node; return the grads it replaced.
-
-    Saving the old gradients (usually all zero, so the dict stays empty) and starting from
-    0 makes the result of this call independent of earlier calls.
-    """
-    saved: dict[Value, float] = {}
+def _this_call_gradients(root: Node) -> dict[Node, float]:
+    """Put this call's gradient alone in ``.grad`` of every node; return the gradients it
+    replaced (usually all zero, so the dict stays empty), for the caller to add back or
+    restore. Under ``detect_anomaly`` the first NaN or inf gradient raises, with every
+    gradient as it was before."""
+    saved: dict[Node, float] = {}
     try:
-        order = _clear_gradients(root, saved)
+        order = _clear_and_order(root, saved)
         root.grad = 1.0
-        # The chain rule, one loop for every op: a node's gradient flows to each parent
-        # times the local derivative stored with it. Reverse topological order means a
-        # node's gradient is complete before it is passed on.
-        for node in reversed(order):
-            g = node.grad
-            b = node._b
-            if b is None:  # one parent
-                node._a.grad += g * node._da
-            elif b is not NARY:  # two parents
-                node._a.grad += g * node._da
-                b.grad += g * node._db
-            else:  # _a is (*parents, *locals); zip stops when the locals run out
-                edges = node._a
-                for parent, d in zip(edges, edges[len(edges) >> 1 :]):
-                    parent.grad += g * d
-    except BaseException:  # interrupted (Ctrl-C, out of memory): undo marks and zeroing
+        _chain_rule(order)
+        if MODE.get().anomaly:
+            _check_gradients(topological_order(root))
+    except BaseException:  # interrupted (Ctrl-C, out of memory) or an anomaly: undo
         for node in topological_order(root):
             node.grad = saved.get(node, 0.0)
         raise
     return saved
 
 
-def _check_gradients(order: list[Value]) -> None:
+def _check_gradients(order: list[Node]) -> None:
     """Anomaly mode: the first node (from the root down) whose gradient is NaN/inf."""
     for node in reversed(order):
         if not math.isfinite(node.grad):
@@ -155,63 +423,65 @@ def _check_gradients(order: list[Value]) -> None:
             bad = [c for c in consumers if any(
                 p is node and not math.isfinite(c.grad * d) for p, d in zip(c.parents, c.local_grads))]
             culprit = (bad or consumers or [node])[-1]
-            site = culprit._meta.site if culprit._meta is not None and culprit._meta.site else "an unknown line (made outside detect_anomaly)"
+            site = culprit.site or "an unknown line (made outside detect_anomaly)"
             raise FloatingPointError(
                 f"backward of {culprit.op or 'leaf'} gave gradient {node.grad} to its input "
                 f"{node.data!r}{f' ({node.label!r})' if node.label else ''}; local derivatives "
                 f"{culprit.local_grads}; node made at {site}")
 
 
-def backward(root: Value, create_graph: bool = False):
+def backward(root: Node, create_graph: bool = False):
     """Add d root / d node to ``node.grad`` for every node; see ``Value.backward``."""
     if create_graph:
-        return _backward_graph(root)
+        order = topological_order(root)
+        grads = _graph_gradients(root, order)
+        result = {}
+        for node in order:
+            g = grads.get(node)
+            if g is None:
+                g = type(root)(0.0)
+            node.grad += g.data
+            result[node] = g
+        return result
     with _collector_paused():
-        saved = _fresh_gradients(root)
-        if MODE.get().anomaly:
-            order = topological_order(root)
-            try:
-                _check_gradients(order)
-            except FloatingPointError:
-                for node in order:  # leave every gradient as it was before the call
-                    node.grad = saved.get(node, 0.0)
-                raise
+        saved = _this_call_gradients(root)
         for node, old in saved.items():
             node.grad = old + node.grad
     return None
 
 
-def _graph_gradients(root: Value, order: list[Value]) -> dict[Value, Value]:
-    """d root / d node for every node, built out of Values so it can be differentiated."""
-    grads: dict[Value, Value] = {root: Value(1.0)}
-    for node in reversed(order):
-        g = grads.get(node)
-        if g is None or node._a is None:
-            continue
-        parents = node.parents
-        # The same rule the forward pass used, now on Values: the local derivatives
-        # become nodes, so the gradient graph records how they depend on the inputs.
-        locals_ = _locals(node._opdef, node, parents)
-        for parent, d in zip(parents, locals_):
-            term = g * d
-            grads[parent] = grads[parent] + term if parent in grads else term
+def _graph_gradients(root: Node, order: list[Node]) -> dict[Node, Node]:
+    """d root / d node for every node, built out of nodes so it can be differentiated.
+
+    The same rule the forward pass used, now called on the nodes themselves: the local
+    derivatives become nodes, so the gradient graph records how they depend on the inputs.
+    It records even inside ``no_grad``: asking for the graph is asking to record it.
+    Under ``detect_anomaly`` a NaN or inf gradient raises, as in ``backward``.
+    """
+    one = type(root)(1.0)  # made by the root's own class: the layer knows no arithmetic
+    grads: dict[Node, Node] = {root: one}
+    with enable_grad():
+        for node in reversed(order):
+            g = grads.get(node)
+            if g is None or node._in1 is None:
+                continue
+            parents = node.parents
+            rule = node._rule
+            locals_ = rule.local(node, parents) if rule.nary else rule.local(node, *parents)
+            for parent, d in zip(parents, locals_):
+                term = g * d
+                grads[parent] = grads[parent] + term if parent in grads else term
+    if MODE.get().anomaly:
+        for node in order:
+            g = grads.get(node)
+            if g is not None and not math.isfinite(g.data):
+                raise FloatingPointError(
+                    f"create_graph: the gradient of {node.op or 'leaf'} node "
+                    f"{node.label or _short(node.data)} is {g.data}")
     return grads
 
 
-def _backward_graph(root: Value) -> dict[Value, Value]:
-    order = topological_order(root)
-    grads = _graph_gradients(root, order)
-    result = {}
-    for node in order:
-        g = grads.get(node)
-        if g is None:
-            g = Value(0.0)
-        node.grad += g.data
-        result[node] = g
-    return result
-
-
-def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> list:
+def gradients(root: Node, wrt: Sequence[Node], create_graph: bool = False) -> list:
     """d root / d w for each w in ``wrt``, without touching any ``.grad``.
 
     Floats, or Values (differentiable again) with ``create_graph=True``.
@@ -225,9 +495,9 @@ def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> 
     order = topological_order(root)
     if create_graph:
         grads = _graph_gradients(root, order)
-        return [grads[w] if w in grads else Value(0.0) for w in wrt]
+        return [grads[w] if w in grads else type(root)(0.0) for w in wrt]
     with _collector_paused():
-        saved = _fresh_gradients(root)
+        saved = _this_call_gradients(root)
         in_graph = set(order)
         result = [w.grad if w in in_graph else 0.0 for w in wrt]
         for node in order:
@@ -235,7 +505,7 @@ def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> 
     return result
 
 
-def zero_grad(root: Value) -> None:
+def zero_grad(root: Node) -> None:
     """Set ``grad`` to 0.0 on ``root`` and every node it depends on."""
     for node in topological_order(root):
         node.grad = 0.0
@@ -256,4 +526,5 @@ def fast_training() -> Iterator[None]:
         yield
 
 
-__all__ = ["topological_order", "backward", "gradients", "zero_grad", "fast_training", "no_grad"]
+__all__ = ["Node", "new_node", "link", "MANY", "topological_order", "backward", "gradients",
+           "zero_grad", "fast_training", "real", "describe"]

@@ -43,6 +43,9 @@ class Op(NamedTuple):
 
 OPS: dict[str, Op] = {}
 
+# A leaf's entry: no inputs, nothing to differentiate. Not in the table: no op makes it.
+LEAF = Op("", "", lambda: 0.0, lambda out: ())
+
 
 def defop(
     name: str,
@@ -84,8 +87,14 @@ def log(x):
     return math.log(x) if x.__class__ is float else x.log()
 
 
+def number(x) -> float:
+    """The number of ``x``: itself for a float, its data for a Value, so rules can branch."""
+    return x if x.__class__ is float else x.data
+
+
 def positive(x) -> bool:
-    """x > 0, read from the number (a Value's data) so rules can branch on it."""
+    """x > 0, read from the number (a Value's data). Written out, not through ``number``:
+    relu's rule calls it once per node."""
     return (x if x.__class__ is float else x.data) > 0.0
 
 
@@ -124,7 +133,7 @@ def _leaky_relu(x: float, slope: float) -> float:
 
 
 def _sign(x) -> float:
-    v = x if x.__class__ is float else x.data
+    v = number(x)
     return 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
 
 
@@ -134,16 +143,19 @@ def _pow_local(out, a, b):
     d_exponent = out * log(a) if positive(a) else 0.0
     # At a == 0 with b < 1, a**(b-1) is 1/0 (math.pow raises): the slope is inf for
     # 0 < b < 1 (as sqrt at 0) and 0 for b == 0 (x**0 is constant), as PyTorch gives.
-    if (a if a.__class__ is float else a.data) == 0.0:
-        b_num = b if b.__class__ is float else b.data
+    if number(a) == 0.0:
+        b_num = number(b)
         if b_num < 1.0:
             return (math.inf if b_num > 0.0 else 0.0, d_exponent)
     return (b * safe_pow(a, b - 1.0), d_exponent)
 
 
 def _sqrt_local(out, x):
-    # d sqrt(x)/dx = 1 / (2 sqrt(x)), infinite at 0 (IEEE inf rather than an exception).
-    return (0.5 / out if positive(out) else math.inf,)
+    # d sqrt(x)/dx = 1 / (2 sqrt(x)), infinite at 0 (IEEE inf rather than an exception);
+    # NaN in, NaN out.
+    if positive(out):
+        return (0.5 / out,)
+    return (math.inf if number(out) == 0.0 else math.nan,)
 
 
 # ---------------------------------------------------------------------------------------

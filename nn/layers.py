@@ -31,9 +31,7 @@ import random
 from typing import Any, Callable, Mapping, Sequence, Union
 
 import autograd
-from autograd import Value, scope
-from autograd.value import dot_with_data
-from autograd.mode import enter_scope, exit_scope
+from autograd import Value, dot, enter_scope, exit_scope, scope
 
 from .module import Module
 
@@ -191,17 +189,18 @@ class Neuron(Module):
         self.b.role = "param"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        xs1 = as_inputs(x, self.nin, repr_short(self)) + [Value(1.0, label="1")]
-        return self._forward(xs1, [v.data for v in xs1])
+        xs1 = as_inputs(x, self.nin, self.short_repr()) + [Value(1.0, label="1")]
+        return self.forward(xs1, [v.data for v in xs1])
 
-    def _forward(self, xs1: list[Value], data1: list[float]) -> Value:
-        """``xs1``: the inputs as Values, followed by the constant 1 that multiplies ``b``;
-        ``data1``: their numbers (a layer reads them once for all its neurons)."""
-        # The scope entered without a ``with``: same nodes, same scope, under half the
-        # cost, which counts at one call per neuron per example.
+    def forward(self, xs1: list[Value], data1: list[float]) -> Value:
+        """The neuron on inputs already checked: ``xs1`` the inputs as Values followed by
+        the constant 1 that multiplies ``b``, ``data1`` their numbers (a layer reads them
+        once for all its neurons)."""
+        # The scope entered without a ``with``: the same nodes and scope, cheaper, which
+        # counts at one call per neuron per example.
         token = enter_scope(self.name)
         try:
-            out = dot_with_data(self.w + [self.b], xs1, data1)
+            out = dot(self.w + [self.b], xs1, data1)
             return out if self._act is None else self._act(out)
         finally:
             exit_scope(token)
@@ -253,14 +252,15 @@ class Layer(Module):
                 for j in range(nout)]
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        return self._forward(as_inputs(x, self.nin, repr_short(self)))
+        return self.forward(as_inputs(x, self.nin, self.short_repr()))
 
-    def _forward(self, xs: list[Value]) -> list[Value]:
+    def forward(self, xs: list[Value]) -> list[Value]:
+        """The layer on inputs already checked and made Values (``__call__`` does that)."""
         with scope(self.name):
             # One constant 1 per call, shared by the neurons: the input their bias multiplies.
             xs1 = xs + [Value(1.0, label="1")]
             data1 = [v.data for v in xs1]  # read once here, not once per neuron
-            return [n._forward(xs1, data1) for n in self.neurons]
+            return [n.forward(xs1, data1) for n in self.neurons]
 
     def extra_repr(self) -> str:
         return f"{self.nin} -> {self.nout}, {_activation_repr(self.activation)}"
@@ -319,10 +319,10 @@ class MLP(Module):
                 for i in range(len(self.nouts))]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        xs = as_inputs(x, self.nin, repr_short(self))  # outside the scope: inputs are data
+        xs = as_inputs(x, self.nin, self.short_repr())  # outside the scope: inputs are data
         with scope(self.name):
             for layer in self.layers:
-                xs = layer._forward(xs)
+                xs = layer.forward(xs)
         return xs[0] if len(xs) == 1 else xs
 
     def short_repr(self) -> str:
@@ -343,7 +343,3 @@ class MLP(Module):
         sizes += [_check_size(n, "each layer size in nouts", "MLP") for n in nouts]
         return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
-
-def repr_short(module: Module) -> str:
-    """``Layer(2 -> 16, relu)``: how error messages name a module."""
-    return module.short_repr()

@@ -79,7 +79,17 @@ TERMS: dict[str, Callable[[Any, Any], Value]] = {
 
 
 def _targets(loss: str, y: Sequence, classes: int) -> list:
-    """The targets as the per-sample term takes them: numbers, or one-hot rows."""
+    """The targets as the per-sample term takes them (numbers, or one-hot rows), checked as
+    the eager losses check them."""
+    for i, t in enumerate(y):
+        bad = isinstance(t, bool) or not isinstance(t, numbers.Real)
+        if loss == "hinge" and (bad or t not in (-1, 1)):
+            raise ValueError(f"hinge: labels must be -1 or +1, got {t!r} at position {i}; "
+                             "for 0/1 labels use y*2 - 1, or binary_cross_entropy")
+        if loss == "binary_cross_entropy" and (bad or not 0.0 <= t <= 1.0):
+            raise ValueError(f"binary_cross_entropy: targets must be numbers in [0, 1], got {t!r} at position {i}")
+        if loss == "cross_entropy" and (bad or not isinstance(t, numbers.Integral) or not 0 <= t < classes):
+            raise ValueError(f"cross_entropy: target {t!r} of row {i} must be a class index from 0 to {classes - 1}")
     if loss != "cross_entropy":
         return [float(t) for t in y]
     rows = []
@@ -91,14 +101,12 @@ def _targets(loss: str, y: Sequence, classes: int) -> list:
 
 
 class TracedStep:
-    """One training step of ``fit`` through a trace: the batch's loss replayed, the L2
-    penalty computed eagerly on the parameters, the optimizer's update."""
+    """``fit``'s step through a trace: the batch's loss replayed, the L2 penalty computed
+    eagerly on the parameters (``fit`` then records and updates as it does eagerly)."""
 
-    def __init__(self, model: Module, loss: str, X: Sequence, y: Sequence,
+    def __init__(self, model: Module, loss: str, classes: int, X: Sequence, y: Sequence,
                  backend: str | None = None) -> None:
         self.loss = loss
-        first = model(X[0])
-        classes = len(first) if isinstance(first, list) else 1
         self.classes = classes
         term = TERMS[loss]
         target = _targets(loss, [y[0]], classes)[0]
@@ -106,9 +114,10 @@ class TracedStep:
         self.scores = autograd.trace(lambda x: model(x), X[0], backend=backend)
         self.backend = self.traced.backend
 
-    def step(self, Xb: Sequence, yb: Sequence, optimizer, params: list[Value], alpha: float,
-             track: bool) -> tuple[float, int]:
-        """Train on one batch; return its mean loss (with the penalty) and how many it got right."""
+    def gradients(self, Xb: Sequence, yb: Sequence, optimizer, params: list[Value], alpha: float,
+                  track: bool) -> tuple[float, int]:
+        """Zero the gradients, then put the batch's into them: return its mean loss (with the
+        penalty) and how many samples the scores before the update got right."""
         right = 0
         if track:  # on the scores before the update, as the eager loop measures them
             right = sum(_correct(s, t) for s, t in zip(self.scores.values(Xb), yb))
@@ -118,7 +127,6 @@ class TracedStep:
             penalty = losses.l2_penalty(params, alpha)
             penalty.backward()
             value = value + penalty.data
-        optimizer.step()
         return value, right
 
 
@@ -136,8 +144,11 @@ def traced_step(model: Module, loss: object, X: Sequence, y: Sequence,
                       f"({', '.join(TERMS)})")
     if loss not in TERMS:
         return None, f"the loss {loss!r} has no per-sample form"
+    first = model(X[0])
+    classes = len(first) if isinstance(first, list) else 1
+    _targets(loss, y, classes)  # bad labels get the eager loss's own error, not a fallback
     try:
-        return TracedStep(model, loss, X, y, backend), ""
+        return TracedStep(model, loss, classes, X, y, backend), ""
     except autograd.TraceError as error:
         return None, f"the model cannot be traced: {error}"
     except (TypeError, ValueError, NotImplementedError, IndexError) as error:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
+import warnings
 from typing import Any, Callable, Sequence
 
 import autograd
@@ -32,6 +33,7 @@ from .module import Module
 from .optim import SGD, Optimizer, linear_decay
 from .progress import progress as progress_bar
 from .record import Recorder
+from .traced import TracedStep, traced_step
 
 LOSSES: dict[str, Callable[..., Value]] = {
     "hinge": losses.hinge,
@@ -106,28 +108,33 @@ class _Epoch:
     """One pass over the mini-batches: forward, loss, backward, record, step. Sums for the history."""
 
     def __init__(self, model: Module, loss_fn: Callable, optimizer: Optimizer, params: list[Value],
-                 alpha: float, track: bool, recorder: Recorder | None, last_step: int) -> None:
+                 alpha: float, track: bool, recorder: Recorder | None, last_step: int,
+                 traced: TracedStep | None = None) -> None:
         self.model, self.loss_fn, self.optimizer, self.params = model, loss_fn, optimizer, params
         self.alpha, self.track, self.recorder, self.last_step = alpha, track, recorder, last_step
+        self.traced = traced  # fit(trace=True): the batch's loss replayed, not rebuilt
         self.step = 0  # batches done over the whole run
 
     def run(self, pairs) -> tuple[float, float]:
         """(sum of batch loss × batch size, samples classified right) over ``pairs`` of batches."""
         total = right = 0.0
         for Xb, yb in pairs:
-            scores = [self.model(x) for x in Xb]
-            value = self.loss_fn(scores, yb)
-            if self.alpha:
-                value = value + losses.l2_penalty(self.params, self.alpha)
-            self.optimizer.zero_grad()
-            value.backward()
-            good = sum(_correct(s, t) for s, t in zip(scores, yb)) if self.track else 0
+            if self.traced is not None:  # value is a float here
+                value, good = self.traced.gradients(Xb, yb, self.optimizer, self.params, self.alpha, self.track)
+            else:
+                scores = [self.model(x) for x in Xb]
+                value = self.loss_fn(scores, yb)
+                if self.alpha:
+                    value = value + losses.l2_penalty(self.params, self.alpha)
+                self.optimizer.zero_grad()
+                value.backward()
+                good = sum(_correct(s, t) for s, t in zip(scores, yb)) if self.track else 0
             if self.recorder is not None:  # after backward, before the update: a consistent snapshot
                 self.recorder.record(value, step=self.step, force=self.step == self.last_step,
                                      accuracy=good / len(Xb) if self.track else None)
             self.optimizer.step()
             self.step += 1
-            total += value.data * len(Xb)
+            total += float(value) * len(Xb)
             right += good
         return total, right
 
@@ -149,6 +156,7 @@ def fit(
     fast: bool = True,
     recorder: Recorder | None = None,
     watch: bool = False,
+    trace: bool = False,
 ) -> dict[str, Any]:
     """Train ``model`` on ``(X, y)``; return ``{"loss": [...], "accuracy": [...], "seconds": s}``.
 
@@ -168,6 +176,10 @@ def fit(
     - ``watch``: in Jupyter, show the recorder's panels live in one output updated in place
       (a recorder is made if none is given; it is returned as ``history["recorder"]``).
     - ``fast``: run inside ``autograd.fast_training()`` (cyclic GC paused).
+    - ``trace``: record one sample's loss once and replay it over each batch
+      (``autograd.trace``, numpy-fast with the ``fast`` extra): for the named losses, plus
+      ``alpha``'s penalty computed eagerly. When it cannot (a loss function, a model that
+      branches on numbers) it warns why and trains eagerly; ``history["trace"]`` says which.
 
     The loss and accuracy of an epoch are averages over its samples.
 
@@ -184,7 +196,10 @@ def fit(
         optimizer = SGD(params, lr=linear_decay(1.0, 0.1, epochs * n_batches))
     recorder = _recorder_for(model, X, y, recorder, watch)
     rng = random.Random(seed)  # one generator: each epoch gets a different, reproducible order
-    epoch = _Epoch(model, loss_fn, optimizer, params, alpha, track, recorder, epochs * n_batches - 1)
+    traced, why = traced_step(model, loss, X, y) if trace else (None, "")
+    if why:
+        warnings.warn(f"fit(trace=True): cannot trace, {why}; training eagerly", stacklevel=2)
+    epoch = _Epoch(model, loss_fn, optimizer, params, alpha, track, recorder, epochs * n_batches - 1, traced)
 
     history: dict[str, Any] = {"loss": []}
     if track:
@@ -210,4 +225,6 @@ def fit(
     history["seconds"] = time.perf_counter() - started
     if recorder is not None:
         history["recorder"] = recorder
+    if trace:
+        history["trace"] = traced.backend if traced is not None else f"eager: {why}"
     return history

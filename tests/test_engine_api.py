@@ -401,11 +401,16 @@ def test_grad_of_values_returns_values():
 
 
 def test_grad_edge_cases():
-    assert grad(lambda x: 5.0)(1.0) == 0.0  # constant function
-    assert grad(lambda x, y: y * 2)(1.0, 3.0) == 0.0  # argument not used
+    # A plain-number result left the graph: refused, never a silent 0 (issue #11).
+    with pytest.raises(TypeError, match=r"returned a plain number \(float 5.0\).*x \* 0 \+ c"):
+        grad(lambda x: 5.0)(1.0)
+    assert grad(lambda x: x * 0 + 5.0)(1.0) == 0.0  # a constant function, written as one
+    assert grad(lambda x, y: x * 0 + y * 2)(1.0, 3.0) == 0.0  # argument used for nothing
+    with pytest.raises(TypeError, match="plain number"):  # y * 2 never entered the graph
+        grad(lambda x, y: y * 2)(1.0, 3.0)
     with pytest.raises(IndexError, match="argnums 2 is out of range for 2 arguments"):
         grad(lambda x, y: x, 2)(1.0, 2.0)
-    with pytest.raises(TypeError, match="must return a Value or a number, got str"):
+    with pytest.raises(TypeError, match="must return a Value, got str"):
         grad(lambda x: "x")(1.0)
 
 

@@ -86,13 +86,13 @@ def test_an_interrupted_backward_puts_every_gradient_back(monkeypatch):
     x = Value(3.0)
     x.grad = 0.25  # an old gradient, kept while backward works
     y = x * x + x
-    real_walk = graph._clear_gradients
+    real_walk = graph._clear_and_order
 
     def walk_then_interrupt(root, saved):
         real_walk(root, saved)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(graph, "_clear_gradients", walk_then_interrupt)
+    monkeypatch.setattr(graph, "_clear_and_order", walk_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         y.backward()
     assert x.grad == 0.25 and all(n.grad == 0.0 for n in topological_order(y) if n is not x)
@@ -170,14 +170,13 @@ def test_wide_dots_sharing_weights_get_exactly_the_reference_gradients():
     assert all(node.grad == 2 * g for node, g in expected.items())
 
 
-def test_dot_with_data_is_dot():
-    from autograd.value import dot_with_data
-
+def test_dot_given_the_inputs_numbers_is_dot():
+    dot_with_data = autograd.dot  # dot(ws, xs, xs_data): the layer's shared-inputs path
     ws = [Value(0.5), Value(-2.0), Value(1.25)]
     xs = [Value(3.0), Value(0.1), Value(1.0)]
     fast = dot_with_data(ws, xs, [x.data for x in xs])
     plain = autograd.dot(ws, xs)
-    assert (fast.data, fast.op, fast._edges) == (plain.data, plain.op, plain._edges)
+    assert (fast.data, fast.op, fast.parents, fast.local_grads) == (plain.data, plain.op, plain.parents, plain.local_grads)
     # A weight that is a plain number takes dot's general path: a constant leaf.
     mixed = dot_with_data([0.5] + ws[1:], xs, [x.data for x in xs])
     assert mixed.data == plain.data and mixed.parents[0].op == "" and mixed.parents[1] is ws[1]

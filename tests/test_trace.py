@@ -275,3 +275,31 @@ def test_the_generated_source_is_straight_line_code_from_the_tape():
     assert "g2 = (g3 if v2 > 0.0 else 0.0)" in lines  # its slope, per sample
     assert "a0 += g2 * v1" in lines  # into the accumulator of the captured w
     assert math.isfinite(traced.batch([1.0]))
+
+
+@pytest.mark.parametrize("loss", sorted(TERMS))
+def test_fit_with_trace_trains_exactly_as_eager_fit(loss):
+    X, labels = nn.make_moons(40, noise=0.1, seed=0)
+    y = {"hinge": [2 * t - 1 for t in labels], "mse": [float(t) for t in labels]}.get(loss, labels)
+    runs = []
+    for traced in (False, True):
+        model = nn.MLP(2, [6, 2 if loss == "cross_entropy" else 1], seed=1)
+        history = nn.fit(model, X, y, epochs=4, loss=loss, batch_size=16, alpha=1e-3, seed=3,
+                         progress=False, trace=traced, optimizer=nn.Adam(model.parameters(), lr=0.02))
+        runs.append((history, [p.data for p in model.parameters()]))
+    (eager, eager_weights), (replayed, replayed_weights) = runs
+    assert replayed["trace"] in ("numpy", "python") and "trace" not in eager
+    assert all(close(a, b) for a, b in zip(replayed["loss"], eager["loss"])), (replayed["loss"], eager["loss"])
+    assert replayed.get("accuracy") == eager.get("accuracy")
+    assert_grads_equal(eager_weights, replayed_weights)
+
+
+def test_fit_says_why_it_cannot_trace_and_trains_eagerly():
+    X, labels = nn.make_xor()
+    y = [2 * t - 1 for t in labels]
+    model = nn.MLP(2, [4, 1], seed=0)
+    with pytest.warns(UserWarning, match=r"fit\(trace=True\): cannot trace, the loss is a function"):
+        history = nn.fit(model, X, y, epochs=2, loss=lambda s, t: nn.hinge(s, t), progress=False, trace=True)
+    assert history["trace"].startswith("eager: the loss is a function")
+    with pytest.raises(ValueError, match="hinge: labels must be -1 or \\+1"):
+        nn.fit(model, X, labels, epochs=1, progress=False, trace=True)
