@@ -354,11 +354,12 @@ def _check(root: ast.expr, src: _Source, variables: list[str]) -> int:
     """Walk one expression (iteratively), refuse anything outside the whitelist, add the
     names it reads to ``variables``; the number of syntax-tree nodes.
 
-    Depth is real nesting, as a reader sees it: a call's arguments, a unary operand or a
-    sub-expression in parentheses is one level deeper, but ``a + b + c`` (a left-leaning
-    chain of one precedence, written flat) stays at one level however long it is.
+    Depth is real nesting, as a reader sees it: a call's arguments, a unary operand, the
+    right side of ``a - b`` or a sub-expression in parentheses is one level deeper, but
+    ``a + b + c`` (a left-leaning chain of one precedence, written flat) does not grow
+    however long it is. ``tanh(tanh(x))`` has x at depth 2; at most ``MAX_DEPTH``.
     """
-    stack: list[tuple[ast.AST, int, int]] = [(root, 1, 0)]  # (node, nesting, ** enclosing it)
+    stack: list[tuple[ast.AST, int, int]] = [(root, 0, 0)]  # (node, nesting, ** enclosing it)
     count = 0
     while stack:
         node, depth, powers = stack.pop()

@@ -210,7 +210,7 @@ def _namer(order: list[Value], digits: int):
     def name(node: Value) -> str:
         if node.label:
             return node.label
-        if not node._edges:
+        if not node.parents:
             return number(node.data, digits)  # a constant reads best as its value
         return f"{node.op}#{index[node]}"  # position in topological order: stable
 
@@ -232,7 +232,7 @@ def _is_number(text: str) -> bool:
 
 def _rule(node: Value, slot: int, name) -> str:
     """The local derivative's formula from the op table, e.g. '1 − tanh(n)²', or ''."""
-    forms = node._opdef.formula
+    forms = node.rule.formula
     parents = node.parents
     if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
         n = len(parents) // 2
