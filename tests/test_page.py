@@ -57,7 +57,7 @@ def square():
 def mlp_loss():
     from nn import MLP
 
-    model = MLP(3, [4, 4, 1], seed=1)
+    model = MLP(3, [4, 4, 1], activation="tanh", seed=1)
     samples = [[1.0, -2.0, 0.5], [0.3, 0.1, -1.0]]
     preds = [model(s) for s in samples]
     preds = [p[0] if isinstance(p, list) else p for p in preds]

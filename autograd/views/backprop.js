@@ -123,7 +123,7 @@
       var lt = add(panel, "table");
       n.locals.forEach(function (d) {
         var tr = add(lt, "tr");
-        add(tr, "th", "∂" + wrap(n.name) + "/∂" + wrap(d.input));
+        add(tr, "th", d.head);
         add(tr, "td", (d.formula && d.formula.replace(/−/g, "-") !== d.value ? "= " + d.formula + " " : "") + "= " + d.value, "formula");
       });
     }
@@ -138,8 +138,6 @@
     }
     if (select !== false) chainrule.setParam("node", n.label && data.labels[n.label] === id ? n.label : id);
   }
-
-  function wrap(name) { return /^[\w.\[\]#]+$/.test(name) ? name : "(" + name + ")"; }
 
   function hidePanel() {
     if (shown && nodes[shown]) nodes[shown].classList.remove("selected");

@@ -87,8 +87,20 @@ def _names(order: list[Value], digits: int) -> dict[Value, str]:
 
 
 def _simple(text: str) -> bool:
-    return text.replace("_", "").replace("#", "").replace(".", "").replace("[", "").replace("]", "").isalnum() \
-        or _is_number(text)
+    """Whether a name needs no brackets before '.grad' or inside '∂a/∂b': a bare name or
+    number, or one call whose brackets close at the end ('tanh(x*w)')."""
+    bare = text.replace("_", "").replace("#", "").replace(".", "").replace("[", "").replace("]", "")
+    if bare.isalnum() or _is_number(text):
+        return True
+    head, bracket, _ = text.partition("(")
+    if not bracket or not head.isalpha() or not text.endswith(")"):
+        return False
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch == ")" and k < len(text) - 1:
+            return False  # 'f(a)+g(b)': the first call closes before the end
+    return True
 
 
 def _is_number(text: str) -> bool:
@@ -236,6 +248,7 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
                  "paths": _count_text(counts[node])}
         entry["locals"] = [{"input": names[p], "formula": formula(node, slot, names), "value": num(d),
+                            "head": f"∂{_wrap(names[node])}/∂{_wrap(names[p])}",
                             "id": pic.records.get(p) or pic.folded.get(p, "")}
                            for slot, (p, d) in enumerate(zip(node.parents, node.local_grads))]
         if node in chosen and budget > 0:
