@@ -413,6 +413,7 @@ STYLE = """
 .cr-panels .cr-note { color: #5f6368; font-size: 11px; margin: 0; max-width: 430px; }
 .cr-panels svg { display: block; background: #fff; }
 .cr-axis { font-size: 10px; fill: #5f6368; }
+.cr-net .cr-p:hover { stroke: #111; }
 .cr-caption { font-size: 14px; font-variant-numeric: tabular-nums; margin: 0 0 6px; }
 """
 

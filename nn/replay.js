@@ -65,7 +65,7 @@
       var field = D.fields[f.boundary];
       image.setAttribute("href", field.url);
       line.setAttribute("d", field.path);
-      fieldStep.textContent = "boundary at step " + field.step + (field.step === f.step ? "" : " (nearest recorded before)");
+      fieldStep.textContent = "boundary at step " + field.step;  // the latest drawn at or before this step
     }
     showHover();
   }
