@@ -38,6 +38,7 @@ EXPECTED = {
     "spiral": ["spiral.png", "spiral_replay.html"],
     "error_surface": ["error_surface.png"],
     "conv1d": ["conv1d.png"],
+    "digits": ["digits_wrong.png"],
 }
 
 
@@ -211,6 +212,18 @@ def test_moons_reaches_full_training_accuracy(quick_run):
     assert summary_value(printed, "steps") == "100"
     assert summary_value(printed, "training accuracy").startswith("100% (100/100)")
     assert float(summary_value(printed, "final loss")) < 0.05
+
+
+def test_digits_learns_from_real_images_through_trace(quick_run):
+    # --quick is 3 epochs; the full run's 95%+ is the README's figure (20 epochs).
+    _, printed = quick_run("digits")
+    accuracy = summary_value(printed, "test accuracy")
+    assert float(accuracy.split("%")[0]) >= 85.0, accuracy
+    assert "traced (numpy)" in summary_value(printed, "time per epoch")
+    # The confusion matrix: 10 rows of 10 counts, adding up to the 360 test images.
+    rows = [line.split() for line in printed.splitlines()
+            if re.fullmatch(r"\s*\d( +\d+){10}\s*", line)]
+    assert len(rows) == 10 and sum(int(n) for row in rows for n in row[1:]) == 360
 
 
 def test_rnn_gradient_parts_add_up(quick_run):
