@@ -407,8 +407,8 @@ class View:
 
 
 STYLE = """
-.cr-panels { display: grid; grid-template-columns: repeat(2, max-content); gap: 10px 18px; align-items: start;
-  font: 12px/1.4 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1d1f; }
+.cr-live, .cr-panels { font: 12px/1.4 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1d1f; }
+.cr-panels { display: grid; grid-template-columns: repeat(2, max-content); gap: 10px 18px; align-items: start; }
 .cr-panels h3 { font-size: 13px; margin: 0 0 2px; font-weight: 600; }
 .cr-panels .cr-note { color: #5f6368; font-size: 11px; margin: 0; max-width: 430px; }
 .cr-panels svg { display: block; background: #fff; }

@@ -44,7 +44,8 @@ def panels_html(recorder: Recorder, boundary: tuple[str, str, int] | None) -> st
     caption = f"training step <b>{last.step}</b> · loss <b>{loss_text(last.loss)}</b>"
     if last.accuracy is not None:
         caption += f" · accuracy <b>{last.accuracy:.1%}</b>"
-    caption += f" · {len(snaps)} snapshots, one every {recorder.every} steps"
+    every = "every step" if recorder.every == 1 else f"one every {recorder.every} steps"
+    caption += f" · {len(snaps)} snapshots, {every}"
     return (f"<div class='cr-live'><style>{STYLE}</style><p class='cr-caption'>{caption}</p>"
             + panel_boxes(view, frame, clip_id=None, field=field, tooltips=True) + "</div>")
 
