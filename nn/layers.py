@@ -328,6 +328,19 @@ class MLP(Module):
     def short_repr(self) -> str:
         return f"MLP({self.nin} -> {self.nouts})"
 
+    def to_torch(self) -> Any:
+        """This model as a ``torch.nn.Sequential`` with float64 weights (see ``nn.torch``)."""
+        from .torch import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """An MLP with the layers and weights of a ``torch.nn.Sequential`` (see ``nn.torch``)."""
+        from .torch import from_torch
+
+        return from_torch(module, cls)
+
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": list(self.nouts),
                 "activation": _saveable(self.activation, "MLP.save"),
