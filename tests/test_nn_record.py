@@ -242,3 +242,16 @@ def test_live_panels_show_the_latest_numbers():
     view = View(rec, rec.snapshots)
     with_boundary = panels_html(rec, (*view.field(rec.boundary(rec.snapshots[0])), 0))
     assert "data:image/png;base64," in with_boundary and "boundary at step 0" in with_boundary
+
+
+def test_a_run_that_diverges_still_makes_a_page():
+    model = Neuron(2, seed=0)
+    rec = Recorder(model, X=[[0.0, 1.0], [1.0, 0.0]], y=[-1, 1], grid=4)
+    model([1.0, 1.0]).backward()
+    rec.record(0.5)
+    for p in model.parameters():
+        p.grad = float("nan")
+    rec.record(float("inf"))
+    rec.record(float("nan"))
+    text = str(rec.html())
+    assert '"loss": "nan"' in text and '"loss": "inf"' in text
