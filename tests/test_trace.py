@@ -303,3 +303,43 @@ def test_fit_says_why_it_cannot_trace_and_trains_eagerly():
     assert history["trace"].startswith("eager: the loss is a function")
     with pytest.raises(ValueError, match="hinge: labels must be -1 or \\+1"):
         nn.fit(model, X, labels, epochs=1, progress=False, trace=True)
+
+
+# -- sound or refused: each way of turning a traced Value into a Python number ------------
+
+REFUSED = {
+    ".data": (lambda w: lambda x: x * w if x.data > 0 else -x, r"reads the number of a traced Value \(\.data\)"),
+    "float()": (lambda w: lambda x: Value(math.exp(x)) * w, r"into a number \(float\(\)\)"),
+    "bool()": (lambda w: lambda x: x * w if x else -x, r"branches on a traced Value"),
+    "<": (lambda w: lambda x: x * w if x < w else -x, r"compares a traced Value \(<"),
+    ">=": (lambda w: lambda x: x * w if x * 2 >= 1.0 else -x, r"compares a traced Value \(>="),
+    "max": (lambda w: lambda x: max(x * w, x), r"compares a traced Value \(>"),
+    "sorted": (lambda w: lambda x: sorted([x, x * w])[0], r"compares a traced Value \(<"),
+    "a loss that reads numbers": (lambda w: lambda x: nn.cross_entropy([x * w, x], 0),
+                                  r"\.data.*inside nn\.losses line \d+"),
+}
+
+
+@pytest.mark.parametrize("way", sorted(REFUSED))
+def test_branching_on_a_traced_number_is_refused_with_the_users_line(way):
+    make, message = REFUSED[way]
+    fn = make(Value(0.5))
+    with pytest.raises(autograd.TraceError, match=message) as caught:
+        trace(fn, 1.0)
+    text = str(caught.value)
+    assert "test_trace.py:" in text and "relu" in text  # the user's line, and what to use
+
+
+def test_outside_trace_and_for_untraced_values_nothing_changes():
+    w = Value(0.5)
+    # Parameters and constants may be read while tracing: they are not per-sample.
+    traced = trace(lambda x: (x * w).relu() * w.data + float(w), 2.0)
+    assert traced.values([2.0]) == [1.0]
+    # The guard is gone once trace returns, even after a refusal.
+    with pytest.raises(autograd.TraceError):
+        trace(lambda x: x.data * w, 1.0)
+    x = Value(3.0) * 2
+    assert x.data == 6.0 and float(x) == 6.0 and bool(x) is True
+    with pytest.raises(TypeError, match="'<' not supported"):
+        x < w  # noqa: B015 - comparisons stay unsupported, as before
+    assert "data" in type(x).__mro__[1].__dict__ and not isinstance(type(x).__mro__[1].__dict__["data"], property)

@@ -26,7 +26,7 @@ here is refused by name; the pure-Python replay runs any op.
 >>> from autograd.tracing.tape import Tape
 >>> w = Value(2.0); x = Value(3.0)
 >>> replay = NumpyReplay(Tape.record([(w * x).relu()], [x]), [None])
->>> replay.batch([[1.0, -1.0]], 1.0), w.grad      # relu(2·1) + relu(-2), d/dw = 1 + 0
+>>> replay.batch([[1.0, -1.0]], 2, 1.0), w.grad   # relu(2·1) + relu(-2), d/dw = 1 + 0
 (2.0, 1.0)
 """
 
