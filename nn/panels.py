@@ -34,10 +34,12 @@ import html
 import math
 import struct
 import zlib
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .layers import MLP, Layer, Neuron
-from .record import Recorder, Snapshot
+
+if TYPE_CHECKING:  # the recorder imports its views when asked for them: no cycle
+    from .record import Recorder, Snapshot
 
 # Diverging palette: index 0 strongest negative (red), 8 zero (grey), 16 strongest positive.
 LEVELS = 8

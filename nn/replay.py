@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import math
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import autograd
 
 from .panels import CODES, PALETTE, STYLE, View, panel_boxes
-from .record import Recorder
+
+if TYPE_CHECKING:  # the recorder imports its views when asked for them: no cycle
+    from .record import Recorder
 
 EXTRA_STYLE = """
 #caption b { font-weight: 600; }

@@ -21,10 +21,13 @@ otherwise the last one is shown, with its step. Outside a kernel nothing is disp
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from .panels import STYLE, View, loss_text, panel_boxes
 from .progress import in_notebook
-from .record import Recorder
+
+if TYPE_CHECKING:  # the recorder imports its views when asked for them: no cycle
+    from .record import Recorder
 
 BOUNDARY_SHARE = 0.25  # of the wall time since watching began, at most, spent on boundaries
 
