@@ -170,15 +170,86 @@ def _atomic_target(path: Path) -> Path:
     return path.with_name(f".{path.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
 
 
+def _covers_data(ax, box) -> bool:
+    """Whether a curve, marker or bar of ``ax`` is drawn inside the display box ``box``.
+
+    Reference lines (``axhline``, ``axvline``: not in data coordinates) and pale
+    shadings (alpha below 0.5) do not count: a legend may sit over them.
+    """
+    import numpy as np
+
+    for line in ax.get_lines():
+        if not line.get_visible() or line.get_transform() != ax.transData:
+            continue
+        pts = ax.transData.transform(np.asarray(line.get_xydata(), dtype=float))
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if len(pts) > 1 and line.get_linestyle() not in ("None", "", " "):
+            # Points along each segment as drawn on screen, not only the vertices.
+            t = np.linspace(0.0, 1.0, 12, endpoint=False)[None, :, None]
+            pts = np.concatenate([(pts[:-1, None, :] + (pts[1:, None, :] - pts[:-1, None, :]) * t).reshape(-1, 2),
+                                  pts[-1:]])
+        if ((pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1) & (pts[:, 1] >= box.y0) & (pts[:, 1] <= box.y1)).any():
+            return True
+    for patch in ax.patches:
+        alpha = patch.get_alpha()
+        if patch.get_visible() and (alpha is None or alpha >= 0.5) and patch.get_window_extent().overlaps(box):
+            return True
+    return False
+
+
+_LEGEND_PLACES = ("upper right", "upper left", "lower right", "lower left", "center right", "center left",
+                  "upper center", "lower center")
+
+
+def place_legends(fig) -> int:
+    """Move every axes legend that covers a curve or a bar; return how many moved.
+
+    A legend is checked against the data of every axes drawn in the same place (twin
+    axes too). It tries the corners and edges inside the axes first; if each covers
+    data, it goes under the axes, in up to four columns.
+    """
+    fig.canvas.draw()
+    moved = 0
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        twins = [a for a in fig.axes if a.get_position().bounds == ax.get_position().bounds]
+
+        def covers() -> bool:
+            box = legend.get_window_extent()
+            return any(_covers_data(a, box) for a in twins)
+
+        if not covers():
+            continue
+        moved += 1
+        for loc in _LEGEND_PLACES:
+            legend.set_loc(loc)
+            fig.canvas.draw()
+            if not covers():
+                break
+        else:
+            texts = legend.get_texts()
+            # Just under everything the axes draw below themselves (tick labels, x label).
+            below = ax.get_tightbbox(fig.canvas.get_renderer(), for_layout_only=False)
+            y = ax.transAxes.inverted().transform((0.0, below.y0))[1]
+            legend = ax.legend(legend.legend_handles, [t.get_text() for t in texts], loc="upper center",
+                               bbox_to_anchor=(0.5, y), ncols=min(len(texts), 4),
+                               fontsize=texts[0].get_fontsize() if texts else None, frameon=False)
+            fig.canvas.draw()
+    return moved
+
+
 def save_figure(fig, path: Path | str, *, dpi: int = 100) -> Path:
     """Write a matplotlib figure (format from the extension) atomically, then close it.
 
     A reader never sees a half-written file: it is written under a temporary name and
-    renamed into place.
+    renamed into place. Legends that would cover a curve are moved first (``place_legends``).
     """
     path = Path(path)
     tmp = _atomic_target(path)
     try:
+        place_legends(fig)
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
         os.replace(tmp, path)
     finally:
