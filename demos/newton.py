@@ -196,7 +196,7 @@ def plot_2d(plt, gd, nt, lr: float, path) -> None:
     ax2.semilogy(range(len(nt)), [rosenbrock(*p) + 1e-30 for p in nt], "s-", color="tab:blue", label="Newton")
     ax2.set_xscale("symlog", linthresh=10)
     ax2.set_xlabel("step (linear up to 10, then log)")
-    ax2.set_ylabel("f(x, y) − 0  (log scale)")
+    ax2.set_ylabel("f(x, y), whose minimum is 0  (log scale)")
     ax2.set_title("Loss per step")
     ax2.legend(fontsize=8)
     _common.save_figure(fig, path)

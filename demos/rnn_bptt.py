@@ -89,7 +89,8 @@ def sequence_loss(rnn: RNN, xs: list[float], skip: int = 0) -> Value:
     for t, (y, target) in enumerate(zip(ys, xs[1:]), 1):
         if t > skip:
             with autograd.scope(f"t={t}"):  # each step's error drawn inside its step
-                terms.append((y - Value(target, label=f"x{t + 1}")) ** 2)
+                # Named for its role: the input node of step t+1 is another node, "x{t+1}".
+                terms.append((y - Value(target, label=f"target{t}")) ** 2)
     return autograd.sum(terms) * (1.0 / len(terms))
 
 
@@ -143,7 +144,7 @@ def plot(plt, losses, rnn, demo_phase, demo_xs, baseline, splits, grads, path) -
     ax.plot(t, baseline, "^:", color="tab:purple", ms=4, lw=1, label="best memoryless guess")
     ax.set_xlabel("time step t")
     ax.set_ylabel("value")
-    ax.set_title("A new phase: prediction of the next value")
+    ax.set_title("A wave it never saw (a new phase): predicting the next value")
     ax.legend(fontsize=8, loc="lower left")
 
     ax = axes[2]
@@ -153,13 +154,31 @@ def plot(plt, losses, rnn, demo_phase, demo_xs, baseline, splits, grads, path) -
         parts = splits[name]
         ax.bar([s + (k - (len(grads) - 1) / 2) * width for s in steps],
                [parts.get(f"t={s}", 0.0) for s in steps], width=width,
-               label=f"{name}: the bars sum to .grad = {grad:+.4f}")
+               label=f"{weight_in_words(name)}: the bars sum to .grad = {grad:+.4f}")
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_xlabel("time step t that used the weight")
     ax.set_ylabel("contribution to ∂loss/∂w")
     ax.set_title("Before training: one gradient term per time step")
     ax.legend(fontsize=8)
     _common.save_figure(fig, path)
+
+
+def weight_in_words(label: str) -> str:
+    """What an RNN weight does, from its label: 'Wh01' -> 'Wh01, hidden unit 1 → unit 0'.
+
+    >>> weight_in_words("Wh00"), weight_in_words("Wx2"), weight_in_words("b0")
+    ('Wh00, hidden unit 0 → itself', 'Wx2, input → hidden unit 2', 'b0, bias of hidden unit 0')
+    """
+    if label.startswith("Wh") and len(label) == 4:
+        i, j = label[2], label[3]
+        return f"{label}, hidden unit {j} → {'itself' if i == j else f'unit {i}'}"
+    if label.startswith("Wx"):
+        return f"{label}, input → hidden unit {label[2:]}"
+    if label.startswith("b"):
+        return f"{label}, bias of hidden unit {label[1:]}"
+    if label.startswith("v"):
+        return f"{label}, hidden unit {label[1:]} → output"
+    return label
 
 
 def memoryless_guess(xs: list[float]) -> list[float]:
