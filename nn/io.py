@@ -153,6 +153,7 @@ def save(model: Saveable, path: str | os.PathLike) -> None:
     """
     if not isinstance(model, Saveable):
         raise TypeError(f"save: expected an nn Module, got {type(model).__name__}")
+    _check_path(path, "save")
     config = model.config()
     params = model.state_dict()
     for name, x in params.items():
@@ -172,8 +173,14 @@ def save(model: Saveable, path: str | os.PathLike) -> None:
 # -- loading ------------------------------------------------------------------------------
 
 
+def _check_path(path: object, where: str) -> None:
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"{where}: path must be a file name (a str or pathlib.Path), got {type(path).__name__}")
+
+
 def _read(path: str | os.PathLike) -> dict[str, Any]:
     """The file's JSON document, checked down to its top-level shape."""
+    _check_path(path, "load")
     try:
         raw = files.read_limited(path, MAX_FILE_BYTES)
     except files.FileRefusedError as error:

@@ -330,3 +330,12 @@ def test_a_closed_pipe_ends_quietly():
     err = child.stderr.read().decode()
     child.wait(timeout=120)
     assert "Traceback" not in err and "BrokenPipeError" not in err and err == ""
+
+
+@pytest.mark.parametrize("argv", ["grad x*y x=1 y=2", ["grad", 3], ("grad", None), [b"grad"]])
+def test_main_refuses_what_is_not_a_list_of_strings_in_one_line(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert main(argv) == 2
+    assert "main: argv must be a list of strings, e.g. main([\"grad\"" in assert_one_error(err.getvalue())[0]
+    assert main(("grad", "x*y", "x=2", "y=3")) == 0  # any sequence of strings

@@ -386,3 +386,14 @@ def test_the_file_format_lives_in_nn_io_and_imports_run_one_way():
     imported = {node.module for node in ast.walk(ast.parse(inspect.getsource(nn.io)))
                 if isinstance(node, ast.ImportFrom)}
     assert not any(m and ("module" in m or m.startswith(".")) for m in imported), imported
+
+
+@pytest.mark.parametrize("path", [3, None, ["m.json"], 2.5])
+def test_a_path_that_is_not_a_file_name_says_what_to_pass(path):
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(TypeError, match=f"save: path must be a file name \\(a str or pathlib.Path\\), got {type(path).__name__}"):
+        model.save(path)
+    with pytest.raises(TypeError, match=f"load: path must be a file name \\(a str or pathlib.Path\\), got {type(path).__name__}"):
+        load(path)
+    with pytest.raises(TypeError, match="load: path must be a file name"):
+        model.load_state(path)

@@ -133,3 +133,9 @@ def test_every_line_shows_its_true_depth_in_any_shape(steps):
         if label and label.group(1) != "leaf":
             assert line_depth(line) == by_label[label.group(1)], line
         assert len(line) <= LONGEST_GUIDE + 80
+
+
+@pytest.mark.parametrize("root", [3, "x", None, [Value(1.0)], 2.5])
+def test_tree_of_something_that_is_not_a_value_says_what_to_pass(root):
+    with pytest.raises(TypeError, match=f"tree: expected the Value at the top of a graph, got {type(root).__name__}"):
+        tree(root)

@@ -162,9 +162,12 @@ _EPILOG = (f"Expressions use numbers, names, + - * / **, and the functions {', '
 # -- reading the command line -----------------------------------------------------------------
 
 
-def parse_command_line(argv: list[str]) -> argparse.Namespace:
+def parse_command_line(argv: list[str] | tuple[str, ...]) -> argparse.Namespace:
     """The command line as a Namespace (``command``, ``expression``, ``values`` and the
     options), or ``_ArgumentError``; ``--help`` prints the help and raises SystemExit(0)."""
+    if isinstance(argv, str) or not all(isinstance(word, str) for word in argv):
+        raise _ArgumentError(f"main: argv must be a list of strings, e.g. main([\"grad\", \"x*y\", \"x=2\", "
+                             f"\"y=3\"]), got {type(argv).__name__} {argv!r:.60}")
     if not argv:
         raise _ArgumentError(f"give a command: {', '.join(COMMANDS)} (see {PROG} --help)")
     name = argv[0]
@@ -174,7 +177,7 @@ def parse_command_line(argv: list[str]) -> argparse.Namespace:
     if name not in COMMANDS:
         hint = "; options go after the command" if name.startswith("-") else ""
         raise _ArgumentError(f"unknown command {name!r}{hint}; the commands are {', '.join(COMMANDS)}")
-    head, tail = _split_at_dashes(argv[1:])
+    head, tail = _split_at_dashes(list(argv[1:]))
     args = _command_parser(name).parse_intermixed_args(head)
     args.command = name
     _check_ranges(args)
@@ -398,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 1 other errors)."""
     _tolerant_streams()
     try:
-        args = parse_command_line(list(sys.argv[1:] if argv is None else argv))
+        args = parse_command_line(sys.argv[1:] if argv is None else argv)
         return COMMANDS[args.command][1](args)
     except SystemExit as exit_:  # --help has been printed
         return exit_.code if isinstance(exit_.code, int) else 2

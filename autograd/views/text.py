@@ -78,6 +78,8 @@ def tree(root: Value, *, digits: int = 4, max_lines: int | None = 500) -> str:
     ├── a  data=3  grad=0
     └── leaf  data=1  grad=0
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"tree: expected the Value at the top of a graph, got {type(root).__name__}")
     check_digits(digits, "tree")
     if max_lines is not None and (isinstance(max_lines, bool) or not isinstance(max_lines, int) or max_lines < 1):
         raise ValueError(f"tree: max_lines must be a positive int or None, got {max_lines!r}")
