@@ -28,6 +28,7 @@ the correct computation to match:
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Sequence
 
 import autograd
@@ -213,66 +214,74 @@ def explain_slip(title: str, exact: float, net: dict[str, Value]) -> str:
 # -- the demo ---------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _common.make_parser(__doc__.split("\n\n")[0], steps=(10000, 10000))
-    args = _common.parse(parser, argv)
-    clock = _common.Stopwatch()
-    mismatches: list[str] = []  # disagreements nobody has explained: the run fails
-    explained: list[str] = []  # known slips in the article, reproduced and explained
+class Checker:
+    """Prints engine-versus-article rows and keeps the disagreements: ``mismatches``
+    (nobody has explained them: the run fails) and ``explained`` (known slips in the
+    article, reproduced and explained)."""
 
-    def show(name, computed, published=None, width=18):
+    HEADER = f"  {'':<18} {'engine':>16}   {'article':>13}"
+
+    def __init__(self) -> None:
+        self.mismatches: list[str] = []
+        self.explained: list[str] = []
+
+    def show(self, name: str, computed: float, published: str | None = None, width: int = 18) -> None:
         line, ok = row(name, computed, published, width)
         print(line)
         if not ok:
-            (explained if name in EXPLAINED else mismatches).append(name)
+            (self.explained if name in EXPLAINED else self.mismatches).append(name)
 
-    header = f"  {'':<18} {'engine':>16}   {'article':>13}"
-    print("Network: i1, i2 -> h1, h2 -> o1, o2, sigmoid everywhere; "
-          f"E_total = ½(t1 − out_o1)² + ½(t2 − out_o2)², targets {TARGETS}, lr {LR}")
-    print(f"  starting weights w1..w8 = {WEIGHTS}, b1 = {BIASES[0]}, b2 = {BIASES[1]}\n")
 
-    # -- 1. the forward pass -----------------------------------------------------------
+def report_forward(check: Checker) -> dict[str, Value]:
+    """1. The forward pass, every intermediate against the article's."""
     net = forward(WEIGHTS, BIASES)
     print("The forward pass")
-    print(header)
+    print(check.HEADER)
     for name in ["net_h1", "out_h1", "net_h2", "out_h2", "net_o1", "out_o1", "net_o2", "out_o2",
                  "E_o1", "E_o2", "E_total"]:
-        show(name, net[name].data, PUBLISHED_FORWARD.get(name))
+        check.show(name, net[name].data, PUBLISHED_FORWARD.get(name))
+    return net
 
-    # -- 2. the backward pass ----------------------------------------------------------
+
+def report_backward(check: Checker, net: dict[str, Value]) -> None:
+    """2. The backward pass: the article's partial derivatives, then every weight's gradient."""
     E = net["E_total"]
     E.backward()
     print("\nThe backward pass: the article's intermediate derivatives (engine: gradients(of, [wrt]))")
-    print(header)
+    print(check.HEADER)
     for title, of, wrt, published in PUBLISHED_PARTIALS:
         (g,) = gradients(net[of], [net[wrt]])
-        show(title, g, published)
+        check.show(title, g, published)
         if title in EXPLAINED and agreement(g, published) == "DIFFERS":
             print("  why: " + explain_slip(title, g, net))
 
     print("\nEvery weight's gradient, and how the chain rule builds it (autograd.explain)")
     for name in WEIGHT_NAMES:
         print()
-        show(f"∂E_total/∂{name}", net[name].grad, PUBLISHED_GRADIENTS.get(name))
+        check.show(f"∂E_total/∂{name}", net[name].grad, PUBLISHED_GRADIENTS.get(name))
         print(_indent(autograd.explain(E, net[name], digits=9)))
     print()
-    show("∂E_total/∂b1", net["b1"].grad)
-    show("∂E_total/∂b2", net["b2"].grad)
+    check.show("∂E_total/∂b1", net["b1"].grad)
+    check.show("∂E_total/∂b2", net["b2"].grad)
     print("  (the article leaves the biases fixed; these gradients are shown, not used)")
 
-    # -- 3. the update -----------------------------------------------------------------
+
+def report_update(check: Checker, net: dict[str, Value]) -> None:
+    """3. The update of every weight from the gradients."""
     print(f"\nThe update, every weight from the gradients above: w+ = w − {LR}·∂E_total/∂w")
-    print(header)
+    print(check.HEADER)
     updated = {n: net[n].data - LR * net[n].grad for n in WEIGHT_NAMES}
     for name in WEIGHT_NAMES:
-        show(f"{name}+", updated[name], PUBLISHED_UPDATED[name])
+        check.show(f"{name}+", updated[name], PUBLISHED_UPDATED[name])
 
-    # -- 4. the error after one update, and where the article's figure comes from --------
+
+def report_first_update(check: Checker) -> float:
+    """4. The error after one update, and where the article's figure comes from."""
     correct = train(1)
     stale = train(1, stale_update)
     print("\nError after the first update (forward pass with w1+..w8+)")
-    print(header)
-    show("E_total", correct[1][0], None)
+    print(check.HEADER)
+    check.show("E_total", correct[1][0], None)
     after_1_stale = agreement(stale[1][0], PUBLISHED_ERROR_AFTER_1)
     verdict = agreement(correct[1][0], PUBLISHED_ERROR_AFTER_1)
     print(f"  article: {PUBLISHED_ERROR_AFTER_1} ({verdict} the engine's {correct[1][0]:.9f})")
@@ -281,25 +290,28 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"  the already-updated w5+..w8+ (engine, that variant: {stale[1][0]:.9f}, {after_1_stale}).\n"
               f"  Its own text says to use the original weights, and its printed w1+..w4+ (which match\n"
               f"  above) were made that way: the figure is a slip in the article, not in the method.")
+    return correct[1][0]
 
-    # -- 5. many rounds ----------------------------------------------------------------
-    rounds = args.steps
+
+def report_training(rounds: int) -> dict[str, list[tuple[float, float, float]]]:
+    """5. Many rounds, both ways of updating; against the article's figures after 10,000."""
     print(f"\nTraining {rounds:,} rounds (each: forward, backward, update all weights; biases fixed)")
     runs = {
         "as described (simultaneous)": train(rounds),
         "article's code (stale w5..w8)": train(rounds, stale_update),
     }
     print(f"  {'':<44} {'E_total':>14} {'out_o1':>12} {'out_o2':>12}")
-    if rounds == 10000:
+    published = rounds == 10000
+    if published:
         p = PUBLISHED_AFTER_10000
         print(f"  {'article, after 10,000 rounds':<44} {p['E_total']:>14} {p['out_o1']:>12} {p['out_o2']:>12}")
-    found = {}
+    found: dict[str, str] = {}
     for name, hist in runs.items():
         for updates in ([rounds - 1, rounds] if rounds > 1 else [rounds]):
             e, o1, o2 = hist[updates]
             label = f"{name}, {updates:,} updates"
             marks = ""
-            if rounds == 10000:
+            if published:
                 verdicts = [agreement(x, PUBLISHED_AFTER_10000[k]) != "DIFFERS"
                             for x, k in zip((e, o1, o2), ("E_total", "out_o1", "out_o2"))]
                 marks = "  " + " ".join("=" if v else "·" for v in verdicts)
@@ -307,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     if v:
                         found.setdefault(k, label)
             print(f"  {label:<44} {e:>14.10f} {o1:>12.9f} {o2:>12.9f}{marks}")
-    if rounds == 10000:
+    if published:
         print("  (= : agrees with the article at its printed digits, · : does not)")
         for k in ("E_total", "out_o1", "out_o2"):
             print(f"  article's {k:<8} {PUBLISHED_AFTER_10000[k]:>13} = {found.get(k, 'none of the runs above')}")
@@ -316,16 +328,17 @@ def main(argv: Sequence[str] | None = None) -> int:
               "  10,000 updates. The correct computation after 10,000 updates is the line\n"
               "  'as described (simultaneous), 10,000 updates'. Either way the outputs approach the\n"
               "  targets 0.01 and 0.99, as the article says.")
-    final = runs["as described (simultaneous)"][rounds]
+    return runs
 
-    # -- 6. the picture ----------------------------------------------------------------
-    files = [args.out / "worked_example.svg"]
+
+def draw_pictures(out: Path, E: Value, hist: list[tuple[float, float, float]], rounds: int) -> list[Path]:
+    """6. The graph with its local derivatives, and the error over the rounds."""
+    files = [out / "worked_example.svg"]
     _common.save_graph(E, files[0], edge_labels=True, rankdir="TB", show=("label", "data", "grad"))
     print(f"\nThe graph, with d(node)/d(input) on every edge: {files[0]}")
 
     plt = _common.pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
-    hist = runs["as described (simultaneous)"]
     ax.loglog(range(1, len(hist) + 1), [h[0] for h in hist], color="tab:blue", label="E_total (engine)")
     ax.set_xlabel("forward pass (1 = the published starting weights)")
     ax.set_ylabel("E_total (log scale)")
@@ -337,20 +350,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         ax.plot([2, 10000], [float(PUBLISHED_ERROR_AFTER_1), float(PUBLISHED_AFTER_10000["E_total"])],
                 "o", mfc="none", mec="tab:red", ms=9, label="the article's figures")
     ax.legend(fontsize=8)
-    files.append(args.out / "worked_example_error.png")
+    files.append(out / "worked_example_error.png")
     _common.save_figure(fig, files[1])
+    return files
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _common.make_parser(__doc__.split("\n\n")[0], steps=(10000, 10000))
+    args = _common.parse(parser, argv)
+    clock = _common.Stopwatch()
+    check = Checker()
+    print("Network: i1, i2 -> h1, h2 -> o1, o2, sigmoid everywhere; "
+          f"E_total = ½(t1 − out_o1)² + ½(t2 − out_o2)², targets {TARGETS}, lr {LR}")
+    print(f"  starting weights w1..w8 = {WEIGHTS}, b1 = {BIASES[0]}, b2 = {BIASES[1]}\n")
+
+    net = report_forward(check)
+    report_backward(check, net)
+    report_update(check, net)
+    after_1 = report_first_update(check)
+    rounds = args.steps
+    runs = report_training(rounds)
+    hist = runs["as described (simultaneous)"]
+    files = draw_pictures(args.out, net["E_total"], hist, rounds)
+
+    final = hist[rounds]
     checked = (len(PUBLISHED_FORWARD) + len(PUBLISHED_PARTIALS) + len(PUBLISHED_GRADIENTS)
                + len(PUBLISHED_UPDATED))
     _common.summary("worked_example", [
         ("published numbers checked", f"{checked} (forward, partials, gradients, updated weights)"),
-        ("disagreements", (", ".join(mismatches) if mismatches else "none unexplained")
-         + (f"; explained slips in the article: {', '.join(explained)}" if explained else "")),
-        ("error after the first update", f"{correct[1][0]:.9f} (article {PUBLISHED_ERROR_AFTER_1}: see above)"),
+        ("disagreements", (", ".join(check.mismatches) if check.mismatches else "none unexplained")
+         + (f"; explained slips in the article: {', '.join(check.explained)}" if check.explained else "")),
+        ("error after the first update", f"{after_1:.9f} (article {PUBLISHED_ERROR_AFTER_1}: see above)"),
         (f"after {rounds:,} updates", f"E_total {final[0]:.10f}, out_o1 {final[1]:.9f}, out_o2 {final[2]:.9f}"),
         ("time", f"{clock.seconds():.1f} s"),
     ], files)
-    return 1 if mismatches else 0
+    return 1 if check.mismatches else 0
 
 
 def _indent(text: str, prefix: str = "    ") -> str:
