@@ -100,6 +100,13 @@ class PythonReplay:
         return "\n".join(lines) + "\n"
 
     def _backward_lines(self, root: int) -> list[str]:
+        """The chain rule for one sample, from the root down.
+
+        A node with many inputs (a neuron's dot) passes its gradient on only when it is not
+        0 (``if g:``): a ReLU that is off, or a sample inside the hinge's margin, then
+        costs one test instead of a multiply-add per weight. Skipped terms are 0 · x, which
+        change nothing unless x is inf or NaN (the engine would give NaN there).
+        """
         tape = self.tape
         kind, parents, ops, needs = tape.kind, tape.parents, tape.ops, tape.needs_grad
         body = [f"g{root} = w"]
@@ -110,14 +117,20 @@ class PythonReplay:
             op, ps = ops[i], parents[i]
             names = [f"v{p}" for p in ps]
             terms = _gradient_terms(i, op.name, op.nary, names, body)
-            for p, term in zip(ps, terms):
-                if not needs[p]:
-                    continue
+            wanted = [(p, t) for p, t in zip(ps, terms) if needs[p]]
+            guarded = len(wanted) >= 4
+            if guarded:  # targets first written here start at 0, whether or not it runs
+                for p in dict.fromkeys(p for p, _ in wanted if kind[p] == SAMPLE and p not in started):
+                    body.append(f"g{p} = 0.0")
+                    started.add(p)
+                body.append(f"if g{i}:")
+            indent = "    " if guarded else ""
+            for p, term in wanted:
                 if kind[p] == SAMPLE:
-                    body.append(f"g{p} {'+' if p in started else ''}= {term}")
+                    body.append(f"{indent}g{p} {'+' if p in started else ''}= {term}")
                     started.add(p)
                 else:  # captured or shared: one accumulator over the whole batch
-                    body.append(f"a{p} += {term}")
+                    body.append(f"{indent}a{p} += {term}")
         return body
 
     def _function(self, backward: bool, exact: bool = False):
