@@ -323,3 +323,35 @@ def test_edge_labels_for_a_repeated_input():
     y = a * a  # two edges from a, each with local derivative a
     lines = [line.strip() for line in draw(y, edge_labels=True).source.splitlines() if "->" in line]
     assert lines.count(f"n0 -> n1_op [label={g4(a.data)}]") == 2
+
+
+def test_constants_are_drawn_as_plain_numbers_and_named_in_the_legend():
+    x = Value(3.0, label="x")
+    y = (x ** 2) * 0.5  # the 2 and the 0.5 entered as numbers: constants
+    y.backward()
+    source = draw(y).source
+    assert 'n1 [label=2 color="#8a8a8a" fontcolor="#333333" height=0.3 margin="0.06,0.02" shape=box style=rounded]' in source
+    assert "constant" in source and "grad 0" not in source
+    # A labelled leaf is an input, whatever its value; nn's inputs are labelled x0, x1...
+    assert f'{{ x | data 3 | grad 3 }}" fillcolor="{COLOURS["input"]}"' in source
+
+
+def test_one_glyph_symbols_are_drawn_as_the_op_name():
+    ws = [Value(1.0, label="w0"), Value(2.0, label="w1")]
+    xs = [Value(3.0, label="x0"), Value(4.0, label="x1")]
+    y = autograd.dot(ws, xs)
+    source = draw(y).source
+    assert '_op [label=dot ' in source and '[label="·"' not in source
+
+
+@needs_dot
+def test_picture_gives_the_svg_title_of_every_value(tmp_path):
+    from autograd.views.draw import layout, picture
+
+    o, v = neuron()
+    pic = picture(o)
+    svg = layout(pic.graph.source, "svg").decode()
+    titles = set(re.findall(r"<title>([^<]*)</title>", svg))
+    assert {pic.records[n] for n in v.values()} <= titles
+    assert {pic.ops[n] for n in v.values() if n.parents} <= titles
+    assert pic.records[v["x1"]] == "n" + str(autograd.topological_order(o).index(v["x1"]))
