@@ -128,16 +128,26 @@ def state_problem(state: object, names: list[str]) -> str:
 
 
 def _some(names: list[str], limit: int = 3) -> str:
-    shown = ", ".join(repr(n) for n in names[:limit])
+    shown = ", ".join(_short_repr(n, 100) for n in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _short_repr(x: object) -> str:
+def _clipped(error: Exception, limit: int = 300) -> str:
+    text = str(error)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _shown_json(x: object, limit: int = 200) -> str:
+    text = json.dumps(x)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _short_repr(x: object, limit: int = 40) -> str:
     try:
         text = repr(x)
     except ValueError:  # an int too long to print
         return "(too long to show)"
-    return text[:40]
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # -- saving -------------------------------------------------------------------------------
@@ -181,6 +191,13 @@ def _check_path(path: object, where: str) -> None:
 def _read(path: str | os.PathLike) -> dict[str, Any]:
     """The file's JSON document, checked down to its top-level shape."""
     _check_path(path, "load")
+    document = _json_document(path, _read_text(path))
+    _check_shape(path, document)
+    return document
+
+
+def _read_text(path: str | os.PathLike) -> str:
+    """The file's text: a regular file of at most MAX_FILE_BYTES, not empty, UTF-8."""
     try:
         raw = files.read_limited(path, MAX_FILE_BYTES)
     except files.FileRefusedError as error:
@@ -192,13 +209,16 @@ def _read(path: str | os.PathLike) -> dict[str, Any]:
     if not raw.strip():
         raise LoadError(path, "the file is empty")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise LoadError(path, f"not UTF-8 text (byte {error.start}); is it a model file?") from error
+
+
+def _json_document(path: str | os.PathLike, text: str) -> Any:
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_small_int)
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_small_int)
     except _DuplicateKey as error:
-        raise LoadError(path, f"the key {error.args[0]!r} appears twice in one object") from None
+        raise LoadError(path, f"the key {_short_repr(error.args[0])} appears twice in one object") from None
     except _HugeInteger as error:
         raise LoadError(path, f"an integer of {error.args[0]:,} digits ({error.args[1]}...) is too large; "
                               f"numbers in a model file have at most {MAX_INT_DIGITS} digits "
@@ -209,27 +229,32 @@ def _read(path: str | os.PathLike) -> dict[str, Any]:
         raise LoadError(path, f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}{hint}") from None
     except RecursionError:
         raise LoadError(path, "not a model file: the JSON is nested too deeply") from None
+
+
+def _check_shape(path: str | os.PathLike, document: Any) -> None:
+    """The top level: a chainrule object of our version with exactly the keys we write."""
     if not isinstance(document, dict):
         raise LoadError(path, f"expected a JSON object at the top, got {_json_type(document)}")
     if document.get("format") != FORMAT:
         raise LoadError(path, f"not a chainrule model file (its \"format\" should be {FORMAT!r}, "
-                              f"got {document.get('format')!r})")
+                              f"got {_short_repr(document.get('format'))})")
     version = document.get("version")
     if version != VERSION or isinstance(version, bool):
-        raise LoadError(path, f"format version {version!r} is not supported (this chainrule reads version {VERSION})")
+        raise LoadError(path, f"format version {_short_repr(version)} is not supported "
+                              f"(this chainrule reads version {VERSION})")
     missing = [k for k in _KEYS if k not in document]
     if missing:
         raise LoadError(path, f"missing {', '.join(repr(k) for k in missing)}")
     unexpected = [k for k in document if k not in _KEYS]
     if unexpected:
-        raise LoadError(path, f"unexpected key {', '.join(repr(k) for k in unexpected)}")
+        raise LoadError(path, f"unexpected key {_some(unexpected)}")
     if not isinstance(document["class"], str):
         raise LoadError(path, f"\"class\" must be a class name, got {_json_type(document['class'])}")
     if not isinstance(document["config"], dict):
         raise LoadError(path, f"\"config\" must be an object, got {_json_type(document['config'])}")
     if not isinstance(document["parameters"], dict):
-        raise LoadError(path, f"\"parameters\" must be an object of name: number, got {_json_type(document['parameters'])}")
-    return document
+        raise LoadError(path, f"\"parameters\" must be an object of name: number, "
+                              f"got {_json_type(document['parameters'])}")
 
 
 class _DuplicateKey(Exception):
@@ -284,14 +309,14 @@ def load(path: str | os.PathLike) -> Saveable:
     document = _read(path)
     cls = REGISTRY.get(document["class"])
     if cls is None:
-        raise LoadError(path, f"unknown model class {document['class']!r} (known: {', '.join(sorted(REGISTRY))}); "
+        raise LoadError(path, f"unknown model class {_short_repr(document['class'])} (known: {', '.join(sorted(REGISTRY))}); "
                               "import the module that defines it before loading")
     config = document["config"]
     given = len(document["parameters"])
     try:
         expected = cls.count_parameters(config)
     except (TypeError, ValueError, ArithmeticError) as error:
-        raise LoadError(path, f"invalid {document['class']} config {json.dumps(config)[:200]}: {error}") from None
+        raise LoadError(path, f"invalid {document['class'][:80]} config {_shown_json(config)}: {_clipped(error)}") from None
     # A file asking for a billion parameters is refused before we build them. Up to about
     # the file's own size, building is cheap, and then the error can name what is missing.
     if expected is not None and expected > 2 * given + 16:
@@ -305,7 +330,7 @@ def load(path: str | os.PathLike) -> Saveable:
         finally:
             random.setstate(state)
     except (TypeError, ValueError, ArithmeticError) as error:
-        raise LoadError(path, f"invalid {document['class']} config {json.dumps(config)[:200]}: {error}") from None
+        raise LoadError(path, f"invalid {document['class'][:80]} config {_shown_json(config)}: {_clipped(error)}") from None
     model.load_state_dict(_parameters(path, document, model))
     return model
 
@@ -318,9 +343,9 @@ def load_state(model: Saveable, path: str | os.PathLike) -> None:
     document = _read(path)
     mine = class_key(type(model))
     if document["class"] != mine:
-        raise LoadError(path, f"the file holds a {document['class']}, not a {mine}")
+        raise LoadError(path, f"the file holds a {document['class'][:80]}, not a {mine}")
     ours = json.loads(json.dumps(model.config()))  # as JSON would give it back (tuples -> lists)
     if document["config"] != ours:
-        raise LoadError(path, f"the architecture differs: the file has {json.dumps(document['config'])}, "
-                              f"the model has {json.dumps(ours)}")
+        raise LoadError(path, f"the architecture differs: the file has {_shown_json(document['config'])}, "
+                              f"the model has {_shown_json(ours)}")
     model.load_state_dict(_parameters(path, document, model))

@@ -397,3 +397,24 @@ def test_a_path_that_is_not_a_file_name_says_what_to_pass(path):
         load(path)
     with pytest.raises(TypeError, match="load: path must be a file name"):
         model.load_state(path)
+
+
+@pytest.mark.parametrize("where", ["format", "version", "class", "extra key", "duplicate key", "config"])
+def test_error_messages_stay_short_whatever_the_file_holds(trained, where):
+    model, path = trained
+    huge = "A" * 1_000_000
+    doc = document(path)
+    if where == "extra key":
+        doc[huge] = 1
+    elif where == "config":
+        doc["config"]["nouts"] = [huge]
+    elif where != "duplicate key":
+        doc[where] = huge
+    text = json.dumps(doc)
+    if where == "duplicate key":
+        text = text.replace('"format"', f'"{huge}": 1, "{huge}": 2, "format"', 1)
+    path.write_text(text)
+    for attempt in (lambda: load(path), lambda: model.load_state(path)):
+        with pytest.raises(LoadError) as info:
+            attempt()
+        assert len(str(info.value)) < 1000
