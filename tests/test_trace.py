@@ -247,6 +247,8 @@ def test_the_traced_graph_is_a_graph_the_views_show():
     assert explained is not None
     if shutil.which("dot"):
         assert "ReLU" in autograd.draw(graph).pipe(format="svg").decode()
+        page = autograd.html(graph)  # the step-through page of the traced sample
+        assert len(page.steps) > 3 and "ReLU" in str(page)
     assert "3 inputs" in repr(traced) and "captured" in repr(traced)
 
 
@@ -343,3 +345,34 @@ def test_outside_trace_and_for_untraced_values_nothing_changes():
     with pytest.raises(TypeError, match="'<' not supported"):
         x < w  # noqa: B015 - comparisons stay unsupported, as before
     assert "data" in type(x).__mro__[1].__dict__ and not isinstance(type(x).__mro__[1].__dict__["data"], property)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_shared_inputs_tied_weights_and_shared_nodes_replay_exactly(backend):
+    # The cases a plan must not get wrong: one input read twice by one group (a*a, and two
+    # muls of the same level both reading x), one weight in two neurons and in two layers
+    # (tied), a node of parameters only (computed once per replay), a dot of per-sample
+    # values on both sides, a sum with fixed terms.
+    w, v, c = Value(0.7, label="w"), Value(-0.4, label="v"), Value(1.3, label="c")
+    def f(x, y):
+        shared = w * c  # depends on parameters only
+        h1 = autograd.dot([w, v, w], [x, y, 1.0]).tanh()
+        h2 = autograd.dot([v, w, c], [x, y, 1.0]).relu()
+        out = autograd.dot([w, w], [h1, h2]) + x * x + (x * w) * (x * v) + shared * y
+        return autograd.sum([out, autograd.dot([x, h1], [y, h2]), c, 2.0]) ** 2
+    X = [random.Random(k).uniform(-2, 2) for k in range(9)]
+    Y = [random.Random(k + 50).uniform(-2, 2) for k in range(9)]
+    traced = trace(f, 0.3, -0.2, backend=backend)
+    for p in (w, v, c):
+        p.grad = 0.0
+    got = traced.batch(X, Y)
+    traced_grads = [w.grad, v.grad, c.grad]
+    for p in (w, v, c):
+        p.grad = 0.0
+    expected = autograd.sum([f(Value(x), Value(y)) for x, y in zip(X, Y)]) * (1.0 / len(X))
+    expected.backward()
+    assert close(got, expected.data)
+    assert_grads_equal([w.grad, v.grad, c.grad], traced_grads)
+    # And after the parameters change, the next replay follows them.
+    w.data, c.data = -0.2, 0.5
+    assert all(close(a, f(Value(x), Value(y)).data) for a, x, y in zip(traced.values(X, Y), X, Y))
