@@ -295,3 +295,24 @@ def test_browser_mlp_panel_and_box_steps(browser, tmp_path):
     assert "collapsed scope" in tab.page.inner_text("#panel")
     tab.check()
     tab.page.close()
+
+
+@needs_dot
+def test_two_pages_in_one_notebook_output_keep_apart(browser, tmp_path):
+    # What Jupyter shows for two cells ending in a page: each _repr_html_ in one document.
+    first, second = autograd.html(readme_neuron()), autograd.html(square())
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text("<!doctype html><meta charset='utf-8'><body>" + first._repr_html_()
+                        + second._repr_html_() + "</body>", encoding="utf-8")
+    tab = browser.open(notebook)
+    frames = [f for f in tab.page.frames if f != tab.page.main_frame]
+    assert len(frames) == 2
+    for frame in frames:
+        frame.wait_for_function("() => window.chainruleBackprop !== undefined")
+    frames[0].click("#last")
+    counts = [f.evaluate("chainrule.data.steps.length") for f in frames]
+    assert frames[0].evaluate("window.chainruleBackprop.player.current()") == counts[0] - 1
+    assert frames[1].evaluate("window.chainruleBackprop.player.current()") == 0  # the other did not move
+    assert "x.grad +=" in frames[0].inner_text("#caption")
+    tab.check()
+    tab.page.close()
