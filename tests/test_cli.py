@@ -328,3 +328,19 @@ def test_fuzz_random_syntax_trees(tree, x, y):
     except ExprError:
         return
     assert isinstance(result.value, Value)
+
+
+def test_draw_writes_through_a_symlink_keeping_permissions_and_refuses_a_fifo(tmp_path, capsys):
+    real = tmp_path / "real.dot"
+    real.write_text("old")
+    os.chmod(real, 0o640)
+    (tmp_path / "link.dot").symlink_to("real.dot")
+    assert main(["draw", "x*y", "-o", str(tmp_path / "link.dot"), "x=1", "y=2"]) == 0
+    assert (tmp_path / "link.dot").is_symlink() and real.read_text().startswith("digraph chainrule {")
+    assert os.stat(real).st_mode & 0o777 == 0o640
+    assert sorted(os.listdir(tmp_path)) == ["link.dot", "real.dot"]
+    os.mkfifo(tmp_path / "pipe.dot")
+    capsys.readouterr()
+    assert main(["draw", "x", "-o", str(tmp_path / "pipe.dot"), "x=1"]) == 1  # returns: never blocks
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"chainrule: error: not a regular file (a FIFO); it is left as it is: {tmp_path / 'pipe.dot'}"]
