@@ -23,6 +23,19 @@ from ..value import Value
 Shape = Any
 
 
+class BatchShapeError(ValueError):
+    """A sample of a batched argument is not shaped like the traced example."""
+
+
+class DomainError(Exception):
+    """A replay met a sample outside an op's domain; ``sample`` says which (``Traced``
+    re-runs it eagerly, so the engine's own error names the op, the numbers and the line)."""
+
+    def __init__(self, sample: int) -> None:
+        super().__init__(sample)
+        self.sample = sample
+
+
 def placeholders(arg: object, name: str) -> tuple[Shape, list[Value]]:
     """The shape of ``arg`` and its input leaves, in order (depth first)."""
     leaves: list[Value] = []
@@ -77,7 +90,7 @@ def flatten(x: object, shape: Shape, where: str) -> list[float]:
             out.append(float(item))
             return
         if not isinstance(item, (list, tuple)) or len(item) != len(s):
-            raise ValueError(
+            raise BatchShapeError(
                 f"{where}: expected a list of {len(s)} like the traced example, got {item!r:.60}")
         for sub, t in zip(item, s):
             walk(sub, t)

@@ -38,7 +38,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..ops import exact_sum
-from .arguments import flatten, is_flat, size
+from .arguments import DomainError, flatten, is_flat, size
 from .tape import CAPTURED, INPUT, SAMPLE, SHARED, Tape
 
 
@@ -106,19 +106,6 @@ DOMAIN: dict[str, Callable[..., Any]] = {
     "cos": lambda x: np.isinf(x),
 }
 KNOWN = set(FORWARD) | {"sum", "dot"}
-
-
-class DomainError(Exception):
-    """A sample put an op outside its domain; ``sample`` says which (the caller re-runs it
-    eagerly, so the engine's own error names the op, the numbers and the line)."""
-
-    def __init__(self, sample: int) -> None:
-        super().__init__(sample)
-        self.sample = sample
-
-
-class _Plan:
-    """What the replay needs that does not depend on the batch size."""
 
 
 class NumpyReplay:

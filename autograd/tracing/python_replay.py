@@ -25,7 +25,8 @@ import math
 from typing import Any, Sequence
 
 from ..ops import OPS, exact_sum
-from .tape import CAPTURED, INPUT, SAMPLE, SHARED, Tape
+from .arguments import flatten
+from .tape import CAPTURED, SAMPLE, SHARED, Tape
 
 # Inline forms: {0}, {1} the inputs, {o} the result. Anything else calls the table.
 _FORWARD = {
@@ -173,7 +174,13 @@ class PythonReplay:
     def _call(self, backward: bool, fixed: list[float], batched, weight: float):
         try:
             return self._function(backward)(fixed, batched, weight)
-        except (OverflowError, ValueError):  # fsum refused a sum the engine takes, or a domain
+        except (TypeError, ValueError, OverflowError):
+            # A sample shaped unlike the example (the unpacking failed): say which. Else
+            # fsum refused a sum the engine takes, or an op met a bad input: run again
+            # with the engine's exact sums, which raise only for the latter.
+            for j, sample in enumerate(zip(*batched)):
+                for k, (x, shape) in enumerate(zip(sample, self.shapes)):
+                    flatten(x, shape, f"batch: argument {k}, sample {j}")
             return self._function(backward, exact=True)(fixed, batched, weight)
 
     def batch(self, batched: Sequence[Sequence], weight: float) -> float:

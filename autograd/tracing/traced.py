@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 
 from ..mode import enable_grad
 from ..value import Value
-from .arguments import placeholders, rebuild
+from .arguments import BatchShapeError, DomainError, placeholders, rebuild
 from .guard import TraceError, watching
 from .python_replay import PythonReplay
 from .tape import SAMPLE, Tape
@@ -120,17 +120,16 @@ class Traced:
         own error (the op, the numbers, the line) is what the user sees."""
         try:
             return replay()
-        except (ValueError, ZeroDivisionError, OverflowError) as error:
-            sample = getattr(error, "sample", None)
-            self._rerun(batched, sample, error)
+        except BatchShapeError:
             raise
-        except Exception as error:
-            if type(error).__name__ != "DomainError":
-                raise
-            self._rerun(batched, error.sample, error)  # type: ignore[attr-defined]
+        except DomainError as error:
+            self._rerun(batched, error.sample)
             raise ValueError(f"trace replay: sample {error.sample} is outside an op's domain") from None
+        except (ValueError, ZeroDivisionError, OverflowError):  # the Python replay's math
+            self._rerun(batched, None)
+            raise
 
-    def _rerun(self, batched: Sequence, sample: int | None, error: Exception) -> None:
+    def _rerun(self, batched: Sequence, sample: int | None) -> None:
         samples = range(len(batched[0])) if sample is None else [sample]
         for j in samples:
             args = [arg[j] for arg in batched]
