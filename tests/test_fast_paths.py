@@ -1,11 +1,11 @@
 """The engine's fast paths agree with the slow ones, and leave no trace. Nothing here is timed.
 
-The speed-ups (see the README's Performance section) are: operator methods made once per
-op, a short path for the common mode, constants made without ``Value.__init__``, and a
-backward walk that marks visited nodes through their ``grad``, goes straight down to
-first parents and pushes only the unvisited parents of a wide node, ``dot`` reading its
-inputs once (``dot_with_data`` for a layer's shared inputs), ``enter_scope``, and parents
-kept in a node's own slots. These tests pin what those must not change.
+The speed-ups (see docs/performance.md) are: operator methods made once per op,
+constants made without ``Value.__init__``, a backward walk that marks visited nodes
+through their ``grad``, goes straight down to the last parent and pushes only the
+unvisited parents of a wide node, ``dot`` reading its inputs once (``dot(ws, xs,
+xs_data)`` for a layer's shared inputs), ``enter_scope``, and parents kept in a node's own
+slots. These tests pin what those must not change.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def test_enter_scope_is_scope_without_a_with():
 
 
 def test_a_node_of_one_or_two_parents_is_one_object_for_the_collector():
-    # Building a large graph costs mostly the cyclic collector's scans (README,
+    # Building a large graph costs mostly the cyclic collector's scans (docs/performance.md,
     # Performance): parents and local derivatives live in the node's slots, not in a tuple
     # of their own, so the collector tracks one object per node.
     x, y = Value(1.5), Value(2.0)
