@@ -206,8 +206,8 @@ def test_enter_scope_is_scope_without_a_with():
 
 
 def test_a_node_of_one_or_two_parents_is_one_object_for_the_collector():
-    # Building a large graph costs mostly the cyclic collector's scans (docs/performance.md,
-    # Performance): parents and local derivatives live in the node's slots, not in a tuple
+    # Building a large graph costs mostly the cyclic collector's scans (docs/performance.md):
+    # parents and local derivatives live in the node's slots, not in a tuple
     # of their own, so the collector tracks one object per node.
     x, y = Value(1.5), Value(2.0)
     was_enabled = gc.isenabled()
