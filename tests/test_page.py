@@ -316,3 +316,25 @@ def test_two_pages_in_one_notebook_output_keep_apart(browser, tmp_path):
     assert "x.grad +=" in frames[0].inner_text("#caption")
     tab.check()
     tab.page.close()
+
+
+@needs_dot
+def test_a_box_that_reads_back_what_it_hands_on_still_ends_at_backward():
+    x = Value(0.5, label="x")
+    with scope("blk"):
+        a = x.tanh()
+        c = a * a + a
+    a.label = "a"
+    y = c * a  # a is handed on by the box and read again inside it
+    y.label = "y"
+    with scope("blk"):
+        z = y.sin()
+    z.label = "z"
+    page = autograd.html(z, collapse=1)
+    state = {}
+    for step in page.steps:
+        for rid, new, _ in step.updates:
+            state[rid] = new
+    expected = expected_grads(z, collapse=1)
+    assert {rid: state.get(rid, "0") for rid in expected} == expected
+    assert any("blk (a collapsed scope)" in s.caption for s in page.steps)

@@ -205,8 +205,10 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num)
             if parent not in changed:
                 changed[parent] = num(grad[parent])
             grad[parent] += g * local
+    # Every drawn Value whose gradient changed is updated (also one the box hands on and
+    # reads again itself); the caption names those outside the box.
+    updates = tuple((shown[p], num(grad[p]), changed[p]) for p in changed if p in shown)
     outside = [p for p in changed if p in shown and pic.folded.get(p) != box]
-    updates = tuple((shown[p], num(grad[p]), changed[p]) for p in outside)
     path = "/".join(pic.boxes[box])
     told = [f"{_wrap(names[p])}.grad {changed[p]} → {num(grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
