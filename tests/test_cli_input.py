@@ -339,3 +339,20 @@ def test_main_refuses_what_is_not_a_list_of_strings_in_one_line(argv):
         assert main(argv) == 2
     assert "main: argv must be a list of strings, e.g. main([\"grad\"" in assert_one_error(err.getvalue())[0]
     assert main(("grad", "x*y", "x=2", "y=3")) == 0  # any sequence of strings
+
+
+LONG = "q" * 9000
+
+
+@pytest.mark.parametrize("args", [
+    ["grad", "-" * 9999 + "x"], ["grad", "x", "--" + LONG], ["grad", "x", "x=" + LONG], ["grad", "x", LONG + "=1"],
+    ["grad", "x", "--digits", LONG], ["grad", f"__{LONG}"], ["grad", f"{LONG}(x)"], ["grad", f"{LONG} = 1; {LONG} = 2"],
+    ["grad", "+".join(f"v{i}" for i in range(1500))], ["explain", "x", "x=1", "--wrt", LONG], [LONG],
+    ["grad", "x*x", "x=1", "x=" + LONG], ["draw", "x", "x=1", "-o", LONG + ".jpeg"], ["grad", f"x = 1; {LONG}"],
+])
+def test_an_error_line_stays_short_whatever_was_typed(args):
+    status, out, err = call(*args)
+    assert status == 2 and out == ""
+    lines = assert_one_error(err)
+    assert len(lines[0]) <= 400, lines[0][:500]
+    assert all(len(line) <= WINDOW + 4 for line in lines[1:])

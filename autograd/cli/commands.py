@@ -64,12 +64,22 @@ class _Parser(argparse.ArgumentParser):
         if message.startswith("unrecognized arguments: "):
             first = message.split(": ", 1)[1].split(" ")[0]
             if first.startswith("--"):
-                message = f"unknown option {first}"
+                message = f"unknown option {_clip(first)}"
             else:
                 message = (f"{first} is not an option; if it is the expression, put it after '--', "
                            f"e.g. {self.prog} -- \"{first}\" x=1" if len(first) <= 20 else
-                           f"{first[:20]}... is not an option; if it is the expression, put it after '--'")
-        raise _ArgumentError(f"{message} (see {self.prog} --help)")
+                           f"{_clip(first)} is not an option; if it is the expression, put it after '--'")
+        raise _ArgumentError(f"{_clip(message, 300)} (see {self.prog} --help)")
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    """``text``, cut to ``limit`` characters: a message is one line, whatever was typed."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _shown(word: str) -> str:
+    """A word of the command line as messages quote it (repr, cut to a readable length)."""
+    return repr(_clip(word, 60))
 
 
 class _Once(argparse.Action):
@@ -176,7 +186,7 @@ def parse_command_line(argv: list[str] | tuple[str, ...]) -> argparse.Namespace:
         raise SystemExit(0)
     if name not in COMMANDS:
         hint = "; options go after the command" if name.startswith("-") else ""
-        raise _ArgumentError(f"unknown command {name!r}{hint}; the commands are {', '.join(COMMANDS)}")
+        raise _ArgumentError(f"unknown command {_shown(name)}{hint}; the commands are {', '.join(COMMANDS)}")
     head, tail = _split_at_dashes(list(argv[1:]))
     args = _command_parser(name).parse_intermixed_args(head)
     args.command = name
@@ -184,13 +194,13 @@ def parse_command_line(argv: list[str] | tuple[str, ...]) -> argparse.Namespace:
     words = args.words + tail
     if name == "repl":
         if words:
-            raise _ArgumentError(f"repl takes no expression or values, got {' '.join(words)!r}")
+            raise _ArgumentError(f"repl takes no expression or values, got {_shown(' '.join(words))}")
         return args
     if not words:
         raise _ArgumentError(f"give an expression, e.g. {PROG} {name} \"x*y\" x=2 y=3")
     args.expression, args.values = words[0], words[1:]
     if _LOOKS_LIKE_A_VALUE.fullmatch(args.expression):
-        raise _ArgumentError(f"{args.expression!r} is a value (NAME=NUMBER), not an expression: the expression "
+        raise _ArgumentError(f"{_shown(args.expression)} is a value (NAME=NUMBER), not an expression: the expression "
                              f"comes first, e.g. {PROG} {name} \"x*y\" x=2 y=3")
     return args
 
@@ -225,20 +235,22 @@ def _values(items: list[str], program: Program) -> dict[str, float]:
         name, sep, text = item.partition("=")
         name = unicodedata.normalize("NFKC", name.strip())
         if not sep or not name.isidentifier():
-            raise _ArgumentError(f"bad value {item!r}: write NAME=NUMBER, e.g. x=2")
+            raise _ArgumentError(f"bad value {_shown(item)}: write NAME=NUMBER, e.g. x=2")
         if not NUMBER.fullmatch(text.strip()):
-            raise _ArgumentError(f"bad value {item!r}: {text.strip()!r} is not a number; write digits, "
+            raise _ArgumentError(f"bad value {_shown(item)}: {_shown(text.strip())} is not a number; write digits, "
                                  "e.g. x=2, x=-0.5 or x=1e-3")
         number_ = float(text)
         if not math.isfinite(number_):
-            raise _ArgumentError(f"bad value {item!r}: too large for a float (at most about 1.8e308)")
+            raise _ArgumentError(f"bad value {_shown(item)}: too large for a float (at most about 1.8e308)")
         if name in given:
-            raise _ArgumentError(f"{name} is given twice ({given[name]!r} and {item!r}); give it once")
+            raise _ArgumentError(f"{_clip(name)} is given twice ({_shown(given[name])} and {_shown(item)}); give it once")
         if name in program.assigned:
-            raise _ArgumentError(f"{name} is computed by the expression ({name} = ...); do not give {item!r}")
+            raise _ArgumentError(f"{_clip(name)} is computed by the expression ({_clip(name)} = ...); "
+                                 f"do not give {_shown(item)}")
         if name not in program.variables:
             known = ", ".join(program.variables) or "none"
-            raise _ArgumentError(f"{item!r}: the expression has no variable {name} (its variables: {known})")
+            raise _ArgumentError(f"{_shown(item)}: the expression has no variable {_clip(name)} "
+                                 f"(its variables: {_clip(known, 200)})")
         given[name] = item
         values[name] = number_
     return values
@@ -292,7 +304,7 @@ def _draw(args: argparse.Namespace) -> int:
 def _picture_format(output: str) -> str:
     suffix = Path(output).suffix.lower().lstrip(".")
     if suffix not in FORMATS + ("gv",):
-        raise _ArgumentError(f"-o {output}: cannot tell the format; end the file name in "
+        raise _ArgumentError(f"-o {_clip(output, 200)}: cannot tell the format; end the file name in "
                              ".svg, .png, .pdf or .dot")
     return "dot" if suffix == "gv" else suffix
 
@@ -318,7 +330,7 @@ def _html(args: argparse.Namespace) -> int:
     from ..views.backprop import html
 
     if Path(args.output).suffix.lower() not in (".html", ".htm"):
-        raise _ArgumentError(f"-o {args.output}: a page's file name ends in .html")
+        raise _ArgumentError(f"-o {_clip(args.output, 200)}: a page's file name ends in .html")
     _, result = _compute(args)
     page = html(result.value, edge_labels=args.edge_labels, rankdir=args.rankdir, digits=args.digits,
                 max_nodes=args.max_nodes)
@@ -331,8 +343,8 @@ def _explain(args: argparse.Namespace) -> int:
     known = dict(result.inputs)
     known.update(result.names)
     if args.wrt is not None and args.wrt not in known:
-        raise _ArgumentError(f"--wrt {args.wrt}: not a variable or name of the expression "
-                             f"(they are: {', '.join(known) or 'none'})")
+        raise _ArgumentError(f"--wrt {_clip(args.wrt)}: not a variable or name of the expression "
+                             f"(they are: {_clip(', '.join(known), 200) or 'none'})")
     targets = [args.wrt] if args.wrt is not None else list(result.inputs)
     if not targets:
         print(f"{_title(program)} has no variables: nothing to differentiate")

@@ -337,13 +337,13 @@ def _step(statement: ast.stmt, last: bool, src: _Source) -> tuple[ast.Name | Non
 def _check_target(target: ast.Name, src: _Source, variables: list[str], assigned: set[str]) -> None:
     name = target.id
     if name in FUNCTIONS:
-        raise src.error(f"{name!r} is a function name; assign to another name", target)
+        raise src.error(f"{name!r} is a function name; assign to another name", target)  # short: a FUNCTIONS key
     if name.startswith("__"):
-        raise src.error(f"names starting with '__' are not allowed: {name}", target)
+        raise src.error(f"names starting with '__' are not allowed: {_clip(name)}", target)
     if name in assigned:
-        raise src.error(f"{name!r} is assigned twice; use a new name", target)
+        raise src.error(f"{_clip(name)!r} is assigned twice; use a new name", target)
     if name in variables:
-        raise src.error(f"{name!r} is used before it is assigned", target)
+        raise src.error(f"{_clip(name)!r} is used before it is assigned", target)
 
 
 # ---------------------------------------------------------------------------------------
@@ -393,7 +393,7 @@ def _check_name(node: ast.Name, src: _Source, variables: list[str], powers: int)
     if node.id in FUNCTIONS:
         raise src.error(f"{node.id} is a function: call it, e.g. {node.id}(x)", node)
     if node.id.startswith("__"):
-        raise src.error(f"names starting with '__' are not allowed: {node.id}", node)
+        raise src.error(f"names starting with '__' are not allowed: {_clip(node.id)}", node)
     if node.id not in variables:
         variables.append(node.id)
     return []
@@ -439,7 +439,7 @@ def _check_call(node: ast.Call, src: _Source, variables: list[str], powers: int)
         raise src.error(f"not allowed: calling {what}; only the functions "
                         f"{', '.join(FUNCTIONS)} can be called", func)
     if func.id not in FUNCTIONS:
-        raise src.error(f"unknown function {func.id!r}; available: {', '.join(FUNCTIONS)}", func)
+        raise src.error(f"unknown function {_clip(func.id)!r}; available: {', '.join(FUNCTIONS)}", func)
     if node.keywords:
         raise src.error(f"{func.id}: keyword arguments are not allowed", node.keywords[0].value)
     for arg in node.args:
@@ -466,6 +466,11 @@ def _refuse(node: ast.AST, src: _Source, variables: list[str], powers: int) -> _
     segment = src.segment(node, 40)
     shown = f" ({segment})" if segment and len(segment) <= 40 else ""
     raise src.error(f"not allowed: {what}{shown}", node)
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters: a message stays one readable line."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _short(value: object) -> str:
@@ -527,7 +532,8 @@ def _inputs(program: Program, values: Mapping[str, float | Value], src: _Source)
     if missing:
         first = _first_use(program, missing[0])
         example = " ".join(f"{v}=<number>" for v in missing)
-        message = f"missing value{'s' if len(missing) > 1 else ''} for {', '.join(missing)}: give {example}"
+        message = (f"missing value{'s' if len(missing) > 1 else ''} for {_clip(', '.join(missing), 120)}: "
+                   f"give {_clip(example, 160)}")
         raise src.error(message, first) if first is not None else ExprError(message)
     inputs: dict[str, Value] = {}
     for name in program.variables:
@@ -536,12 +542,12 @@ def _inputs(program: Program, values: Mapping[str, float | Value], src: _Source)
             inputs[name] = given
             continue
         if isinstance(given, bool) or not isinstance(given, numbers.Real):
-            raise ExprError(f"the value of {name} must be a real number (e.g. 2 or -0.5) or a Value, "
+            raise ExprError(f"the value of {_clip(name)} must be a real number (e.g. 2 or -0.5) or a Value, "
                             f"got {type(given).__name__} {_short(given)}")
         try:
             inputs[name] = Value(float(given), label=name)
         except OverflowError:
-            raise ExprError(f"the value of {name} is too large for a float; give a number "
+            raise ExprError(f"the value of {_clip(name)} is too large for a float; give a number "
                             "below about 1.8e308") from None
     return inputs
 
