@@ -19,7 +19,8 @@ One thing an atomic replace cannot keep is a hard link: the other names of a fil
 several keep the old content, as they do with any editor that saves atomically.
 
 ``write_new(path, data)`` creates a file that does not exist yet and never replaces one;
-``free_name(path)`` gives the first of ``path``, ``name-1.ext``, ``name-2.ext``... not taken.
+``free_name(path)`` gives the first of ``path``, ``name-1.ext``, ``name-2.ext``... not taken,
+and ``write_free(path, data)`` creates the first of them that is free.
 ``read_limited(path, max_bytes)`` reads a regular file of at most ``max_bytes``, and
 refuses FIFOs, devices, directories and anything larger, without blocking.
 
@@ -45,7 +46,7 @@ import os
 import secrets
 import stat
 
-__all__ = ["write_atomic", "write_new", "free_name", "read_limited", "FileRefusedError", "TEMP_PREFIX"]
+__all__ = ["write_atomic", "write_new", "write_free", "free_name", "read_limited", "FileRefusedError", "TEMP_PREFIX"]
 
 TEMP_PREFIX = ".chainrule-"  # every temporary file we make starts so, and ends in ".tmp"
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -70,15 +71,30 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> str:
 
 
 def write_new(path: str | os.PathLike, data: bytes | str) -> str:
-    """Create the file ``path`` holding ``data``; ``FileExistsError`` if the name is taken.
+    """Create the file ``path`` holding ``data`` and return ``path`` (as a str);
+    ``FileExistsError`` if the name is taken.
 
     The content appears whole or not at all (written aside, then linked into place, which
     fails rather than replaces). A dangling symlink counts as taken: it is never followed.
     """
-    target = os.path.abspath(os.fspath(path))
+    name = os.fspath(path)
+    target = os.path.abspath(name)
     _check_directory(target)
     _publish(target, _bytes(data), None, replace=False)
-    return target
+    return name
+
+
+def write_free(path: str | os.PathLike, data: bytes | str) -> str:
+    """Create ``path``, or if that name is taken the first free ``stem-N.suffix``, holding
+    ``data``; the path written. For a fallback file (a .dot saved because a picture could
+    not be made): it never replaces anything, and the caller says which name it got.
+    """
+    while True:
+        candidate = free_name(path)
+        try:
+            return write_new(candidate, data)
+        except FileExistsError:  # taken between looking and writing: look again
+            continue
 
 
 def free_name(path: str | os.PathLike) -> str:

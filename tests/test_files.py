@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import files
-from autograd.files import FileRefusedError, free_name, read_limited, write_atomic, write_new
+from autograd.files import FileRefusedError, free_name, read_limited, write_atomic, write_free, write_new
 
 NAME_MAX = os.pathconf("/", "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
 
@@ -335,3 +335,13 @@ def test_missing_files_and_bad_data_say_so(tmp_path):
     with pytest.raises(TypeError, match="data must be str or bytes, got int"):
         write_atomic(tmp_path / "f", 3)
     only_ours(tmp_path)
+
+
+def test_write_free_takes_the_first_free_name_and_replaces_nothing(tmp_path, temp_kind):
+    (tmp_path / "fig.dot").write_text("mine")
+    (tmp_path / "fig-1.dot").write_text("mine too")
+    names = [write_free(tmp_path / "fig.dot", f"ours {i}") for i in range(3)]
+    assert names == [str(tmp_path / f"fig-{n}.dot") for n in (2, 3, 4)]
+    assert [(tmp_path / f"fig-{n}.dot").read_text() for n in (2, 3, 4)] == ["ours 0", "ours 1", "ours 2"]
+    assert (tmp_path / "fig.dot").read_text() == "mine" and (tmp_path / "fig-1.dot").read_text() == "mine too"
+    assert write_free(tmp_path / "other.dot", "x") == str(tmp_path / "other.dot")

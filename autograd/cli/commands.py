@@ -313,13 +313,7 @@ def _save_source_instead(source: str, output: str, fmt: str) -> None:
     """With no program to lay the picture out, keep the DOT source beside ``output``
     under a name nobody has (never over a file we did not make), then say what to do."""
     wanted = str(Path(output).with_suffix(".dot"))
-    while True:
-        saved = files.free_name(wanted)
-        try:
-            files.write_new(saved, source)
-            break
-        except FileExistsError:  # taken between looking and writing: look again
-            continue
+    saved = files.write_free(wanted, source)
     kept = "" if saved == wanted else f" ({wanted!r} was already there and is left as it was)"
     raise DotNotFoundError(
         f"draw: graphviz's `dot` program is not on PATH, so {output!r} was not made; the graph was "
