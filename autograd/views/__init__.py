@@ -10,6 +10,7 @@ from .draw import DotNotFoundError, GraphTooLargeError, draw, render
 from .explain import Explanation, explain
 from .page import Page
 from .backprop import html
+from .summary import Summary, summary
 from .text import number, tree
 
-__all__ = ["draw", "render", "explain", "Explanation", "tree", "number", "DotNotFoundError", "GraphTooLargeError", "Page", "html"]
+__all__ = ["draw", "render", "explain", "Explanation", "tree", "number", "summary", "Summary", "DotNotFoundError", "GraphTooLargeError", "Page", "html"]
