@@ -11,13 +11,14 @@ from . import files, ops
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
 from .graph import Node, backward, fast_training, gradients, topological_order, zero_grad
 from .mode import current_scope, detect_anomaly, enable_grad, enter_scope, exit_scope, is_grad_enabled, no_grad, scope
+from .scopes import function_scopes
 from .ops import OPS, Op, defop
 from .value import Value, apply, dot, sum
 from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
 # Trace one sample's graph, replay it over batches (numpy when installed).
 from .tracing import TraceError, Traced, trace
 # Seeing backprop: the views subpackage, built on the engine above.
-from .views import DotNotFoundError, Explanation, GraphTooLargeError, draw, explain, render, tree
+from .views import DotNotFoundError, Explanation, GraphTooLargeError, draw, explain, render, summary, tree
 from .views import html
 from .views.page import Page, shell as page_shell  # the one page machinery: replay pages too
 
@@ -26,9 +27,9 @@ __all__ = [
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos", "abs",
     "backward", "gradients", "zero_grad", "topological_order", "fast_training",
     "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "Traced", "TraceError",
-    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope",
+    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope", "function_scopes",
     "files", "ops", "OPS", "Op", "defop",
-    "draw", "render", "explain", "tree", "Explanation", "DotNotFoundError", "GraphTooLargeError",
+    "draw", "render", "explain", "tree", "summary", "Explanation", "DotNotFoundError", "GraphTooLargeError",
     "html", "Page", "page_shell",
 ]
 __version__ = "0.1.0"
