@@ -25,7 +25,11 @@ level in, and so on. nn's scopes are ("mlp", "layer0", "neuron3"), so for an ``n
 1 folds the whole model, 2 each layer, 3 each neuron. A box keeps its connections:
 edges come in from the Values it reads, and the Values it hands on (used outside the box,
 or the output) are drawn after it as ordinary records. Nodes with shorter scopes are
-drawn as usual.
+drawn as usual. If that is still more than ``max_nodes`` Values (a model's step, with
+thousands of parameters feeding its boxes), it is thinned: an unlabelled Value that a box
+hands only to other boxes becomes part of one edge per pair of boxes ("27 Values"), and
+the unlabelled leaves outside the boxes that only boxes read are drawn as one node per
+kind ("3,744 parameters") with an edge to each box that reads them.
 """
 
 from __future__ import annotations
@@ -306,6 +310,11 @@ def picture(
 
     group, boxes, exported, box_inputs = _fold(order, index, root, collapse)
     n_drawn = len(order) - len(group) + sum(len(v) for v in exported.values()) + len(boxes)
+    bundled = _Bundles()
+    if n_drawn > max_nodes and boxes:
+        bundled = _bundle(order, group, exported, box_inputs, root)
+        n_drawn = (len(order) - len(group) - len(bundled.leaves) + sum(len(v) for v in exported.values())
+                   + len(boxes) + len(bundled.kinds))
     if n_drawn > max_nodes:
         raise GraphTooLargeError(_too_large_message(order, n_drawn, max_nodes, collapse))
 
@@ -318,7 +327,7 @@ def picture(
 
     # Nodes, each in the cluster of its scope; then the boxes of collapsed scopes.
     for k, node in enumerate(order):
-        if node in group:
+        if node in group or node in bundled.leaves:
             continue
         sub = build.holder(node.scope)
         build.value(sub, node, k)
@@ -345,6 +354,16 @@ def picture(
             graph.edge(f"n{index[parent]}", box)
         for node in exported[path]:
             graph.edge(box, f"n{index[node]}")
+    if bundled.edges:
+        # Edges between boxes in different clusters: dot's default ranking can fail on
+        # them ("trouble in init_rank"); the newer ranking lays them out.
+        graph.attr(newrank="true")
+    for kind, count in bundled.kinds.items():
+        text = f"{count:,} {'parameters' if kind == 'param' else 'inputs and constants'}\\n(leaves read only by boxes)"
+        graph.node(f"b_{kind}", graphviz.nohtml(text), shape="folder", style="filled", fillcolor=COLOURS[kind])
+    for (source, path), count in bundled.edges.items():
+        tail = f"b_{source}" if source in bundled.kinds else box_ids[source]
+        graph.edge(tail, box_ids[path], label=f"{count:,} Values", style="bold")
 
     if legend:
         build.legend()
@@ -422,6 +441,51 @@ def _fold(order: list[Value], index: dict[Value, int], root: Value, depth: int |
     for path in exported:  # drawn in graph order, whatever order they were found in
         exported[path].sort(key=index.__getitem__)
     return group, boxes, exported, box_inputs
+
+
+@dataclass
+class _Bundles:
+    """What a big collapsed drawing draws in bulk (see ``_bundle``)."""
+
+    leaves: set = field(default_factory=set)  # leaves drawn as part of a bundle node
+    kinds: dict = field(default_factory=dict)  # 'param' / 'input' -> how many leaves
+    edges: dict = field(default_factory=dict)  # (box path or kind, box path) -> Values
+
+
+def _bundle(order: list[Value], group: dict, exported: dict, box_inputs: dict, root: Value) -> _Bundles:
+    """Thin out a collapsed drawing that would still be too large (``exported`` and
+    ``box_inputs`` are changed in place): an unlabelled Value that one box hands only to
+    other boxes is not drawn, one edge per pair of boxes says how many pass that way; and
+    unlabelled leaves outside the boxes that only boxes read (a model's parameters, its
+    constants) are drawn as one node per kind, with an edge to each box that reads them.
+    Values with a label, the output, and whatever an unfolded node reads stay drawn.
+    """
+    read_outside: set[Value] = set()  # read by a node drawn as itself
+    for node in order:
+        if node not in group:
+            read_outside.update(node.parents)
+    out = _Bundles()
+
+    def kept(v: Value) -> bool:
+        return v is root or bool(v.label) or v in read_outside
+
+    for path in exported:
+        exported[path] = [v for v in exported[path] if kept(v)]
+    for path, inputs in box_inputs.items():
+        keep = []
+        for parent in inputs:
+            source = group.get(parent)
+            if kept(parent) or (source is None and parent.parents):
+                keep.append(parent)
+                continue
+            if source is None:  # a leaf outside the boxes
+                source = "param" if parent.role == "param" else "input"
+                if parent not in out.leaves:
+                    out.leaves.add(parent)
+                    out.kinds[source] = out.kinds.get(source, 0) + 1
+            out.edges[(source, path)] = out.edges.get((source, path), 0) + 1
+        box_inputs[path] = keep
+    return out
 
 
 def _too_large_message(order: list[Value], n: int, max_nodes: int, collapse: int | None) -> str:
