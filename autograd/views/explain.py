@@ -18,8 +18,12 @@ A derivative d root / d wrt is the sum, over every path from ``root`` down to ``
 the product of the local derivatives along the path (d child / d parent at each step).
 ``x * x`` reaches ``x`` twice, once per factor, hence two paths. The number of paths can
 grow exponentially with depth (``y = y * y`` doubles it each time), so they are counted
-by dynamic programming, never listed; only the first ``max_paths`` are written out, and
-the total comes from a forward-mode pass, which is checked against ``backward``.
+by dynamic programming, never listed. Only the ``top`` paths with the largest products in
+magnitude are written out, with the share of the gradient each carries; they are found
+by dynamic programming too, keeping at each node the ``top`` largest partial products
+from it down to ``wrt`` (|a·b| = |a|·|b|, so the best paths through a node extend the
+best paths from its inputs): linear in the graph's size for a fixed ``top``. The total
+comes from a forward-mode pass, which is checked against ``backward``.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..graph import gradients, topological_order
-from ..ops import exact_sum
+from ..ops import OPS, exact_sum
 from .text import check_digits, number
 from ..value import Value
 
@@ -60,10 +64,17 @@ class Explanation:
     root: Value
     wrt: Value
     n_paths: int  # every path from root to wrt (shown or not)
-    paths: list[ChainPath]  # the first max_paths of them
+    paths: list[ChainPath]  # the top of them by |product|, largest first
     gradient: float  # the sum over all paths (forward mode; exact sum if all are shown)
     backward: float  # d root / d wrt as backward computes it
+    magnitude: float = 0.0  # the sum over all paths of |product|
     text: str = field(default="")
+
+    @property
+    def share(self) -> float:
+        """The part of the gradient the paths shown carry: their sum / the gradient."""
+        shown = exact_sum(p.product for p in self.paths)
+        return shown / self.gradient if self.gradient else (1.0 if shown == 0.0 else math.inf)
 
     @property
     def matches(self) -> bool:
@@ -106,35 +117,50 @@ def _find(order: list[Value], wrt: Value | str) -> Value:
     raise ValueError(f"explain: {len(found)} nodes are labelled {wrt!r}; pass the Value itself instead of its label")
 
 
-def explain(root: Value, wrt: Value | str, *, max_paths: int = 10, digits: int = 4) -> Explanation:
+def explain(root: Value, wrt: Value | str, *, top: int = 10, digits: int = 4,
+            max_paths: int | None = None) -> Explanation:
     """The chain-rule derivation of d root / d wrt, with the actual numbers.
 
-    Every path from ``root`` to ``wrt`` as the product of its local derivatives, their sum,
-    and a check against the gradient ``backward`` computes. ``wrt`` is a Value of the
-    graph or the label of one. At most ``max_paths`` paths are written out; the text says
-    how many were left out and what they add up to. The result shows itself at the
-    prompt; in a script, ``print`` it. Fields: ``gradient``, ``backward``, ``n_paths``,
-    ``paths``, ``matches``.
+    The ``top`` paths from ``root`` to ``wrt`` whose products of local derivatives are
+    largest in magnitude, each with the share of the gradient it carries; how many paths
+    there are in all and what the rest add up to; and a check against the gradient
+    ``backward`` computes. ``wrt`` is a Value of the graph or the label of one. The result
+    shows itself at the prompt; in a script, ``print`` it. Fields: ``gradient``,
+    ``backward``, ``n_paths``, ``paths``, ``magnitude``, ``share``, ``matches``.
+    (``max_paths`` is the older name of ``top``.)
 
     >>> from autograd import Value
     >>> a = Value(2.0, label="a"); b = (a * 3).tanh()
     >>> e = explain(b, "a")
     >>> e.n_paths, round(e.gradient, 6) == round(e.backward, 6), e.matches
     (1, True, True)
+    >>> x = Value(0.5, label="x"); y = x * 10 + x.exp()  # two paths: 10 and e^0.5
+    >>> [round(p.product, 3) for p in explain(y, x, top=1).paths]
+    [10.0]
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain: expected a Value as root, got {type(root).__name__} {root!r}")
-    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
-        raise ValueError(f"explain: max_paths must be an int >= 0, got {max_paths!r}")
+    given = "top"
+    if max_paths is not None:
+        if top != 10:
+            raise ValueError("explain: pass top or max_paths (its older name), not both")
+        top, given = max_paths, "max_paths"
+    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+        raise ValueError(f"explain: {given} must be an int >= 0 (how many paths to write out), got {top!r}")
     check_digits(digits, "explain")
     order = topological_order(root)
     wrt = _find(order, wrt)
 
-    # paths[n]: how many paths lead from n down to wrt. tangent[n]: d n / d wrt, the sum
-    # over those paths of the products, accumulated forward (parents before children)
-    # so it is computed independently of backward's reverse pass.
+    # Forward from wrt (parents before children), for each node n that depends on it:
+    # count[n], how many paths lead from n down to wrt; tangent[n], d n / d wrt, the sum
+    # over those paths of their products (computed independently of backward's reverse
+    # pass); size[n], the sum of |product| over them; best[n], the ``top`` paths from n
+    # down to wrt with the largest |product|, largest first, as linked entries
+    # (|product|, product, parent, slot, parent's entry).
     count: dict[Value, int] = {wrt: 1}
     tangent: dict[Value, float] = {wrt: 1.0}
+    size: dict[Value, float] = {wrt: 1.0}
+    best: dict[Value, list] = {wrt: [(1.0, 1.0, None, -1, None)] if top else []}
     reached = False
     for node in order:
         if node is wrt:
@@ -143,61 +169,72 @@ def explain(root: Value, wrt: Value | str, *, max_paths: int = 10, digits: int =
         if not reached:
             continue  # before wrt in topological order: cannot depend on it
         c = 0
-        t = 0.0
-        for parent, local in zip(node.parents, node.local_grads):
+        t = m = 0.0
+        found = []  # (slot, parent, local) of the inputs that lead to wrt
+        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
             pc = count.get(parent)
             if pc:
                 c += pc
                 t += local * tangent[parent]
+                m += abs(local) * size[parent]
+                found.append((slot, parent, local))
         if c:
             count[node] = c
             tangent[node] = t
+            size[node] = m
+            best[node] = _best(found, best, top)
     n_paths = count.get(root, 0)
-    shown = _first_paths(root, wrt, count, max_paths) if n_paths else []
+    shown = _paths(root, best[root]) if n_paths else []
     if shown and len(shown) == n_paths:
         total = exact_sum(p.product for p in shown)  # the literal sum over the paths
     else:
         total = tangent.get(root, 0.0)
     (from_backward,) = gradients(root, [wrt])
-    result = Explanation(root, wrt, n_paths, shown, total, from_backward)
+    result = Explanation(root, wrt, n_paths, shown, total, from_backward, size.get(root, 0.0))
     result.text = _write(result, order, digits)
     return result
 
 
-def _first_paths(root: Value, wrt: Value, count: dict[Value, int], limit: int) -> list[ChainPath]:
-    """The first ``limit`` paths from root to wrt, depth first, without recursion.
+def _magnitude(x: float) -> float:
+    m = abs(x)
+    return m if m == m else math.inf  # a NaN path is the first one to show
 
-    Only edges into nodes with a path to wrt are followed, so every branch taken ends at
-    wrt: listing k paths costs k times the path length, however many paths there are.
+
+def _best(found: list, best: dict, top: int) -> list:
+    """The ``top`` entries of largest |product| through the inputs ``found``, largest first.
+
+    Each input's list is sorted already, so one input's list times its local derivative
+    is sorted too; several are merged. Sorting is stable, so equal products keep the
+    order of the inputs (the first input's path first): the order a depth-first listing
+    would give.
     """
-    found: list[ChainPath] = []
-    nodes = [root]
-    slots: list[int] = []
-    locals_: list[float] = []
-    nexts = [0]  # per level: the next parent (index into .parents) to try
-    while nexts and len(found) < limit:
-        node = nodes[-1]
-        if node is wrt:
-            found.append(ChainPath(tuple(nodes), tuple(slots), tuple(locals_)))
-            nodes.pop(); nexts.pop()
-            if slots:
-                slots.pop(); locals_.pop()
-            continue
-        parents = node.parents
-        i = nexts[-1]
-        while i < len(parents) and parents[i] not in count:
-            i += 1
-        if i >= len(parents):  # every way down from here is done: back up one level
-            nodes.pop(); nexts.pop()
-            if slots:
-                slots.pop(); locals_.pop()
-            continue
-        nexts[-1] = i + 1
-        nodes.append(parents[i])
-        slots.append(i)
-        locals_.append(node.local_grads[i])
-        nexts.append(0)
-    return found
+    if len(found) == 1:
+        slot, parent, local = found[0]
+        return [(_magnitude(local * e[1]), local * e[1], parent, slot, e) for e in best[parent]]
+    merged = [(_magnitude(local * e[1]), local * e[1], parent, slot, e)
+              for slot, parent, local in found for e in best[parent]]
+    merged.sort(key=_first, reverse=True)
+    del merged[top:]
+    return merged
+
+
+def _first(entry: tuple) -> float:
+    return entry[0]
+
+
+def _paths(root: Value, entries: list) -> list[ChainPath]:
+    """The ChainPaths the linked entries of ``root`` stand for."""
+    paths = []
+    for entry in entries:
+        nodes, slots, locals_ = [root], [], []
+        while entry[2] is not None:  # the entry of wrt itself has no parent
+            _, _, parent, slot, tail = entry
+            locals_.append(nodes[-1].local_grads[slot])
+            nodes.append(parent)
+            slots.append(slot)
+            entry = tail
+        paths.append(ChainPath(tuple(nodes), tuple(slots), tuple(locals_)))
+    return paths
 
 
 # ---------------------------------------------------------------------------------------
@@ -232,7 +269,7 @@ def _is_number(text: str) -> bool:
 
 def _rule(node: Value, slot: int, name) -> str:
     """The local derivative's formula from the op table, e.g. '1 − tanh(n)²', or ''."""
-    forms = node.rule.formula
+    forms = OPS[node.op].formula if node.op in OPS else ()
     parents = node.parents
     if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
         n = len(parents) // 2
@@ -257,7 +294,14 @@ def _write(e: Explanation, order: list[Value], digits: int) -> str:
                      f" {'✓' if e.backward == 0.0 else '✗'}")
         return "\n".join(lines)
     plural = "s" if e.n_paths != 1 else ""
-    lines.append(f"{d} by the chain rule: {e.n_paths:,} path{plural} from {top} to {bottom}")
+    left = e.n_paths - len(e.paths)
+    head = f"{d} by the chain rule: {e.n_paths:,} path{plural} from {top} to {bottom}"
+    if left and e.paths:
+        head += (f"; the {len(e.paths):,} with the largest products" if len(e.paths) > 1
+                 else "; the one with the largest product")
+    lines.append(head)
+    # With paths left out, each one shown says how much of the gradient it carries.
+    of = (lambda p: f"  ({_percent(p, e.gradient)} of {d})") if left else (lambda p: "")  # noqa: E731
     for k, path in enumerate(e.paths, 1):
         lines.append(f"path {k}: " + _arrows([name(n) for n in path.nodes]))
         n_steps = len(path.locals)
@@ -283,17 +327,24 @@ def _write(e: Explanation, order: list[Value], digits: int) -> str:
         if not path.locals:
             lines.append(f"    ({top} is {bottom} itself) product: 1")
         elif len(path.locals) == 1:
-            lines.append(f"    product: {num(path.product)}")
+            lines.append(f"    product: {num(path.product)}{of(path.product)}")
         elif len(path.locals) <= _MAX_FACTORS:
-            lines.append(f"    product: {' × '.join(num(x) for x in path.locals)} = {num(path.product)}")
+            lines.append(f"    product: {' × '.join(num(x) for x in path.locals)} = {num(path.product)}"
+                         f"{of(path.product)}")
         else:
-            lines.append(f"    product of the {len(path.locals):,} local derivatives: {num(path.product)}")
-    left = e.n_paths - len(e.paths)
+            lines.append(f"    product of the {len(path.locals):,} local derivatives: {num(path.product)}"
+                         f"{of(path.product)}")
     if left:
-        rest = e.gradient - exact_sum(p.product for p in e.paths)
+        shown = exact_sum(p.product for p in e.paths)
+        rest = e.gradient - shown
         adding = f", adding up to {num(rest)}" if math.isfinite(rest) else ""
         lines.append(f"… and {left:,} more path{'s' if left != 1 else ''} not shown{adding}"
-                     f" (explain(..., max_paths=N) shows more)")
+                     f" (explain(..., top=N) shows more)")
+        if e.paths:
+            carry = "carries" if len(e.paths) == 1 else "carry"
+            lines.append(f"the {len(e.paths):,} shown {carry} {_percent(shown, e.gradient)} of {d}; "
+                         f"|products| over all paths add up to {num(e.magnitude)}, of which these are "
+                         f"{_percent(exact_sum(abs(p.product) for p in e.paths), e.magnitude)}")
     if not left and 1 < e.n_paths <= 6:
         terms = " + ".join(num(p.product) for p in e.paths).replace("+ -", "- ")
         lines.append(f"{d} = sum over the {e.n_paths} paths = {terms} = {num(e.gradient)}")
@@ -304,6 +355,12 @@ def _write(e: Explanation, order: list[Value], digits: int) -> str:
     else:
         lines.append(f"backward gives {num(e.backward)} ✗ (differs by {e.gradient - e.backward:.3g})")
     return "\n".join(lines)
+
+
+def _percent(part: float, whole: float) -> str:
+    if whole == 0.0 or not (math.isfinite(part) and math.isfinite(whole)):
+        return "an undefined share"
+    return f"{100.0 * part / whole:.3g}%"
 
 
 def _arrows(names: list[str]) -> str:
