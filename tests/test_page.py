@@ -338,3 +338,30 @@ def test_a_box_that_reads_back_what_it_hands_on_still_ends_at_backward():
     expected = expected_grads(z, collapse=1)
     assert {rid: state.get(rid, "0") for rid in expected} == expected
     assert any("blk (a collapsed scope)" in s.caption for s in page.steps)
+
+
+SHOWN_DATA = SHOWN_GRADS.replace("'grad '", "'data '")
+
+
+@needs_dot
+def test_browser_forward_pass_first_makes_each_value_appear(browser, tmp_path):
+    root = readme_neuron()
+    page = autograd.html(root, tmp_path / "forward.html", forward=True)
+    pic = picture(root)
+    ops = [n for n in autograd.topological_order(root) if n.parents]
+    data = {rid: number(n.data) for n, rid in pic.records.items()}
+    tab = browser.open(tmp_path / "forward.html")
+    shown = tab.js(SHOWN_DATA)
+    assert {rid for rid, text in shown.items() if text == "·"} == {pic.records[n] for n in ops}
+    for _ in ops:
+        tab.page.keyboard.press("ArrowRight")
+    assert tab.js(SHOWN_DATA) == data
+    tab.page.keyboard.press("ArrowRight")
+    assert "the forward pass is done" in tab.page.inner_text("#caption").lower()
+    assert page.steps[1].caption == "x*w = 2 * -3 = -6"
+    tab.page.keyboard.press("End")
+    assert tab.js(SHOWN_GRADS) == expected_grads(root)
+    tab.page.keyboard.press("Home")
+    assert set(tab.js(SHOWN_GRADS).values()) == {"0"} and tab.js(SHOWN_DATA) == shown
+    tab.check()
+    tab.page.close()

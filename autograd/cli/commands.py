@@ -123,6 +123,7 @@ def _draw_options(parser: argparse.ArgumentParser) -> None:
 def _html_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", required=True, action=_Once,
                         help="the page to write (.html)")
+    parser.add_argument("--forward", action="store_true", help="play the forward pass first")
     _picture_options(parser)
 
 
@@ -327,7 +328,7 @@ def _html(args: argparse.Namespace) -> int:
         raise _ArgumentError(f"-o {_clip(args.output, 200)}: a page's file name ends in .html")
     _, result = _compute(args)
     page = html(result.value, edge_labels=args.edge_labels, rankdir=args.rankdir, digits=args.digits,
-                max_nodes=args.max_nodes)
+                max_nodes=args.max_nodes, forward=args.forward)
     print(f"wrote {page.save(args.output)} ({len(page.steps) - 1} steps; open it in a browser)")
     return 0
 

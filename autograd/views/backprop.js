@@ -6,7 +6,7 @@
   "use strict";
   var data = chainrule.data, steps = data.steps, el = chainrule.el;
   var svg = el("graph").querySelector("svg");
-  var nodes = {}, edges = {}, gradText = {};
+  var nodes = {}, edges = {}, gradText = {}, dataText = {};
   svg.querySelectorAll("g.node").forEach(function (g) {
     var t = g.querySelector("title");
     if (t) nodes[t.textContent] = g;
@@ -22,18 +22,28 @@
     if (!g) return;
     var texts = g.querySelectorAll("text");
     for (var i = 0; i < texts.length; i++) {
-      if (texts[i].textContent.indexOf("grad ") === 0) { gradText[id] = texts[i]; break; }
+      if (texts[i].textContent.indexOf("grad ") === 0) gradText[id] = texts[i];
+      else if (texts[i].textContent.indexOf("data ") === 0) dataText[id] = texts[i];
     }
   });
-  var current = {};  // record id -> the gradient text shown now
+  var current = {}, currentData = {};  // record id -> the gradient (data) text shown now
 
   function setGrad(id, text) {
     current[id] = text;
     if (gradText[id]) gradText[id].textContent = "grad " + text;
   }
 
+  function setData(id, text) {
+    currentData[id] = text;
+    if (dataText[id]) dataText[id].textContent = "data " + text;
+  }
+
+  // u = [id, new, old] changes a gradient, [id, new, old, "d"] the data.
+  function apply(u, text) { if (u[3] === "d") setData(u[0], text); else setGrad(u[0], text); }
+
   function reset() {
     Object.keys(data.start).forEach(function (id) { setGrad(id, data.start[id]); });
+    Object.keys(data.startData).forEach(function (id) { setData(id, data.startData[id]); });
   }
 
   var marked = [];
@@ -47,11 +57,11 @@
     var i;
     if (from < 0 || k < from - k) {  // from scratch (first time, or far back)
       reset();
-      for (i = 1; i <= k; i++) steps[i].updates.forEach(function (u) { setGrad(u[0], u[1]); });
+      for (i = 1; i <= k; i++) steps[i].updates.forEach(function (u) { apply(u, u[1]); });
     } else if (k > from) {
-      for (i = from + 1; i <= k; i++) steps[i].updates.forEach(function (u) { setGrad(u[0], u[1]); });
+      for (i = from + 1; i <= k; i++) steps[i].updates.forEach(function (u) { apply(u, u[1]); });
     } else {
-      for (i = from; i > k; i--) steps[i].updates.forEach(function (u) { setGrad(u[0], u[2]); });
+      for (i = from; i > k; i--) steps[i].updates.forEach(function (u) { apply(u, u[2]); });
     }
     unmarkAll();
     var step = steps[k];
@@ -59,7 +69,8 @@
     step.edges.forEach(function (title) { (edges[title] || []).forEach(function (g) { mark(g, "lit"); }); });
     step.updates.forEach(function (u) {
       if (nodes[u[0]]) mark(nodes[u[0]], "changed");
-      if (gradText[u[0]]) mark(gradText[u[0]], "grad-changed");
+      var text = u[3] === "d" ? dataText[u[0]] : gradText[u[0]];
+      if (text) mark(text, "grad-changed");
     });
     el("caption").textContent = step.caption;
     if (shown) showPanel(shown, false);
@@ -111,7 +122,7 @@
     row("node id", n.id);
     row("op", n.op ? n.op + (n.symbol && n.symbol !== n.op ? "  (" + n.symbol + ")" : "") : "leaf");
     if (n.scope) row("scope", n.scope);
-    row("data", n.data);
+    row("data", currentData[id] !== undefined && currentData[id] !== n.data ? currentData[id] + "  (at the end " + n.data + ")" : n.data);
     if (n.constant) {
       add(panel, "p", "A constant: a number written into the expression. Its gradient is not shown.");
     } else {

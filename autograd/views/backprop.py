@@ -58,7 +58,7 @@ class Step:
 
     focus: tuple[str, ...]
     edges: tuple[str, ...]
-    updates: tuple[tuple[str, str, str], ...]
+    updates: tuple[tuple[str, ...], ...]  # (id, new, old) for a gradient, (id, new, old, "d") for data
     caption: str
     name: str
 
@@ -130,18 +130,61 @@ def _wrap(text: str) -> str:
     return text if _simple(text) else f"({text})"
 
 
-def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int) -> tuple[list[Step], dict[Value, float]]:
+BLANK = "·"  # the data of a node the forward pass has not reached yet
+
+
+def _forward_steps(pic: Picture, names: dict[Value, str], num) -> list[Step]:
+    """Step 0 with only the leaves' data, then one step per op in topological order (a
+    collapsed scope's run of ops as one), each making its result's data appear."""
+    steps = [Step((), (), (), "Step 0: only the leaves have data. Step forward (→) to run the forward pass, "
+                              "one op at a time, then backward.", "before the forward pass")]
+    ops = [node for node in pic.order if node.parents]
+    i = 0
+    while i < len(ops):
+        node = ops[i]
+        box = pic.folded.get(node)
+        if box is not None:
+            j = i
+            while j < len(ops) and pic.folded.get(ops[j]) == box:
+                j += 1
+            run = ops[i:j]
+            made = [n for n in run if n in pic.records]
+            updates = tuple((pic.records[n], num(n.data), BLANK, "d") for n in made)
+            told = "; ".join(f"{names[n]} = {num(n.data)}" for n in made[:8])
+            steps.append(Step((box,), (), updates, f"{'/'.join(pic.boxes[box])} (a collapsed scope) computes "
+                              f"{len(run)} of its op nodes at once" + (f": {told}" if told else ""),
+                              f"scope {'/'.join(pic.boxes[box])}"))
+            i = j
+            continue
+        rid, op_id = pic.records[node], pic.ops[node]
+        ins = [num(p.data) for p in node.parents]
+        symbol = op_label(node)
+        if len(ins) == 2 and symbol in ("+", "-", "*", "/", "**"):
+            how = f"{ins[0]} {symbol} {ins[1]}"
+        else:
+            how = f"{symbol}({', '.join(ins[:6])}{', …' if len(ins) > 6 else ''})"
+        edges = tuple(f"{pic.records[p]}->{op_id}" for p in node.parents if p in pic.records) + (f"{op_id}->{rid}",)
+        steps.append(Step((rid, op_id), edges, ((rid, num(node.data), BLANK, "d"),),
+                          f"{names[node]} = {how} = {num(node.data)}", f"forward {symbol}"))
+        i += 1
+    return steps
+
+
+def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
+           forward: bool = False) -> tuple[list[Step], dict[Value, float]]:
     """The page's steps, and the gradients they end with.
 
     The chain-rule loop of ``backward`` (``grad[parent] += grad[node] * local``, from the
-    root down in reverse topological order, starting from 0), played one op at a time.
+    root down in reverse topological order, starting from 0), played one op at a time;
+    with ``forward``, the forward pass first.
     """
     order = pic.order
     grad: dict[Value, float] = {node: 0.0 for node in order}
     shown = {node: rid for node, rid in pic.records.items() if node not in pic.constants}
     num = lambda x: number(x, digits)  # noqa: E731
-    steps = [Step((), (), (), "Step 0: the forward pass is done (each record shows its data); every gradient "
-                              "is 0. Step forward (→) to run backward.", "forward pass done")]
+    steps = _forward_steps(pic, names, num) if forward else []
+    steps.append(Step((), (), (), f"{'' if forward else 'Step 0: '}the forward pass is done (each record shows its "
+                                  "data); every gradient is 0. Step forward (→) to run backward.", "forward pass done"))
     grad[root] = 1.0
     seed = ((shown[root], num(1.0), num(0.0)),) if root in shown else ()
     focus = (pic.records.get(root) or pic.folded.get(root, ""),)
@@ -268,12 +311,14 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
     return nodes
 
 
-def html(root: Value, path: str | os.PathLike | None = None, *, title: str | None = None, **draw_options) -> Page:
+def html(root: Value, path: str | os.PathLike | None = None, *, title: str | None = None, forward: bool = False,
+         **draw_options) -> Page:
     """A page that steps through backward on ``root``'s graph (see the module docstring).
 
     ``draw_options`` are ``draw``'s (``show``, ``edge_labels``, ``collapse``,
     ``max_nodes``, ``digits``, ``rankdir``, ``legend``), with the same ``max_nodes``
-    refusal. With ``path``, the page is also saved there. Needs graphviz's ``dot`` (or
+    refusal. With ``forward=True`` the page first plays the forward pass (step 0 has only
+    the leaves' data). With ``path``, the page is also saved there. Needs graphviz's ``dot`` (or
     PyPI's graphviz-pure) to lay the picture out, when the page is made only.
 
     >>> from autograd import Value
@@ -292,7 +337,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     order = topological_order(root)
     blank = picture(root, **draw_options)  # checks the options; refuses graphs that are too large
     names = _names(order, digits)
-    steps, grads = _steps(root, blank, names, digits)
+    steps, grads = _steps(root, blank, names, digits, forward=bool(forward))
     pic = picture(root, grads=grads, **draw_options)  # the records print the gradients played
     try:
         svg = layout(pic.graph.source, "svg", "html").decode("utf-8")
@@ -308,13 +353,15 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     data = {
         "steps": [asdict(s) for s in steps],
         "start": {rid: number(0.0, digits) for node, rid in pic.records.items() if node not in pic.constants},
+        "startData": {rid: (BLANK if forward and node.parents else number(node.data, digits))
+                      for node, rid in pic.records.items() if node not in pic.constants},
         "nodes": _panel(root, pic, names, grads, digits),
         "labels": by_label,
         "root": pic.records.get(root, ""),
         "explained": MAX_EXPLAINED,
     }
     n_ops = sum(1 for n in order if n.parents)
-    subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps of backward. "
+    subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End. Click a node for its chain rule.")
     page = Page(shell(title, f'<div id="graph">{svg}</div>', data, asset("backprop.js"),
                       style=asset("backprop.css"), subtitle=subtitle, panel=True), title)
