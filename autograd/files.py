@@ -65,7 +65,7 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> str:
     the file is read-only to us (as ``open`` would), ``IsADirectoryError`` or
     ``FileRefusedError`` if the target is a directory or another non-regular file.
     """
-    target, existing = _target(path)
+    target, existing = _target(_name(path, "write_atomic"))
     _publish(target, _bytes(data), existing, replace=True)
     return target
 
@@ -77,7 +77,7 @@ def write_new(path: str | os.PathLike, data: bytes | str) -> str:
     The content appears whole or not at all (written aside, then linked into place, which
     fails rather than replaces). A dangling symlink counts as taken: it is never followed.
     """
-    name = os.fspath(path)
+    name = _name(path, "write_new")
     target = os.path.abspath(name)
     _check_directory(target)
     _publish(target, _bytes(data), None, replace=False)
@@ -121,15 +121,18 @@ def read_limited(path: str | os.PathLike, max_bytes: int) -> bytes:
     (also one that grows past it while being read, such as a file in /proc); ``OSError``
     as ``open`` does for a missing or unreadable file.
     """
+    path = _name(path, "read_limited")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
+        raise ValueError(f"read_limited: max_bytes must be an int >= 0, got {max_bytes!r}")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
-    fd = os.open(os.fspath(path), flags)
+    fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise FileRefusedError(errno.EINVAL, f"not a regular file ({_kind(info.st_mode)})", os.fspath(path))
+            raise FileRefusedError(errno.EINVAL, f"not a regular file ({_kind(info.st_mode)})", path)
         if info.st_size > max_bytes:
             raise FileRefusedError(errno.EFBIG, f"the file is {info.st_size:,} bytes, more than the "
-                                                f"limit of {max_bytes:,} bytes", os.fspath(path))
+                                                f"limit of {max_bytes:,} bytes", path)
         chunks = []
         left = max_bytes + 1  # one byte more than allowed tells us it grew past the limit
         while left > 0:
@@ -140,7 +143,7 @@ def read_limited(path: str | os.PathLike, max_bytes: int) -> bytes:
             left -= len(chunk)
         if left <= 0:
             raise FileRefusedError(errno.EFBIG, f"the file holds more than the limit of {max_bytes:,} bytes",
-                                   os.fspath(path))
+                                   path)
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -149,9 +152,18 @@ def read_limited(path: str | os.PathLike, max_bytes: int) -> bytes:
 # -- the pieces ---------------------------------------------------------------------------
 
 
-def _target(path: str | os.PathLike) -> tuple[str, os.stat_result | None]:
+def _name(path: object, where: str) -> str:
+    """``path`` as a str, or a TypeError saying what to pass."""
+    if isinstance(path, (str, os.PathLike)):
+        name = os.fspath(path)
+        if isinstance(name, str):
+            return name
+    raise TypeError(f"{where}: path must be a file name (a str or pathlib.Path), got {type(path).__name__}")
+
+
+def _target(path: str) -> tuple[str, os.stat_result | None]:
     """The real file behind ``path`` (symlinks followed) and its stat, None if it is new."""
-    target = os.path.realpath(os.fspath(path))
+    target = os.path.realpath(path)
     _check_directory(target)
     try:
         info = os.stat(target)

@@ -184,7 +184,7 @@ def save(model: Saveable, path: str | os.PathLike) -> None:
 
 
 def _check_path(path: object, where: str) -> None:
-    if not isinstance(path, (str, bytes, os.PathLike)):
+    if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{where}: path must be a file name (a str or pathlib.Path), got {type(path).__name__}")
 
 

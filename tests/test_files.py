@@ -345,3 +345,15 @@ def test_write_free_takes_the_first_free_name_and_replaces_nothing(tmp_path, tem
     assert [(tmp_path / f"fig-{n}.dot").read_text() for n in (2, 3, 4)] == ["ours 0", "ours 1", "ours 2"]
     assert (tmp_path / "fig.dot").read_text() == "mine" and (tmp_path / "fig-1.dot").read_text() == "mine too"
     assert write_free(tmp_path / "other.dot", "x") == str(tmp_path / "other.dot")
+
+
+@pytest.mark.parametrize("path", [3, None, b"bytes-name", ["f"]])
+def test_a_path_that_is_not_a_file_name_says_what_to_pass(tmp_path, path):
+    for call, where in ((lambda: write_atomic(path, "x"), "write_atomic"), (lambda: write_new(path, "x"), "write_new"),
+                        (lambda: read_limited(path, 10), "read_limited")):
+        with pytest.raises(TypeError, match=f"{where}: path must be a file name \\(a str or pathlib.Path\\), "
+                                            f"got {type(path).__name__}"):
+            call()
+    for bad in (-1, 2.5, True, None):
+        with pytest.raises(ValueError, match="read_limited: max_bytes must be an int >= 0"):
+            read_limited(tmp_path, bad)
