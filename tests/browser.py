@@ -1,7 +1,8 @@
 """A real headless Chromium for page tests: the ``browser`` fixture.
 
-Use it from a test file with ``from browser import browser  # noqa: F401`` and a test that
-takes ``browser``: ``tab = browser.open(path)`` loads a file (``#step=end`` may follow),
+tests/conftest.py registers the fixture once for every test file (a file must not import it
+itself: that would start a second playwright session, which fails). A test that takes
+``browser``: ``tab = browser.open(path)`` loads a file (``#step=end`` may follow),
 ``tab.page`` is playwright's page, and ``tab.check()`` asserts that nothing went wrong:
 no console error or warning, no uncaught exception, and no request other than to the
 page's own file (every other request is blocked and recorded, so a page that needs the

@@ -24,7 +24,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "chainrule"))
 
 
 # Browser tests use the ``browser`` fixture of tests/browser.py (a real headless Chromium);
-# it skips locally without one and fails under CI=true.
+# it skips locally without one and fails under CI=true. Registered here, once: a test module
+# that imported it would get its own session fixture, and two playwright sessions cannot
+# run in one process.
+from browser import browser  # noqa: E402,F401
 
 
 def pytest_configure(config: pytest.Config) -> None:

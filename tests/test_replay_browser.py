@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 import autograd
-from browser import browser  # noqa: F401  (the fixture)
 from nn import MLP, SGD, Recorder, hinge, make_moons
 from nn.panels import PALETTE, colour_index
 
