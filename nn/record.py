@@ -23,7 +23,8 @@ number of steps. When the recorder is full it drops every other snapshot and dou
 ``every``, so the snapshots it keeps stay evenly spread over the whole run.
 
 Time stays bounded too: ``record`` on a step that is not due is one comparison, and a
-snapshot reads the parameters' numbers (micro-seconds for hundreds of parameters). The
+snapshot only copies the parameters' numbers (about 0.1 ms for micrograd's 337-parameter
+model, whose training step takes tens of milliseconds). The
 decision boundary (for 2-D inputs ``X``) is not computed while training: it is a
 function of the parameters, which every snapshot holds, so ``boundary(snapshot)``
 computes it later (under ``no_grad``, on a small grid) by putting that snapshot's values
