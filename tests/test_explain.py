@@ -145,3 +145,102 @@ def test_sum_over_paths_equals_backward(inputs, steps, which):
     assert capped.n_paths == e.n_paths and len(capped.paths) == min(2, e.n_paths)
     assert abs(capped.gradient - wrt.grad) <= 1e-9 * scale + 1e-12
     assert capped.matches and e.matches
+
+
+# ---------------------------------------------------------------------------------------
+# top=k: the k paths of largest |product|, not the first k found.
+
+
+def all_products(root, wrt):
+    """Every path's product, by brute force (small graphs only): a depth-first listing."""
+    out = []
+    stack = [(root, 1.0)]
+    while stack:
+        node, product = stack.pop()
+        if node is wrt:
+            out.append(product)
+            continue
+        stack.extend((p, product * local) for p, local in zip(node.parents, node.local_grads))
+    return out
+
+
+def test_top_paths_are_the_largest_not_the_first():
+    x = Value(0.5, label="x")
+    small, large = x * 0.001, x * 1000.0  # the first input's path is the small one
+    y = small + large + x * -50.0
+    y.label = "y"
+    e = explain(y, x, top=1)
+    assert e.n_paths == 3 and len(e.paths) == 1
+    assert e.paths[0].product == 1000.0 and e.paths[0].nodes[-2] is large
+    e = explain(y, x, top=2)
+    assert [p.product for p in e.paths] == [1000.0, -50.0]  # by magnitude, signs kept
+    assert "3 paths from y to x; the 2 with the largest products" in e.text
+    assert "more path not shown, adding up to 0.001" in e.text
+    assert f"{100 * 1000 / e.gradient:.3g}% of" in e.text and e.matches
+    assert e.share == pytest.approx(950.0 / e.gradient)
+    assert e.magnitude == pytest.approx(1050.001)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inputs=st.lists(st.floats(-2, 2), min_size=1, max_size=3),
+       steps=st.lists(step, min_size=1, max_size=10), which=st.integers(0, 2), top=st.integers(1, 6))
+def test_top_k_by_magnitude_matches_brute_force(inputs, steps, which, top):
+    root, leaves = build(inputs, steps)
+    wrt = leaves[which % len(leaves)]
+    products = all_products(root, wrt)
+    assume(all(math.isfinite(p) for p in products))
+    e = explain(root, wrt, top=top)
+    assert e.n_paths == len(products)
+    want = sorted((abs(p) for p in products), reverse=True)[:top]
+    got = [abs(p.product) for p in e.paths]
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-300)
+    assert got == sorted(got, reverse=True)
+    assert e.magnitude == pytest.approx(math.fsum(abs(p) for p in products), rel=1e-9, abs=1e-300)
+    for path in e.paths:  # each is a real chain of edges from root to wrt
+        assert path.nodes[0] is root and path.nodes[-1] is wrt
+        for node, slot, parent in zip(path.nodes, path.slots, path.nodes[1:]):
+            assert node.parents[slot] is parent
+
+
+def test_top_and_max_paths_are_one_option():
+    x = Value(1.0, label="x")
+    y = x * x
+    assert len(explain(y, x, max_paths=1).paths) == 1
+    with pytest.raises(ValueError, match="not both"):
+        explain(y, x, top=3, max_paths=1)
+    with pytest.raises(ValueError, match="top must be an int >= 0"):
+        explain(y, x, top=-1)
+    assert explain(y, x, top=0).paths == [] and explain(y, x, top=0).n_paths == 2
+
+
+# Output grows with the graph, not with its square (issue 11, section 5): the text of a
+# deep chain, a wide sum and a graph of astronomically many paths stays a few dozen lines.
+
+
+@pytest.mark.parametrize("shape", ["deep", "wide", "doubling"])
+def test_explain_text_stays_small_whatever_the_graph(shape):
+    x = Value(0.7, label="x")
+    if shape == "deep":
+        y = x
+        for _ in range(300_000):
+            y = y * 1.0000001
+    elif shape == "wide":
+        y = autograd_sum([x * float(i % 7 + 1) for i in range(100_000)])
+    else:
+        y = x
+        for _ in range(200):
+            y = (y * y) * 0.5 + y
+    e = explain(y, x, top=10)
+    lines = e.text.splitlines()
+    assert len(lines) <= 10 * (_MAX_STEPS_SHOWN + 6) + 10
+    assert max(len(line) for line in lines) < 400
+    assert e.matches or not math.isfinite(e.gradient)
+
+
+def autograd_sum(values):
+    import autograd
+
+    return autograd.sum(values)
+
+
+_MAX_STEPS_SHOWN = 17  # a path writes at most 16 steps and one "… more steps" line
