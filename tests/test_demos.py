@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import math
 import re
 import struct
 import subprocess
@@ -39,6 +40,8 @@ EXPECTED = {
     "error_surface": ["error_surface.png"],
     "conv1d": ["conv1d.png"],
     "digits": ["digits_wrong.png"],
+    "gpt": ["gpt_loss.png", "gpt_step_collapse1.svg", "gpt_step_collapse2.svg", "gpt_summary.txt",
+            "gpt_explain.txt"],
 }
 
 
@@ -119,6 +122,8 @@ def test_demo_quick_run_writes_its_pictures(name, quick_run):
             check_png(path)
         elif filename.endswith(".html"):
             check_html(path)
+        elif filename.endswith(".txt"):
+            assert path.read_text(encoding="utf-8").strip(), f"{filename} is empty"
         else:
             check_svg(path)
     # Written atomically: no temporary files are left behind.
@@ -248,6 +253,22 @@ def test_conv1d_detects_the_pattern(quick_run):
     _, printed = quick_run("conv1d")
     accuracy = float(summary_value(printed, "held-out accuracy").split("%")[0])
     assert accuracy >= 90.0
+
+
+def test_gpt_draws_explains_and_summarises_its_step(quick_run):
+    out, printed = quick_run("gpt")
+    assert abs(float(summary_value(printed, "first loss")) - math.log(27)) < 0.3
+    # collapse=1: one box per call of gpt and cross_entropy, the parameters as one node.
+    one = svg_text(check_svg(out / "gpt_step_collapse1.svg"))
+    assert "gpt#2" in one and "cross_entropy#2" in one and "parameters" in one and "wq[0][0]" in one
+    two = svg_text(check_svg(out / "gpt_step_collapse2.svg"))
+    for name in ("attention", "mlp", "rmsnorm", "linear", "embed"):
+        assert name in two
+    summary = (out / "gpt_summary.txt").read_text(encoding="utf-8")
+    assert "by op" in summary and "by scope" in summary and "attention" in summary
+    explained = (out / "gpt_explain.txt").read_text(encoding="utf-8")
+    assert "the 5 with the largest products" in explained and "backward gives the same" in explained
+    assert explained.count("\npath ") == 5
 
 
 def test_demo_runs_as_a_module(tmp_path):
