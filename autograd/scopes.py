@@ -20,10 +20,11 @@ per call as ``@scope`` numbers them (``gpt``, ``gpt#2``...; inside each, ``linea
 How: a profile function (``sys.setprofile``) is installed for the block and the previous
 one is put back after it. It sees every call and return in the calling thread and opens a
 scope when one of your functions starts and closes it when it returns (or raises). Outside
-the block nothing is installed, so it costs nothing; inside, every Python call pays for
-the profile function, chainrule's own calls included: about 1.3 µs per node made, about 2x
-the cost of building the graph (``python -m demos.benchmark`` measures it). Use it for the
-step you want to look at, not to train. Only the thread that enters the block is profiled
+the block nothing is installed, so it costs nothing; inside, every Python call and every
+call of a C function pays for the profile function, chainrule's own calls included (about
+ten events per node): building a graph costs 5 to 7 times as much, about 10 µs per node
+against 1.5 outside (``python -m demos.gpt`` measures it on its GPT step and prints it).
+Use it for the step you want to look at, not to train. Only the thread that enters the block is profiled
 (scopes are per thread and per asyncio task anyway), and comprehensions, lambdas and
 generator expressions (``<listcomp>``...) are not scopes of their own.
 """

@@ -32,6 +32,7 @@ import contextlib
 import math
 import os
 import random
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -169,8 +170,8 @@ def train(names, vocab, params, steps: int, *, lr: float = 0.01, quiet: bool = F
     """Adam on one name per step, the learning rate decaying linearly to 0.
 
     The last step's forward pass runs inside ``function_scopes``, so its graph has a scope
-    per call of ``gpt``, ``softmax``...; ``look(loss)`` is then called after its backward,
-    before its update. (The forward is written out here, not as a call of
+    per call of ``gpt``, ``softmax``...; ``look(loss, tokens, seconds)`` is then called
+    after its backward, before its update (``seconds``: the CPU time of its forward). (The forward is written out here, not as a call of
     ``document_loss``: inside the block that call would be one scope holding everything.)
     """
     ps = parameters(params)
@@ -181,6 +182,7 @@ def train(names, vocab, params, steps: int, *, lr: float = 0.01, quiet: bool = F
     for step in bar:
         tokens = vocab.encode(names[step % len(names)])
         looking = look is not None and step == steps - 1
+        started = time.process_time()
         with autograd.function_scopes() if looking else contextlib.nullcontext():
             n = min(BLOCK_SIZE, len(tokens) - 1)
             keys, values = [[] for _ in range(N_LAYER)], [[] for _ in range(N_LAYER)]
@@ -188,9 +190,10 @@ def train(names, vocab, params, steps: int, *, lr: float = 0.01, quiet: bool = F
             for pos in range(n):
                 losses.append(cross_entropy(gpt(tokens[pos], pos, keys, values, params), tokens[pos + 1]))
             loss = (1 / n) * sum(losses)
+        forward_seconds = time.process_time() - started
         loss.backward()
         if looking:
-            look(loss)
+            look(loss, tokens, forward_seconds)
         lr_t = lr * (1 - step / steps)
         for i, p in enumerate(ps):
             g = p.grad
@@ -276,10 +279,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("summary", "gpt_summary.txt"), ("explain", "gpt_explain.txt"))}
     seen = {}
 
-    def look(loss):
+    def look(loss, tokens, scoped_seconds):
         watch = _common.Stopwatch()
         loss.label = "loss"
-        seen["nodes"] = len(autograd.topological_order(loss))
+        seen["nodes"] = nodes = len(autograd.topological_order(loss))
+        # What function_scopes cost: the same forward again, outside the block (best of 2).
+        plain = []
+        for _ in range(2):
+            started = time.process_time()
+            document_loss(tokens, params)
+            plain.append(time.process_time() - started)
+        seen["scopes"] = (f"{scoped_seconds / nodes * 1e6:.1f} µs per node inside the block, "
+                          f"{min(plain) / nodes * 1e6:.1f} outside ({scoped_seconds / min(plain):.1f}x, CPU time)")
         seen["name"] = names[(args.steps - 1) % len(names)]
         _common.save_graph(loss, files["c1"], collapse=1)
         _common.save_graph(loss, files["c2"], collapse=2)
@@ -306,6 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("first loss", f"{history[0]:.4f}"),
         ("mean loss, last 100 steps", f"{sum(recent) / len(recent):.4f}"),
         ("nodes in the drawn step", f"{seen['nodes']:,} ({seen['name']!r})"),
+        ("function_scopes forward", seen["scopes"]),
         ("training time", f"{train_time - seen['look']:.1f} s"),
         ("drawing, summary, explain", f"{seen['look']:.1f} s"),
         ("time", f"{clock.seconds():.1f} s"),
