@@ -144,7 +144,7 @@ def plot(plt, losses, rnn, demo_phase, demo_xs, baseline, splits, grads, path) -
     ax.plot(t, baseline, "^:", color="tab:purple", ms=4, lw=1, label="best memoryless guess")
     ax.set_xlabel("time step t")
     ax.set_ylabel("value")
-    ax.set_title("A wave it never saw (a new phase): predicting the next value")
+    ax.set_title("An unseen wave: predicting its next value")
     ax.legend(fontsize=8, loc="lower left")
 
     ax = axes[2]
