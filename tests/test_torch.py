@@ -14,10 +14,16 @@ import pytest
 import nn
 from autograd import Value
 
-if os.environ.get("CI"):
-    import torch  # CI installs it: a missing torch is a broken setup, not a skip
-else:
-    torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def torch():
+    """torch, imported when these tests run (not when the suite is collected, so the other
+    tests never have it loaded). On CI, which installs it, a missing torch fails."""
+    if os.environ.get("CI"):
+        import torch
+        return torch
+    return pytest.importorskip("torch")
 
 
 def close(a: float, b: float) -> bool:
@@ -25,7 +31,7 @@ def close(a: float, b: float) -> bool:
 
 
 @pytest.mark.parametrize("activation, output", [("relu", "linear"), ("tanh", "sigmoid"), ("sigmoid", "tanh")])
-def test_to_torch_computes_the_same_outputs_and_gradients(activation, output):
+def test_to_torch_computes_the_same_outputs_and_gradients(torch, activation, output):
     model = nn.MLP(3, [5, 4, 2], activation=activation, output_activation=output, seed=1)
     for p in model.parameters():  # nonzero biases too
         p.data = random.Random(id(p) % 1000).uniform(-1.0, 1.0)
@@ -51,14 +57,14 @@ def test_to_torch_computes_the_same_outputs_and_gradients(activation, output):
                 assert close(neuron.b.grad, linear.bias.grad[j].item())
 
 
-def test_from_torch_reads_back_the_same_model_exactly():
+def test_from_torch_reads_back_the_same_model_exactly(torch):
     model = nn.MLP(2, [3, 1], activation="tanh", seed=4)
     back = nn.MLP.from_torch(model.to_torch())
     assert isinstance(back, nn.MLP) and back.config() == model.config()
     assert back.state_dict() == model.state_dict()
 
 
-def test_from_torch_reads_a_model_made_in_torch():
+def test_from_torch_reads_a_model_made_in_torch(torch):
     torch.manual_seed(0)
     module = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3))
     model = nn.MLP.from_torch(module)  # float32 weights, read as the float64 numbers they are
@@ -68,7 +74,7 @@ def test_from_torch_reads_a_model_made_in_torch():
     assert all(close(a.data, b) for a, b in zip(model(x), expected))
 
 
-def test_what_has_no_counterpart_is_refused_by_name():
+def test_what_has_no_counterpart_is_refused_by_name(torch):
     custom = nn.MLP(2, [2, 1], activation=lambda v: v.sin(), seed=0)
     with pytest.raises(ValueError, match="to_torch: layer 0 has the custom activation"):
         custom.to_torch()
