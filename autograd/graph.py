@@ -1,8 +1,8 @@
 """The node layer: what a node stores, how it is linked to its parents, and the walks.
 
 Every other module reads nodes through the readers here (``parents``, ``local_grads``,
-``op``, ``rule``, ``label``, ``scope``, ``role``) and builds them with ``new_node``; only
-this module touches the slots. ``Value`` (value.py) is a ``Node`` with arithmetic.
+``op``, ``rule``, ``label``, ``scope``, ``role``) and makes op nodes with ``new_node``;
+only this module touches the slots. ``Value`` (value.py) is a ``Node`` with arithmetic.
 
 A node keeps its parents and the local derivatives ``d node / d parent`` in four slots,
 so that a node of one or two parents is a single object (the cyclic collector's scans are
@@ -138,9 +138,8 @@ class Node:
     # -- copying and pickling --------------------------------------------------------
 
     def __copy__(self) -> Node:
-        twin = _new(type(self))
-        twin.data, twin.grad, twin._meta = self.data, self.grad, self._meta
-        link(twin, self._rule, self.parents, self.local_grads)
+        twin = new_node(type(self), self._rule, self.data, self.parents, self.local_grads, meta=self._meta)
+        twin.grad = self.grad
         return twin
 
     def __reduce__(self):
@@ -209,9 +208,29 @@ def describe(nodes, symbol: str = "") -> str:
     return f"{numbers_} (Values {labels})"
 
 
-def link(node: Node, rule: Op, parents: Sequence[Node], locals_: Sequence) -> None:
-    """Make ``node`` the result of ``rule`` applied to ``parents``, with their local
-    derivatives ``locals_``: the one writer of the layout in the table above."""
+# ``new_node``'s default: take the label-free Meta of the current mode.
+_FROM_MODE = object()
+
+
+def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), locals_: Sequence = (),
+             meta=_FROM_MODE) -> Node:
+    """A new node of class ``cls``: ``rule``'s result ``data``, linked to ``parents`` with
+    their local derivatives ``locals_``. The one writer of the layout in the table above
+    (leaves made by ``Node(...)`` aside).
+
+    In the current mode: inside ``no_grad`` it is a leaf; inside ``detect_anomaly`` it
+    records the line of user code that made it and raises on a NaN or inf result. Given
+    ``meta`` (a copy, an unpickled node), the mode is not consulted.
+    """
+    if meta is _FROM_MODE:
+        mode = MODE.get()
+        if not mode.simple:  # no_grad or detect_anomaly: rare, so out of line
+            return _made_in_special_mode(cls, mode, rule, data, parents, locals_)
+        meta = mode.meta
+    node = _new(cls)
+    node.data = data
+    node.grad = 0.0
+    node._meta = meta
     node._rule = rule
     k = len(parents)
     if k == 2:
@@ -224,24 +243,14 @@ def link(node: Node, rule: Op, parents: Sequence[Node], locals_: Sequence) -> No
         node._in1, node._d1, node._in2 = parents, locals_, MANY
     else:
         node._in1 = node._in2 = None
+    return node
 
 
-def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node], locals_: Sequence) -> Node:
-    """A new node of class ``cls``: ``rule``'s result ``data``, linked to ``parents``.
-
-    In the current mode: inside ``no_grad`` it is a leaf; inside ``detect_anomaly`` it
-    records the line of user code that made it and raises on a NaN or inf result.
-    """
-    node = _new(cls)
-    node.data = data
-    node.grad = 0.0
-    mode = MODE.get()
-    node._meta = mode.meta
+def _made_in_special_mode(cls: type, mode, rule: Op, data: float, parents, locals_) -> Node:
     if mode.record:
-        link(node, rule, parents, locals_)
+        node = new_node(cls, rule, data, parents, locals_, meta=mode.meta)
     else:
-        node._rule = LEAF
-        node._in1 = node._in2 = None
+        node = new_node(cls, LEAF, data, meta=mode.meta)
     if mode.anomaly:
         _check_forward(node, rule, parents)
     return node
@@ -257,11 +266,9 @@ def _check_forward(node: Node, rule: Op, parents) -> None:
             f"{describe(parents)}, at {site}")
 
 
-def _rebuild_node(cls: type, data: float, grad: float, opname: str, meta) -> Node:
-    node = _new(cls)
-    node.data, node.grad, node._meta = data, grad, meta
-    node._rule = OPS[opname] if opname else LEAF
-    node._in1 = node._in2 = None
+def _rebuild_node(cls: type, data: float, grad: float, opname: str, meta, parents=(), locals_=()) -> Node:
+    node = new_node(cls, OPS[opname] if opname else LEAF, data, parents, locals_, meta=meta)
+    node.grad = grad
     return node
 
 
@@ -272,9 +279,7 @@ def _rebuild_graph(cls: type, rows) -> Node:
             nodes.append(row)
             continue
         data, grad, opname, parent_rows, locals_, meta = row
-        node = _rebuild_node(cls, data, grad, opname, meta)
-        link(node, node._rule, [nodes[i] for i in parent_rows], list(locals_))
-        nodes.append(node)
+        nodes.append(_rebuild_node(cls, data, grad, opname, meta, [nodes[i] for i in parent_rows], list(locals_)))
     return nodes[-1]
 
 
@@ -526,5 +531,5 @@ def fast_training() -> Iterator[None]:
         yield
 
 
-__all__ = ["Node", "new_node", "link", "MANY", "topological_order", "backward", "gradients",
+__all__ = ["Node", "new_node", "MANY", "topological_order", "backward", "gradients",
            "zero_grad", "fast_training", "real", "describe"]

@@ -111,11 +111,11 @@ def as_value(x) -> Value:
     if cls is Value:
         return x
     if cls is float or cls is int:  # a number in an expression: the 2 in ``x * 2``
-        return new_node(Value, ops.LEAF, float(x), (), ())
+        return new_node(Value, ops.LEAF, float(x))
     if isinstance(x, Value):
         return x
     try:
-        return new_node(Value, ops.LEAF, real(x, ""), (), ())
+        return new_node(Value, ops.LEAF, real(x, ""))
     except TypeError:
         return NotImplemented
 
