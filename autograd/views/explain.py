@@ -341,8 +341,8 @@ def _write(e: Explanation, order: list[Value], digits: int) -> str:
         lines.append(f"… and {left:,} more path{'s' if left != 1 else ''} not shown{adding}"
                      f" (explain(..., top=N) shows more)")
         if e.paths:
-            carry = "carries" if len(e.paths) == 1 else "carry"
-            lines.append(f"the {len(e.paths):,} shown {carry} {_percent(shown, e.gradient)} of {d}; "
+            which = "the one shown carries" if len(e.paths) == 1 else f"the {len(e.paths):,} shown carry"
+            lines.append(f"{which} {_percent(shown, e.gradient)} of {d}; "
                          f"|products| over all paths add up to {num(e.magnitude)}, of which these are "
                          f"{_percent(exact_sum(abs(p.product) for p in e.paths), e.magnitude)}")
     if not left and 1 < e.n_paths <= 6:
