@@ -63,6 +63,15 @@ class Step:
     name: str
 
 
+class BackpropPage(Page):
+    """The page ``html`` makes: a ``Page`` that also keeps its ``steps`` (``Step``s), so a
+    program can read what each step shows."""
+
+    def __init__(self, html: str, title: str, steps: list[Step]) -> None:
+        super().__init__(html, title)
+        self.steps = steps
+
+
 def _names(order: list[Value], digits: int) -> dict[Value, str]:
     """What captions call each node: its label; a constant's number; else the expression
     that made it, if short ('x*w'), else op and position ('tanh#5')."""
@@ -312,7 +321,7 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
 
 
 def html(root: Value, path: str | os.PathLike | None = None, *, title: str | None = None, forward: bool = False,
-         **draw_options) -> Page:
+         **draw_options) -> BackpropPage:
     """A page that steps through backward on ``root``'s graph (see the module docstring).
 
     ``draw_options`` are ``draw``'s (``show``, ``edge_labels``, ``collapse``,
@@ -363,12 +372,11 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     n_ops = sum(1 for n in order if n.parents)
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End. Click a node for its chain rule.")
-    page = Page(shell(title, f'<div id="graph">{svg}</div>', data, asset("backprop.js"),
-                      style=asset("backprop.css"), subtitle=subtitle, panel=True), title)
-    page.steps = steps
+    page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>', data, asset("backprop.js"),
+                              style=asset("backprop.css"), subtitle=subtitle, panel=True), title, steps)
     if path is not None:
         page.save(path)
     return page
 
 
-__all__ = ["html", "Step", "formula"]
+__all__ = ["html", "BackpropPage", "Step", "formula"]
