@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from ..graph import topological_order
 from ..ops import OPS
