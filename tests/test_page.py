@@ -18,8 +18,6 @@ from autograd.views.draw import picture
 from autograd.views.page import Page, json_for_script, shell
 from autograd.views.text import number
 
-
-
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
 
 
