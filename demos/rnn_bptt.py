@@ -57,7 +57,7 @@ class RNN:
 
     def step(self, x: Value | float, h: list[Value]) -> tuple[list[Value], Value]:
         """One time step: the new state and the prediction read from it."""
-        one = Value(1.0, label="1")
+        one = Value(1.0)  # no label: drawn as the constant it is, without a gradient
         # Unit i: Wx_i·x + Σ_j Wh_ij·h_j + b_i as one dot node (the bias times a constant 1).
         h = [autograd.dot([self.Wx[i], *self.Wh[i], self.b[i]], [x, *h, one]).tanh()
              for i in range(self.hidden)]
