@@ -31,6 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from ..graph import topological_order
 from ..value import Value
 
 _MAX_SCOPE_ROWS = 40  # rows of the scope table; the rest are counted in one line
@@ -123,9 +124,10 @@ def summary(root: Value) -> Summary:
     """
     if not isinstance(root, Value):
         raise TypeError(f"summary: expected a Value, got {type(root).__name__} {root!r}")
-    order, depth, edges, wide = _walk(root)
+    order = topological_order(root)
+    depth, edges, wide, leaf_nodes = _depths(order)
     by_op = Counter(map(attrgetter("op"), order))
-    params = Counter(map(attrgetter("role"), order)).get("param", 0)
+    params = Counter(map(attrgetter("role"), leaf_nodes)).get("param", 0)  # parameters are leaves
     by_scope_tuple = Counter(map(attrgetter("scope"), order))
     leaves = by_op.pop("", 0)
     if leaves:
@@ -137,45 +139,30 @@ def summary(root: Value) -> Summary:
                    by_op=ops, by_scope=rows, more_scopes=more)
 
 
-def _walk(root: Value) -> tuple[list[Value], int, int, tuple[int, int]]:
-    """The nodes in topological order, the root's depth (edges on the longest path from a
-    leaf), the number of edges, and (nodes with more than two parents, their edges).
-
-    One depth-first walk without recursion that reads each node's parents once: a node is
-    finished (its depth known) when the marker pushed under its parents comes back up.
-    """
-    order: list[Value] = []
+def _depths(order: list[Value]) -> tuple[int, int, tuple[int, int], list[Value]]:
+    """Over the nodes in topological order: the last one's depth (edges on the longest path
+    from a leaf), the number of edges, (nodes with more than two parents, their edges), and
+    the leaves. Parents come before their children, so one pass finds every depth."""
     depth: dict[Value, int] = {}
-    get = depth.get
     edges = wide = wide_edges = 0
-    stack: list = [root]
-    pop, push, extend, finish = stack.pop, stack.append, stack.extend, order.append
-    while stack:
-        node = pop()
-        if node.__class__ is tuple:  # (node, parents): every parent is finished
-            node, parents = node
-            k = len(parents)
-            if k == 1:
-                depth[node] = depth[parents[0]] + 1
-            elif k == 2:
-                a, b = depth[parents[0]], depth[parents[1]]
-                depth[node] = (a if a > b else b) + 1
-            else:
-                depth[node] = max(map(get, parents)) + 1
-                wide += 1
-                wide_edges += k
-            edges += k
-            finish(node)
-        elif node not in depth:
-            parents = node.parents
-            if parents:
-                depth[node] = -1  # expanded, not finished: a DAG has no path back to it
-                push((node, parents))
-                extend(parents)
-            else:
-                depth[node] = 0
-                finish(node)
-    return order, depth[root], edges, (wide, wide_edges)
+    leaves = []
+    for node in order:
+        parents = node.parents
+        k = len(parents)
+        if k == 2:  # the most common node first
+            a, b = depth[parents[0]], depth[parents[1]]
+            depth[node] = (a if a > b else b) + 1
+        elif k == 1:
+            depth[node] = depth[parents[0]] + 1
+        elif k:
+            depth[node] = max([depth[p] for p in parents]) + 1
+            wide += 1
+            wide_edges += k
+        else:
+            depth[node] = 0
+            leaves.append(node)
+        edges += k
+    return depth[order[-1]], edges, (wide, wide_edges), leaves
 
 
 def _memory(root: Value, nodes: int, edges: int, wide: tuple[int, int], metas: int) -> int:
