@@ -362,3 +362,13 @@ def test_browser_forward_pass_first_makes_each_value_appear(browser, tmp_path):
     assert set(tab.js(SHOWN_GRADS).values()) == {"0"} and tab.js(SHOWN_DATA) == shown
     tab.check()
     tab.page.close()
+
+
+def test_without_dot_or_graphviz_pure_the_page_says_how_to_install(tmp_path, monkeypatch):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(sys, "executable", str(empty / "python"))  # graphviz-pure is looked for beside it
+    with pytest.raises(autograd.DotNotFoundError, match="apt-get install graphviz.*pip install graphviz-pure") as info:
+        autograd.html(readme_neuron())
+    assert "page" in str(info.value) and info.value.__cause__ is None
