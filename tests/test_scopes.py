@@ -225,3 +225,34 @@ def test_nn_scopes_nest_inside_user_functions():
     with function_scopes():
         out = predict([1.0, 2.0])
     assert out.scope[0] == "predict" and len(out.scope) > 1
+
+
+def test_a_big_collapsed_step_is_thinned_into_counted_edges():
+    # 600 unscoped parameters read by boxes: too many to draw one by one.
+    ws = [Value(0.01 * i) for i in range(600)]
+    for w in ws:
+        w.role = "param"
+    named = ws[0]
+    named.label = "w0"
+
+    def dense(xs):
+        return [sum(w * x for w, x in zip(ws[i * 20:(i + 1) * 20], xs)) for i in range(30)]
+
+    def head(hs):
+        return sum(h * h for h in hs)
+
+    xs = [Value(1.0) for _ in range(20)]
+    with function_scopes():
+        outs = [head(dense(xs)) for _ in range(2)]
+    loss = outs[0] + outs[1]
+    loss.label = "loss"
+    loss.backward()
+    source = autograd.draw(loss, collapse=1).source
+    assert source.count("shape=box3d") == 4  # dense, dense#2, head, head#2
+    assert "599 parameters" in source and "20 inputs and constants" in source  # w0 has a label
+    assert 'label="30 Values"' in source  # dense hands its 30 outputs to head as one edge
+    assert "w0 |" in source and "loss |" in source  # labelled Values stay drawn
+    assert source.count("shape=record") < 10
+    # Small drawings are not thinned: every Value a box hands on is drawn.
+    big = autograd.draw(loss, collapse=1, max_nodes=5000).source
+    assert "parameters" not in big and big.count("shape=record") > 600
