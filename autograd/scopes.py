@@ -26,7 +26,8 @@ ten events per node): building a graph costs 5 to 7 times as much, about 10 µs 
 against 1.5 outside (``python -m demos.gpt`` measures it on its GPT step and prints it).
 Use it for the step you want to look at, not to train. Only the thread that enters the block is profiled
 (scopes are per thread and per asyncio task anyway), and comprehensions, lambdas and
-generator expressions (``<listcomp>``...) are not scopes of their own.
+generator expressions (``<listcomp>``...) are not scopes of their own. A profiler already
+running (``cProfile``) is paused for the block and resumed after it.
 """
 
 from __future__ import annotations
@@ -105,6 +106,9 @@ class function_scopes:
 
     def __enter__(self) -> function_scopes:
         previous = sys.getprofile()
+        if previous is not None and not callable(previous) and not callable(getattr(previous, "enable", None)):
+            raise RuntimeError(f"function_scopes: a profiler ({type(previous).__name__}) is running in this "
+                               "thread and could not be restarted after the block; stop it first")
         numbers = fresh_call_numbers()
         calls: list = []  # (frame, tokens) of the calls whose scope is open, innermost last
         names = _NAMES
@@ -131,7 +135,11 @@ class function_scopes:
 
     def __exit__(self, *exc) -> bool:
         previous, numbers, calls = self._saved.pop()
-        sys.setprofile(previous)
+        if previous is None or callable(previous):
+            sys.setprofile(previous)
+        else:  # a profiler written in C (cProfile): it is off during the block, on again after
+            sys.setprofile(None)
+            previous.enable()
         # Normally empty here: every call opened in the block has returned. Close any left
         # open (a generator suspended inside one of them) innermost first.
         while calls:

@@ -256,3 +256,23 @@ def test_a_big_collapsed_step_is_thinned_into_counted_edges():
     # Small drawings are not thinned: every Value a box hands on is drawn.
     big = autograd.draw(loss, collapse=1, max_nodes=5000).source
     assert "parameters" not in big and big.count("shape=record") > 600
+
+
+def test_cprofile_is_paused_for_the_block_and_resumed():
+    import cProfile
+    import pstats
+
+    def after():
+        return 1
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        with function_scopes():
+            y = layer([Value(1.0)])
+        after()
+    finally:
+        profiler.disable()
+    assert y[0].scope == ("layer",) and sys.getprofile() is None
+    seen = {func[2] for func in pstats.Stats(profiler).stats}
+    assert "after" in seen  # profiled again once the block ended
