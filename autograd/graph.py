@@ -34,7 +34,7 @@ import gc
 import math
 import numbers
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from .mode import MODE, Meta, enable_grad, user_site
 from .ops import LEAF, OPS, Op
@@ -244,6 +244,100 @@ def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), loc
     else:
         node._in1 = node._in2 = None
     return node
+
+
+def constant(cls: type, x: float) -> Node:
+    """A leaf of class ``cls`` for a number met in an expression (the 2 in ``x * 2``).
+
+    Written out rather than through ``new_node``: a model makes one for every such number.
+    """
+    node = _new(cls)
+    node.data = x
+    node.grad = 0.0
+    node._rule = LEAF
+    node._in1 = node._in2 = None
+    node._meta = MODE.get().meta
+    return node
+
+
+def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: bool = False) -> Callable:
+    """The method of ``cls`` for one table entry of one or two inputs: ``x.tanh()``,
+    ``a * b``, and reflected, ``2 * a`` (Python calls ``a.__rmul__(2)``: the inputs are
+    ``(2, a)``). ``as_input`` turns the other operand into a node, or NotImplemented.
+
+    This is ``new_node`` written out for one and two inputs, with the rule's ``forward``
+    and ``local`` held by the closure: operators are the hot path of every model, and a
+    call to ``new_node`` (or one method taking ``*inputs``) would add about a third to
+    the work of each.
+    """
+    forward, local = rule.forward, rule.local
+
+    if arity == 1:
+
+        def method(a: Node) -> Node:
+            x = a.data
+            if x.__class__ is not float:
+                x = number_of(a, rule)
+            try:
+                out = forward(x)
+            except (ValueError, ZeroDivisionError) as error:
+                raise domain_error(rule, (a,), error) from None
+            mode = MODE.get()
+            if not mode.simple:
+                return _made_in_special_mode(cls, mode, rule, out, (a,), local(out, x))
+            node = _new(cls)
+            node.data = out
+            node.grad = 0.0
+            node._meta = mode.meta
+            node._rule = rule
+            node._in1, node._in2 = a, None
+            (node._d1,) = local(out, x)
+            return node
+
+    else:
+
+        def method(a: Node, b) -> Node:
+            if b.__class__ is not cls:
+                b = as_input(b)
+                if b is NotImplemented:  # let Python try the other operand, then raise
+                    return b
+            if reflected:
+                a, b = b, a
+            x, y = a.data, b.data
+            if x.__class__ is not float or y.__class__ is not float:
+                x, y = number_of(a, rule), number_of(b, rule)
+            try:
+                out = forward(x, y)
+            except (ValueError, ZeroDivisionError) as error:
+                raise domain_error(rule, (a, b), error) from None
+            mode = MODE.get()
+            if not mode.simple:
+                return _made_in_special_mode(cls, mode, rule, out, (a, b), local(out, x, y))
+            node = _new(cls)
+            node.data = out
+            node.grad = 0.0
+            node._meta = mode.meta
+            node._rule = rule
+            node._in1, node._in2 = a, b
+            node._d1, node._d2 = local(out, x, y)
+            return node
+
+    method.__doc__ = f"A new node: {rule.name} ({rule.symbol!r}) of this {cls.__name__}."
+    return method
+
+
+def number_of(node: Node, rule: Op) -> float:
+    """``node.data`` as a float, for ``rule``: users may assign ints or numpy floats to it."""
+    x = node.data
+    return x if x.__class__ is float else real(x, f"{rule.name}: the input's .data")
+
+
+def domain_error(rule: Op, inputs, error: Exception) -> Exception:
+    """The error for inputs outside the rule's domain, naming the op, the numbers and the fix."""
+    message = f"{rule.name}: {rule.domain or str(error)}, got {describe(inputs, rule.symbol)}"
+    if rule.hint:
+        message += f"; {rule.hint}"
+    return type(error)(message)
 
 
 def _made_in_special_mode(cls: type, mode, rule: Op, data: float, parents, locals_) -> Node:
@@ -531,5 +625,5 @@ def fast_training() -> Iterator[None]:
         yield
 
 
-__all__ = ["Node", "new_node", "MANY", "topological_order", "backward", "gradients",
+__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order", "backward", "gradients",
            "zero_grad", "fast_training", "real", "describe"]

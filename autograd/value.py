@@ -8,7 +8,8 @@
 0.000726
 
 Every op is applied the same way: compute the rule's ``forward`` on the inputs' numbers,
-then make a node (``graph.new_node``) that stores the inputs and the local derivatives
+then make a node (``graph.new_node``, or for one or two inputs the operator methods that
+``graph.operator`` makes) that stores the inputs and the local derivatives
 ``d node / d input`` that the rule's ``local`` gives. That is all ``backward`` needs, so it
 is one loop for every op, and no node holds a closure or anything that refers back to it:
 a graph you drop is freed at once by reference counting.
@@ -16,10 +17,10 @@ a graph you drop is freed at once by reference counting.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Iterable
 
 from . import ops
-from .graph import Node, backward, describe, new_node, real, zero_grad
+from .graph import Node, backward, constant, domain_error, new_node, number_of, operator, real, zero_grad
 from .ops import Op
 
 
@@ -96,8 +97,8 @@ class Value(Node):
 
 
 # ---------------------------------------------------------------------------------------
-# Making op nodes. ``_operator`` is the one builder of the operator methods; ``apply``
-# does the same for any rule and any number of inputs.
+# The operators: one method per table entry, made by the node layer's ``operator``;
+# ``apply`` does the same for any rule and any number of inputs.
 
 
 def as_value(x) -> Value:
@@ -111,87 +112,30 @@ def as_value(x) -> Value:
     if cls is Value:
         return x
     if cls is float or cls is int:  # a number in an expression: the 2 in ``x * 2``
-        return new_node(Value, ops.LEAF, float(x))
+        return constant(Value, float(x))
     if isinstance(x, Value):
         return x
     try:
-        return new_node(Value, ops.LEAF, real(x, ""))
+        return constant(Value, real(x, ""))
     except TypeError:
         return NotImplemented
 
 
-def _number_of(v: Value, rule: Op) -> float:
-    """``v.data`` as a float: users may assign ints or numpy floats to ``.data``."""
-    x = v.data
-    return x if x.__class__ is float else real(x, f"{rule.name}: the input's .data")
-
-
-def domain_error(rule: Op, inputs, error: Exception) -> Exception:
-    """The error for inputs outside the rule's domain, naming the op, the numbers and the fix."""
-    message = f"{rule.name}: {rule.domain or str(error)}, got {describe(inputs, rule.symbol)}"
-    if rule.hint:
-        message += f"; {rule.hint}"
-    return type(error)(message)
-
-
-def _operator(rule: Op, arity: int, reflected: bool = False) -> Callable:
-    """Value's method for one table entry of one or two inputs: ``x.tanh()``, ``a * b``,
-    and reflected, ``2 * a`` (Python calls ``a.__rmul__(2)``: the inputs are ``(2, a)``).
-
-    The one- and two-input methods are two closures here rather than one taking
-    ``*inputs``: packing and spreading argument tuples would about double the time of an
-    operator, the hot path of every model.
-    """
-    forward, local = rule.forward, rule.local
-
-    if arity == 1:
-
-        def method(a: Value) -> Value:
-            x = a.data
-            if x.__class__ is not float:
-                x = _number_of(a, rule)
-            try:
-                out = forward(x)
-            except (ValueError, ZeroDivisionError) as error:
-                raise domain_error(rule, (a,), error) from None
-            return new_node(Value, rule, out, (a,), local(out, x))
-
-    else:
-
-        def method(a: Value, b) -> Value:
-            if b.__class__ is not Value:
-                b = as_value(b)
-                if b is NotImplemented:
-                    return b
-            if reflected:
-                a, b = b, a
-            x, y = a.data, b.data
-            if x.__class__ is not float or y.__class__ is not float:
-                x, y = _number_of(a, rule), _number_of(b, rule)
-            try:
-                out = forward(x, y)
-            except (ValueError, ZeroDivisionError) as error:
-                raise domain_error(rule, (a, b), error) from None
-            return new_node(Value, rule, out, (a, b), local(out, x, y))
-
-    method.__doc__ = f"A new node: {rule.name} ({rule.symbol!r}) of this Value."
-    return method
-
-
-def _install(name: str, method: Callable) -> None:
+def _install(name: str, rule: Op, arity: int, reflected: bool = False) -> None:
+    method = operator(Value, rule, arity, as_value, reflected)
     method.__name__, method.__qualname__ = name, f"Value.{name}"
     setattr(Value, name, method)
 
 
-# Python's operators and Value's methods, each the builder's method for its table entry.
+# Python's operators and Value's methods, each the method for its table entry.
 for _name, _rule in {"add": ops.ADD, "sub": ops.SUB, "mul": ops.MUL, "truediv": ops.DIV, "pow": ops.POW}.items():
-    _install(f"__{_name}__", _operator(_rule, 2))
-    _install(f"__r{_name}__", _operator(_rule, 2, reflected=True))
-_install("__neg__", _operator(ops.NEG, 1))
-_install("__abs__", _operator(ops.ABS, 1))
+    _install(f"__{_name}__", _rule, 2)
+    _install(f"__r{_name}__", _rule, 2, reflected=True)
+_install("__neg__", ops.NEG, 1)
+_install("__abs__", ops.ABS, 1)
 for _rule in (ops.EXP, ops.LOG, ops.SQRT, ops.TANH, ops.SIGMOID, ops.RELU, ops.SIN, ops.COS):
-    _install(_rule.name, _operator(_rule, 1))
-_leaky_relu = _operator(ops.LEAKY_RELU, 2)
+    _install(_rule.name, _rule, 1)
+_leaky_relu = operator(Value, ops.LEAKY_RELU, 2, as_value)
 del _name, _rule
 
 
@@ -207,7 +151,7 @@ def apply(rule: Op, *inputs) -> Value:
         if value is NotImplemented:
             raise TypeError(f"{rule.name}: expected Values or numbers, got {type(v).__name__} {v!r}")
         args.append(value)
-    return _apply_to_values(rule, args, [_number_of(v, rule) for v in args])
+    return _apply_to_values(rule, args, [number_of(v, rule) for v in args])
 
 
 def _apply_to_values(rule: Op, args: list, xs: list) -> Value:
@@ -262,4 +206,4 @@ def dot(ws: Iterable[Value | float], xs: Iterable[Value | float], xs_data: list[
     return _apply_to_values(ops.DOT, args, datas)
 
 
-__all__ = ["Value", "apply", "sum", "dot", "as_value", "domain_error"]
+__all__ = ["Value", "apply", "sum", "dot", "as_value"]
