@@ -294,6 +294,24 @@ def test_missing_dot_writes_the_dot_file_and_says_how_to_install(tmp_path, monke
     assert not (tmp_path / "neuron.svg").exists()
     assert (tmp_path / "neuron.dot").read_text() == draw(o, edge_labels=True).source
     assert info.value.__cause__ is None and info.value.__suppress_context__
+    # Again: the user's neuron.dot (here, the first fallback) is never replaced.
+    (tmp_path / "neuron.dot").write_text("mine")
+    with pytest.raises(DotNotFoundError, match=r"saved as .*neuron-1\.dot"):
+        render(o, tmp_path / "neuron.svg", edge_labels=True)
+    assert (tmp_path / "neuron.dot").read_text() == "mine"
+    assert (tmp_path / "neuron-1.dot").read_text() == draw(o, edge_labels=True).source
+
+
+def test_render_writes_through_a_symlink_and_keeps_the_files_mode(tmp_path):
+    o, _ = neuron()
+    target = tmp_path / "real.dot"
+    target.write_text("old")
+    target.chmod(0o640)
+    link = tmp_path / "link.dot"
+    link.symlink_to(target.name)
+    render(o, link)
+    assert link.is_symlink() and target.read_text() == draw(o).source
+    assert target.stat().st_mode & 0o777 == 0o640
 
 
 @needs_dot

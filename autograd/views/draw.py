@@ -43,6 +43,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from .. import files
 from ..graph import topological_order
 from ..ops import OPS
 from .text import check_digits, number
@@ -606,16 +607,16 @@ def render(root: Value, path: str | os.PathLike, **draw_options) -> Path:
                          "end it in .svg, .png, .pdf or .dot")
     graph = draw(root, **draw_options)
     if fmt == "dot":
-        path.write_text(graph.source, encoding="utf-8")
+        files.write_atomic(path, graph.source)
         return path
     if layout_program() is None:
-        dot_path = path.with_suffix(".dot")
-        dot_path.write_text(graph.source, encoding="utf-8")
+        # A fallback never replaces a file the user has: the first free name is taken.
+        dot_path = Path(files.write_free(path.with_suffix(".dot"), graph.source))
         raise DotNotFoundError(
             f"render: graphviz's `dot` program is not on PATH, so {str(path)!r} was not made; "
             f"the graph was saved as {str(dot_path)!r}. To fix, {INSTALL_ADVICE}; then run "
             f"`dot -T{fmt} {dot_path} -o {path}` or render again") from None
-    path.write_bytes(layout(graph.source, fmt))
+    files.write_atomic(path, layout(graph.source, fmt))
     return path
 
 
