@@ -23,6 +23,7 @@ constants there.
 from __future__ import annotations
 
 import os
+import weakref
 from typing import Any, Iterator, Mapping
 
 from autograd import Value
@@ -52,13 +53,14 @@ class Module:
         return self._parameters(named=True)
 
     def _parameters(self, named: bool) -> list:
-        found: list = []
-        seen: set[int] = set()
-        for name, obj in self._walk(named):
-            if isinstance(obj, Value) and id(obj) not in seen:
-                seen.add(id(obj))
-                found.append((name, obj) if named else obj)
-        return found
+        listing = _LISTINGS.get(self)
+        if listing is None or not listing.holds():
+            listing = _Listing(self)
+            try:
+                _LISTINGS[self] = listing
+            except TypeError:  # a subclass that is unhashable: walk every time
+                pass
+        return list(listing.named if named else listing.plain)
 
     def parameters(self) -> list[Value]:
         """The parameters as a list, as micrograd's ``model.parameters()``.
@@ -229,3 +231,47 @@ class Module:
         lines[-1] += f"  {n} parameter{'' if n == 1 else 's'}"
         return "\n".join(lines)
 
+
+
+class _Listing:
+    """A module's parameters as one walk found them, with copies of the attributes of
+    every module and the items of every list the walk went through, so a later call can
+    tell whether they still hold.
+
+    A training loop asks for ``parameters()`` two or three times a step (``zero_grad``,
+    the L2 term, the update) and the model does not change in between: comparing what the
+    walk read (two C-level list comparisons) costs a small part of walking again. Any
+    change a walk would see (an attribute set or deleted, a list appended to or an item
+    replaced) makes the comparison fail, and the next call walks again.
+    """
+
+    __slots__ = ("named", "plain", "modules", "attributes", "sequences", "items")
+
+    def __init__(self, module: Module) -> None:
+        self.named: list[tuple[str, Value]] = []
+        self.modules: list[Module] = [module]
+        self.sequences: list[list | tuple] = []
+        seen: set[int] = set()
+        for name, obj in module._walk(named=True):
+            if isinstance(obj, Value):
+                if id(obj) not in seen:
+                    seen.add(id(obj))
+                    self.named.append((name, obj))
+            elif isinstance(obj, Module):
+                self.modules.append(obj)
+            else:  # a list or tuple the walk went into
+                self.sequences.append(obj)
+        self.plain = [p for _, p in self.named]
+        self.attributes = [dict(vars(m)) for m in self.modules]
+        self.items = [tuple(s) for s in self.sequences]
+
+    def holds(self) -> bool:
+        try:
+            return (list(map(tuple, self.sequences)) == self.items
+                    and list(map(vars, self.modules)) == self.attributes)
+        except Exception:  # an attribute whose == does not give a bool (a numpy array)
+            return False
+
+
+# The last listing of each module, dropped with the module.
+_LISTINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -5,9 +5,11 @@ import random
 import statistics
 
 import pytest
+from hypothesis import given, strategies as st
 
 import autograd
 from autograd import Value
+import nn
 from nn import INITS, MLP, Layer, Module, Neuron
 
 
@@ -387,3 +389,57 @@ def test_shared_and_cyclic_references_are_walked_once():
     assert [n for n, _ in m.named_parameters()] == ["a.w.0", "a.w.1", "a.b"]
     assert [n for n, _ in m.named_children()] == ["a"]
     assert "(owner): <Tied, shown above>" in repr(m)  # printed without endless recursion
+
+
+# ---------------------------------------------------------------------------------------
+# parameters() answers from its last walk while the model is unchanged, and walks again
+# after any change a walk would see.
+
+
+def _fresh_walk(model):
+    from nn.module import _Listing
+
+    return _Listing(model).named
+
+
+@given(st.lists(st.integers(0, 7), max_size=25), st.integers(0, 10_000))
+def test_parameters_after_any_change_are_a_fresh_walks(changes, seed):
+    rng = random.Random(seed)
+    model = nn.MLP(2, [3, 2], seed=seed % 7)
+    for change in changes:
+        layer = rng.choice(model.layers)
+        neuron = rng.choice(layer.neurons)
+        if change == 0:
+            neuron.w.append(Value(rng.random()))
+        elif change == 1 and neuron.w:
+            neuron.w[rng.randrange(len(neuron.w))] = Value(rng.random())
+        elif change == 2:
+            neuron.b = Value(rng.random())
+        elif change == 3:
+            model.layers.append(nn.Layer(2, 1, seed=0))
+        elif change == 4:
+            setattr(model, f"extra{rng.randrange(3)}", Value(1.0))
+        elif change == 5 and hasattr(model, "extra0"):
+            del model.extra0
+        elif change == 6 and neuron.w:
+            neuron.w.pop()
+        else:
+            layer.neurons.reverse()
+        assert model.named_parameters() == _fresh_walk(model)
+        assert model.parameters() == [p for _, p in _fresh_walk(model)]
+
+
+def test_parameters_returns_a_new_list_each_call():
+    model = nn.MLP(2, [2], seed=0)
+    first = model.parameters()
+    first.clear()
+    assert len(model.parameters()) == 6
+
+
+def test_a_numpy_attribute_does_not_break_parameters():
+    np = pytest.importorskip("numpy")
+    model = nn.MLP(2, [2], seed=0)
+    model.scale = np.zeros(3)
+    before = model.parameters()
+    model.scale = np.ones(3)  # a new array: == is elementwise, so the listing is walked again
+    assert model.parameters() == before
