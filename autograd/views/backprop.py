@@ -38,7 +38,7 @@ from ..ops import OPS
 from .draw import DotNotFoundError, Picture, layout, op_label, picture
 from .explain import explain
 from .page import Page, asset, shell
-from .text import check_digits, number
+from .text import check_digits, is_number, number
 from ..value import Value
 
 # The chain-rule paths written out (by ``explain``) for at most this many nodes, labelled
@@ -98,7 +98,7 @@ def _simple(text: str) -> bool:
     """Whether a name needs no brackets before '.grad' or inside '∂a/∂b': a bare name or
     number, or one call whose brackets close at the end ('tanh(x*w)')."""
     bare = text.replace("_", "").replace("#", "").replace(".", "").replace("[", "").replace("]", "")
-    if bare.isalnum() or _is_number(text):
+    if bare.isalnum() or is_number(text):
         return True
     head, bracket, _ = text.partition("(")
     if not bracket or not head.isalpha() or not text.endswith(")"):
@@ -108,14 +108,6 @@ def _simple(text: str) -> bool:
         depth += (ch == "(") - (ch == ")")
         if depth == 0 and ch == ")" and k < len(text) - 1:
             return False  # 'f(a)+g(b)': the first call closes before the end
-    return True
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
     return True
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from ..graph import gradients, topological_order
 from ..ops import OPS, exact_sum
-from .text import check_digits, number
+from .text import check_digits, is_number, number
 from ..value import Value
 
 _MAX_STEPS = 16  # steps of one path written out; longer paths show both ends
@@ -256,15 +256,7 @@ def _namer(order: list[Value], digits: int):
 
 def _wrapped(text: str) -> str:
     simple = text.replace("_", "").replace("#", "").replace(".", "").isalnum()
-    return text if simple or _is_number(text) else f"({text})"
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return text if simple or is_number(text) else f"({text})"
 
 
 def _rule(node: Value, slot: int, name) -> str:

@@ -43,6 +43,19 @@ def number(x: float, digits: int = 4) -> str:
     return text
 
 
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number, as views decide when a name needs brackets.
+
+    >>> is_number("-1.5e-3"), is_number("x1")
+    (True, False)
+    """
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def check_digits(digits: int, where: str) -> int:
     """``digits`` if it is a sensible number of significant digits, else a clear error."""
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
