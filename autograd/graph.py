@@ -215,8 +215,9 @@ _FROM_MODE = object()
 def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), locals_: Sequence = (),
              meta=_FROM_MODE) -> Node:
     """A new node of class ``cls``: ``rule``'s result ``data``, linked to ``parents`` with
-    their local derivatives ``locals_``. The one writer of the layout in the table above
-    (leaves made by ``Node(...)`` aside).
+    their local derivatives ``locals_``. It writes the layout in the table above; so do
+    ``Node(...)`` and ``constant`` (leaves) and ``operator`` (this, written out for one
+    and two inputs), and nothing else.
 
     In the current mode: inside ``no_grad`` it is a leaf; inside ``detect_anomaly`` it
     records the line of user code that made it and raises on a NaN or inf result. Given
