@@ -23,7 +23,6 @@ constants there.
 from __future__ import annotations
 
 import os
-import weakref
 from typing import Any, Iterator, Mapping
 
 from autograd import Value
@@ -53,13 +52,10 @@ class Module:
         return self._parameters(named=True)
 
     def _parameters(self, named: bool) -> list:
-        listing = _LISTINGS.get(self)
-        if listing is None or not listing.holds():
+        listing = self.__dict__.get(_LISTING)
+        if listing is None or not listing.holds(self):
             listing = _Listing(self)
-            try:
-                _LISTINGS[self] = listing
-            except TypeError:  # a subclass that is unhashable: walk every time
-                pass
+            self.__dict__[_LISTING] = listing  # private: never walked, dropped with self
         return list(listing.named if named else listing.plain)
 
     def parameters(self) -> list[Value]:
@@ -233,6 +229,10 @@ class Module:
 
 
 
+# Where a module keeps its last listing (a private attribute: walks skip it).
+_LISTING = "_parameter_listing"
+
+
 class _Listing:
     """A module's parameters as one walk found them, with copies of the attributes of
     every module and the items of every list the walk went through, so a later call can
@@ -240,16 +240,17 @@ class _Listing:
 
     A training loop asks for ``parameters()`` two or three times a step (``zero_grad``,
     the L2 term, the update) and the model does not change in between: comparing what the
-    walk read (two C-level list comparisons) costs a small part of walking again. Any
-    change a walk would see (an attribute set or deleted, a list appended to or an item
-    replaced) makes the comparison fail, and the next call walks again.
+    walk read (C-level list and dict comparisons) costs a small part of walking again.
+    Any change a walk would see (an attribute set or deleted, a list appended to or an
+    item replaced) makes the comparison fail, and the next call walks again. The listing
+    holds what is below its module, never the module itself, so it makes no cycle.
     """
 
-    __slots__ = ("named", "plain", "modules", "attributes", "sequences", "items")
+    __slots__ = ("named", "plain", "own", "modules", "attributes", "sequences", "items")
 
     def __init__(self, module: Module) -> None:
         self.named: list[tuple[str, Value]] = []
-        self.modules: list[Module] = [module]
+        self.modules: list[Module] = []
         self.sequences: list[list | tuple] = []
         seen: set[int] = set()
         for name, obj in module._walk(named=True):
@@ -262,16 +263,20 @@ class _Listing:
             else:  # a list or tuple the walk went into
                 self.sequences.append(obj)
         self.plain = [p for _, p in self.named]
+        self.own = _own_attributes(module)
         self.attributes = [dict(vars(m)) for m in self.modules]
         self.items = [tuple(s) for s in self.sequences]
 
-    def holds(self) -> bool:
+    def holds(self, module: Module) -> bool:
         try:
-            return (list(map(tuple, self.sequences)) == self.items
+            return (_own_attributes(module) == self.own
+                    and list(map(tuple, self.sequences)) == self.items
                     and list(map(vars, self.modules)) == self.attributes)
         except Exception:  # an attribute whose == does not give a bool (a numpy array)
             return False
 
 
-# The last listing of each module, dropped with the module.
-_LISTINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _own_attributes(module: Module) -> dict:
+    attributes = dict(vars(module))
+    attributes.pop(_LISTING, None)
+    return attributes
