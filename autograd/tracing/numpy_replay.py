@@ -11,7 +11,9 @@ The plan is made once, from the tape:
   Nodes of one level with the same op and the same kinds of inputs form a group, run as one
   numpy call. ``dot`` nodes that read the same per-sample inputs against fixed weights (the
   neurons of a layer) form one matrix product; their weights get consecutive places in
-  ``P``, so the weight matrix is a view of ``P``, and its gradient a view of ``P``'s.
+  ``P``, so the weight matrix is a view of ``P``, and its gradient a view of ``P``'s. A
+  layer's biases (``dot(w + [b], x + [1])``) join it as one more column, against a row of
+  ``S`` under the layer's inputs that holds the 1.
 - **Gradients without scattering.** The backward plan knows, node by node, whether a row
   already holds a gradient: the first contribution is written, later ones added. Indices
   that repeat within one call are split into rounds of distinct indices, or, for fixed
@@ -152,56 +154,59 @@ class NumpyReplay:
             else:
                 key = ("each", level[i], name, tuple(per_sample[p] for p in ps))
             groups.setdefault(key, []).append(i)
-        # Rows: inputs first (filled from the batch in one copy), then group after group.
+        # Rows: each argument's inputs (filled from the batch in one copy), then group after
+        # group; every block is followed by one spare row, for the bias trick below.
         row = [-1] * n
-        for r, i in enumerate(tape.inputs):
-            row[i] = r
+        spare: dict[int, int] = {}  # spare row -> the node whose number it holds, once used
+        self.arg_rows: list[int] = []
+        next_row, position = 0, 0
+        for shape in self.shapes:
+            self.arg_rows.append(next_row)
+            for _ in range(size(shape)):
+                row[tape.inputs[position]] = next_row
+                next_row, position = next_row + 1, position + 1
+            spare[next_row], next_row = -1, next_row + 1
         ordered = sorted(groups.items(), key=lambda item: (item[0][1], item[1][0]))
-        next_row = len(tape.inputs)
         for _, members in ordered:
             for i in members:
                 row[i] = next_row
                 next_row += 1
-        # Places in P: each matrix product's weights first, row by row, so they are a view.
+            spare[next_row], next_row = -1, next_row + 1
+        # Places in P: each matrix product's weights row by row, so the weight matrix is a
+        # view of P. When every neuron of the product also has one fixed pair (b_j, c), the
+        # same c for all (the bias trick: dot(w + [b], x + [1])), b_j ends its neuron's row
+        # and c fills the spare row under the inputs: [W | b] @ [X; c] is the whole layer in
+        # one product, where adding the biases apart took two more calls forward and two
+        # backward per layer, a tenth of a small MLP's batch.
         place = [-1] * n
         taken = 0
-        self.views: dict[tuple, tuple[int, int]] = {}
+        self.views: dict[tuple, tuple[int, int, int | None]] = {}  # start, width, spare row
         for key, members in ordered:
             if key[0] != "matmul":
                 continue
             weights = [self._weights(i, per_sample) for i in members]
             flat = [w for ws in weights for w in ws]
-            if flat and all(place[w] < 0 for w in flat) and len(set(flat)) == len(flat):
-                for w in flat:
-                    place[w] = taken
-                    taken += 1
-                self.views[key] = (place[flat[0]], len(flat))
-        # A layer's biases next: each neuron's one fixed pair (b_j, 1) shares the 1, so
-        # the biases are a view too and the 1 one number.
-        self.biases: dict[tuple, tuple[int, int]] = {}
-        for key, members in ordered:
-            if key[0] != "matmul":
+            if not flat or any(place[w] >= 0 for w in flat) or len(set(flat)) != len(flat):
                 continue
-            pairs = [self._fixed_pairs(i, per_sample) for i in members]
-            if not all(len(ps) == 1 for ps in pairs):
-                continue
-            us, vs = [ps[0][0] for ps in pairs], [ps[0][1] for ps in pairs]
-            if len(set(us)) == 1 and len(members) > 1:
-                us, vs = vs, us
-            if len(set(vs)) != 1 or len(set(us)) != len(us) or any(place[u] >= 0 for u in us):
-                continue
-            for u in us:
-                place[u] = taken
+            bias = self._bias_column(key[2], members, per_sample, row, spare, set(flat), place)
+            if bias is not None:
+                biases, spare_row = bias
+                weights = [ws + [b] for ws, b in zip(weights, biases)]
+            for w in chain.from_iterable(weights):
+                place[w] = taken
                 taken += 1
-            self.biases[key] = (place[us[0]], vs[0])
+            self.views[key] = (place[weights[0][0]], len(weights[0]), None if bias is None else spare_row)
         for i in range(n):
             if kind[i] in (CAPTURED, SHARED) and place[i] < 0:
                 place[i] = taken
                 taken += 1
         self.n_rows, self.n_fixed = next_row, taken
         self.row, self.place, self.level, self.per_sample = row, place, level, per_sample
+        self.spare = {r: c for r, c in spare.items() if c >= 0}  # spare row -> its number's node
         self.groups = ordered
-        self.fixed_order = [i for i in range(n) if kind[i] in (CAPTURED, SHARED)]
+        # The shared nodes (computed from captured leaves only), in graph order: the one
+        # Python loop over fixed nodes a replay runs, so it skips the captured leaves.
+        self.shared_order = [i for i in range(n) if kind[i] == SHARED]
         # The captured leaves in the order of their places: read and written as one slice
         # of P when they fill its start, as they do unless a shared node sits among them.
         by_place = sorted(tape.captured, key=place.__getitem__)
@@ -216,12 +221,31 @@ class NumpyReplay:
         return [u if per_sample[v] else v for u, v in zip(ps[:half], ps[half:])
                 if per_sample[u] or per_sample[v]]
 
-    def _fixed_pairs(self, i: int, per_sample: list[bool]) -> list[tuple[int, int]]:
-        """The (fixed, fixed) pairs of dot node ``i``, as node indices."""
-        ps = self.tape.parents[i]
-        half = len(ps) // 2
-        return [(u, v) for u, v in zip(ps[:half], ps[half:])
-                if not (per_sample[u] or per_sample[v])]
+    def _bias_column(self, xs: tuple, members: list[int], per_sample: list[bool], row: list[int],
+                     spare: dict[int, int], weights: set[int], place: list[int]) -> tuple[list[int], int] | None:
+        """The biases of a matrix product's neurons and the spare row under its inputs that
+        will hold their common factor (taken for it), or None when the product is not of
+        that shape or the row holds another number."""
+        ps = self.tape.parents
+        pairs = []
+        for i in members:
+            half = len(ps[i]) // 2
+            fixed = [(u, v) for u, v in zip(ps[i][:half], ps[i][half:])
+                     if not (per_sample[u] or per_sample[v])]
+            if len(fixed) != 1:
+                return None
+            pairs.append(fixed[0])
+        us, vs = [u for u, _ in pairs], [v for _, v in pairs]
+        if len(set(us)) == 1 and len(members) > 1:
+            us, vs = vs, us
+        below = row[xs[-1]] + 1
+        rows = [row[x] for x in xs]
+        if len(set(vs)) != 1 or len(set(us)) != len(us) or weights & set(us) or vs[0] in us \
+                or any(place[u] >= 0 for u in us) or rows != list(range(rows[0], below)) \
+                or spare.get(below) not in (-1, vs[0]):
+            return None
+        spare[below] = vs[0]
+        return us, below
 
     def _constant_pairs(self, i: int) -> list[tuple[int, int]]:
         """The (fixed, fixed) pairs of dot node ``i``, as places in P: its bias terms."""
@@ -240,19 +264,16 @@ class NumpyReplay:
             cached = self._sized[(batch, backward)] = _Builder(self, batch, backward).build()
         return cached
 
-    def _fill(self, state, batched: Sequence) -> int:
-        """Read the batch into the input rows; return its size."""
+    def _fill(self, state, batched: Sequence) -> None:
+        """Read the batch into the input rows."""
         S = state.S
-        r = 0
-        for arg, shape in zip(batched, self.shapes):
+        for arg, shape, r in zip(batched, self.shapes, self.arg_rows):
             k = size(shape)
             block = _read_flat(arg, shape, k) if is_flat(shape) else None
             if block is None:  # nested, ragged or odd: sample by sample, with its error
                 block = np.array([flatten(x, shape, f"batch: sample {j}") for j, x in enumerate(arg)],
                                  dtype=np.float64)
             S[r:r + k] = block.reshape(len(block), k).T
-            r += k
-        return r
 
     def _fixed_values(self, state) -> None:
         """P: the captured leaves' current numbers, then the shared nodes computed from them."""
@@ -261,11 +282,10 @@ class NumpyReplay:
             P[:len(self.captured_nodes)] = [node.data for node in self.captured_nodes]
         elif self.captured_nodes:
             P[self.captured_places] = [node.data for node in self.captured_nodes]
-        for i in self.fixed_order:
-            if tape.kind[i] == SHARED:
-                op = tape.ops[i]
-                xs = [float(P[place[p]]) for p in tape.parents[i]]
-                P[place[i]] = op.forward(xs) if op.nary else op.forward(*xs)
+        for i in self.shared_order:
+            op = tape.ops[i]
+            xs = [float(P[place[p]]) for p in tape.parents[i]]
+            P[place[i]] = op.forward(xs) if op.nary else op.forward(*xs)
 
     def values(self, batched: Sequence, batch: int) -> np.ndarray:
         """Every output of every sample, forward only: an array (batch, outputs)."""
@@ -291,8 +311,8 @@ class NumpyReplay:
         for step in state.backward:
             step()
         GP, P, place = state.GP, state.P, self.place
-        for i in reversed(self.fixed_order):  # shared nodes pass their gradient down
-            if tape.kind[i] != SHARED or not GP[place[i]]:
+        for i in reversed(self.shared_order):  # shared nodes pass their gradient down
+            if not GP[place[i]]:
                 continue
             op, ps = tape.ops[i], tape.parents[i]
             xs = [float(P[place[p]]) for p in ps]
@@ -303,6 +323,9 @@ class NumpyReplay:
         for node, g in zip(self.captured_nodes, grads.tolist()):
             node.grad += g
         return total
+
+
+_ROWS = {list, tuple}
 
 
 def _read_flat(arg: Any, shape: Any, k: int):
@@ -316,8 +339,7 @@ def _read_flat(arg: Any, shape: Any, k: int):
             block = arg.astype(np.float64, copy=False)
         elif shape is None:
             block = np.fromiter(arg, np.float64, len(arg))
-        elif isinstance(arg, list) and all(r.__class__ in (list, tuple) for r in arg) \
-                and set(map(len, arg)) == {k}:
+        elif isinstance(arg, list) and set(map(type, arg)) <= _ROWS and set(map(len, arg)) == {k}:
             block = np.fromiter(chain.from_iterable(arg), np.float64, len(arg) * k)
         else:
             block = np.asarray(arg, dtype=np.float64)
@@ -485,47 +507,45 @@ class _Builder:
 
     def _matmul(self, key: tuple, members: list[int]):
         r, st = self.r, self.state
-        P, GP = st.P, st.GP
+        S, P, GP = st.S, st.P, st.GP
         xs = key[2]
         k, m = len(members), len(xs)
         out = self.out_view(members)
-        read_x = self.reader(xs) if xs else None
+        read_x = self.reader(xs)
+        bias = None  # with the bias column: the factor's place, its spare row, the biases
         if key in r.views:
-            start, count = r.views[key]
-            W = P[start:start + count].reshape(k, m)
+            start, width, spare_row = r.views[key]
+            WB = P[start:start + k * width].reshape(k, width)
+            GWB = GP[start:start + k * width].reshape(k, width)
+            W = WB[:, :m]  # a view: the biases are its last column when there is one
             read_w = lambda: W  # noqa: E731 - a view of P, refreshed in place each replay
-            GW = GP[start:start + count].reshape(k, m)
+            if spare_row is not None:
+                top = r.row[xs[0]]
+                XB, factor = S[top:spare_row + 1], S[spare_row]
+                bias = (r.place[r.spare[spare_row]], factor, WB[:, m])
             w_unique = True
         else:
             places = np.array([[r.place[w] for w in r._weights(i, r.per_sample)] for i in members],
                               dtype=np.intp)
             read_w = lambda: P[places]  # noqa: E731
-            GW = None
+            WB = GWB = None
             w_unique = len(set(places.ravel().tolist())) == places.size
-        pairs = [r._constant_pairs(i) for i in members]
-        cu = np.array([u for ps in pairs for u, _ in ps], dtype=np.intp)
-        cv = np.array([v for ps in pairs for _, v in ps], dtype=np.intp)
-        owner = np.array([j for j, ps in enumerate(pairs) for _ in ps], dtype=np.intp)
-        one_each = owner.tolist() == list(range(k))
-        n_fixed = r.n_fixed
-        if key in r.biases:  # the bias view and the one number that scales it
-            start, scale = r.biases[key]
-            scale = r.place[scale]
-            bias = (P[start:start + k], GP[start:start + k], scale, np.zeros(k))
-            owner = owner[:0]  # no general pairs left
+        if bias is None:  # any fixed pairs are added apart, neuron by neuron
+            pairs = [r._constant_pairs(i) for i in members]
+            cu = np.array([u for ps in pairs for u, _ in ps], dtype=np.intp)
+            cv = np.array([v for ps in pairs for _, v in ps], dtype=np.intp)
+            owner = np.array([j for j, ps in enumerate(pairs) for _ in ps], dtype=np.intp)
         else:
-            bias = None
+            cu = cv = owner = np.zeros(0, dtype=np.intp)
+        one_each = owner.tolist() == list(range(k))
 
         def forward():
-            if m:
-                np.matmul(read_w(), read_x(), out=out)
-            else:
-                out.fill(0.0)
             if bias is not None:
-                Bv, _, at, buffer = bias
-                np.multiply(Bv, P[at], out=buffer)
-                out[...] += buffer[:, None]
-            elif len(owner):
+                factor.fill(P[bias[0]])
+                np.matmul(WB, XB, out=out)
+                return
+            np.matmul(read_w(), read_x(), out=out)
+            if len(owner):
                 c = P[cu] * P[cv]
                 if not one_each:
                     c = np.bincount(owner, weights=c, minlength=k)
@@ -533,17 +553,21 @@ class _Builder:
 
         if not self.want_backward or not any(r.tape.needs_grad[i] for i in members):
             return forward, None
-        return forward, lambda: self._matmul_backward(members, xs, read_x, read_w, GW, w_unique,
-                                                      None if GW is not None else places,
+        read_xb = (lambda: XB) if bias is not None else read_x  # noqa: E731
+        return forward, lambda: self._matmul_backward(members, xs, read_xb, read_w, GWB, w_unique,
+                                                      None if GWB is not None else places,
                                                       cu, cv, owner, bias)
 
     def _matmul_backward(self, members, xs, read_x, read_w, GW, w_unique, places, cu, cv, owner, bias):
+        """``read_x`` gives the inputs with the factor's row under them when there is a bias
+        column (``GW`` is then the weights' and biases' gradient), else the inputs."""
         r, st = self.r, self.state
-        P, GP, n_fixed, m = st.P, st.GP, r.n_fixed, len(xs)
+        P, GP, n_fixed = st.P, st.GP, r.n_fixed
         G = self.grad_view(members)
-        sink_x = self.sink(xs) if m else None
+        sink_x = self.sink(xs)
         tape = r.tape
-        weights_need = m and any(tape.needs_grad[w] for i in members for w in r._weights(i, r.per_sample))
+        weights_need = any(tape.needs_grad[w] for i in members for w in r._weights(i, r.per_sample))
+        weights_need = weights_need or bias is not None
         direct = getattr(sink_x, "out", None)
 
         def backward():
@@ -559,11 +583,9 @@ class _Builder:
                 np.matmul(read_w().T, G, out=direct)
             elif sink_x is not None:
                 sink_x(read_w().T @ G)
-            if bias is not None:
-                Bv, GB, at, _ = bias
-                gs = G.sum(axis=1)
-                GB[...] += gs * P[at]
-                GP[at] += gs @ Bv
+            if bias is not None:  # the factor's gradient: the sum of its row's, b · G
+                at, _, biases = bias
+                GP[at] += G.sum(axis=1) @ biases
             elif len(owner):
                 gs = G.sum(axis=1)[owner]
                 GP[:] += np.bincount(cu, weights=gs * P[cv], minlength=n_fixed)
