@@ -19,8 +19,9 @@ by scope    calls      nodes  share
 For a model's step: how many nodes of each op, how many are parameters, where they were
 made (scopes, with call numbers folded: ``linear#1``..``linear#56`` count as one row of 56
 calls; a scope's nodes include those of the scopes inside it), the longest path from a
-leaf to the root (depth, in edges), and an estimate of the memory the nodes take. It reads
-each node a few times and keeps a few numbers per node: about a second for a million.
+leaf to the root (depth, in edges), and an estimate of the memory the nodes take. One
+walk of the graph (``graph.census``) finds all of it, keeping one number per node (its
+depth); the tables are counted from that walk's order.
 """
 
 from __future__ import annotations
@@ -29,9 +30,8 @@ import html
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import attrgetter
 
-from ..graph import topological_order
+from ..graph import census
 from ..value import Value
 
 _MAX_SCOPE_ROWS = 40  # rows of the scope table; the rest are counted in one line
@@ -124,52 +124,30 @@ def summary(root: Value) -> Summary:
     """
     if not isinstance(root, Value):
         raise TypeError(f"summary: expected a Value, got {type(root).__name__} {root!r}")
-    order = topological_order(root)
-    depth, edges, wide, leaf_nodes = _depths(order)
-    by_op = Counter(map(attrgetter("op"), order))
-    params = Counter(map(attrgetter("role"), leaf_nodes)).get("param", 0)  # parameters are leaves
-    by_scope_tuple = Counter(map(attrgetter("scope"), order))
-    leaves = by_op.pop("", 0)
-    if leaves:
-        by_op["leaf"] = leaves  # no op is named 'leaf': a leaf's op is ''
+    walk = census(root)
+    by_op: Counter = Counter()
+    for op, n in walk.by_op.items():
+        by_op[op or "leaf"] += n  # no op is named 'leaf': a leaf's op is ''
+    leaves = by_op.get("leaf", 0)
+    params = sum(n for meta, n in walk.leaf_metas.items() if meta is not None and meta.role == "param")
+    by_scope_tuple: Counter = Counter()
+    for meta, n in walk.by_meta.items():
+        by_scope_tuple[meta.scope if meta is not None else ()] += n
     ops = sorted(by_op.items(), key=lambda item: (-item[1], item[0]))
     rows, more = _scope_rows(by_scope_tuple)
-    return Summary(name=root.label or root.op or "a leaf", nodes=len(order), edges=edges, leaves=leaves,
-                   params=params, depth=depth, memory=_memory(root, len(order), edges, wide, len(by_scope_tuple) + params),
+    nodes = len(walk.order)
+    return Summary(name=root.label or root.op or "a leaf", nodes=nodes, edges=walk.edges, leaves=leaves,
+                   params=params, depth=walk.depth,
+                   memory=_memory(root, nodes, walk.edges, walk.wide, sum(m is not None for m in walk.by_meta)),
                    by_op=ops, by_scope=rows, more_scopes=more)
-
-
-def _depths(order: list[Value]) -> tuple[int, int, tuple[int, int], list[Value]]:
-    """Over the nodes in topological order: the last one's depth (edges on the longest path
-    from a leaf), the number of edges, (nodes with more than two parents, their edges), and
-    the leaves. Parents come before their children, so one pass finds every depth."""
-    depth: dict[Value, int] = {}
-    edges = wide = wide_edges = 0
-    leaves = []
-    for node in order:
-        parents = node.parents
-        k = len(parents)
-        if k == 2:  # the most common node first
-            a, b = depth[parents[0]], depth[parents[1]]
-            depth[node] = (a if a > b else b) + 1
-        elif k == 1:
-            depth[node] = depth[parents[0]] + 1
-        elif k:
-            depth[node] = max([depth[p] for p in parents]) + 1
-            wide += 1
-            wide_edges += k
-        else:
-            depth[node] = 0
-            leaves.append(node)
-        edges += k
-    return depth[order[-1]], edges, (wide, wide_edges), leaves
 
 
 def _memory(root: Value, nodes: int, edges: int, wide: tuple[int, int], metas: int) -> int:
     """Bytes the nodes take, estimated: each node (its slots), its data and grad floats, a
     float per local derivative, the tuple holding parents and locals of a node with more
-    than two parents, and a record (label, scope, role) per scope and per parameter.
-    Numbers shared between nodes are counted once per use."""
+    than two parents, and each record of label, scope and role (``metas``: one per scope
+    call, shared by the nodes made in it, and one per labelled node). Numbers shared
+    between nodes are counted once per use."""
     wide_nodes, wide_edges = wide
     tuples = wide_nodes * sys.getsizeof(()) + wide_edges * 2 * 8
     return nodes * (sys.getsizeof(root) + 2 * _FLOAT_BYTES) + edges * _FLOAT_BYTES + tuples + metas * _META_BYTES
