@@ -454,60 +454,38 @@ _op_of, _meta_of = attrgetter("_rule.name"), attrgetter("_meta")
 
 
 def census(root: Node) -> Census:
-    """Walk the graph below ``root`` once and count what it holds (see ``Census``).
+    """Walk the graph below ``root`` and count what it holds (see ``Census``).
 
-    The walk of ``topological_order``, in its order; each node's depth is found as it is
-    emitted (its parents' are known by then), in the dict that also marks it visited. It
-    is marked only then, not when first reached: in a graph without cycles, a node being
-    expanded cannot be reached again until it is emitted.
+    ``topological_order``, then one pass over it: parents come first, so each node's depth
+    (one more than its deepest parent's) is found when it is reached.
 
     >>> from autograd import Value
     >>> x = Value(3.0); c = census(x * x + x)
     >>> len(c.order), c.depth, c.edges, sorted(c.by_op.items())
     (3, 2, 4, [('', 1), ('add', 1), ('mul', 1)])
     """
-    order: list[Node] = []
+    order = topological_order(root)
     leaves: list[Node] = []
     depth: dict[Node, int] = {}
     edges = wide = wide_edges = 0
-    stack: list = [root]
-    while stack:
-        node = stack.pop()
-        if node is None:
-            node = stack.pop()
-            first, second = node._in1, node._in2
-            if second is None:
-                d = depth[first]
-                edges += 1
-            elif second is not MANY:
-                d, e = depth[first], depth[second]
-                if e > d:
-                    d = e
-                edges += 2
-            else:
-                d = max(map(depth.__getitem__, first))
-                edges += len(first)
-                wide, wide_edges = wide + 1, wide_edges + len(first)
-            depth[node] = d + 1
-            order.append(node)
+    for node in order:
+        first = node._in1
+        if first is None:
+            depth[node] = 0
+            leaves.append(node)
             continue
-        while node not in depth:
-            first = node._in1
-            if first is None:
-                depth[node] = 0
-                order.append(node)
-                leaves.append(node)
-                break
-            stack += (node, None)
-            second = node._in2
-            if second is None:
-                node = first
-            elif second is not MANY:
-                stack.append(first)
-                node = second
-            else:
-                stack += first[:-1]
-                node = first[-1]
+        second = node._in2
+        if second is None:
+            depth[node] = depth[first] + 1
+            edges += 1
+        elif second is not MANY:
+            d, e = depth[first], depth[second]
+            depth[node] = (d if d > e else e) + 1
+            edges += 2
+        else:
+            depth[node] = max(map(depth.__getitem__, first)) + 1
+            edges += len(first)
+            wide, wide_edges = wide + 1, wide_edges + len(first)
     return Census(order, leaves, depth[root], edges, (wide, wide_edges))
 
 
