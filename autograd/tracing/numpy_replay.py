@@ -180,7 +180,8 @@ class NumpyReplay:
         # backward per layer, a tenth of a small MLP's batch.
         place = [-1] * n
         taken = 0
-        self.views: dict[tuple, tuple[int, int, int | None]] = {}  # start, width, spare row
+        # start, width, and with a bias column (its spare row, the node of its factor)
+        self.views: dict[tuple, tuple[int, int, tuple[int, int] | None]] = {}
         for key, members in ordered:
             if key[0] != "matmul":
                 continue
@@ -190,19 +191,18 @@ class NumpyReplay:
                 continue
             bias = self._bias_column(key[2], members, per_sample, row, spare, set(flat), place)
             if bias is not None:
-                biases, spare_row = bias
+                biases, spare_row, factor = bias
                 weights = [ws + [b] for ws, b in zip(weights, biases)]
             for w in chain.from_iterable(weights):
                 place[w] = taken
                 taken += 1
-            self.views[key] = (place[weights[0][0]], len(weights[0]), None if bias is None else spare_row)
+            self.views[key] = (place[weights[0][0]], len(weights[0]), None if bias is None else (spare_row, factor))
         for i in range(n):
             if kind[i] in (CAPTURED, SHARED) and place[i] < 0:
                 place[i] = taken
                 taken += 1
         self.n_rows, self.n_fixed = next_row, taken
         self.row, self.place, self.level, self.per_sample = row, place, level, per_sample
-        self.spare = {r: c for r, c in spare.items() if c >= 0}  # spare row -> its number's node
         self.groups = ordered
         # The shared nodes (computed from captured leaves only), in graph order: the one
         # Python loop over fixed nodes a replay runs, so it skips the captured leaves.
@@ -222,10 +222,10 @@ class NumpyReplay:
                 if per_sample[u] or per_sample[v]]
 
     def _bias_column(self, xs: tuple, members: list[int], per_sample: list[bool], row: list[int],
-                     spare: dict[int, int], weights: set[int], place: list[int]) -> tuple[list[int], int] | None:
-        """The biases of a matrix product's neurons and the spare row under its inputs that
-        will hold their common factor (taken for it), or None when the product is not of
-        that shape or the row holds another number."""
+                     spare: dict[int, int], weights: set[int], place: list[int]) -> tuple[list[int], int, int] | None:
+        """The biases of a matrix product's neurons, the spare row under its inputs that
+        will hold their common factor (taken for it) and the factor's node; or None when
+        the product is not of that shape or the row holds another number."""
         ps = self.tape.parents
         pairs = []
         for i in members:
@@ -245,7 +245,7 @@ class NumpyReplay:
                 or spare.get(below) not in (-1, vs[0]):
             return None
         spare[below] = vs[0]
-        return us, below
+        return us, below, vs[0]
 
     def _constant_pairs(self, i: int) -> list[tuple[int, int]]:
         """The (fixed, fixed) pairs of dot node ``i``, as places in P: its bias terms."""
@@ -514,15 +514,15 @@ class _Builder:
         read_x = self.reader(xs)
         bias = None  # with the bias column: the factor's place, its spare row, the biases
         if key in r.views:
-            start, width, spare_row = r.views[key]
+            start, width, column = r.views[key]
             WB = P[start:start + k * width].reshape(k, width)
             GWB = GP[start:start + k * width].reshape(k, width)
             W = WB[:, :m]  # a view: the biases are its last column when there is one
             read_w = lambda: W  # noqa: E731 - a view of P, refreshed in place each replay
-            if spare_row is not None:
-                top = r.row[xs[0]]
-                XB, factor = S[top:spare_row + 1], S[spare_row]
-                bias = (r.place[r.spare[spare_row]], factor, WB[:, m])
+            if column is not None:
+                spare_row, factor_node = column
+                XB, factor = S[r.row[xs[0]]:spare_row + 1], S[spare_row]
+                bias = (r.place[factor_node], factor, WB[:, m])
             w_unique = True
         else:
             places = np.array([[r.place[w] for w in r._weights(i, r.per_sample)] for i in members],
