@@ -33,13 +33,12 @@ from __future__ import annotations
 import gc
 import math
 import numbers
-from collections import Counter
 from contextlib import contextmanager
-from operator import attrgetter
 from typing import Callable, Iterator, Sequence
 
 from .mode import MODE, Meta, enable_grad, user_site
 from .ops import LEAF, OPS, Op
+from .table import table
 
 # ``_in2`` of a node with more than two parents: ``_in1`` and ``_d1`` hold sequences.
 MANY = object()
@@ -147,22 +146,14 @@ class Node:
     def __reduce__(self):
         # A leaf pickles as itself, so pickle's memo keeps its identity: parameters and
         # inputs shared by several pickled Values come back shared. The graph above the
-        # leaves goes as a flat table, leaves first, so a deep graph needs no recursion
-        # (pickle's own would overflow at ~1000 deep); those inner nodes are rebuilt per
-        # pickled root.
+        # leaves goes as the graph table's rows, leaves first, so a deep graph needs no
+        # recursion (pickle's own would overflow at ~1000 deep); those inner nodes are
+        # rebuilt per pickled root, by ``_rebuild_graph`` (which reads every pickle ever
+        # written: the rows have kept their shape).
         cls = type(self)
         if self._in1 is None:
             return (_rebuild_node, (cls, self.data, self.grad, self._rule.name, self._meta))
-        order = topological_order(self)
-        row_of = {id(node): i for i, node in enumerate(order)}
-        rows = []
-        for node in order:
-            if node._in1 is None:
-                rows.append(node)  # pickled by reference, through the memo
-            else:
-                parent_rows = tuple(row_of[id(p)] for p in node.parents)
-                rows.append((node.data, node.grad, node._rule.name, parent_rows, node.local_grads, node._meta))
-        return (_rebuild_graph, (cls, rows))
+        return (_rebuild_graph, (cls, table(self).pickle_rows()))
 
 
 _new = object.__new__
@@ -431,64 +422,6 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-class Census:
-    """What one walk of a graph counts, for ``summary``: the nodes in topological order,
-    the longest path, the edges, and how many nodes each op and each ``Meta`` made."""
-
-    def __init__(self, order: list[Node], leaves: list[Node], depth: int, edges: int,
-                 wide: tuple[int, int]) -> None:
-        self.order = order
-        self.leaves = leaves
-        self.depth = depth  # edges on the longest path from a leaf to the root
-        self.edges = edges  # parent links: a*a counts two
-        self.wide = wide  # (nodes with more than two parents, their parent links)
-        # Counted straight from the slots, in C: most nodes share their op and their Meta
-        # (the mode's), so these tables are tiny however large the graph. By op name, not
-        # rule: a rule is a NamedTuple, hashed field by field, which took twice as long.
-        self.by_op: Counter[str] = Counter(map(_op_of, order))
-        self.by_meta: Counter[Meta | None] = Counter(map(_meta_of, order))
-        self.leaf_metas: Counter[Meta | None] = Counter(map(_meta_of, leaves))
-
-
-_op_of, _meta_of = attrgetter("_rule.name"), attrgetter("_meta")
-
-
-def census(root: Node) -> Census:
-    """Walk the graph below ``root`` and count what it holds (see ``Census``).
-
-    ``topological_order``, then one pass over it: parents come first, so each node's depth
-    (one more than its deepest parent's) is found when it is reached.
-
-    >>> from autograd import Value
-    >>> x = Value(3.0); c = census(x * x + x)
-    >>> len(c.order), c.depth, c.edges, sorted(c.by_op.items())
-    (3, 2, 4, [('', 1), ('add', 1), ('mul', 1)])
-    """
-    order = topological_order(root)
-    leaves: list[Node] = []
-    depth: dict[Node, int] = {}
-    edges = wide = wide_edges = 0
-    for node in order:
-        first = node._in1
-        if first is None:
-            depth[node] = 0
-            leaves.append(node)
-            continue
-        second = node._in2
-        if second is None:
-            depth[node] = depth[first] + 1
-            edges += 1
-        elif second is not MANY:
-            d, e = depth[first], depth[second]
-            depth[node] = (d if d > e else e) + 1
-            edges += 2
-        else:
-            depth[node] = max(map(depth.__getitem__, first)) + 1
-            edges += len(first)
-            wide, wide_edges = wide + 1, wide_edges + len(first)
-    return Census(order, leaves, depth[root], edges, (wide, wide_edges))
-
-
 # The mark of a node the clearing walk has visited: a zero that is this very float object.
 # Python makes a new float for every result, so no gradient is ever this object unless
 # the walk put it there, and the chain-rule loop that follows replaces every one (it adds
@@ -697,5 +630,5 @@ def fast_training() -> Iterator[None]:
         yield
 
 
-__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order", "census", "Census", "backward", "gradients",
+__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order", "backward", "gradients",
            "zero_grad", "fast_training", "real", "describe"]
