@@ -108,6 +108,24 @@ def wrap(text: str) -> str:
     return text if simple(text) else f"({text})"
 
 
+def formula(rule: Op, inputs: Sequence[str], slot: int) -> str:
+    """The op row's formula for d out / d (input ``slot``), written with the inputs' names
+    ``inputs``: 'w' for d(x*w)/dx, '1 − tanh(n)²' for tanh; '' if the row has none.
+
+    >>> formula(OPS["mul"], ["x", "w"], 0), formula(OPS["tanh"], ["x*w"], 0), formula(OPS["dot"], ["a", "b", "x", "y"], 1)
+    ('w', '1 − tanh(x*w)²', 'y')
+    """
+    forms = rule.formula
+    if len(forms) == 1 and len(inputs) > 1:  # n-ary (sum, dot): one text for all inputs
+        n = len(inputs) // 2
+        other = inputs[slot + n] if slot < n else inputs[slot - n]
+        return forms[0].format(other=wrap(other))
+    if slot >= len(forms):
+        return ""
+    raw = list(inputs) + ["", ""]
+    return forms[slot].format(a=wrap(raw[0]), b=wrap(raw[1]) if raw[1] else "", A=raw[0], B=raw[1])
+
+
 def name_rows(rules: Sequence[Op], parents: Sequence[tuple[int, ...]], labels: Sequence[str],
               scopes: Sequence[tuple], roles: Sequence[str], data: Sequence[float],
               digits: int = 4) -> tuple[str, ...]:
@@ -192,4 +210,4 @@ def _unique(base: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-__all__ = ["number", "is_number", "op_symbol", "simple", "wrap", "name_rows", "SHORT"]
+__all__ = ["number", "is_number", "op_symbol", "simple", "wrap", "formula", "name_rows", "SHORT"]

@@ -44,9 +44,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .. import files
-from ..graph import topological_order
-from ..ops import OPS
-from .text import check_digits, number
+from ..names import number, op_symbol
+from ..table import GraphTable, table as graph_table
+from .text import check_digits
 from ..value import Value
 
 if TYPE_CHECKING:  # graphviz is imported when a drawing is made: `import autograd` stays fast
@@ -139,10 +139,7 @@ def _finite(x: float) -> bool:
 def op_label(node: Value) -> str:
     """How a drawing names a node's op: its symbol ('*', 'tanh'), or, where the symbol is
     one glyph that reads as punctuation at drawing size (dot's '·'), the op's name."""
-    symbol = OPS[node.op].symbol if node.op in OPS else ""
-    if not symbol or (len(symbol) == 1 and not symbol.isascii()):
-        return node.op
-    return symbol
+    return op_symbol(node.rule)
 
 
 # ---------------------------------------------------------------------------------------
@@ -292,11 +289,14 @@ def picture(
     digits: int = 4,
     legend: bool = True,
     grads: Mapping[Value, float] | None = None,
+    table: GraphTable | None = None,
 ) -> Picture:
     """What ``draw`` draws, with the map from Values to the ids of their DOT nodes.
 
     Options as for ``draw``; ``grads`` (Value -> gradient) replaces ``.grad`` in the
-    records, for a view that shows gradients it computed itself.
+    records, for a view that shows gradients it computed itself; ``table`` is the graph
+    table of ``root`` if the caller has made it already (the page does), so the graph is
+    not walked again.
 
     >>> from autograd import Value
     >>> x = Value(2.0, label="x"); y = x * 3; y.label = "y"
@@ -306,8 +306,9 @@ def picture(
     """
     show = _check_options(root, rankdir, show, collapse, max_nodes, digits, "draw")
     graphviz = _graphviz("draw")
-    order = topological_order(root)
-    index = {node: k for k, node in enumerate(order)}
+    t = graph_table(root) if table is None else table
+    order = list(t.nodes)
+    index = t.row
 
     group, boxes, exported, box_inputs = _fold(order, index, root, collapse)
     n_drawn = len(order) - len(group) + sum(len(v) for v in exported.values()) + len(boxes)

@@ -31,9 +31,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..graph import gradients, topological_order
-from ..ops import OPS, exact_sum
-from .text import check_digits, is_number, number
+from ..graph import gradients
+from ..names import formula, number, wrap
+from ..ops import exact_sum
+from ..table import GraphTable, table
+from .text import check_digits
 from ..value import Value
 
 _MAX_STEPS = 16  # steps of one path written out; longer paths show both ends
@@ -101,17 +103,18 @@ def _close(a: float, b: float, scale: float) -> bool:
     return abs(a - b) <= 1e-9 * scale + 1e-300
 
 
-def _find(order: list[Value], wrt: Value | str) -> Value:
-    """``wrt`` itself, or the one node of the graph carrying that label."""
+def _find(t: GraphTable, wrt: Value | str) -> int:
+    """The row of ``wrt`` itself, or of the one node of the graph carrying that label."""
     if isinstance(wrt, Value):
-        return wrt
+        k = t.row.get(wrt)
+        return len(t) if k is None else k  # not in the graph: no path reaches it
     if not isinstance(wrt, str):
         raise TypeError(f"explain: wrt must be a Value or a label (str), got {type(wrt).__name__} {wrt!r}")
-    found = [n for n in order if n.label == wrt]
+    found = [k for k, label in enumerate(t.labels) if label == wrt]
     if len(found) == 1:
         return found[0]
     if not found:
-        labels = sorted({n.label for n in order if n.label})
+        labels = sorted({label for label in t.labels if label})
         have = f"; labels in the graph: {', '.join(labels)}" if labels else "; no node has a label"
         raise ValueError(f"explain: no node labelled {wrt!r} in the graph{have}. Pass the Value itself or set .label")
     raise ValueError(f"explain: {len(found)} nodes are labelled {wrt!r}; pass the Value itself instead of its label")
@@ -148,50 +151,67 @@ def explain(root: Value, wrt: Value | str, *, top: int = 10, digits: int = 4,
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
         raise ValueError(f"explain: {given} must be an int >= 0 (how many paths to write out), got {top!r}")
     check_digits(digits, "explain")
-    order = topological_order(root)
-    wrt = _find(order, wrt)
+    t = table(root)
+    k = _find(t, wrt)
+    node = wrt if k == len(t) else t.nodes[k]
+    (from_backward,) = gradients(root, [node])
+    return explain_row(t, k, from_backward, top=top, digits=digits, wrt_node=node)
 
-    # Forward from wrt (parents before children), for each node n that depends on it:
-    # count[n], how many paths lead from n down to wrt; tangent[n], d n / d wrt, the sum
+
+def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10, digits: int = 4,
+                wrt_node: Value | None = None) -> Explanation:
+    """``explain`` of d root / d (row ``wrt``) read from the graph table ``t``, with
+    ``from_backward`` the gradient to check against: no walk of the graph, one pass over
+    the rows above ``wrt``. The page explains its nodes this way, from one table.
+
+    >>> from autograd import Value
+    >>> from autograd.table import chain_rule
+    >>> x = Value(3.0, label="x"); t = table(x * x)
+    >>> explain_row(t, 0, chain_rule(t)[0]).gradient
+    6.0
+    """
+    n = len(t)
+    root_row = t.roots[0]
+    # Forward from wrt (parents before children), for each row r that depends on it:
+    # count[r], how many paths lead from r down to wrt; tangent[r], d r / d wrt, the sum
     # over those paths of their products (computed independently of backward's reverse
-    # pass); size[n], the sum of |product| over them; best[n], the ``top`` paths from n
+    # pass); size[r], the sum of |product| over them; best[r], the ``top`` paths from r
     # down to wrt with the largest |product|, largest first, as linked entries
-    # (|product|, product, parent, slot, parent's entry).
-    count: dict[Value, int] = {wrt: 1}
-    tangent: dict[Value, float] = {wrt: 1.0}
-    size: dict[Value, float] = {wrt: 1.0}
-    best: dict[Value, list] = {wrt: [(1.0, 1.0, None, -1, None)] if top else []}
-    reached = False
-    for node in order:
-        if node is wrt:
-            reached = True
-            continue
-        if not reached:
-            continue  # before wrt in topological order: cannot depend on it
+    # (|product|, product, parent row, slot, parent's entry).
+    count = [0] * n
+    tangent = [0.0] * n
+    size = [0.0] * n
+    best: list = [None] * n
+    if wrt < n:
+        count[wrt], tangent[wrt], size[wrt] = 1, 1.0, 1.0
+        best[wrt] = [(1.0, 1.0, None, -1, None)] if top else []
+    parents, locals_ = t.parents, t.locals
+    for r in range(wrt + 1, root_row + 1):
         c = 0
-        t = m = 0.0
+        tan = m = 0.0
         found = []  # (slot, parent, local) of the inputs that lead to wrt
-        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            pc = count.get(parent)
+        for slot, (p, local) in enumerate(zip(parents[r], locals_[r])):
+            pc = count[p]
             if pc:
                 c += pc
-                t += local * tangent[parent]
-                m += abs(local) * size[parent]
-                found.append((slot, parent, local))
+                tan += local * tangent[p]
+                m += abs(local) * size[p]
+                found.append((slot, p, local))
         if c:
-            count[node] = c
-            tangent[node] = t
-            size[node] = m
-            best[node] = _best(found, best, top)
-    n_paths = count.get(root, 0)
-    shown = _paths(root, best[root]) if n_paths else []
+            count[r] = c
+            tangent[r] = tan
+            size[r] = m
+            best[r] = _best(found, best, top)
+    n_paths = count[root_row] if wrt < n else 0
+    shown = _paths(t, root_row, best[root_row]) if n_paths else []
     if shown and len(shown) == n_paths:
         total = exact_sum(p.product for p in shown)  # the literal sum over the paths
     else:
-        total = tangent.get(root, 0.0)
-    (from_backward,) = gradients(root, [wrt])
-    result = Explanation(root, wrt, n_paths, shown, total, from_backward, size.get(root, 0.0))
-    result.text = _write(result, order, digits)
+        total = tangent[root_row] if n_paths else 0.0
+    node = t.nodes[wrt] if wrt < n else wrt_node
+    result = Explanation(t.nodes[root_row], node, n_paths, shown, total, from_backward,
+                         size[root_row] if n_paths else 0.0)
+    result.text = _write(result, t, digits)
     return result
 
 
@@ -222,18 +242,19 @@ def _first(entry: tuple) -> float:
     return entry[0]
 
 
-def _paths(root: Value, entries: list) -> list[ChainPath]:
-    """The ChainPaths the linked entries of ``root`` stand for."""
+def _paths(t: GraphTable, root: int, entries: list) -> list[ChainPath]:
+    """The ChainPaths the linked entries of row ``root`` stand for."""
     paths = []
+    nodes_, locals_ = t.nodes, t.locals
     for entry in entries:
-        nodes, slots, locals_ = [root], [], []
+        rows, slots, steps = [root], [], []
         while entry[2] is not None:  # the entry of wrt itself has no parent
             _, _, parent, slot, tail = entry
-            locals_.append(nodes[-1].local_grads[slot])
-            nodes.append(parent)
+            steps.append(locals_[rows[-1]][slot])
+            rows.append(parent)
             slots.append(slot)
             entry = tail
-        paths.append(ChainPath(tuple(nodes), tuple(slots), tuple(locals_)))
+        paths.append(ChainPath(tuple(nodes_[r] for r in rows), tuple(slots), tuple(steps)))
     return paths
 
 
@@ -241,44 +262,21 @@ def _paths(root: Value, entries: list) -> list[ChainPath]:
 # Writing it out.
 
 
-def _namer(order: list[Value], digits: int):
-    index = {node: k for k, node in enumerate(order)}
+def _write(e: Explanation, t: GraphTable, digits: int) -> str:
+    names, row = t.names(digits), t.row
+    outside = {e.wrt: number(e.wrt.data, digits) if not e.wrt.label else e.wrt.label} if e.wrt not in row else {}
 
     def name(node: Value) -> str:
-        if node.label:
-            return node.label
-        if not node.parents:
-            return number(node.data, digits)  # a constant reads best as its value
-        return f"{node.op}#{index[node]}"  # position in topological order: stable
+        k = row.get(node)
+        return names[k] if k is not None else outside[node]
 
-    return name
+    def rule_of(node: Value, slot: int) -> str:
+        k = row[node]
+        return formula(t.rules[k], [names[p] for p in t.parents[k]], slot)
 
-
-def _wrapped(text: str) -> str:
-    simple = text.replace("_", "").replace("#", "").replace(".", "").isalnum()
-    return text if simple or is_number(text) else f"({text})"
-
-
-def _rule(node: Value, slot: int, name) -> str:
-    """The local derivative's formula from the op table, e.g. '1 − tanh(n)²', or ''."""
-    forms = OPS[node.op].formula if node.op in OPS else ()
-    parents = node.parents
-    if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
-        n = len(parents) // 2
-        other = parents[slot + n] if slot < n else parents[slot - n]
-        return forms[0].format(other=_wrapped(name(other)))
-    if slot >= len(forms):
-        return ""
-    raw = [name(p) for p in parents]
-    raw += [""] * (2 - len(raw))
-    return forms[slot].format(a=_wrapped(raw[0]), b=_wrapped(raw[1]) if raw[1] else "", A=raw[0], B=raw[1])
-
-
-def _write(e: Explanation, order: list[Value], digits: int) -> str:
-    name = _namer(order, digits)
     num = lambda x: number(x, digits)  # noqa: E731
     top, bottom = name(e.root), name(e.wrt)
-    d = f"∂{_wrapped(top)}/∂{_wrapped(bottom)}"
+    d = f"∂{wrap(top)}/∂{wrap(bottom)}"
     lines: list[str] = []
     if e.n_paths == 0:
         lines.append(f"{d} = 0: {top} does not depend on {bottom} (no path leads from {top} to {bottom})")
@@ -305,9 +303,9 @@ def _write(e: Explanation, order: list[Value], digits: int) -> str:
             if n_steps > _MAX_STEPS and i == n_steps - keep:
                 steps.append(("…", f"{n_steps - 2 * keep:,} more steps …"))
             node, local = path.nodes[i], path.locals[i]
-            rule = _rule(node, path.slots[i], name)
+            rule = rule_of(node, path.slots[i])
             parent = path.nodes[i + 1]
-            head = f"∂{_wrapped(name(node))}/∂{_wrapped(name(parent))}"
+            head = f"∂{wrap(name(node))}/∂{wrap(name(parent))}"
             if sum(p is parent for p in node.parents) > 1:  # x*x: say which factor this is
                 head += f" (input {path.slots[i] + 1})"
             if rule and rule.replace("−", "-") != num(local):  # skip '= -1 = -1'
@@ -361,4 +359,4 @@ def _arrows(names: list[str]) -> str:
     return " ← ".join(names)
 
 
-__all__ = ["explain", "Explanation", "ChainPath"]
+__all__ = ["explain", "explain_row", "Explanation", "ChainPath"]
