@@ -160,3 +160,36 @@ def test_the_tape_is_built_from_the_table():
                                                   "sample", "input"]
     t = table(w * x + 1, inputs_in_order=True)  # the first input first, as the tape reads it
     assert t.names() == ("w", "x", "w*x", "1", "w*x+1")
+
+
+def _page_data(page) -> dict:
+    import json
+
+    text = page.html
+    start = text.index('<script type="application/json" id="chainrule-data">')
+    start = text.index(">", start) + 1
+    return json.loads(text[start:text.index("</script>", start)])
+
+
+def test_one_name_for_a_node_in_every_view():
+    # The unlabelled x*w and the parameter are named once, by the one namer; the caption,
+    # the click panel, the tree, explain and summary all call them that.
+    x = Value(2.0, label="x")
+    with scope("neuron"):
+        w = Value(-3.0, label="w0")
+        w.role = "param"
+        n = x * w
+        o = (n + 1.0).tanh()
+    t = table(o)
+    name = dict(zip(t.nodes, t.names()))
+    assert (name[n], name[w], name[o]) == ("x*neuron.w0", "neuron.w0", "tanh(x*neuron.w0+1)")
+    page = autograd.html(o)
+    captions = "\n".join(s.caption for s in page.steps)
+    assert f"({name[n]}).grad" in captions and f"{name[w]}.grad +=" in captions
+    panels = {entry["name"] for entry in _page_data(page)["nodes"].values() if "name" in entry}
+    assert {name[n], name[w], name[o], "x"} <= panels
+    text = autograd.tree(o)
+    assert f"{name[o]}: tanh" in text and f"{name[n]}: *" in text and f"── {name[w]}  data" in text
+    why = str(autograd.explain(o, w))
+    assert f"∂{name[o]}/∂{name[w]}" in why and f"({name[n]})" in why
+    assert f"graph below {name[o]}:" in str(autograd.summary(o))
