@@ -30,7 +30,7 @@ import math
 from collections import Counter
 from typing import Sequence
 
-from .ops import OPS, Op
+from .ops import Op
 
 SHORT = 24  # an unlabelled op is named by its expression ("x*w") up to this length
 
@@ -73,6 +73,7 @@ def op_symbol(rule: Op) -> str:
     """How views write an op: its symbol ('*', 'tanh'), or its name where the symbol is
     missing or one glyph that reads as punctuation at drawing size (dot's '·').
 
+    >>> from autograd.ops import OPS
     >>> op_symbol(OPS["mul"]), op_symbol(OPS["dot"]), op_symbol(OPS["sigmoid"])
     ('*', 'dot', 'sigmoid')
     """
@@ -112,6 +113,7 @@ def formula(rule: Op, inputs: Sequence[str], slot: int) -> str:
     """The op row's formula for d out / d (input ``slot``), written with the inputs' names
     ``inputs``: 'w' for d(x*w)/dx, '1 − tanh(n)²' for tanh; '' if the row has none.
 
+    >>> from autograd.ops import OPS
     >>> formula(OPS["mul"], ["x", "w"], 0), formula(OPS["tanh"], ["x*w"], 0), formula(OPS["dot"], ["a", "b", "x", "y"], 1)
     ('w', '1 − tanh(x*w)²', 'y')
     """

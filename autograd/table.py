@@ -22,7 +22,7 @@ first time they are asked for. Its columns are tuples, so nothing changes it.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 
 from .mode import Meta
 from .names import name_rows

@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, function_scopes, scope, summary
 from autograd.table import depths, table
+from examples import RECIPES, random_graph
 
 
 def test_counts_by_op_leaves_params_depth_edges():
@@ -99,29 +99,12 @@ def test_wide_nodes_and_shared_subgraphs():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["add", "mul", "tanh", "sum", "dot"]),
-                          st.lists(st.integers(0, 10**6), min_size=1, max_size=5)), min_size=1, max_size=40))
+@given(RECIPES)
 def test_summary_counts_what_a_plain_walk_of_the_order_counts(recipe):
     # Random graphs with reuse (a*a, one node in many), nodes of one, two and many
     # parents: the table's one walk gives topological_order's order, and summary the depth,
     # edges and counts that a plain loop over that order finds.
-    w = Value(0.5, label="w")
-    w.role = "param"
-    nodes = [w, Value(1.5), Value(-2.0, label="x")]
-    for op, picks in recipe:
-        ins = [nodes[p % len(nodes)] for p in picks]
-        with scope(op):
-            if op == "add":
-                nodes.append(ins[0] + ins[-1])
-            elif op == "mul":
-                nodes.append(ins[0] * ins[-1])
-            elif op == "tanh":
-                nodes.append(ins[0].tanh())
-            elif op == "sum":
-                nodes.append(autograd.sum(ins + [ins[0]]))
-            else:
-                nodes.append(autograd.dot(ins + ins[:1], ins[:1] + ins))
-    root = nodes[-1]
+    root, w = random_graph(recipe)
     t = table(root)
     order = autograd.topological_order(root)
     assert list(t.nodes) == order

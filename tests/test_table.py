@@ -7,45 +7,20 @@ import pickle
 from pathlib import Path
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, scope
 from autograd.table import chain_rule, depths, path_counts, table
 
+from examples import RECIPES, random_graph
+
 DATA = Path(__file__).resolve().parent / "data"
-
-
-def _random_graph(recipe):
-    w = Value(0.5, label="w")
-    w.role = "param"
-    nodes = [w, Value(1.5), Value(-2.0, label="x"), Value(1.5)]
-    for op, picks in recipe:
-        ins = [nodes[p % len(nodes)] for p in picks]
-        with scope(op):
-            if op == "add":
-                nodes.append(ins[0] + ins[-1])
-            elif op == "mul":
-                nodes.append(ins[0] * ins[-1])
-            elif op == "tanh":
-                nodes.append(ins[0].tanh())
-            elif op == "neg":
-                nodes.append(-ins[0])
-            elif op == "sum":
-                nodes.append(autograd.sum(ins + [ins[0]]))
-            else:
-                nodes.append(autograd.dot(ins + ins[:1], ins[:1] + ins))
-    return nodes[-1]
-
-
-RECIPES = st.lists(st.tuples(st.sampled_from(["add", "mul", "tanh", "neg", "sum", "dot"]),
-                             st.lists(st.integers(0, 10**6), min_size=1, max_size=5)), min_size=1, max_size=40)
 
 
 @settings(max_examples=60, deadline=None)
 @given(RECIPES)
 def test_the_table_is_the_object_graph(recipe):
-    root = _random_graph(recipe)
+    root, _ = random_graph(recipe)
     root.backward()
     t = table(root)
     order = autograd.topological_order(root)
@@ -72,7 +47,7 @@ def test_the_table_is_the_object_graph(recipe):
 @settings(max_examples=30, deadline=None)
 @given(RECIPES)
 def test_names_are_stable(recipe):
-    root = _random_graph(recipe)
+    root, _ = random_graph(recipe)
     first = table(root).names()
     root.backward()  # gradients change, names do not
     assert table(root).names() == first

@@ -28,11 +28,6 @@ def check_digits(digits: int, where: str) -> int:
     return digits
 
 
-def op_text(node: Value) -> str:
-    """How text views show a node's op: the one way views write ops (``names.op_symbol``)."""
-    return op_symbol(node.rule)
-
-
 FOLD_DEPTH = 40  # deeper levels are not indented further: their depth is written instead
 
 
