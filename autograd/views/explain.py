@@ -230,12 +230,21 @@ def _best(found: list, best: dict, top: int) -> list:
     """
     if len(found) == 1:
         slot, parent, local = found[0]
-        return [(_magnitude(local * e[1]), local * e[1], parent, slot, e) for e in best[parent]]
-    merged = [(_magnitude(local * e[1]), local * e[1], parent, slot, e)
-              for slot, parent, local in found for e in best[parent]]
+        return _through(best[parent], parent, slot, local)
+    merged = [entry for slot, parent, local in found for entry in _through(best[parent], parent, slot, local)]
     merged.sort(key=_first, reverse=True)
     del merged[top:]
     return merged
+
+
+def _through(entries: list, parent: int, slot: int, local: float) -> list:
+    """The entries of ``parent``'s best paths, extended by one step of ``local``."""
+    a = abs(local)
+    if 0.0 < a < math.inf:
+        # |local·p| = |local|·|p| exactly, and an entry's |p| is never NaN (a NaN path has
+        # magnitude inf): one multiplication, no call. This loop is most of a page's time.
+        return [(a * e[0], local * e[1], parent, slot, e) for e in entries]
+    return [(_magnitude(local * e[1]), local * e[1], parent, slot, e) for e in entries]
 
 
 def _first(entry: tuple) -> float:
