@@ -38,7 +38,6 @@ from typing import Callable, Iterator, Sequence
 
 from .mode import MODE, Meta, enable_grad, user_site
 from .ops import LEAF, OPS, Op
-from .table import table
 
 # ``_in2`` of a node with more than two parents: ``_in1`` and ``_d1`` hold sequences.
 MANY = object()
@@ -146,14 +145,22 @@ class Node:
     def __reduce__(self):
         # A leaf pickles as itself, so pickle's memo keeps its identity: parameters and
         # inputs shared by several pickled Values come back shared. The graph above the
-        # leaves goes as the graph table's rows, leaves first, so a deep graph needs no
-        # recursion (pickle's own would overflow at ~1000 deep); those inner nodes are
-        # rebuilt per pickled root, by ``_rebuild_graph`` (which reads every pickle ever
-        # written: the rows have kept their shape).
+        # leaves goes as the rows of its graph table (``autograd.table``: topological
+        # order, inputs as row numbers), leaves first, so a deep graph needs no recursion
+        # (pickle's own would overflow at ~1000 deep); those inner nodes are rebuilt per
+        # pickled root. ``_rebuild_graph`` reads every pickle ever written: keep its name
+        # here and the rows' shape.
         cls = type(self)
         if self._in1 is None:
             return (_rebuild_node, (cls, self.data, self.grad, self._rule.name, self._meta))
-        return (_rebuild_graph, (cls, table(self).pickle_rows()))
+        order = topological_order(self)
+        rows: list = []
+        for node, parents in zip(order, parent_rows(order, {node: k for k, node in enumerate(order)})):
+            if parents:
+                rows.append((node.data, node.grad, node._rule.name, parents, node.local_grads, node._meta))
+            else:
+                rows.append(node)  # pickled by reference, through the memo
+        return (_rebuild_graph, (cls, rows))
 
 
 _new = object.__new__
@@ -366,8 +373,8 @@ def _rebuild_graph(cls: type, rows) -> Node:
         if isinstance(row, Node):
             nodes.append(row)
             continue
-        data, grad, opname, parent_rows, locals_, meta = row
-        nodes.append(_rebuild_node(cls, data, grad, opname, meta, [nodes[i] for i in parent_rows], list(locals_)))
+        data, grad, opname, inputs, locals_, meta = row
+        nodes.append(_rebuild_node(cls, data, grad, opname, meta, [nodes[i] for i in inputs], list(locals_)))
     return nodes[-1]
 
 
@@ -420,6 +427,31 @@ def topological_order(root: Node) -> list[Node]:
                 stack += first[:-1]
                 node = first[-1]
     return order
+
+
+def parent_rows(order: Sequence[Node], row: dict) -> list[tuple[int, ...]]:
+    """The inputs of each node of ``order`` as row numbers (``row[node]``, its position):
+    how the graph table (``autograd.table``) and pickles link a node to its inputs.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0); order = topological_order(x * x + x)
+    >>> parent_rows(order, {node: k for k, node in enumerate(order)})
+    [(), (0, 0), (1, 0)]
+    """
+    out: list[tuple[int, ...]] = []
+    get = row.__getitem__
+    for node in order:
+        first = node._in1
+        second = node._in2
+        if first is None:
+            out.append(())
+        elif second is None:
+            out.append((get(first),))
+        elif second is not MANY:
+            out.append((get(first), get(second)))
+        else:
+            out.append(tuple(map(get, first)))
+    return out
 
 
 # The mark of a node the clearing walk has visited: a zero that is this very float object.
@@ -630,5 +662,5 @@ def fast_training() -> Iterator[None]:
         yield
 
 
-__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order", "backward", "gradients",
+__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order", "parent_rows", "backward", "gradients",
            "zero_grad", "fast_training", "real", "describe"]

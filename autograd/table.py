@@ -1,8 +1,9 @@
 """The graph as a table: ``table(root)``, one walk, one row per node, parents as row numbers.
 
 Everything that looks at a whole graph reads this table instead of walking the nodes
-again: ``summary``, ``tree``, ``draw``/``render``, ``explain``, the step-through page,
-pickling and the trace tape. Rows are in topological order (each after its inputs, the
+again: ``summary``, ``tree``, ``draw``/``render``, ``explain``, the step-through page
+and the trace tape; a pickle holds the same rows (``Node.__reduce__``: the same walk and
+``graph.parent_rows``). Rows are in topological order (each after its inputs, the
 root last), in the order ``topological_order`` gives and ``backward`` processes (in
 reverse); row ``k`` is what drawings call ``n{k}``.
 
@@ -22,14 +23,11 @@ first time they are asked for. Its columns are tuples, so nothing changes it.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
-from .mode import Meta
+from .graph import Node, parent_rows, topological_order
 from .names import name_rows
 from .ops import Op
-
-if TYPE_CHECKING:  # the table reads nodes through their public readers only
-    from .graph import Node
 
 
 class Row(NamedTuple):
@@ -67,16 +65,15 @@ class GraphTable:
     ``scopes``, ``roles`` are read from the nodes once, when first asked for;
     ``names(digits)`` is the one namer's answer. ``row[node]`` is a node's row number."""
 
-    __slots__ = ("nodes", "parents", "data", "grad", "row", "roots", "_cache")
+    __slots__ = ("nodes", "data", "grad", "row", "roots", "_cache")
 
-    def __init__(self, nodes: tuple, parents: tuple, row: dict, roots: tuple[int, ...]) -> None:
+    def __init__(self, nodes: tuple, parents: tuple | None, row: dict, roots: tuple[int, ...]) -> None:
         self.nodes = nodes
-        self.parents = parents
         self.row = row  # node -> its row number
         self.roots = roots  # the rows of the nodes the table was made from
         self.data = tuple(map(_data, nodes))
         self.grad = tuple(map(_grad, nodes))
-        self._cache: dict = {}
+        self._cache: dict = {} if parents is None else {"parents": parents}
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -101,6 +98,15 @@ class GraphTable:
         column = self._cache.get(key)
         if column is None:
             column = self._cache[key] = tuple(map(reader, self.nodes))
+        return column
+
+    @property
+    def parents(self) -> tuple[tuple[int, ...], ...]:
+        """Each row's inputs as row numbers (found when first asked for: a drawing does
+        not need them, and it is a pass over every edge)."""
+        column = self._cache.get("parents")
+        if column is None:
+            column = self._cache["parents"] = tuple(parent_rows(self.nodes, self.row))
         return column
 
     @property
@@ -139,46 +145,27 @@ class GraphTable:
     def is_leaf(self, k: int) -> bool:
         return not self.parents[k]
 
-    def pickle_rows(self) -> list:
-        """The rows as ``Node.__reduce__`` writes them: a leaf is the node itself (pickled
-        through pickle's memo, so shared leaves stay shared), an op node is
-        ``(data, grad, op name, parent rows, local derivatives, meta)``.
-
-        The format is the one pickles have always had (``graph._rebuild_graph`` reads
-        them). ``meta`` is a ``Meta`` with the label, scope, role and site, one object per
-        distinct record (pickle writes each once), or None for a node with none of them.
-        """
-        nodes, data, grad, parents = self.nodes, self.data, self.grad, self.parents
-        rules, locals_ = self.rules, self.locals
-        metas: dict[tuple, Meta | None] = {("", (), "", ""): None}
-        rows: list = []
-        for k, node in enumerate(nodes):
-            ps = parents[k]
-            if not ps:
-                rows.append(node)
-                continue
-            key = (node.label, node.scope, node.role, node.site)
-            meta = metas.get(key, metas)
-            if meta is metas:
-                meta = metas[key] = Meta(*key)
-            rows.append((data[k], grad[k], rules[k].name, ps, locals_[k], meta))
-        return rows
-
 
 def table(root: Node, *more: Node, inputs_in_order: bool = False) -> GraphTable:
     """The table of the graph below ``root`` (and below ``more`` roots, sharing rows).
 
-    One walk with an explicit stack (no recursion: graphs can be millions deep), which
-    numbers each node's inputs as it places the node. By default a node's inputs are
-    placed last one first, the order of ``topological_order`` and ``backward``, so row
-    numbers are drawings' node ids; with ``inputs_in_order`` the first input first, which
-    puts the nodes of a layer in the order the next layer lists them (the trace tape).
+    One walk with an explicit stack (no recursion: graphs can be millions deep). By
+    default it is ``topological_order``'s (a node's inputs placed last one first, the order
+    ``backward`` processes), so row numbers are drawings' node ids. With several roots or
+    ``inputs_in_order`` (the first input placed first, which puts the nodes of a layer in
+    the order the next layer lists them: the trace tape), a walk that numbers each node's
+    inputs as it places the node.
 
     >>> from autograd import Value
     >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
     >>> table(a * b).names(), table(a * b, inputs_in_order=True).names()
     (('b', 'a', 'a*b'), ('a', 'b', 'a*b'))
     """
+    if not more and not inputs_in_order:
+        # ``topological_order``'s walk, read straight from the nodes' slots; the inputs'
+        # row numbers are found when first asked for.
+        order = tuple(topological_order(root))
+        return GraphTable(order, None, {node: k for k, node in enumerate(order)}, (len(order) - 1,))
     nodes: list = []
     parents: list[tuple[int, ...]] = []
     row: dict = {}  # node -> row; -1 while its inputs are being placed (the "seen" mark)
