@@ -148,7 +148,9 @@ def name_rows(rules: Sequence[Op], parents: Sequence[tuple[int, ...]], labels: S
             text = number(data[i], digits)
             bind = 2 if text.startswith("-") else ATOM
         else:
-            text, bind = _expression(rule, ps, base, level)
+            # Inputs named by their op (most of a big model's nodes) make no expression.
+            text, bind = ("", 0) if level[ps[0]] == FALLBACK or level[ps[-1]] == FALLBACK else \
+                _expression(rule, ps, base, level)
             if not text:
                 key = (scopes[i], rule.name)
                 found = scoped.get(key)

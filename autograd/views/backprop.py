@@ -188,16 +188,18 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num) -> Step:
 
 def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num) -> Step:
     """A run of a collapsed scope's nodes, stepped as one: what reaches the Values outside."""
-    changed: dict[Value, str] = {}
+    old: dict[Value, float] = {}  # each input reached, and its gradient before the run
     for node in run:
         g = grad[node]
         for parent, local in zip(node.parents, node.local_grads):
-            if parent not in changed:
-                changed[parent] = num(grad[parent])
+            if parent not in old:
+                old[parent] = grad[parent]
             grad[parent] += g * local
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
-    # reads again itself); the caption names those outside the box.
-    updates = tuple((shown[p], num(grad[p]), changed[p]) for p in changed if p in shown)
+    # reads again itself); the caption names those outside the box. Only those are
+    # written as text: a box's run reaches most of a big graph.
+    changed = {p: num(before) for p, before in old.items() if p in shown}
+    updates = tuple((shown[p], num(grad[p]), before) for p, before in changed.items())
     outside = [p for p in changed if p in shown and pic.folded.get(p) != box]
     path = "/".join(pic.boxes[box])
     told = [f"{_wrap(names[p])}.grad {changed[p]} → {num(grad[p])}" for p in outside[:8]]
