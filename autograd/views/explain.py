@@ -19,15 +19,19 @@ the product of the local derivatives along the path (d child / d parent at each 
 ``x * x`` reaches ``x`` twice, once per factor, hence two paths. The number of paths can
 grow exponentially with depth (``y = y * y`` doubles it each time), so they are counted
 by dynamic programming, never listed. Only the ``top`` paths with the largest products in
-magnitude are written out, with the share of the gradient each carries; they are found
-by dynamic programming too, keeping at each node the ``top`` largest partial products
-from it down to ``wrt`` (|a·b| = |a|·|b|, so the best paths through a node extend the
-best paths from its inputs): linear in the graph's size for a fixed ``top``. The total
-comes from a forward-mode pass, which is checked against ``backward``.
+magnitude are written out, with the share of the gradient each carries. The same
+forward pass that counts them keeps, for each node, the largest |product| of a path from
+it down to ``wrt`` (|a·b| = |a|·|b|, so it is the largest over its inputs of |local| times
+theirs); then a best-first search from the root, which ranks a partial path by its
+|product| so far times that largest rest, reaches the complete paths largest first
+(equal ones in the order of their inputs, the first input's first): it visits about
+``top`` times the paths' length nodes, not the graph. The total comes from the
+forward-mode pass, which is checked against ``backward``.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -175,35 +179,35 @@ def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10,
     # Forward from wrt (parents before children), for each row r that depends on it:
     # count[r], how many paths lead from r down to wrt; tangent[r], d r / d wrt, the sum
     # over those paths of their products (computed independently of backward's reverse
-    # pass); size[r], the sum of |product| over them; best[r], the ``top`` paths from r
-    # down to wrt with the largest |product|, largest first, as linked entries
-    # (|product|, product, parent row, slot, parent's entry).
+    # pass); size[r], the sum of |product| over them; most[r], the largest |product| of
+    # one of them (a NaN counts as inf: a NaN path is the first one to show).
     count = [0] * n
     tangent = [0.0] * n
     size = [0.0] * n
-    best: list = [None] * n
+    most = [0.0] * n
     if wrt < n:
-        count[wrt], tangent[wrt], size[wrt] = 1, 1.0, 1.0
-        best[wrt] = [(1.0, 1.0, None, -1, None)] if top else []
+        count[wrt], tangent[wrt], size[wrt], most[wrt] = 1, 1.0, 1.0, 1.0
     parents, locals_ = t.parents, t.locals
     for r in range(wrt + 1, root_row + 1):
         c = 0
-        tan = m = 0.0
-        found = []  # (slot, parent, local) of the inputs that lead to wrt
-        for slot, (p, local) in enumerate(zip(parents[r], locals_[r])):
+        tan = m = big = 0.0
+        for p, local in zip(parents[r], locals_[r]):
             pc = count[p]
             if pc:
                 c += pc
                 tan += local * tangent[p]
-                m += abs(local) * size[p]
-                found.append((slot, p, local))
+                a = abs(local)
+                m += a * size[p]
+                b = _magnitude(a * most[p])
+                if b > big:
+                    big = b
         if c:
             count[r] = c
             tangent[r] = tan
             size[r] = m
-            best[r] = _best(found, best, top)
+            most[r] = big
     n_paths = count[root_row] if wrt < n else 0
-    shown = _paths(t, root_row, best[root_row]) if n_paths else []
+    shown = _top_paths(t, root_row, wrt, count, most, top) if n_paths and top else []
     if shown and len(shown) == n_paths:
         total = exact_sum(p.product for p in shown)  # the literal sum over the paths
     else:
@@ -220,51 +224,108 @@ def _magnitude(x: float) -> float:
     return m if m == m else math.inf  # a NaN path is the first one to show
 
 
-def _best(found: list, best: dict, top: int) -> list:
-    """The ``top`` entries of largest |product| through the inputs ``found``, largest first.
+def _top_paths(t: GraphTable, root: int, wrt: int, count: list, most: list, top: int) -> list[ChainPath]:
+    """The ``top`` paths from row ``root`` down to row ``wrt`` of largest |product|,
+    largest first, equal ones in the order of their inputs (the first input's first).
 
-    Each input's list is sorted already, so one input's list times its local derivative
-    is sorted too; several are merged. Sorting is stable, so equal products keep the
-    order of the inputs (the first input's path first): the order a depth-first listing
-    would give.
+    Best-first from the root: a partial path is ranked by its |product| so far times
+    ``most`` of the row it has reached (the most any completion of it can have, and just
+    that for its best one), so complete paths come off the heap largest first, after
+    about ``top`` times their length rows. Ranks are rounded to 36 bits, so that rounding
+    in the last digits does not rank a path's best continuation below its siblings; were
+    the search still to wander (very many paths of one size), past a budget the paths
+    are found by ``_top_paths_everywhere`` instead, one pass over the rows.
     """
-    if len(found) == 1:
-        slot, parent, local = found[0]
-        return _through(best[parent], parent, slot, local)
-    merged = [entry for slot, parent, local in found for entry in _through(best[parent], parent, slot, local)]
-    merged.sort(key=_first, reverse=True)
-    del merged[top:]
-    return merged
+    parents, locals_ = t.parents, t.locals
+    budget = 10_000 + (root - wrt) // 4  # pops; the pass over the rows costs about this
+    # (-rank, -push number, row, steps so far, |product| so far); steps are linked,
+    # (row, slot, local, the steps before), so a step costs the same however deep. Equal
+    # ranks pop last pushed first, and a row's inputs are pushed last one first: among
+    # equal paths the search goes depth first, first input first, as the pass does.
+    heap: list = [(-_coarse(most[root]), 0, root, None, 1.0)]
+    pushed = 0
+    found: list = []
+    while heap and len(found) < top:
+        budget -= 1
+        if budget < 0:
+            return _top_paths_everywhere(t, root, wrt, count, top)
+        rank, _, r, steps, so_far = heapq.heappop(heap)
+        if r == wrt:
+            found.append(_unlinked(steps))
+            continue
+        ins = parents[r]
+        for slot in range(len(ins) - 1, -1, -1):
+            p = ins[slot]
+            if count[p]:
+                local = locals_[r][slot]
+                reached = _magnitude(so_far * abs(local))
+                child = max(rank, -_coarse(_magnitude(reached * most[p])))  # never above its parent
+                pushed += 1
+                heapq.heappush(heap, (child, -pushed, p, (r, slot, local, steps), reached))
+    # In the order the products themselves give (the last step first, as the pass does).
+    found.sort(key=lambda steps: (-_magnitude(_product_from_the_end(steps)), [slot for _, slot, _ in steps]))
+    nodes = t.nodes
+    return [ChainPath(tuple(nodes[r] for r, _, _ in steps) + (nodes[wrt],), tuple(slot for _, slot, _ in steps),
+                      tuple(local for _, _, local in steps)) for steps in found]
 
 
-def _through(entries: list, parent: int, slot: int, local: float) -> list:
-    """The entries of ``parent``'s best paths, extended by one step of ``local``."""
-    a = abs(local)
-    if 0.0 < a < math.inf:
-        # |local·p| = |local|·|p| exactly, and an entry's |p| is never NaN (a NaN path has
-        # magnitude inf): one multiplication, no call. This loop is most of a page's time.
-        return [(a * e[0], local * e[1], parent, slot, e) for e in entries]
-    return [(_magnitude(local * e[1]), local * e[1], parent, slot, e) for e in entries]
+def _unlinked(steps) -> list[tuple]:
+    """The linked steps of a path as a list, from the root down."""
+    out = []
+    while steps is not None:
+        r, slot, local, steps = steps
+        out.append((r, slot, local))
+    out.reverse()
+    return out
+
+
+def _coarse(x: float) -> float:
+    """``x`` rounded to 36 significant bits (ranks that differ only by rounding tie)."""
+    if x == 0.0 or x == math.inf:
+        return x
+    mantissa, exponent = math.frexp(x)
+    return math.ldexp(round(mantissa * 68719476736.0), exponent - 36)
+
+
+def _product_from_the_end(steps: tuple) -> float:
+    product = 1.0
+    for _, _, local in reversed(steps):
+        product = local * product
+    return product
+
+
+def _top_paths_everywhere(t: GraphTable, root: int, wrt: int, count: list, top: int) -> list[ChainPath]:
+    """``_top_paths`` by one pass from ``wrt`` up to ``root``, keeping for every row the
+    ``top`` paths from it down to ``wrt`` of largest |product|, as linked entries
+    (|product|, product, input row, slot, the input's entry). Each input's list is
+    sorted, so one input's list times its local derivative is sorted too; several are
+    merged, and the sort is stable: equal products keep the order of the inputs."""
+    parents, locals_ = t.parents, t.locals
+    best: dict[int, list] = {wrt: [(1.0, 1.0, None, -1, None)]}
+    for r in range(wrt + 1, root + 1):
+        if not count[r]:
+            continue
+        merged = []
+        for slot, (p, local) in enumerate(zip(parents[r], locals_[r])):
+            if count[p]:
+                merged += [(_magnitude(local * e[1]), local * e[1], p, slot, e) for e in best[p]]
+        merged.sort(key=_first, reverse=True)
+        best[r] = merged[:top]
+    paths = []
+    for entry in best[root]:
+        rows, slots, steps = [root], [], []
+        while entry[2] is not None:  # the entry of wrt itself has no input
+            _, _, p, slot, tail = entry
+            steps.append(locals_[rows[-1]][slot])
+            rows.append(p)
+            slots.append(slot)
+            entry = tail
+        paths.append(ChainPath(tuple(t.nodes[r] for r in rows), tuple(slots), tuple(steps)))
+    return paths
 
 
 def _first(entry: tuple) -> float:
     return entry[0]
-
-
-def _paths(t: GraphTable, root: int, entries: list) -> list[ChainPath]:
-    """The ChainPaths the linked entries of row ``root`` stand for."""
-    paths = []
-    nodes_, locals_ = t.nodes, t.locals
-    for entry in entries:
-        rows, slots, steps = [root], [], []
-        while entry[2] is not None:  # the entry of wrt itself has no parent
-            _, _, parent, slot, tail = entry
-            steps.append(locals_[rows[-1]][slot])
-            rows.append(parent)
-            slots.append(slot)
-            entry = tail
-        paths.append(ChainPath(tuple(nodes_[r] for r in rows), tuple(slots), tuple(steps)))
-    return paths
 
 
 # ---------------------------------------------------------------------------------------
