@@ -22,11 +22,76 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Callable, Iterable, NamedTuple
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Union
+
+
+class ArrayForm(NamedTuple):
+    """An op over arrays, for the replays that run a whole batch at once (numpy; torch).
+
+    Written against an array namespace ``xp`` (numpy, or a torch adapter), with names
+    numpy and torch share: ``xp.tanh``, ``xp.exp``, ``xp.log``, ``xp.where``, ``xp.abs``,
+    ``xp.pow``, ``xp.sin``, ``xp.sign``. The inputs are arrays that broadcast together
+    (a block of samples, or one fixed number); the result is an array of their shape.
+
+    - ``forward(xp, *inputs)``: the op's values (n-ary: ``forward(xp, xs)``, xs a list).
+    - ``local(xp, out, *inputs)``: d out / d input, one per input (n-ary: ``local(xp,
+      out, xs)``): an array, a bool mask (read as 0/1), or a Python float for a constant.
+    - ``invalid(xp, *inputs)``: a bool mask, true where the float form refuses the input
+      (``Op.domain``); None when every input is valid.
+
+    Floating-point warnings are the replay's business (numpy's runs with them off): a
+    form writes the IEEE result (inf, nan) and leaves the refusing to ``invalid``.
+    """
+
+    forward: Callable[..., Any]
+    local: Callable[..., tuple]
+    invalid: Callable[..., Any] | None = None
+
+
+_NO_NAMES: Mapping[str, Any] = MappingProxyType({})
+
+
+class SourceForm(NamedTuple):
+    """An op as Python source, for the generated-Python replay.
+
+    - ``forward``: one statement, ``"{o} = tanh({0})"``: ``{0}``, ``{1}`` are the inputs'
+      variables, ``{o}`` the result's.
+    - ``backward``: per input, the expression of the gradient it receives, from ``{g}``,
+      the node's gradient: ``"{g} * (1.0 - {o} * {o})"`` (the engine's ``g * local``).
+    - ``names``: the globals the source uses (``{"tanh": math.tanh}``).
+
+    An n-ary op gives functions instead of templates: ``forward(o, xs) -> str`` and
+    ``backward(g, o, xs) -> list of expressions, one per input``, xs the inputs' variables.
+    """
+
+    forward: Union[str, Callable[[str, list[str]], str]]
+    backward: Union[tuple[str, ...], Callable[[str, str, list[str]], list[str]]]
+    names: Mapping[str, Any] = _NO_NAMES
+
+
+class JsForm(NamedTuple):
+    """An op as JavaScript expressions, for pages that recompute in the browser
+    (``autograd/views/compute.js``; ``autograd.views.compute.js_ops`` emits them).
+
+    - ``forward``: ``"Math.tanh({0})"``: ``{0}``, ``{1}`` the inputs (numbers).
+    - ``local``: per input, d out / d input: ``"1 - {o} * {o}"``, ``{o}`` the result.
+    - ``invalid``: a boolean expression, true where the float form refuses the inputs
+      (``Op.domain``); ``""`` when every input is valid.
+
+    An n-ary op writes ``forward`` over ``xs`` (the array of inputs) and ``local`` as one
+    expression giving the array of local derivatives, from ``xs`` and ``o``. The
+    expressions may call ``exactSum(array)`` (the exactly rounded sum, as ``math.fsum``).
+    They are page code, written by the op's author: never user data.
+    """
+
+    forward: str
+    local: tuple[str, ...]
+    invalid: str = ""
 
 
 class Op(NamedTuple):
-    """One row of the rule table."""
+    """One row of the rule table: everything the project needs to know of an op."""
 
     name: str  # what ``Value.op`` reports and error messages start with
     symbol: str  # how drawings show it
@@ -39,6 +104,34 @@ class Op(NamedTuple):
     # An n-ary op (sum, dot) gives one text for all its inputs.
     formula: tuple[str, ...] = ()
     nary: bool = False  # inputs arrive as one list: forward(xs), local(out, xs)
+    # The optional forms: each replay or page that needs one says so when it is missing.
+    array: ArrayForm | None = None  # numpy replay (and other array replays)
+    source: SourceForm | None = None  # generated-Python replay (falls back to forward/local)
+    js: JsForm | None = None  # the step-through page's recomputing in the browser
+    # What the op computes, one line for help() and docs, with {a}, {b}, {A}, {B} as in
+    # ``formula``: "tanh({A}), the hyperbolic tangent: (e^{A} − e^−{A}) / (e^{A} + e^−{A})".
+    doc: str = ""
+
+    def describe(self, *names: str) -> str:
+        """The op in words, with its inputs called ``names`` (default x, y, ...): what it
+        computes, then each local derivative, for docstrings and ``help``.
+
+        >>> print(OPS["tanh"].describe())
+        tanh(x), the hyperbolic tangent: (e^x − e^−x) / (e^x + e^−x)
+        ∂/∂x = 1 − tanh(x)²
+        """
+        arity = 1 if self.nary else max(len(self.formula), 1)
+        default = ("x", "y", "z") if arity <= 3 else tuple(f"x{i}" for i in range(arity))
+        names = tuple(names) + default[len(names):arity]
+        fill = {"other": "the paired input"}
+        for letter, name in zip("abcdefgh", names):
+            fill[letter] = fill[letter.upper()] = name
+        lines = [self.doc.format(**fill) if self.doc else self.name]
+        if self.nary and self.formula:
+            lines.append(f"∂/∂xᵢ = {self.formula[0].format(**fill)}")
+        else:
+            lines += [f"∂/∂{n} = {f.format(**fill)}" for n, f in zip(names, self.formula)]
+        return "\n".join(lines)
 
 
 OPS: dict[str, Op] = {}
@@ -56,15 +149,42 @@ def defop(
     hint: str = "",
     formula: tuple[str, ...] = (),
     nary: bool = False,
+    *,
+    array: ArrayForm | None = None,
+    source: SourceForm | None = None,
+    js: JsForm | None = None,
+    doc: str = "",
 ) -> Op:
     """Add an op to the table and return its entry.
 
-    >>> square = defop("square", "x²", lambda x: x * x, lambda out, x: (2.0 * x,))
+    ``forward`` and ``local`` on floats are all an op needs: the engine, ``backward`` and
+    the views run on them. The keywords give the op's other forms, each for one consumer:
+
+    - ``array=ArrayForm(forward, local, invalid)``: the numpy replay (``trace``), which
+      refuses an op without one, naming it and suggesting ``backend="python"``;
+    - ``source=SourceForm(forward, backward, names)``: the generated-Python replay, which
+      without one calls ``forward`` and ``local`` (the same numbers, a little slower);
+    - ``js=JsForm(forward, local, invalid)``: pages that recompute in the browser, which
+      show a node of an op without one as read-only and say why;
+    - ``doc``: what the op computes, one line for ``help`` (see ``Op.describe``).
+
+    >>> square = defop("square", "x²", lambda x: x * x, lambda out, x: (2.0 * x,),
+    ...     formula=("2·{A}",), doc="{A}²",
+    ...     array=ArrayForm(lambda xp, x: x * x, lambda xp, out, x: (2.0 * x,)),
+    ...     source=SourceForm("{o} = {0} * {0}", ("{g} * (2.0 * {0})",)),
+    ...     js=JsForm("{0} * {0}", ("2 * {0}",)))
+    >>> print(square.describe())
+    x²
+    ∂/∂x = 2·x
     >>> del OPS["square"]
     """
     if name in OPS:
         raise ValueError(f"defop: an op named {name!r} is already defined")
-    op = Op(name, symbol, forward, local, domain, hint, formula, nary)
+    for keyword, form, kind in (("array", array, ArrayForm), ("source", source, SourceForm),
+                                ("js", js, JsForm)):
+        if form is not None and not isinstance(form, kind):
+            raise TypeError(f"defop {name!r}: {keyword}= takes a {kind.__name__}, got {type(form).__name__}")
+    op = Op(name, symbol, forward, local, domain, hint, formula, nary, array, source, js, doc)
     OPS[name] = op
     return op
 
@@ -193,7 +313,8 @@ SQRT = defop(
     formula=("1/(2·sqrt({A}))",),
 )
 TANH = defop("tanh", "tanh", math.tanh, lambda out, x: (1.0 - out * out,),
-             formula=("1 − tanh({A})²",))
+             formula=("1 − tanh({A})²",),
+             doc="tanh({A}), the hyperbolic tangent: (e^{A} − e^−{A}) / (e^{A} + e^−{A})")
 SIGMOID = defop("sigmoid", "σ", _sigmoid, lambda out, x: (out * (1.0 - out),),
                 formula=("σ({A})·(1 − σ({A}))",))
 RELU = defop("relu", "ReLU", _relu, lambda out, x: ((1.0,) if positive(x) else (0.0,)),
