@@ -31,7 +31,7 @@ class ArrayForm(NamedTuple):
 
     Written against an array namespace ``xp`` (numpy, or a torch adapter), with names
     numpy and torch share: ``xp.tanh``, ``xp.exp``, ``xp.log``, ``xp.where``, ``xp.abs``,
-    ``xp.pow``, ``xp.sin``, ``xp.sign``. The inputs are arrays that broadcast together
+    ``xp.pow``, ``xp.sin``, ``xp.maximum``, ``xp.isinf``. The inputs are arrays that broadcast together
     (a block of samples, or one fixed number); the result is an array of their shape.
 
     - ``forward(xp, *inputs)``: the op's values (n-ary: ``forward(xp, xs)``, xs a list).
@@ -40,8 +40,10 @@ class ArrayForm(NamedTuple):
     - ``invalid(xp, *inputs)``: a bool mask, true where the float form refuses the input
       (``Op.domain``); None when every input is valid.
 
-    Floating-point warnings are the replay's business (numpy's runs with them off): a
-    form writes the IEEE result (inf, nan) and leaves the refusing to ``invalid``.
+    ``forward`` may also take ``out=`` (as numpy's and torch's functions do): a replay
+    that keeps the result's block passes it, saving a copy. A form computes the IEEE
+    result (inf, nan) and leaves refusing to ``invalid``; where inf is expected, it calls
+    ``xp.exp``, ``xp.pow`` or ``xp.divide``, which the numpy replay runs without warnings.
     """
 
     forward: Callable[..., Any]
@@ -111,6 +113,9 @@ class Op(NamedTuple):
     # What the op computes, one line for help() and docs, with {a}, {b}, {A}, {B} as in
     # ``formula``: "tanh({A}), the hyperbolic tangent: (e^{A} − e^−{A}) / (e^{A} + e^−{A})".
     doc: str = ""
+
+    def __hash__(self) -> int:  # the fields hold dicts (SourceForm.names): hash what is hashable
+        return hash((self.name, self.symbol, self.forward, self.local))
 
     def describe(self, *names: str) -> str:
         """The op in words, with its inputs called ``names`` (default x, y, ...): what it
@@ -279,56 +284,174 @@ def _sqrt_local(out, x):
 
 
 # ---------------------------------------------------------------------------------------
+# Array forms that need a name: the float rules' special cases, written over arrays.
+
+
+def _pow_array_local(xp, out, a, b):
+    # As _pow_local: b·a^(b-1), inf (0 < b < 1) or 0 (b <= 0) at a == 0; out·log(a) for a > 0.
+    at_zero = (a == 0.0) & (b < 1.0)  # 1 in for 0 there, so nothing computed is 0·inf
+    da = xp.where(at_zero, xp.where(b > 0.0, math.inf, 0.0), b * xp.pow(xp.where(at_zero, 1.0, a), b - 1.0))
+    db = xp.where(a > 0.0, out * xp.log(xp.where(a > 0.0, a, 1.0)), 0.0)
+    return da, db
+
+
+def _sigmoid_array(xp, x):
+    e = xp.exp(-xp.abs(x))  # exp of a number <= 0 never overflows; the float form's two cases
+    return xp.where(x >= 0.0, 1.0, e) / (1.0 + e)
+
+
+def _sign_array(xp, x):
+    return xp.where(x > 0.0, 1.0, xp.where(x < 0.0, -1.0, 0.0))  # NaN -> 0, as _sign
+
+
+# ---------------------------------------------------------------------------------------
 # The table. Arithmetic first, then the elementwise functions, then the n-ary ops.
 # Constant tuples such as (1.0, 1.0) are built once by Python and shared by every node.
+# Each row: the float rules, the formula text, then the array, Python-source and JavaScript
+# forms, which compute the same numbers with the same special cases.
 
-ADD = defop("add", "+", operator.add, lambda out, a, b: (1.0, 1.0), formula=("1", "1"))
-SUB = defop("sub", "-", operator.sub, lambda out, a, b: (1.0, -1.0), formula=("1", "−1"))
-MUL = defop("mul", "*", operator.mul, lambda out, a, b: (b, a), formula=("{b}", "{a}"))
+ADD = defop(
+    "add", "+", operator.add, lambda out, a, b: (1.0, 1.0), formula=("1", "1"),
+    doc="{a} + {b}",
+    array=ArrayForm(lambda xp, a, b, out=None: xp.add(a, b, out=out), lambda xp, out, a, b: (1.0, 1.0)),
+    source=SourceForm("{o} = {0} + {1}", ("{g}", "{g}")),
+    js=JsForm("{0} + {1}", ("1", "1")),
+)
+SUB = defop(
+    "sub", "-", operator.sub, lambda out, a, b: (1.0, -1.0), formula=("1", "−1"),
+    doc="{a} − {b}",
+    array=ArrayForm(lambda xp, a, b, out=None: xp.subtract(a, b, out=out), lambda xp, out, a, b: (1.0, -1.0)),
+    source=SourceForm("{o} = {0} - {1}", ("{g}", "-{g}")),
+    js=JsForm("{0} - {1}", ("1", "-1")),
+)
+MUL = defop(
+    "mul", "*", operator.mul, lambda out, a, b: (b, a), formula=("{b}", "{a}"),
+    doc="{a}·{b}",
+    array=ArrayForm(lambda xp, a, b, out=None: xp.multiply(a, b, out=out), lambda xp, out, a, b: (b, a)),
+    source=SourceForm("{o} = {0} * {1}", ("{g} * {1}", "{g} * {0}")),
+    js=JsForm("{0} * {1}", ("{1}", "{0}")),
+)
 DIV = defop(
     "div", "/", operator.truediv, lambda out, a, b: (1.0 / b, -out / b),
     domain="the divisor must not be 0",
     hint="add a small epsilon to the divisor or check where it became 0",
     formula=("1/{b}", "−{a}/{b}²"),
+    doc="{a} / {b}",
+    array=ArrayForm(lambda xp, a, b: a / b, lambda xp, out, a, b: (1.0 / b, -out / b),
+                    lambda xp, a, b: b == 0.0),
+    source=SourceForm("{o} = {0} / {1}", ("{g} * (1.0 / {1})", "{g} * (-{o} / {1})")),
+    js=JsForm("{0} / {1}", ("1 / {1}", "-{o} / {1}"), "{1} === 0"),
 )
 POW = defop(
     "pow", "**", safe_pow, _pow_local,
     domain="a negative base needs a whole-number exponent, and 0 needs a positive one",
     hint="use abs() or shift the base, or a whole-number exponent",
     formula=("{b}·{a}^({B}−1)", "{a}^{b}·ln {a}"),
+    doc="{a} to the power {b}",
+    array=ArrayForm(lambda xp, a, b: xp.pow(a, b), _pow_array_local,
+                    lambda xp, a, b: ((a < 0.0) & (b != xp.floor(b))) | ((a == 0.0) & (b < 0.0))),
+    source=SourceForm("{o} = safe_pow({0}, {1})",
+                      ("{g} * pow_local({o}, {0}, {1})[0]", "{g} * pow_local({o}, {0}, {1})[1]"),
+                      {"safe_pow": safe_pow, "pow_local": _pow_local}),
+    js=JsForm("Math.pow({0}, {1})",
+              ("{0} === 0 && {1} < 1 ? ({1} > 0 ? Infinity : 0) : {1} * Math.pow({0}, {1} - 1)",
+               "{0} > 0 ? {o} * Math.log({0}) : 0"),
+              "({0} < 0 && {1} !== Math.floor({1})) || ({0} === 0 && {1} < 0)"),
 )
-NEG = defop("neg", "-", operator.neg, lambda out, x: (-1.0,), formula=("−1",))
-ABS = defop("abs", "abs", abs, lambda out, x: (_sign(x),), formula=("sign({A})",))
-EXP = defop("exp", "exp", _exp, lambda out, x: (out,), formula=("exp({A})",))
+NEG = defop(
+    "neg", "-", operator.neg, lambda out, x: (-1.0,), formula=("−1",), doc="−{a}",
+    array=ArrayForm(lambda xp, x, out=None: xp.negative(x, out=out), lambda xp, out, x: (-1.0,)),
+    source=SourceForm("{o} = -{0}", ("-{g}",)),
+    js=JsForm("-{0}", ("-1",)),
+)
+ABS = defop(
+    "abs", "abs", abs, lambda out, x: (_sign(x),), formula=("sign({A})",), doc="|{A}|",
+    array=ArrayForm(lambda xp, x: xp.abs(x), lambda xp, out, x: (_sign_array(xp, x),)),
+    source=SourceForm("{o} = abs({0})", ("{g} * sign({0})",), {"sign": _sign}),
+    js=JsForm("Math.abs({0})", ("{0} > 0 ? 1 : ({0} < 0 ? -1 : 0)",)),
+)
+EXP = defop(
+    "exp", "exp", _exp, lambda out, x: (out,), formula=("exp({A})",), doc="e^{A}",
+    array=ArrayForm(lambda xp, x: xp.exp(x), lambda xp, out, x: (out,)),
+    source=SourceForm("{o} = exp({0})", ("{g} * {o}",), {"exp": _exp}),
+    js=JsForm("Math.exp({0})", ("{o}",)),
+)
 LOG = defop(
     "log", "log", math.log, lambda out, x: (1.0 / x,),
     domain="input must be > 0",
     hint="shift or clamp the input, e.g. (x + 1e-12).log()",
     formula=("1/{a}",),
+    doc="ln {a}, the natural logarithm",
+    array=ArrayForm(lambda xp, x: xp.log(x), lambda xp, out, x: (1.0 / x,), lambda xp, x: x <= 0.0),
+    source=SourceForm("{o} = log({0})", ("{g} * (1.0 / {0})",), {"log": math.log}),
+    js=JsForm("Math.log({0})", ("1 / {0}",), "{0} <= 0"),
 )
 SQRT = defop(
     "sqrt", "sqrt", math.sqrt, _sqrt_local,
     domain="input must be >= 0",
     hint="use abs() or clamp the input first",
     formula=("1/(2·sqrt({A}))",),
+    doc="√{a}",
+    # 0.5 / |out|: inf at 0 (also -0.0), NaN for NaN, as _sqrt_local.
+    array=ArrayForm(lambda xp, x: xp.sqrt(x), lambda xp, out, x: (xp.divide(0.5, xp.abs(out)),),
+                    lambda xp, x: x < 0.0),
+    source=SourceForm("{o} = sqrt({0})", ("{g} * sqrt_local({o}, {0})[0]",),
+                      {"sqrt": math.sqrt, "sqrt_local": _sqrt_local}),
+    js=JsForm("Math.sqrt({0})", ("{o} > 0 ? 0.5 / {o} : ({o} === 0 ? Infinity : NaN)",), "{0} < 0"),
 )
-TANH = defop("tanh", "tanh", math.tanh, lambda out, x: (1.0 - out * out,),
-             formula=("1 − tanh({A})²",),
-             doc="tanh({A}), the hyperbolic tangent: (e^{A} − e^−{A}) / (e^{A} + e^−{A})")
-SIGMOID = defop("sigmoid", "σ", _sigmoid, lambda out, x: (out * (1.0 - out),),
-                formula=("σ({A})·(1 − σ({A}))",))
-RELU = defop("relu", "ReLU", _relu, lambda out, x: ((1.0,) if positive(x) else (0.0,)),
-             formula=("1 if {A} > 0 else 0",))
+TANH = defop(
+    "tanh", "tanh", math.tanh, lambda out, x: (1.0 - out * out,),
+    formula=("1 − tanh({A})²",),
+    doc="tanh({A}), the hyperbolic tangent: (e^{A} − e^−{A}) / (e^{A} + e^−{A})",
+    array=ArrayForm(lambda xp, x, out=None: xp.tanh(x, out=out), lambda xp, out, x: (1.0 - out * out,)),
+    source=SourceForm("{o} = tanh({0})", ("{g} * (1.0 - {o} * {o})",), {"tanh": math.tanh}),
+    js=JsForm("Math.tanh({0})", ("1 - {o} * {o}",)),
+)
+SIGMOID = defop(
+    "sigmoid", "σ", _sigmoid, lambda out, x: (out * (1.0 - out),),
+    formula=("σ({A})·(1 − σ({A}))",),
+    doc="σ({A}), the logistic sigmoid: 1 / (1 + e^−{A})",
+    array=ArrayForm(_sigmoid_array, lambda xp, out, x: (out * (1.0 - out),)),
+    source=SourceForm("{o} = sigmoid({0})", ("{g} * ({o} * (1.0 - {o}))",), {"sigmoid": _sigmoid}),
+    js=JsForm("{0} >= 0 ? 1 / (1 + Math.exp(-{0})) : Math.exp({0}) / (1 + Math.exp({0}))",
+              ("{o} * (1 - {o})",)),
+)
+RELU = defop(
+    "relu", "ReLU", _relu, lambda out, x: ((1.0,) if positive(x) else (0.0,)),
+    formula=("1 if {A} > 0 else 0",),
+    doc="ReLU({A}) = max({A}, 0)",
+    # maximum passes NaN through, as _relu; the local is a mask (0/1).
+    array=ArrayForm(lambda xp, x, out=None: xp.maximum(x, 0.0, out=out), lambda xp, out, x: (x > 0.0,)),
+    source=SourceForm("{o} = 0.0 if {0} <= 0.0 else {0}", ("({g} if {0} > 0.0 else 0.0)",)),
+    js=JsForm("{0} <= 0 ? 0 : {0}", ("{0} > 0 ? 1 : 0",)),
+)
 # The slope is an input too, so it can be learned (PReLU); a number slope is a constant.
 LEAKY_RELU = defop(
     "leaky_relu", "LeakyReLU", _leaky_relu,
     lambda out, x, slope: (1.0, 0.0) if positive(x) else (slope, x),
     formula=("1 if {A} > 0 else {B}", "0 if {A} > 0 else {A}"),
+    doc="{A} if {A} > 0 else {B}·{A}, the leaky ReLU with slope {B}",
+    array=ArrayForm(lambda xp, x, s: xp.where(x > 0.0, x, s * x),
+                    lambda xp, out, x, s: (xp.where(x > 0.0, 1.0, s), xp.where(x > 0.0, 0.0, x))),
+    source=SourceForm("{o} = {0} if {0} > 0.0 else {1} * {0}",
+                      ("({g} if {0} > 0.0 else {g} * {1})", "(0.0 if {0} > 0.0 else {g} * {0})")),
+    js=JsForm("{0} > 0 ? {0} : {1} * {0}", ("{0} > 0 ? 1 : {1}", "{0} > 0 ? 0 : {0}")),
 )
-SIN = defop("sin", "sin", math.sin, lambda out, x: (cos(x),),
-            domain="input must be finite", formula=("cos({A})",))
-COS = defop("cos", "cos", math.cos, lambda out, x: (-sin(x),),
-            domain="input must be finite", formula=("−sin({A})",))
+SIN = defop(
+    "sin", "sin", math.sin, lambda out, x: (cos(x),),
+    domain="input must be finite", formula=("cos({A})",), doc="sin {a}",
+    array=ArrayForm(lambda xp, x: xp.sin(x), lambda xp, out, x: (xp.cos(x),), lambda xp, x: xp.isinf(x)),
+    source=SourceForm("{o} = sin({0})", ("{g} * cos({0})",), {"sin": math.sin, "cos": math.cos}),
+    js=JsForm("Math.sin({0})", ("Math.cos({0})",), "Math.abs({0}) === Infinity"),
+)
+COS = defop(
+    "cos", "cos", math.cos, lambda out, x: (-sin(x),),
+    domain="input must be finite", formula=("−sin({A})",), doc="cos {a}",
+    array=ArrayForm(lambda xp, x: xp.cos(x), lambda xp, out, x: (-xp.sin(x),), lambda xp, x: xp.isinf(x)),
+    source=SourceForm("{o} = cos({0})", ("{g} * -sin({0})",), {"sin": math.sin, "cos": math.cos}),
+    js=JsForm("Math.cos({0})", ("-Math.sin({0})",), "Math.abs({0}) === Infinity"),
+)
+
 
 def _sum_local(out, xs):
     return (1.0,) * len(xs)
@@ -361,7 +484,51 @@ def _dot_local(out, args):
     return args[n:] + args[:n]
 
 
+def _sum_array(xp, xs):
+    total = xs[0]
+    for x in xs[1:]:
+        total = total + x
+    return total
+
+
+def _dot_array(xp, xs):
+    n = len(xs) // 2
+    total = xs[0] * xs[n]
+    for w, x in zip(xs[1:n], xs[n + 1:]):
+        total = total + w * x
+    return total
+
+
+def _comma_list(xs: Iterable[str]) -> str:
+    return "".join(x + ", " for x in xs)  # a tuple's items, trailing comma and all
+
+
+def _dot_source(o: str, xs: list[str]) -> str:
+    n = len(xs) // 2
+    return f"{o} = fsum(({_comma_list(f'{a} * {b}' for a, b in zip(xs[:n], xs[n:]))}))"
+
+
+def _dot_source_backward(g: str, o: str, xs: list[str]) -> list[str]:
+    n = len(xs) // 2
+    return [f"{g} * {x}" for x in xs[n:]] + [f"{g} * {w}" for w in xs[:n]]
+
+
 # n-ary: one node however many inputs, so a neuron is one node, not a chain of adds.
 # Their formula is one text for every input; {other} is the input paired with it in dot.
-SUM = defop("sum", "Σ", exact_sum, _sum_local, formula=("1",), nary=True)
-DOT = defop("dot", "·", _dot_forward, _dot_local, formula=("{other}",), nary=True)
+# The Python source calls ``fsum``, which the generated-Python replay provides (math.fsum,
+# or exact_sum where fsum refuses, as the engine); JavaScript has ``exactSum``.
+SUM = defop(
+    "sum", "Σ", exact_sum, _sum_local, formula=("1",), nary=True,
+    doc="the sum of the inputs, exactly rounded",
+    array=ArrayForm(_sum_array, lambda xp, out, xs: (1.0,) * len(xs)),
+    source=SourceForm(lambda o, xs: f"{o} = fsum(({_comma_list(xs)}))", lambda g, o, xs: [g] * len(xs)),
+    js=JsForm("exactSum(xs)", ("xs.map(() => 1)",)),
+)
+DOT = defop(
+    "dot", "·", _dot_forward, _dot_local, formula=("{other}",), nary=True,
+    doc="w₁·x₁ + … + wₙ·xₙ of the inputs w₁ … wₙ, x₁ … xₙ, exactly rounded",
+    array=ArrayForm(_dot_array, lambda xp, out, xs: tuple(xs[len(xs) // 2:]) + tuple(xs[:len(xs) // 2])),
+    source=SourceForm(_dot_source, _dot_source_backward),
+    js=JsForm("exactSum(xs.slice(0, xs.length / 2).map((w, i) => w * xs[xs.length / 2 + i]))",
+              ("xs.slice(xs.length / 2).concat(xs.slice(0, xs.length / 2))",)),
+)
