@@ -81,10 +81,11 @@ class JsForm(NamedTuple):
     - ``invalid``: a boolean expression, true where the float form refuses the inputs
       (``Op.domain``); ``""`` when every input is valid.
 
-    An n-ary op writes ``forward`` over ``xs`` (the array of inputs) and ``local`` as one
-    expression giving the array of local derivatives, from ``xs`` and ``o``. The
+    An n-ary op writes ``forward`` over ``{xs}`` (the array of inputs) and ``local`` as
+    one expression giving the array of local derivatives, from ``{xs}`` and ``{o}``. The
     expressions may call ``exactSum(array)`` (the exactly rounded sum, as ``math.fsum``).
-    They are page code, written by the op's author: never user data.
+    They are templates for ``str.format`` (a literal brace is doubled) and page code,
+    written by the op's author: never user data.
     """
 
     forward: str
@@ -522,13 +523,13 @@ SUM = defop(
     doc="the sum of the inputs, exactly rounded",
     array=ArrayForm(_sum_array, lambda xp, out, xs: (1.0,) * len(xs)),
     source=SourceForm(lambda o, xs: f"{o} = fsum(({_comma_list(xs)}))", lambda g, o, xs: [g] * len(xs)),
-    js=JsForm("exactSum(xs)", ("xs.map(() => 1)",)),
+    js=JsForm("exactSum({xs})", ("{xs}.map(() => 1)",)),
 )
 DOT = defop(
     "dot", "·", _dot_forward, _dot_local, formula=("{other}",), nary=True,
     doc="w₁·x₁ + … + wₙ·xₙ of the inputs w₁ … wₙ, x₁ … xₙ, exactly rounded",
     array=ArrayForm(_dot_array, lambda xp, out, xs: tuple(xs[len(xs) // 2:]) + tuple(xs[:len(xs) // 2])),
     source=SourceForm(_dot_source, _dot_source_backward),
-    js=JsForm("exactSum(xs.slice(0, xs.length / 2).map((w, i) => w * xs[xs.length / 2 + i]))",
-              ("xs.slice(xs.length / 2).concat(xs.slice(0, xs.length / 2))",)),
+    js=JsForm("exactSum({xs}.slice(0, {xs}.length / 2).map((w, i) => w * {xs}[{xs}.length / 2 + i]))",
+              ("{xs}.slice({xs}.length / 2).concat({xs}.slice(0, {xs}.length / 2))",)),
 )
