@@ -83,8 +83,9 @@ class JsForm(NamedTuple):
 
     An n-ary op writes ``forward`` over ``{xs}`` (the array of inputs) and ``local`` as
     one expression giving the array of local derivatives, from ``{xs}`` and ``{o}``. The
-    expressions may call ``exactSum(array)`` (the exactly rounded sum, as ``math.fsum``).
-    They are templates for ``str.format`` (a literal brace is doubled) and page code,
+    expressions may call ``exactSum(array)`` (the exactly rounded sum, as ``math.fsum``)
+    and ``powC(a, b)`` (``Math.pow`` with C's and Python's 1 for ``1 ** y`` and
+    ``(-1) ** ±inf``, where JavaScript gives NaN). They are templates for ``str.format`` (a literal brace is doubled) and page code,
     written by the op's author: never user data.
     """
 
@@ -296,6 +297,13 @@ def _pow_array_local(xp, out, a, b):
     return da, db
 
 
+def _pow_invalid(xp, a, b):
+    # Where math.pow raises: a finite negative base to a finite fractional power, or 0 to
+    # a finite negative power. (inf**y, x**inf follow C99 and do not raise.)
+    return (((a < 0.0) & (a > -math.inf) & (xp.floor(b) < b))
+            | ((a == 0.0) & (b < 0.0) & (b > -math.inf)))
+
+
 def _sigmoid_array(xp, x):
     e = xp.exp(-xp.abs(x))  # exp of a number <= 0 never overflows; the float form's two cases
     return xp.where(x >= 0.0, 1.0, e) / (1.0 + e)
@@ -350,14 +358,14 @@ POW = defop(
     formula=("{b}·{a}^({B}−1)", "{a}^{b}·ln {a}"),
     doc="{a} to the power {b}",
     array=ArrayForm(lambda xp, a, b: xp.pow(a, b), _pow_array_local,
-                    lambda xp, a, b: ((a < 0.0) & (b != xp.floor(b))) | ((a == 0.0) & (b < 0.0))),
+                    _pow_invalid),
     source=SourceForm("{o} = safe_pow({0}, {1})",
                       ("{g} * pow_local({o}, {0}, {1})[0]", "{g} * pow_local({o}, {0}, {1})[1]"),
                       {"safe_pow": safe_pow, "pow_local": _pow_local}),
-    js=JsForm("Math.pow({0}, {1})",
-              ("{0} === 0 && {1} < 1 ? ({1} > 0 ? Infinity : 0) : {1} * Math.pow({0}, {1} - 1)",
+    js=JsForm("powC({0}, {1})",
+              ("{0} === 0 && {1} < 1 ? ({1} > 0 ? Infinity : 0) : {1} * powC({0}, {1} - 1)",
                "{0} > 0 ? {o} * Math.log({0}) : 0"),
-              "({0} < 0 && {1} !== Math.floor({1})) || ({0} === 0 && {1} < 0)"),
+              "({0} < 0 && {0} > -Infinity && Math.floor({1}) < {1}) || ({0} === 0 && {1} < 0 && {1} > -Infinity)"),
 )
 NEG = defop(
     "neg", "-", operator.neg, lambda out, x: (-1.0,), formula=("−1",), doc="−{a}",

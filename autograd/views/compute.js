@@ -27,6 +27,7 @@
 //   chainruleCompute.exactSum(numbers) -> the exactly rounded sum (as math.fsum; where
 //       fsum refuses, an overflowing partial sum or inf + -inf, the plain left-to-right sum,
 //       as autograd.ops.exact_sum).
+//   chainruleCompute.powC(a, b): Math.pow with C's pow(1, y) = pow(-1, ±inf) = 1.
 //   chainruleCompute.number(x): a row's number, reading "inf", "-inf" and "nan".
 "use strict";
 var chainruleCompute = (function () {
@@ -101,6 +102,13 @@ var chainruleCompute = (function () {
     return hi;
   }
 
+  // Math.pow as C99 and Python's math.pow have it: pow(1, y) and pow(-1, ±inf) are 1
+  // (JavaScript says NaN).
+  function powC(a, b) {
+    if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
+    return Math.pow(a, b);
+  }
+
   function define(table) {
     Object.keys(table).forEach(function (name) { ops[name] = table[name]; });
   }
@@ -155,6 +163,7 @@ var chainruleCompute = (function () {
     return {data: data, local: local, grad: grad, error: error, missing: missing, stale: stale};
   }
 
-  return {define: define, evaluate: evaluate, exactSum: exactSum, number: number, ops: ops};
+  return {define: define, evaluate: evaluate, exactSum: exactSum, powC: powC, number: number, ops: ops};
 })();
-var exactSum = chainruleCompute.exactSum;  // the name the ops' JS forms call
+// The names the ops' JS forms call.
+var exactSum = chainruleCompute.exactSum, powC = chainruleCompute.powC;
