@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Union
+from typing import Any, NamedTuple
 
 
 class ArrayForm(NamedTuple):
@@ -31,8 +32,9 @@ class ArrayForm(NamedTuple):
 
     Written against an array namespace ``xp`` (numpy, or a torch adapter), with names
     numpy and torch share: ``xp.tanh``, ``xp.exp``, ``xp.log``, ``xp.where``, ``xp.abs``,
-    ``xp.pow``, ``xp.sin``, ``xp.maximum``, ``xp.isinf``. The inputs are arrays that broadcast together
-    (a block of samples, or one fixed number); the result is an array of their shape.
+    ``xp.pow``, ``xp.sin``, ``xp.maximum``, ``xp.isinf``. The inputs are arrays that
+    broadcast together (a block of samples, or one fixed number); the result is an array
+    of their shape.
 
     - ``forward(xp, *inputs)``: the op's values (n-ary: ``forward(xp, xs)``, xs a list).
     - ``local(xp, out, *inputs)``: d out / d input, one per input (n-ary: ``local(xp,
@@ -67,8 +69,8 @@ class SourceForm(NamedTuple):
     ``backward(g, o, xs) -> list of expressions, one per input``, xs the inputs' variables.
     """
 
-    forward: Union[str, Callable[[str, list[str]], str]]
-    backward: Union[tuple[str, ...], Callable[[str, str, list[str]], list[str]]]
+    forward: str | Callable[[str, list[str]], str]
+    backward: tuple[str, ...] | Callable[[str, str, list[str]], list[str]]
     names: Mapping[str, Any] = _NO_NAMES
 
 
@@ -85,8 +87,9 @@ class JsForm(NamedTuple):
     one expression giving the array of local derivatives, from ``{xs}`` and ``{o}``. The
     expressions may call ``exactSum(array)`` (the exactly rounded sum, as ``math.fsum``)
     and ``powC(a, b)`` (``Math.pow`` with C's and Python's 1 for ``1 ** y`` and
-    ``(-1) ** ±inf``, where JavaScript gives NaN). They are templates for ``str.format`` (a literal brace is doubled) and page code,
-    written by the op's author: never user data.
+    ``(-1) ** ±inf``, where JavaScript gives NaN). They are templates for ``str.format``
+    (a literal brace is doubled) and page code, written by the op's author: never user
+    data.
     """
 
     forward: str

@@ -205,7 +205,7 @@ def test_a_new_op_with_one_defop_runs_eagerly_in_both_replays_and_in_the_page(hy
     # Both replays, from the rows' forms.
     for backend in ("python", "numpy"):
         w = Value(w0, label="w")
-        traced = trace(lambda x: model(x, w), 0.5, backend=backend)
+        traced = trace(lambda x, w=w: model(x, w), 0.5, backend=backend)
         assert traced.backend == backend
         total = traced.batch(xs, reduce="sum")
         assert close(total, expected) or math.isclose(total, expected, rel_tol=REL), (backend, total, expected)
@@ -267,7 +267,7 @@ def test_an_op_without_forms_runs_eagerly_falls_back_in_python_and_is_refused_by
 
 
 def test_a_js_form_that_would_end_the_script_is_refused():
-    op = defop("sneaky", "s", lambda x: x, lambda out, x: (1.0,), js=JsForm("'</script>' && {0}", ("1",)))
+    defop("sneaky", "s", lambda x: x, lambda out, x: (1.0,), js=JsForm("'</script>' && {0}", ("1",)))
     try:
         with pytest.raises(ValueError, match="sneaky.*</"):
             script(["sneaky"])

@@ -24,10 +24,10 @@ Values and local derivatives come from each op's array form (``Op.array``, see
 sample, so relu, abs and leaky_relu replay elementwise; inputs outside an op's domain are
 found by its ``invalid`` mask. Sums and dots are planned as block sums and matrix products
 (the shape of the graph, not a rule); any other n-ary op runs node by node from its array
-form, with ``XP`` as its namespace: numpy, where exp, pow and divide give their IEEE
-results (inf) without a warning, as the engine does; domain errors are found by the masks. An op without an array form (a
-user's ``defop`` given only its float rules) is refused by name, with the advice to use
-``backend="python"``, which runs any op.
+form. The forms get ``XP`` as their namespace: numpy, where exp, pow and divide give their
+IEEE results (inf) without a warning, as the engine does; domain errors are found by the
+masks. An op without an array form (a user's ``defop`` given only its float rules) is
+refused by name, with the advice to use ``backend="python"``, which runs any op.
 
 >>> from autograd import Value
 >>> from autograd.tracing.tape import Tape
@@ -40,9 +40,10 @@ user's ``defop`` given only its float rules) is refused by name, with the advice
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from types import ModuleType
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -528,7 +529,7 @@ class _Builder:
 
         if not self.want_backward or not any(r.tape.needs_grad[i] for i in members):
             return forward, None
-        read_xb = (lambda: XB) if bias is not None else read_x  # noqa: E731
+        read_xb = (lambda: XB) if bias is not None else read_x
         return forward, lambda: self._matmul_backward(members, xs, read_xb, read_w, GWB, w_unique,
                                                       None if GWB is not None else places,
                                                       cu, cv, owner, bias)

@@ -24,11 +24,13 @@ fsum refuses), as the engine does, so values match it to the last bit.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..ops import Op, exact_sum
 from .arguments import flatten
 from .tape import CAPTURED, SAMPLE, SHARED, Tape
+
 
 class PythonReplay:
     """Forward and backward of a tape over a batch, as generated Python."""
@@ -65,10 +67,10 @@ class PythonReplay:
             if k == SAMPLE:
                 body.append(_forward_line(i, ops[i], parents[i]))
         if backward:
-            body.append("outs.append(v%d)" % root)
+            body.append(f"outs.append(v{root})")
             body += self._backward_lines(root)
         else:
-            body.append("outs.append((%s,))" % ", ".join(f"v{o}" for o in tape.outputs))
+            body.append(f"outs.append(({', '.join(f'v{o}' for o in tape.outputs)},))")
         lines += ["        " + line for line in body]
         if backward:
             lines.append(f"    return outs, ({''.join(f'a{i}, ' for i in grads)})")

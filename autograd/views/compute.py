@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ..ops import OPS, Op
 from .page import asset, json_for_script
@@ -59,8 +59,9 @@ def _function(op: Op) -> str:
         terms = ", ".join(f"({t.format(*args, o='o')})" for t in form.local)
         local = f"function (o, {params}) {{ return [{terms}]; }}"
         invalid = f"function ({params}) {{ return ({form.invalid.format(*args, o='o')}); }}" if form.invalid else "null"
-    return (f"{json_for_script(op.name)}: {{nary: {'true' if op.nary else 'false'}, domain: {json_for_script(op.domain)},\n"
-            f"  forward: {_checked(op, forward)},\n  local: {_checked(op, local)},\n  invalid: {_checked(op, invalid)}}}")
+    head = f"{json_for_script(op.name)}: {{nary: {'true' if op.nary else 'false'}, domain: {json_for_script(op.domain)}"
+    body = [f"forward: {_checked(op, forward)}", f"local: {_checked(op, local)}", f"invalid: {_checked(op, invalid)}}}"]
+    return ",\n  ".join([head, *body])
 
 
 def js_ops(ops: Iterable[Op | str]) -> str:
