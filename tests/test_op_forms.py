@@ -294,3 +294,50 @@ def test_js_exact_sum_where_fsum_refuses(js_tab):
     want = [autograd.ops.exact_sum(c) for c in cases]
     assert [_js_number({"Infinity": "Infinity", "-Infinity": "-Infinity", "NaN": "NaN"}.get(g, g)) for g in got] \
         == pytest.approx(want, nan_ok=True)
+
+
+def test_an_nary_op_of_ones_own_runs_node_by_node_in_the_numpy_replay(browser, tmp_path):
+    # Not sum or dot, which the numpy replay plans as block sums and matrix products: its
+    # array form, over the list of inputs (per-sample blocks and fixed numbers mixed).
+    def rms(xs):
+        return math.sqrt(math.fsum(x * x for x in xs) / len(xs))
+
+    op = defop(
+        "rms", "rms", rms, lambda out, xs: tuple(x / (len(xs) * out) for x in xs), nary=True,
+        formula=("{A}/(n·rms)",), doc="√(mean of the squares)",
+        array=ArrayForm(lambda xp, xs: xp.sqrt(sum(x * x for x in xs) / len(xs)),
+                        lambda xp, out, xs: tuple(x / (len(xs) * out) for x in xs)),
+        source=SourceForm(lambda o, xs: f"{o} = rms([{', '.join(xs)}])",
+                          lambda g, o, xs: [f"{g} * ({x} / ({len(xs)} * {o}))" for x in xs], {"rms": rms}),
+        js=JsForm("Math.sqrt(exactSum({xs}.map(x => x * x)) / {xs}.length)",
+                  ("{xs}.map(x => x / ({xs}.length * {o}))",)),
+    )
+    try:
+        def f(x, w, b):
+            return autograd.apply(op, x * w, x, b, x * w).tanh()
+
+        xs = [-1.5, 0.25, 2.0]
+        w, b = Value(0.7, label="w"), Value(-0.3, label="b")
+        expected = autograd.sum([f(Value(x), w, b) for x in xs])
+        expected.backward()
+        want = (expected.data, w.grad, b.grad)
+        for backend in ("numpy", "python"):
+            w.grad = b.grad = 0.0
+            total = trace(lambda x, w=w, b=b: f(x, w, b), 1.0, backend=backend).batch(xs, reduce="sum")
+            got = (total, w.grad, b.grad)
+            assert all(math.isclose(g, e, rel_tol=REL) for g, e in zip(got, want)), (backend, got, want)
+        # and in the page
+        w.grad = b.grad = 0.0
+        y = f(Value(0.25, label="x"), w, b)
+        y.backward()
+        order = autograd.topological_order(y)
+        path = tmp_path / "rms.html"
+        path.write_text(f'<!doctype html><meta http-equiv="Content-Security-Policy" content="{CSP}">'
+                        f'<title>r</title><script>{script({n.op for n in order if n.op})}</script>', encoding="utf-8")
+        tab = browser.open(path)
+        result = tab.js("rows => chainruleCompute.evaluate(rows)", js_rows(order))
+        for node, data, grad in zip(order, result["data"], result["grad"]):
+            assert math.isclose(data, node.data, rel_tol=REL) and math.isclose(grad, node.grad, rel_tol=REL), node
+        tab.check()
+    finally:
+        del OPS["rms"]
