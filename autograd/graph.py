@@ -33,8 +33,8 @@ from __future__ import annotations
 import gc
 import math
 import numbers
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence
 
 from .mode import MODE, Meta, enable_grad, user_site
 from .ops import LEAF, OPS, Op
@@ -662,5 +662,5 @@ def fast_training() -> Iterator[None]:
         yield
 
 
-__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order", "parent_rows", "backward", "gradients",
-           "zero_grad", "fast_training", "real", "describe"]
+__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order",
+           "parent_rows", "backward", "gradients", "zero_grad", "fast_training", "real", "describe"]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 from .ops import Op
 
@@ -114,7 +114,8 @@ def formula(rule: Op, inputs: Sequence[str], slot: int) -> str:
     ``inputs``: 'w' for d(x*w)/dx, '1 − tanh(n)²' for tanh; '' if the row has none.
 
     >>> from autograd.ops import OPS
-    >>> formula(OPS["mul"], ["x", "w"], 0), formula(OPS["tanh"], ["x*w"], 0), formula(OPS["dot"], ["a", "b", "x", "y"], 1)
+    >>> mul, tanh, dot = OPS["mul"], OPS["tanh"], OPS["dot"]
+    >>> formula(mul, ["x", "w"], 0), formula(tanh, ["x*w"], 0), formula(dot, ["a", "b", "x", "y"], 1)
     ('w', '1 − tanh(x*w)²', 'y')
     """
     forms = rule.formula
@@ -141,8 +142,9 @@ def name_rows(rules: Sequence[Op], parents: Sequence[tuple[int, ...]], labels: S
         label = labels[i]
         ps = parents[i]
         if roles[i] == "param" or label:
-            scope = scopes[i]
-            text = label if roles[i] != "param" else ".".join((*scope, label or "param")) if scope else (label or "param")
+            text = label
+            if roles[i] == "param":  # its place: the scope path and the label
+                text = ".".join((*scopes[i], label or "param"))
             bind = ATOM if simple(text) else 0  # a label such as 'a+b' is bracketed wherever it goes
         elif not ps:
             text = number(data[i], digits)

@@ -22,8 +22,9 @@ first time they are asked for. Its columns are tuples, so nothing changes it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from operator import attrgetter
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from .graph import Node, parent_rows, topological_order
 from .names import name_rows

@@ -57,8 +57,8 @@ def test_scopes_fold_call_numbers_and_include_nested_scopes():
     assert rows[("block",)].nodes == 6 * 4 + 3
     assert sum(r.nodes for r in s.by_scope if len(r.path) <= 1) == s.nodes
     lines = str(s).splitlines()
-    assert lines.index(next(l for l in lines if l.strip().startswith("block"))) < \
-        lines.index(next(l for l in lines if l.strip().startswith("linear")))  # tree order
+    assert lines.index(next(s for s in lines if s.strip().startswith("block"))) < \
+        lines.index(next(s for s in lines if s.strip().startswith("linear")))  # tree order
 
 
 def test_named_scopes_that_are_not_call_numbers_stay_apart():

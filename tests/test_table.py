@@ -11,7 +11,6 @@ from hypothesis import given, settings
 import autograd
 from autograd import Value, scope
 from autograd.table import chain_rule, depths, path_counts, table
-
 from examples import RECIPES, random_graph
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -77,7 +76,8 @@ def test_names_follow_the_rules():
     names = t.names()
     assert "block.exp#" in " ".join(names) and len(set(names)) == len(names)
     assert {n.split("#")[0] for n in names if "#" in n} == {"block.mul", "block.add", "block.exp"}
-    assert "a_rather_long_label" in names and "block.exp#" not in names[-1]  # the sum: 'block.exp#5+block.exp#9' is too long
+    # The sum outside: 'block.exp+block.exp' would say nothing, so it is its op.
+    assert "a_rather_long_label" in names and "block.exp#" not in names[-1]
     assert names[-1] == "add"  # outside the block, one add: no suffix
 
 

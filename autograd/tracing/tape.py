@@ -22,7 +22,7 @@ them, which the numpy replay turns into contiguous rows.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..ops import OPS, Op
 from ..table import table

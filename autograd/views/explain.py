@@ -39,8 +39,8 @@ from ..graph import gradients
 from ..names import formula, number, wrap
 from ..ops import exact_sum
 from ..table import GraphTable, table
-from .text import check_digits
 from ..value import Value
+from .text import check_digits
 
 _MAX_STEPS = 16  # steps of one path written out; longer paths show both ends
 _MAX_FACTORS = 12  # factors of a product written out
@@ -361,7 +361,7 @@ def _write(e: Explanation, t: GraphTable, digits: int) -> str:
                  else "; the one with the largest product")
     lines.append(head)
     # With paths left out, each one shown says how much of the gradient it carries.
-    of = (lambda p: f"  ({_percent(p, e.gradient)} of {d})") if left else (lambda p: "")  # noqa: E731
+    of = (lambda p: f"  ({_percent(p, e.gradient)} of {d})") if left else (lambda p: "")
     for k, path in enumerate(e.paths, 1):
         lines.append(f"path {k}: " + _arrows([name(n) for n in path.nodes]))
         n_steps = len(path.locals)
