@@ -118,16 +118,24 @@ def _forward_steps(pic: Picture, names: dict[Value, str], num) -> list[Step]:
 
 
 def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
-           forward: bool = False) -> tuple[list[Step], dict[Value, float]]:
-    """The page's steps, and the gradients they end with.
+           forward: bool = False, t: GraphTable | None = None,
+           final: list[float] | None = None) -> tuple[list[Step], dict[Value, float]]:
+    """The page's steps, and the gradients they end with (of the Values drawn and the
+    inputs of the ops drawn).
 
     The chain-rule loop of ``backward`` (``grad[parent] += grad[node] * local``, from the
     root down in reverse topological order, starting from 0), played one op at a time;
-    with ``forward``, the forward pass first.
+    with ``forward``, the forward pass first. ``t`` is the graph table and ``final`` its
+    ``chain_rule``: when an op is played its own gradient is complete, so it is read
+    from there, and only the gradients a step shows are followed as they grow.
     """
-    order = pic.order
-    grad: dict[Value, float] = {node: 0.0 for node in order}
+    t = table(root) if t is None else t
+    final = chain_rule(t) if final is None else final
     shown = {node: rid for node, rid in pic.records.items() if node not in pic.constants}
+    watched = set(shown)
+    for node in pic.ops:
+        watched.update(node.parents)
+    grad: dict[Value, float] = dict.fromkeys(watched, 0.0)
     num = lambda x: number(x, digits)  # noqa: E731
     steps = _forward_steps(pic, names, num) if forward else []
     steps.append(Step((), (), (), f"{'' if forward else 'Step 0: '}the forward pass is done (each record shows its "
@@ -138,18 +146,19 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     steps.append(Step(focus, (), seed, f"{names[root]}.grad = 1: backward starts at the output "
                                        f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}"))
 
-    ops = [node for node in reversed(order) if node.parents]
+    nodes, parents = t.nodes, t.parents
+    ops = [k for k in range(t.roots[0], -1, -1) if parents[k]]
     i = 0
     while i < len(ops):
-        box = pic.folded.get(ops[i])
+        box = pic.folded.get(nodes[ops[i]])
         if box is None:
-            steps.append(_op_step(ops[i], pic, grad, shown, names, num))
+            steps.append(_op_step(nodes[ops[i]], pic, grad, shown, names, num))
             i += 1
             continue
         j = i
-        while j < len(ops) and pic.folded.get(ops[j]) == box:
+        while j < len(ops) and pic.folded.get(nodes[ops[j]]) == box:
             j += 1
-        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num))
+        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, t, final))
         i = j
     return steps, grad
 
@@ -187,15 +196,22 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num) -> Step:
     return Step(focus, edges, tuple(updates), "\n".join(lines), f"{op_label(node)} → inputs of {names[node]}")
 
 
-def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num) -> Step:
-    """A run of a collapsed scope's nodes, stepped as one: what reaches the Values outside."""
-    old: dict[Value, float] = {}  # each input reached, and its gradient before the run
-    for node in run:
-        g = grad[node]
-        for parent, local in zip(node.parents, node.local_grads):
-            if parent not in old:
-                old[parent] = grad[parent]
-            grad[parent] += g * local
+def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, t: GraphTable,
+              final: list[float]) -> Step:
+    """A run of a collapsed scope's nodes (rows of ``t``), stepped as one: what reaches
+    the Values outside. Each node's own gradient is complete when it is played (``final``);
+    only the gradients in ``grad`` are followed."""
+    old: dict[Value, float] = {}  # each followed input reached, and its gradient before the run
+    nodes, parents, locals_ = t.nodes, t.parents, t.locals
+    for k in run:
+        g = final[k]
+        for p, local in zip(parents[k], locals_[k]):
+            node = nodes[p]
+            if node in grad:
+                if node not in old:
+                    old[node] = grad[node]
+                grad[node] += g * local
+    run_size = len(run)
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
     # reads again itself); the caption names those outside the box. Only those are
     # written as text: a box's run reaches most of a big graph.
@@ -205,7 +221,7 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num)
     path = "/".join(pic.boxes[box])
     told = [f"{_wrap(names[p])}.grad {changed[p]} → {num(grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
-    caption = (f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"
+    caption = (f"{path} (a collapsed scope) passes the gradient back through {run_size} of its op nodes at once"
                + (f"; what reaches the Values outside it: {'; '.join(told)}{more}" if told
                   else "; nothing it reads is drawn outside it"))
     edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
@@ -285,7 +301,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     names = dict(zip(t.nodes, t.names(digits)))
     played = chain_rule(t)
     pic = picture(root, grads=dict(zip(t.nodes, played)), table=t, **draw_options)
-    steps, _ = _steps(root, pic, names, digits, forward=bool(forward))  # ends with `played`
+    steps, _ = _steps(root, pic, names, digits, forward=bool(forward), t=t, final=played)
     try:
         svg = layout(pic.graph.source, "svg", "html").decode("utf-8")
     except DotNotFoundError as error:
