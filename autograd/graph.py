@@ -35,6 +35,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import attrgetter
 
 from .mode import MODE, Meta, enable_grad, user_site
 from .ops import LEAF, OPS, Op
@@ -454,6 +455,22 @@ def parent_rows(order: Sequence[Node], row: dict) -> list[tuple[int, ...]]:
     return out
 
 
+_rule_of, _meta_of = attrgetter("_rule"), attrgetter("_meta")
+
+
+def rules_and_metas(order: Sequence[Node]) -> tuple[tuple[Op, ...], tuple[Meta | None, ...]]:
+    """Each node's rule and its ``Meta`` (label, scope, role, site; None for none), read
+    from the slots in C: most nodes share a few of each, so a view that groups nodes by
+    them (the graph table's label, scope and role columns, summary) reads each once.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0, label="x"); rules, metas = rules_and_metas(topological_order(x * x))
+    >>> [r.name for r in rules], [m.label if m else None for m in metas]
+    (['', 'mul'], ['x', None])
+    """
+    return tuple(map(_rule_of, order)), tuple(map(_meta_of, order))
+
+
 # The mark of a node the clearing walk has visited: a zero that is this very float object.
 # Python makes a new float for every result, so no gradient is ever this object unless
 # the walk put it there, and the chain-rule loop that follows replaces every one (it adds
@@ -663,4 +680,4 @@ def fast_training() -> Iterator[None]:
 
 
 __all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order",
-           "parent_rows", "backward", "gradients", "zero_grad", "fast_training", "real", "describe"]
+           "parent_rows", "rules_and_metas", "backward", "gradients", "zero_grad", "fast_training", "real", "describe"]
