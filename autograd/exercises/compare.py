@@ -101,14 +101,19 @@ def first_difference(expected: Case, given: Case, compare: str | tuple[str, ...]
         if given.root is None:
             return Difference(expected.title, names[-1], "missing", row=len(order) - 1,
                               note="the case gave no graph")
-        for row, node in pairs:
-            if node is None:
-                return Difference(expected.title, names[row], "missing", row=row)
-        for what, ordered in (("data", pairs), ("grad", pairs[::-1])):
+        present = [(row, node) for row, node in pairs if node is not None]
+        # A constant (an unlabelled leaf, the 3 of x*3) is not something to get right: its data is
+        # compared, its gradient is not.
+        graded = [(row, node) for row, node in present if order[row].parents or order[row].label]
+        for what, ordered in (("data", present), ("grad", graded[::-1])):
             for row, node in ordered:
                 want, got = getattr(order[row], what), getattr(node, what)
                 if not close(want, got):
                     return Difference(expected.title, names[row], what, want, got, row)
+        for row, node in pairs:  # the numbers agree where both have the node: one is missing
+            if node is None:
+                return Difference(expected.title, names[row], "missing", row=row,
+                                  note=f"your {names[-1]} does not depend on it")
     for name, want in expected.numbers.items():
         got = given.numbers.get(name, math.nan)
         if not close(want, got):

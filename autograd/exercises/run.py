@@ -62,11 +62,11 @@ def check_file(exercise: Exercise, file: str | os.PathLike, *, time_limit: float
                                      start_new_session=True)
             try:
                 # CPU time is limited in the child; the wall clock (sleep, input) here, with room to start.
-                code = child.wait(timeout=2 * time_limit + 10)
+                code = child.wait(timeout=2 * time_limit + 5)
             except subprocess.TimeoutExpired:
                 _kill(child)
                 return Result(exercise, str(file), "unusable",
-                              f"it did not finish within {2 * time_limit + 10:g} s (wall clock); an endless loop, "
+                              f"it did not finish within {2 * time_limit + 5:g} s (wall clock); an endless loop, "
                               "or waiting for input?", output=_tail(out))
             finally:
                 _kill(child)
