@@ -118,7 +118,7 @@ def _wrong(exercise, expected, i: int, diff) -> dict:
         elif diff.what == "data" and node.parents:
             names = compare.node_names(order)
             inputs = ", ".join(f"{names[order.index(p)]} = {p.data!r}" for p in node.parents)
-            explanation = f"{diff.node} = {node.op} of {inputs}: {node.data!r}"
+            explanation = f"The reference computes {diff.node} = {node.op}({inputs}) = {node.data!r}"
     return {"status": "wrong", "message": compare.describe(diff), "case": diff.case, "case_index": i,
             "node": diff.node, "what": diff.what, "expected": diff.expected, "given": diff.given, "row": diff.row,
             "tree": tree, "explanation": explanation[:4000]}

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..views.text import number
 from .format import Exercise
 
 EXIT = {"right": 0, "wrong": 1, "unusable": 2}
@@ -109,15 +110,19 @@ class Result:
         if root is None:
             return ""
         try:
-            pic = picture(root)
+            pic = picture(root, edge_labels=True)
         except GraphTooLargeError:
             return ""
         rid = pic.records.get(node)
         source = pic.graph.source.rstrip().rstrip("}")
-        if rid:  # ids are ours ("n7"), never user text
-            source += f'\t{rid} [color="#d62728" penwidth=4]\n'
+        if rid:  # ids and numbers are ours ("n7", "1.5"), never user text
+            yours = f"yours: {number(self.given)}" if self.given is not None else "not in yours"
+            source += (f'\t{rid} [color="#d62728" penwidth=3]\n'
+                       f'\tyours [shape=note color="#d62728" fontcolor="#d62728" label="{yours}"]\n'
+                       f'\tyours -> {rid} [color="#d62728" style=dashed arrowhead=none]\n')
         svg = layout(source + "}\n", "svg", "exercises").decode("utf-8")
-        return svg[svg.index("<svg"):]
+        # Scaled to the output's width (graphviz gives a viewBox), so the outlined node is in view.
+        return '<svg style="max-width:100%;height:auto"' + svg[svg.index("<svg") + 4:]
 
     def _repr_html_(self) -> str:
         e = _html.escape
