@@ -107,7 +107,8 @@ def _cell_html(cell) -> str:
             body = f"<pre>{html.escape(out['text'])}</pre>"
         else:
             body = f"<pre>{html.escape(str(out))}</pre>"
-        parts.append(f'<div class=out><span class=prompt>{"Out[%s]:" % cell.execution_count if out.get("output_type") == "execute_result" else ""}</span><div class=body>{body}</div></div>')
+        prompt = f"Out[{cell.execution_count}]:" if out.get("output_type") == "execute_result" else ""
+        parts.append(f"<div class=out><span class=prompt>{prompt}</span><div class=body>{body}</div></div>")
     return "".join(parts) + "</div>"
 
 

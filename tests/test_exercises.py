@@ -20,7 +20,7 @@ from autograd.exercises import Case, check, child, exercise, exercises, first_di
 from autograd.exercises.format import run_source
 
 sys.path.insert(0, str(Path(__file__).parent))
-from exercise_answers import WRONG  # noqa: E402
+from exercise_answers import WRONG
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,9 +146,7 @@ def test_graphs_of_another_shape_are_compared_by_label():
 
 
 def test_marked_tree_of_a_deep_chain_shows_one_path_without_recursion():
-    from autograd import Value
-
-    from autograd import topological_order
+    from autograd import Value, topological_order
 
     x = y = Value(1.0, label="x")
     for _ in range(20_000):

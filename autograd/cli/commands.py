@@ -52,8 +52,7 @@ from ..views.draw import (
 )
 from ..views.explain import explain
 from ..views.text import number, tree
-from .exercise_commands import EXERCISE_COMMANDS
-from .exercise_commands import run as run_exercise_command
+from .exercise_commands import EXERCISE_COMMANDS, run as run_exercise_command
 from .expr import FUNCTIONS, Evaluation, ExprError, Program, evaluate, parse
 
 PROG = "chainrule"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+
 from .. import exercises as ex
 
 PROG = "chainrule"

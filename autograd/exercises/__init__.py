@@ -38,7 +38,7 @@ def names() -> list[str]:
     return list(ORDER)
 
 
-def exercise(name: str | os.PathLike) -> Exercise:
+def exercise(name: str | os.PathLike | Exercise) -> Exercise:
     """The exercise ``name`` of the set, or the exercise file at a path (a ``.py`` file)."""
     if isinstance(name, Exercise):
         return name

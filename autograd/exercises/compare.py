@@ -24,8 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..graph import topological_order
-from ..value import Value
+from ..graph import Node, topological_order
 from ..views.draw import op_label
 from ..views.text import number
 from .format import Case
@@ -57,7 +56,7 @@ def close(expected: float, given: float) -> bool:
     return math.isclose(expected, given, rel_tol=REL, abs_tol=ABS)
 
 
-def node_names(order: list[Value]) -> list[str]:
+def node_names(order: list[Node]) -> list[str]:
     """The name of each node of ``order``, by the views' one namer."""
     try:
         from ..table import table  # type: ignore[import-not-found]  # the graph table's namer (issue #19)
@@ -71,17 +70,17 @@ def node_names(order: list[Value]) -> list[str]:
     return [by_node[n] for n in order]
 
 
-def _shape(order: list[Value]) -> list[tuple[str, tuple[int, ...]]]:
+def _shape(order: list[Node]) -> list[tuple[str, tuple[int, ...]]]:
     index = {n: k for k, n in enumerate(order)}
     return [(n.op, tuple(index[p] for p in n.parents)) for n in order]
 
 
-def _pairs(expected: list[Value], given: list[Value], compare) -> list[tuple[int, Value | None]]:
+def _pairs(expected: list[Node], given: list[Node], compare) -> list[tuple[int, Node | None]]:
     """(row of the expected node, the given node or None) for each node to compare."""
     if compare == "graph" and len(expected) == len(given) and _shape(expected) == _shape(given):
         return list(enumerate(given))
     labels = compare if compare != "graph" else tuple(n.label for n in expected if n.label)
-    by_label: dict[str, Value] = {}
+    by_label: dict[str, Node] = {}
     for n in given:
         if n.label:
             by_label.setdefault(n.label, n)
@@ -110,8 +109,8 @@ def first_difference(expected: Case, given: Case, compare: str | tuple[str, ...]
                 want, got = getattr(order[row], what), getattr(node, what)
                 if not close(want, got):
                     return Difference(expected.title, names[row], what, want, got, row)
-        for row, node in pairs:  # the numbers agree where both have the node: one is missing
-            if node is None:
+        for row, missing in pairs:  # the numbers agree where both have the node: one is missing
+            if missing is None:
                 return Difference(expected.title, names[row], "missing", row=row,
                                   note=f"your {names[-1]} does not depend on it")
     for name, want in expected.numbers.items():
@@ -121,7 +120,7 @@ def first_difference(expected: Case, given: Case, compare: str | tuple[str, ...]
     return None
 
 
-def marked_tree(root: Value, row: int, note: str, *, max_lines: int = 40) -> str:
+def marked_tree(root: Node, row: int, note: str, *, max_lines: int = 40) -> str:
     """``root``'s graph as indented text with the node at ``row`` (topological order)
     marked by ``note``; a graph too large for ``max_lines`` shows one path from the root
     down to the node. Written with an explicit stack: no recursion, whatever the depth."""
@@ -154,7 +153,7 @@ def marked_tree(root: Value, row: int, note: str, *, max_lines: int = 40) -> str
                               indent + ("    " if last else "│   ")))
         return "\n".join(lines)
     # One path from the root down to the target (the first found), found walking back up.
-    below: dict[Value, Value] = {}
+    below: dict[Node, Node] = {}
     todo = [root]
     while todo and target not in below and target is not root:
         n = todo.pop()

@@ -132,7 +132,7 @@ class Result:
         if self.status == "wrong":
             try:
                 picture = self.svg()
-            except Exception as error:  # no dot: the text still says everything  # noqa: BLE001
+            except Exception as error:  # no dot: the text still says everything
                 picture = f"<p>(no picture: {e(str(error).splitlines()[0])})</p>"
             if picture:
                 parts.append(f'<div style="max-width:100%;overflow:auto">{_strip_script(picture)}</div>')

@@ -40,7 +40,8 @@ def _graphs():
     up = x * 3.0; up.label = "u"  # noqa: E702
     down = x.tanh(); down.label = "v"  # noqa: E702
     d = up * down; d.label = "d"  # noqa: E702
-    return [("a + a", twice), ("the diamond d = (x*3) * tanh(x)", d), ("micrograd's neuron", neuron(lambda n: n.tanh()))]
+    return [("a + a", twice), ("the diamond d = (x*3) * tanh(x)", d),
+            ("micrograd's neuron", neuron(lambda n: n.tanh()))]
 
 
 def cases(solution):

@@ -6,7 +6,6 @@ floats and its local derivative), and write `softplus(v)` applying it to a Value
 every node with the reference op, and runs `autograd.gradcheck` on it.
 """
 
-import math
 
 from autograd import Value, gradcheck
 from autograd.exercises import Case
@@ -44,7 +43,7 @@ NOTICE = ("softplus's derivative is the sigmoid: a smooth relu whose slope is a 
 def _passes(f) -> float:
     try:
         return 1.0 if gradcheck(f, 0.7) and gradcheck(f, -2.5) else 0.0
-    except Exception:  # noqa: BLE001 - GradcheckError or a rule that raises: not passed
+    except Exception:
         return 0.0
 
 

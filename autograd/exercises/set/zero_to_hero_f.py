@@ -6,7 +6,6 @@ Write `gradf(a, b, c)` returning [df/da, df/db, df/dc] as plain numbers from you
 derivatives (the math module is fine; no Values). At (2, 3, 4), f = 6.336362190988558.
 """
 
-import math
 
 from autograd import Value
 from autograd.exercises import Case
