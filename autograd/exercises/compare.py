@@ -57,14 +57,12 @@ def close(expected: float, given: float) -> bool:
 
 
 def node_names(order: list[Node]) -> list[str]:
-    """The name of each node of ``order``, by the views' one namer."""
+    """The name of each node of ``order`` (topological order, root last), by the graph
+    table's one namer, the name every view gives the node."""
     try:
-        from ..table import table  # type: ignore[import-not-found]  # the graph table's namer (issue #19)
-    except ImportError:  # before the table lands: the page's namer, the one the captions use
-        from ..views.backprop import _names
-
-        names = _names(order, 4)
-        return [names[n] for n in order]
+        from ..table import table  # type: ignore[import-not-found]  # the one namer (issue #19)
+    except ImportError:  # until the table lands: labels, constants' numbers, op and row
+        return [n.label or (number(n.data) if not n.parents else f"{n.op}#{k}") for k, n in enumerate(order)]
     t = table(order[-1])
     by_node = dict(zip((row.node for row in t), t.names()))
     return [by_node[n] for n in order]

@@ -11,7 +11,7 @@ micrograd's neuron, and compares every gradient with the engine's.
 
 from autograd import Value, topological_order
 from autograd.exercises import Case
-from autograd.exercises.set._helpers import neuron
+from autograd.exercises.pieces import neuron
 
 LEVEL = 2
 START = '''\

@@ -7,7 +7,7 @@ you work out by hand (a calculator is fine; the engine is not).
 """
 
 from autograd.exercises import Case
-from autograd.exercises.set._helpers import neuron
+from autograd.exercises.pieces import neuron
 
 LEVEL = 2
 START = '''\

@@ -7,7 +7,7 @@ and in micrograd's 2 ** x, and compares every gradient.
 
 from autograd import Value
 from autograd.exercises import Case
-from autograd.exercises.set._helpers import with_local
+from autograd.exercises.pieces import with_local
 
 LEVEL = 2
 START = '''\

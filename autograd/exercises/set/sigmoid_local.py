@@ -6,7 +6,7 @@ tanh and compares every gradient.
 """
 
 from autograd.exercises import Case
-from autograd.exercises.set._helpers import neuron, with_local
+from autograd.exercises.pieces import neuron, with_local
 
 LEVEL = 1
 START = '''\

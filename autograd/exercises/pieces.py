@@ -1,17 +1,25 @@
-"""What several exercise files share: a rule of the learner's in place of an op's own."""
+"""Pieces for writing exercises: an op with the learner's local derivative in place of its
+own (``with_local``), and micrograd's neuron (``neuron``).
+
+>>> o = neuron(lambda n: with_local("tanh", lambda out, x: (1 - out,), n))  # a learner's mistake
+>>> o.backward(); o.parents[0].label, round(o.parents[0].grad, 4)
+('n', 0.2929)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ...ops import OPS
-from ...value import Value, apply
+from ..ops import OPS, Op
+from ..value import Value, apply
 
 
 def with_local(op: str, local: Callable[..., tuple], *inputs: Value) -> Value:
     """``op`` applied to ``inputs`` with ``local`` (``local(out, *xs) -> one derivative per
     input``) in place of its local derivatives: the same node, the learner's rule."""
-    row = OPS[op]._replace(local=lambda out, *xs: tuple(float(d) for d in local(out, *xs)))
+    rule = OPS[op]
+    row = Op(rule.name, rule.symbol, rule.forward, lambda out, *xs: tuple(float(d) for d in local(out, *xs)),
+             *tuple(rule)[4:])  # the op's row, but for its local derivatives
     return apply(row, *inputs)
 
 
