@@ -4,6 +4,16 @@ Each entry: exercise name -> list of (what the mistake is, the solution file's t
 the checker must name). Used by tests/test_exercises.py; docs/exercise_screenshots.py shows the = of accumulate.
 """
 
+from autograd.exercises import exercise
+
+
+def mistake(name: str, right: str, wrong: str) -> str:
+    """The exercise's reference with one mistake: ``right`` (found exactly once) made ``wrong``."""
+    reference = exercise(name).reference
+    assert reference.count(right) == 1, f"{name}: {right!r} is not in its reference exactly once"
+    return reference.replace(right, wrong)
+
+
 WRONG: dict[str, list[tuple[str, str, str]]] = {
     "tanh-local": [
         ('the square forgotten', '''\
@@ -142,28 +152,11 @@ def softplus(v):
 ''', 'n'),
     ],
     "mazur-step": [
-        ('the ½ of the squared error forgotten', '''\
-def total_error(w, b):
-    i1, i2 = 0.05, 0.10
-    h1 = (w['w1'] * i1 + w['w2'] * i2 + b['b1']).sigmoid()
-    h2 = (w['w3'] * i1 + w['w4'] * i2 + b['b1']).sigmoid()
-    o1 = (w['w5'] * h1 + w['w6'] * h2 + b['b2']).sigmoid()
-    o2 = (w['w7'] * h1 + w['w8'] * h2 + b['b2']).sigmoid()
-    return (0.01 - o1) ** 2 + (0.99 - o2) ** 2
-def step(weight, lr):
-    return weight.data - lr * weight.grad
-''', 'E_total'),
-        ('a step up the gradient', '''\
-def total_error(w, b):
-    i1, i2 = 0.05, 0.10
-    h1 = (w['w1'] * i1 + w['w2'] * i2 + b['b1']).sigmoid()
-    h2 = (w['w3'] * i1 + w['w4'] * i2 + b['b1']).sigmoid()
-    o1 = (w['w5'] * h1 + w['w6'] * h2 + b['b2']).sigmoid()
-    o2 = (w['w7'] * h1 + w['w8'] * h2 + b['b2']).sigmoid()
-    return 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2
-def step(weight, lr):
-    return weight.data + lr * weight.grad
-''', 'w5 after one step'),
+        ("the ½ of the squared error forgotten",
+         mistake("mazur-step", "0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2",
+                 "(0.01 - o1) ** 2 + (0.99 - o2) ** 2"),
+         "E_total"),
+        ("a step up the gradient", mistake("mazur-step", "weight.data - lr", "weight.data + lr"), "w5 after one step"),
     ],
     "softmax-nll": [
         ('the minus sign forgotten', '''\
@@ -178,37 +171,9 @@ def nll(logits, label):
 ''', 'loss'),
     ],
     "bptt": [
-        ("tanh's factor forgotten", '''\
-import math
-def bptt(w, u, xs, target):
-    hs = [0.0]
-    for x in xs:
-        hs.append(math.tanh(w * hs[-1] + u * x))
-    grads = {'w': 0.0, 'u': 0.0}
-    dh = 2 * (hs[-1] - target)
-    for t in range(len(xs), 0, -1):
-        grads[f'h{t}'] = dh
-        grads['w'] += dh * hs[t - 1]
-        grads['u'] += dh * xs[t - 1]
-        dh = dh * w
-    return grads
-''', 'h2'),
-        ('only the last step counted', '''\
-import math
-def bptt(w, u, xs, target):
-    hs = [0.0]
-    for x in xs:
-        hs.append(math.tanh(w * hs[-1] + u * x))
-    grads = {}
-    dh = 2 * (hs[-1] - target)
-    for t in range(len(xs), 0, -1):
-        grads[f'h{t}'] = dh
-        dz = dh * (1 - hs[t] ** 2)
-        grads['w'] = dz * hs[t - 1]
-        grads['u'] = dz * xs[t - 1]
-        dh = dz * w
-    return grads
-''', 'w'),
+        ("tanh's factor forgotten", mistake("bptt", "dz = dh * (1 - hs[t] ** 2)", "dz = dh"), "h2"),
+        ("only the last step counted",
+         mistake("bptt", 'grads["w"] += dz * hs[t - 1]', 'grads["w"] = dz * hs[t - 1]'), "w"),
     ],
     "conv1d-kernel": [
         ('the kernel flipped', '''\
@@ -222,28 +187,8 @@ def kernel_grad(x, w, dy):
 ''', 'w0'),
     ],
     "vanishing-gradients": [
-        ('sigmoid in place of its slope', '''\
-import math
-def layer_grads(x, weight, depth):
-    hs = [x]
-    for _ in range(depth):
-        hs.append(1 / (1 + math.exp(-weight * hs[-1])))
-    grads = [1.0]
-    for k in range(depth, 0, -1):
-        grads.append(grads[-1] * hs[k] * weight)
-    return grads
-''', 'h7'),
-        ('the weight forgotten', '''\
-import math
-def layer_grads(x, weight, depth):
-    hs = [x]
-    for _ in range(depth):
-        hs.append(1 / (1 + math.exp(-weight * hs[-1])))
-    grads = [1.0]
-    for k in range(depth, 0, -1):
-        grads.append(grads[-1] * hs[k] * (1 - hs[k]))
-    return grads
-''', 'h7'),
+        ("sigmoid in place of its slope", mistake("vanishing-gradients", "hs[k] * (1 - hs[k])", "hs[k]"), "h7"),
+        ("the weight forgotten", mistake("vanishing-gradients", "(1 - hs[k]) * weight", "(1 - hs[k])"), "h7"),
     ],
     "xor-training": [
         ('no hidden layer: one neuron', '''\
