@@ -421,9 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 1 other errors)."""
     _tolerant_streams()
     argv = sys.argv[1:] if argv is None else argv
-    if argv and isinstance(argv, list | tuple) and argv[0] in EXERCISE_COMMANDS:
-        return run_exercise_command(list(argv))
     try:
+        if argv and isinstance(argv, list | tuple) and argv[0] in EXERCISE_COMMANDS:
+            return run_exercise_command(list(argv))
         args = parse_command_line(argv)
         return COMMANDS[args.command][1](args)
     except SystemExit as exit_:  # --help has been printed

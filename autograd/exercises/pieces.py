@@ -18,8 +18,15 @@ def with_local(op: str, local: Callable[..., tuple], *inputs: Value) -> Value:
     """``op`` applied to ``inputs`` with ``local`` (``local(out, *xs) -> one derivative per
     input``) in place of its local derivatives: the same node, the learner's rule."""
     rule = OPS[op]
-    row = Op(rule.name, rule.symbol, rule.forward, lambda out, *xs: tuple(float(d) for d in local(out, *xs)),
-             *tuple(rule)[4:])  # the op's row, but for its local derivatives
+
+    def numbers(out: float, *xs: float) -> tuple[float, ...]:
+        given = local(out, *xs)
+        try:
+            return tuple(float(d) for d in given)
+        except (TypeError, ValueError):
+            raise TypeError(f"the local derivative of {op} returned {given!r:.60}, not numbers") from None
+
+    row = Op(rule.name, rule.symbol, rule.forward, numbers, *tuple(rule)[4:])  # the op's row, the learner's rule
     return apply(row, *inputs)
 
 

@@ -76,7 +76,8 @@ def check_file(exercise: Exercise, file: str | os.PathLike, *, time_limit: float
             status, message = data.pop("status"), data.pop("message")
             keep = {k: v for k, v in data.items() if k in Result.__dataclass_fields__}
             return Result(exercise, str(file), status, message, output=printed if status != "right" else "", **keep)
-    if code in (-signal.SIGXCPU, -signal.SIGKILL) if hasattr(signal, "SIGXCPU") else code < 0:
+    over_time = {-getattr(signal, "SIGXCPU", signal.SIGKILL), -signal.SIGKILL}  # RLIMIT_CPU's soft, hard ends
+    if code in over_time:
         why = f"it used more than the time limit ({time_limit:g} s of CPU); an endless loop?"
     elif code < 0:
         why = f"it was stopped by signal {-code} ({signal.Signals(-code).name}); out of memory?"
