@@ -55,6 +55,8 @@ def run(exercise_file: str, solution_file: str) -> dict:
         source = Path(file).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return {"status": "unusable", "message": f"{solution_file} is not UTF-8 text; save it as UTF-8"}
+    # The reference first: whatever the learner's file does to the modules it imports cannot touch it.
+    expected = exercise.reference_cases()
     sys.path.insert(0, os.path.dirname(file))
     sys.argv = [solution_file]
     try:
@@ -70,7 +72,6 @@ def run(exercise_file: str, solution_file: str) -> dict:
     except BaseException as error:  # the learner's file failed while running: say where, no traceback
         return {"status": "unusable", "message": f"{solution_file} raised {_error_text(error)}{_where(error, file)} "
                                                  "while it was being run (as `python FILE`)"}
-    expected = exercise.reference_cases()
     given: list = []
     raised = None
     try:
