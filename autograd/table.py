@@ -27,7 +27,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from .graph import Node, parent_rows, rules_and_metas, topological_order
-from .names import name_rows
+from .names import base_names, unique
 from .ops import Op
 
 
@@ -151,18 +151,35 @@ class GraphTable:
     def roles(self) -> tuple[str, ...]:
         return self._meta_column("roles", _role, "")
 
+    def _base(self, digits: int) -> tuple[list[str], Any]:
+        key = ("base", digits)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = base_names(self.rules, self.parents, self.labels, self.scopes,
+                                                  self.roles, self.data, digits)
+        return found
+
     def names(self, digits: int = 4) -> tuple[str, ...]:
         """Every row's name (see ``autograd.names``), constants written with ``digits``."""
         key = ("names", digits)
         column = self._cache.get(key)
         if column is None:
-            column = self._cache[key] = name_rows(self.rules, self.parents, self.labels, self.scopes,
-                                                  self.roles, self.data, digits)
+            base, counts = self._base(digits)
+            column = self._cache[key] = tuple(name if counts[name] == 1 else unique(base, counts, k)
+                                              for k, name in enumerate(base))
         return column
+
+    def name_of(self, k: int, digits: int = 4) -> str:
+        """Row ``k``'s name, one of ``names(digits)``, without writing all of them."""
+        column = self._cache.get(("names", digits))
+        if column is not None:
+            return column[k]
+        base, counts = self._base(digits)
+        return unique(base, counts, k)
 
     def name(self, node: Node, digits: int = 4) -> str:
         """The name of ``node``, one of the table's."""
-        return self.names(digits)[self.row[node]]
+        return self.name_of(self.row[node], digits)
 
     def is_leaf(self, k: int) -> bool:
         return not self.parents[k]

@@ -71,6 +71,19 @@ class BackpropPage(Page):
         self.steps = steps
 
 
+class _Names(dict):
+    """Node -> its name from the table's one namer, written when a caption or panel
+    first asks (a page shows a few of a big graph's nodes)."""
+
+    def __init__(self, t: GraphTable, digits: int) -> None:
+        super().__init__()
+        self.table, self.digits = t, digits
+
+    def __missing__(self, node: Value) -> str:
+        name = self[node] = self.table.name(node, self.digits)
+        return name
+
+
 def formula(node: Value, slot: int, names: dict[Value, str]) -> str:
     """The op table's formula for d node / d (input ``slot``), with the inputs' names,
     e.g. 'w' for d(x*w)/dx, '1 − tanh(n)²' for tanh; '' if the table has none."""
@@ -298,7 +311,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     # One walk (the table), one chain-rule pass for the gradients the steps play, one
     # picture with those gradients in its records; the steps are read from the picture.
     t = table(root)
-    names = dict(zip(t.nodes, t.names(digits)))
+    names = _Names(t, digits)
     played = chain_rule(t)
     pic = picture(root, grads=dict(zip(t.nodes, played)), table=t, **draw_options)
     steps, _ = _steps(root, pic, names, digits, forward=bool(forward), t=t, final=played)

@@ -149,7 +149,7 @@ def summary(root: Value) -> Summary:
     edges = sum(map(len, parents))
     wide = [len(ps) for ps in parents if len(ps) > 2]
     metas = sum(meta is not None for meta in by_meta)
-    return Summary(name=t.names()[t.roots[0]], nodes=nodes, edges=edges, leaves=leaves,
+    return Summary(name=t.name_of(t.roots[0]), nodes=nodes, edges=edges, leaves=leaves,
                    params=params, depth=depths(t)[t.roots[0]],
                    memory=_memory(root, nodes, edges, (len(wide), sum(wide)), metas),
                    by_op=ops, by_scope=rows, more_scopes=more)
