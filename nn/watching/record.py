@@ -41,7 +41,7 @@ from typing import Any, Callable, Sequence
 import autograd
 from autograd import Value
 
-from .module import Module
+from ..module import Module
 
 DEFAULT_MAX_SNAPSHOTS = 100
 
@@ -103,7 +103,7 @@ class Recorder:
       decision boundary over them; ``fit(..., recorder=rec)`` fills them in if missing.
     - ``grid``: the decision boundary's resolution (``grid × grid`` points).
     - ``watch``: show the panels live in Jupyter (one output, updated in place; see
-      ``nn.watch``); ``watch_seconds``: at most one update per this many seconds.
+      ``nn.watching.watch``); ``watch_seconds``: at most one update per this many seconds.
     """
 
     def __init__(

@@ -2,12 +2,11 @@
 
 One ``autograd.Page`` on the shared step player: the slider, play/pause and ``#step=N``
 (the N-th snapshot; ``#step=end`` the last) move through the snapshots, and the panels of
-``nn.panels`` show each one. The page holds, per snapshot, only what changes (a letter of
+``nn.watching.panels`` show each one. The page holds, per snapshot, only what changes (a letter of
 colour and a width per parameter, the bars, the curves' marker, short texts of the
 numbers), so a 337-parameter model over 100 snapshots stays well under a megabyte.
 
->>> from nn import MLP
->>> from nn.record import Recorder
+>>> from nn import MLP, Recorder
 >>> model = MLP(2, [2, 1], seed=0); rec = Recorder(model, X=[[0.0, 0.0], [1.0, 1.0]], y=[-1, 1])
 >>> model([1.0, 1.0]).backward(); _ = rec.record(0.25)
 >>> page = replay_page(rec)
