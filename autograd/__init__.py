@@ -9,7 +9,9 @@
 
 from . import files, ops
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
-from .graph import Node, backward, fast_training, gradients, topological_order, zero_grad
+from .collector import fast_training
+from .derivatives import backward, gradients, zero_grad
+from .graph import Node, topological_order
 from .mode import current_scope, detect_anomaly, enable_grad, enter_scope, exit_scope, is_grad_enabled, no_grad, scope
 from .scopes import function_scopes
 from .ops import OPS, Op, defop

@@ -38,6 +38,16 @@ class Meta:
     def __reduce__(self):
         return (Meta, (self.label, self.scope, self.role, self.site))
 
+    def but(self, **change: str) -> Meta:
+        """A copy with ``change`` (``label=``, ``role=``, ``site=``): never write to a Meta,
+        which the nodes of a scope share.
+
+        >>> Meta("x", ("layer0",)).but(role="param").scope
+        ('layer0',)
+        """
+        fields = {"label": self.label, "scope": self.scope, "role": self.role, "site": self.site}
+        return Meta(**{**fields, **change})
+
 
 @dataclass(frozen=True)
 class Mode:
