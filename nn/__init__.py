@@ -40,8 +40,8 @@ from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse
 from .module import Module
 from .optim import SGD, Adam, Optimizer, linear_decay
-from .watching import MOVED, Recorder, moved_module
 from .train import accuracy, fit
+from .watching import MOVED, Recorder, moved_module
 
 
 def __getattr__(name: str):
