@@ -12,8 +12,8 @@ from .functional import GradcheckError, grad, gradcheck, value_and_grad
 from .collector import fast_training
 from .derivatives import backward, gradients, zero_grad
 from .graph import Node, topological_order
-from .mode import current_scope, detect_anomaly, enable_grad, enter_scope, exit_scope, is_grad_enabled, no_grad, scope
-from .scopes import function_scopes
+from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .scopes import current_scope, enter_scope, exit_scope, function_scopes, scope
 from .ops import OPS, Op, defop
 from .value import Value, apply, dot, sum
 from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh

@@ -185,7 +185,7 @@ def test_dot_given_the_inputs_numbers_is_dot():
 
 
 def test_enter_scope_is_scope_without_a_with():
-    from autograd.mode import current_scope, enter_scope, exit_scope
+    from autograd.scopes import current_scope, enter_scope, exit_scope
 
     with scope("layer"):
         token = enter_scope("neuron0")
