@@ -74,7 +74,7 @@ def short(x: float) -> str:
 def describe(nodes: Sequence[Node], symbol: str = "") -> str:
     """The numbers of ``nodes`` for an error message, with their labels if they have any.
 
-    >>> from autograd import Node
+    >>> from autograd.graph import Node
     >>> describe([Node(-2.0, label="x")]), describe([Node(1.0), Node(0.0)], "/")
     ("-2.0 (Value 'x')", '1.0 / 0.0')
     """

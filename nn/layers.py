@@ -31,7 +31,8 @@ import random
 from typing import Any, Callable, Mapping, Sequence, Union
 
 import autograd
-from autograd import Value, dot, enter_scope, exit_scope, scope
+from autograd import Value, dot, scope
+from autograd.scopes import enter_scope, exit_scope
 
 from .module import Module
 

@@ -191,7 +191,7 @@ def test_replay_page_of_micrograds_moons_model_is_small_and_self_contained():
     text = str(page)
     size = len(text.encode("utf-8"))
     assert size < 2_000_000, size
-    assert isinstance(page, autograd.Page)
+    assert isinstance(page, autograd.views.Page)
     # Self-contained: no URL to fetch anything from; images are inline data.
     assert not re.search(r"""(src|href)\s*=\s*["'](?!data:|#)""", text), "a reference outside the page"
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text

@@ -16,7 +16,7 @@ parameters that made the loss and the gradient of the loss at them.
 ...     opt.step()
 >>> len(rec), rec.every, [s.step for s in rec.snapshots][:4]
 (5, 4, [0, 4, 8, 12])
->>> page = rec.html()          # the replay page (an autograd.Page); rec.html("run.html") saves it
+>>> page = rec.html()          # the replay page (an autograd.views.Page); rec.html("run.html") saves it
 
 Memory stays bounded: at most ``max_snapshots`` (default 100) are kept, whatever the
 number of steps. When the recorder is full it drops every other snapshot and doubles
@@ -36,12 +36,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import autograd
 from autograd import Value
 
 from ..module import Module
+
+if TYPE_CHECKING:
+    from autograd.views import Page
 
 DEFAULT_MAX_SNAPSHOTS = 100
 
@@ -276,8 +279,8 @@ class Recorder:
             self._live = None
 
     def html(self, path: str | None = None, *, title: str = "Training replay",
-             boundary_frames: int = 12) -> autograd.Page:
-        """The replay page (an ``autograd.Page``); with ``path``, also saved there.
+             boundary_frames: int = 12) -> Page:
+        """The replay page (an ``autograd.views.Page``); with ``path``, also saved there.
 
         One self-contained offline file: a step slider, play/pause and ``#step=N`` links
         show the loss and accuracy curves, the network's weights and gradients, each
