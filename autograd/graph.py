@@ -42,6 +42,9 @@ from .ops import LEAF, OPS, Op
 # and every op reads the mode (W2 and W3 run 5-6% fewer instructions, callgrind).
 get_mode = MODE.get
 
+# What a node without a Meta of its own (``_meta`` None, most nodes) reads as one.
+NO_META = Meta()
+
 # ``_in2`` of a node with more than two parents: ``_in1`` and ``_d1`` hold sequences.
 MANY = object()
 
@@ -99,38 +102,34 @@ class Node:
 
     @property
     def label(self) -> str:
-        meta = self._meta
-        return meta.label if meta is not None else ""
+        return (self._meta or NO_META).label
 
     @label.setter
     def label(self, text: str) -> None:
-        self._meta = (self._meta or Meta()).but(label=str(text))
+        self._meta = (self._meta or NO_META).but(label=str(text))
 
     @property
     def scope(self) -> tuple[str, ...]:
         """The drawing scopes this node was made in, outermost first."""
-        meta = self._meta
-        return meta.scope if meta is not None else ()
+        return (self._meta or NO_META).scope
 
     @property
     def role(self) -> str:
         """'param' for model parameters (set by nn), else ''."""
-        meta = self._meta
-        return meta.role if meta is not None else ""
+        return (self._meta or NO_META).role
 
     @role.setter
     def role(self, text: str) -> None:
-        self._meta = (self._meta or Meta()).but(role=str(text))
+        self._meta = (self._meta or NO_META).but(role=str(text))
 
     @property
     def site(self) -> str:
         """The line of user code that made this node, if made under ``detect_anomaly``."""
-        meta = self._meta
-        return meta.site if meta is not None else ""
+        return (self._meta or NO_META).site
 
     @site.setter
     def site(self, text: str) -> None:
-        self._meta = (self._meta or Meta()).but(site=str(text))
+        self._meta = (self._meta or NO_META).but(site=str(text))
 
     def __repr__(self) -> str:
         parts = [f"data={short(self.data)}", f"grad={short(self.grad)}"]
@@ -208,10 +207,8 @@ def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), loc
 
 
 def constant(cls: type, x: float) -> Node:
-    """A leaf of class ``cls`` for a number met in an expression (the 2 in ``x * 2``).
-
-    Written out rather than through ``new_node``: a model makes one for every such number.
-    """
+    """A leaf of class ``cls`` for a number met in an expression (the 2 in ``x * 2``);
+    written out rather than through ``new_node``: a model makes one for every such number."""
     node = _new(cls)
     node.data = x
     node.grad = 0.0
@@ -425,12 +422,10 @@ def _clear_and_order(root: Node, saved: dict[Node, float]) -> list[Node]:
     """Set the gradient of every node ``root`` depends on to 0, keeping nonzero ones in
     ``saved``; return the op nodes (not the leaves) in topological order.
 
-    The walk of ``topological_order``, in the same order (so gradients are summed in the
-    same order as the ``create_graph`` path sums them), fused with the clearing: the mark
-    ``_VISITED`` in ``grad`` is the visited test (no set as large as the graph); it goes
-    straight on to the last parent, which ``topological_order`` would pop next; and of a
-    node with many parents it pushes only those not visited yet, since in a model the
-    same weights feed every example's ``dot`` node.
+    ``topological_order``'s walk and order (so gradients add up in the order the
+    ``create_graph`` path adds them), fused with the clearing: the mark ``_VISITED`` in
+    ``grad`` is the visited test (no set as large as the graph), and of a node with many
+    parents only those not visited yet are pushed (a model's weights feed every ``dot``).
     """
     order: list[Node] = []
     stack: list = [root]
@@ -478,11 +473,10 @@ def _chain_rule(order: list[Node]) -> None:
 
 
 def this_call_gradients(root: Node) -> dict[Node, float]:
-    """The fast backward: put this call's gradient alone in ``.grad`` of every node; return
-    the gradients it replaced (usually all zero, so the dict stays empty), for the caller
-    to add back or restore (``derivatives.backward``, ``gradients``). Under
-    ``detect_anomaly`` the first NaN or inf gradient raises, with every gradient as it was
-    before. Call it with the cyclic collector paused (``collector.collector_paused``)."""
+    """The fast backward: put this call's gradient alone in every node's ``.grad``; return
+    the gradients it replaced (usually none), for the caller to add back or restore. Under
+    ``detect_anomaly`` a NaN or inf gradient raises, with every gradient as it was before.
+    Call it with the cyclic collector paused (``collector.collector_paused``)."""
     saved: dict[Node, float] = {}
     try:
         order = _clear_and_order(root, saved)
