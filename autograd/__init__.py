@@ -10,18 +10,20 @@
 import importlib
 import warnings
 
-from . import files, ops  # documented submodules (see docs/engine.md, "API"), loaded with the package
-from .functional import GradcheckError, grad, gradcheck, value_and_grad
+from . import files as files, ops as ops  # documented submodules (see docs/engine.md, "API"), loaded with the package
 from .collector import fast_training
 from .derivatives import backward, gradients, zero_grad
+from .functional import GradcheckError, grad, gradcheck, value_and_grad
+from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
 from .graph import topological_order
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .scopes import current_scope, function_scopes, scope
 from .ops import OPS, defop
-from .value import Value, apply, dot, sum
-from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
+from .scopes import current_scope, function_scopes, scope
+
 # Trace one sample's graph, replay it over batches (numpy when installed).
 from .tracing import TraceError, trace
+from .value import Value, apply, dot, sum
+
 # Seeing backprop: the views subpackage, built on the engine above.
 from .views import DotNotFoundError, GraphTooLargeError, draw, explain, html, render, summary, tree
 

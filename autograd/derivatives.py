@@ -15,7 +15,7 @@ penalty):
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from .collector import collector_paused
 from .errors import short

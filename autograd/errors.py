@@ -5,7 +5,7 @@ when they have any) and, where there is one, what to do.
 >>> from autograd import Value
 >>> Value(2.0, label="x") / 0
 Traceback (most recent call last):
-ZeroDivisionError: div: the divisor must not be 0, got 2.0 / 0.0 (Values 'x', unlabelled); add a small epsilon to the divisor or check where it became 0
+ZeroDivisionError: div: the divisor must not be 0, got 2.0 / 0.0 (Values 'x', unlabelled); add a small epsilon ...
 
 These read nodes only through their public readers (``data``, ``grad``, ``label``,
 ``parents``, ...), so they sit below graph.py and know nothing of the node layout.
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .mode import user_site
 

@@ -31,8 +31,8 @@ No recursion anywhere: a chain of millions of nodes is walked with an explicit s
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import Callable, Sequence
 
 from .errors import check_forward, check_gradients, domain_error, number_of, real, short
 from .mode import MODE, Meta

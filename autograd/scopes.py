@@ -52,7 +52,7 @@ import functools
 import os
 import sys
 import sysconfig
-from typing import Callable
+from collections.abc import Callable
 
 from .mode import MODE
 
