@@ -38,7 +38,8 @@ def real(x, where: str) -> float:
         try:
             return float(x)
         except OverflowError:  # an int too large for a float
-            raise TypeError(f"{where}: {type(x).__name__} too large for a float ({_digits(x)} digits)") from None
+            digits = _digits(int(math.trunc(x)))
+            raise TypeError(f"{where}: {type(x).__name__} too large for a float ({digits} digits)") from None
     # A node (it has both): the number is inside. Asked by its readers, not its class,
     # so this module needs nothing of graph.py's.
     is_node = hasattr(x, "data") and hasattr(x, "grad")

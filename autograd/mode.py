@@ -19,6 +19,7 @@ import functools
 import os
 import sys
 from dataclasses import dataclass, field, replace
+from types import FrameType
 
 
 class Meta:
@@ -39,15 +40,15 @@ class Meta:
     def __reduce__(self):
         return (Meta, (self.label, self.scope, self.role, self.site))
 
-    def but(self, **change: str) -> Meta:
-        """A copy with ``change`` (``label=``, ``role=``, ``site=``): never write to a Meta,
-        which the nodes of a scope share.
+    def but(self, label: str | None = None, role: str | None = None, site: str | None = None) -> Meta:
+        """A copy with a new ``label``, ``role`` or ``site``: never write to a Meta, which the
+        nodes of a scope share.
 
         >>> Meta("x", ("layer0",)).but(role="param").scope
         ('layer0',)
         """
-        fields = {"label": self.label, "scope": self.scope, "role": self.role, "site": self.site}
-        return Meta(**{**fields, **change})
+        return Meta(self.label if label is None else label, self.scope, self.role if role is None else role,
+                    self.site if site is None else site)
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,8 @@ class _Entered:
     def __enter__(self) -> None:
         self._tokens.append(MODE.set(MODE.get().derive(self._key)))
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> None:
         MODE.reset(self._tokens.pop())
-        return False
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -161,7 +161,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def user_site() -> str:
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
         frame = frame.f_back
     if frame is None:

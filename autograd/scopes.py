@@ -119,11 +119,10 @@ class _Scope:
         child = mode.children.get(key) or mode.derive(key)
         self._tokens.append((set_mode(child), _CALLS.set({})))
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> None:
         mode_token, calls_token = self._tokens.pop()
         _CALLS.reset(calls_token)
         reset_mode(mode_token)
-        return False
 
     def __call__(self, fn: Callable) -> Callable:
         return _numbered(fn, self._name)
@@ -329,7 +328,7 @@ class function_scopes:
         sys.setprofile(profile)
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> None:
         previous, numbers, calls = self._saved.pop()
         if previous is None or callable(previous):
             sys.setprofile(previous)
@@ -341,7 +340,6 @@ class function_scopes:
         while calls:
             exit_call(calls.pop()[1])
         _CALLS.reset(numbers)
-        return False
 
 
 __all__ = ["scope", "current_scope", "enter_scope", "exit_scope", "enter_call", "exit_call", "scope_name",
