@@ -18,8 +18,8 @@ import math
 from collections.abc import Sequence
 
 from .collector import collector_paused
-from .errors import short
-from .graph import Node, this_call_gradients, topological_order
+from .errors import check_gradients, short
+from .graph import Node, chain_rule, clear_and_order, topological_order
 from .mode import MODE, enable_grad
 
 
@@ -30,7 +30,7 @@ def backward(root: Node, create_graph: bool = False):
     """
     if not create_graph:  # the fast loop, over floats
         with collector_paused():
-            saved = this_call_gradients(root)
+            saved = _this_call_gradients(root)
             for node, old in saved.items():
                 node.grad = old + node.grad
         return None
@@ -60,7 +60,7 @@ def gradients(root: Node, wrt: Sequence[Node], create_graph: bool = False) -> li
     order = topological_order(root)
     if not create_graph:
         with collector_paused():
-            saved = this_call_gradients(root)
+            saved = _this_call_gradients(root)
             in_graph = set(order)
             result = [w.grad if w in in_graph else 0.0 for w in wrt]
             for node in order:  # every .grad back as it was
@@ -68,6 +68,25 @@ def gradients(root: Node, wrt: Sequence[Node], create_graph: bool = False) -> li
         return result
     grads = graph_gradients(root, order)
     return [grads[w] if w in grads else type(root)(0.0) for w in wrt]
+
+
+def _this_call_gradients(root: Node) -> dict[Node, float]:
+    """graph.py's fast backward, alone: put this call's gradient in every node's ``.grad``
+    and return the gradients it replaced (usually none), for the caller to add back or
+    restore. Under ``detect_anomaly`` a NaN or inf gradient raises; interrupted or raising,
+    every gradient is put back as it was. The caller pauses the cyclic collector."""
+    saved: dict[Node, float] = {}
+    try:
+        order = clear_and_order(root, saved)
+        root.grad = 1.0
+        chain_rule(order)
+        if MODE.get().anomaly:
+            check_gradients(topological_order(root))
+    except BaseException:  # interrupted (Ctrl-C, out of memory) or an anomaly: undo
+        for node in topological_order(root):
+            node.grad = saved.get(node, 0.0)
+        raise
+    return saved
 
 
 def zero_grad(root: Node) -> None:

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 
-from .errors import check_forward, check_gradients, domain_error, number_of, real, short
+from .errors import check_forward, domain_error, number_of, real, short
 from .mode import MODE, Meta
 from .ops import LEAF, OPS, Op
 
@@ -418,9 +418,10 @@ def census(root: Node) -> Census:
 _VISITED = float("0.0")
 
 
-def _clear_and_order(root: Node, saved: dict[Node, float]) -> list[Node]:
-    """Set the gradient of every node ``root`` depends on to 0, keeping nonzero ones in
-    ``saved``; return the op nodes (not the leaves) in topological order.
+def clear_and_order(root: Node, saved: dict[Node, float]) -> list[Node]:
+    """The fast backward's first half: set the gradient of every node ``root`` depends on
+    to 0, keeping nonzero ones in ``saved``; return the op nodes (not the leaves) in
+    topological order, for ``chain_rule``.
 
     ``topological_order``'s walk and order (so gradients add up in the order the
     ``create_graph`` path adds them), fused with the clearing: the mark ``_VISITED`` in
@@ -455,8 +456,9 @@ def _clear_and_order(root: Node, saved: dict[Node, float]) -> list[Node]:
     return order
 
 
-def _chain_rule(order: list[Node]) -> None:
-    """The chain rule, one loop for every op: a node's gradient flows to each parent times
+def chain_rule(order: list[Node]) -> None:
+    """The fast backward's second half, the chain rule: one loop for every op, over the op
+    nodes ``clear_and_order`` returned. A node's gradient flows to each parent times
     the local derivative stored with it. In reverse topological order a node's gradient is
     complete before it is passed on."""
     for node in reversed(order):
@@ -472,24 +474,5 @@ def _chain_rule(order: list[Node]) -> None:
                 parent.grad += g * d
 
 
-def this_call_gradients(root: Node) -> dict[Node, float]:
-    """The fast backward: put this call's gradient alone in every node's ``.grad``; return
-    the gradients it replaced (usually none), for the caller to add back or restore. Under
-    ``detect_anomaly`` a NaN or inf gradient raises, with every gradient as it was before.
-    Call it with the cyclic collector paused (``collector.collector_paused``)."""
-    saved: dict[Node, float] = {}
-    try:
-        order = _clear_and_order(root, saved)
-        root.grad = 1.0
-        _chain_rule(order)
-        if get_mode().anomaly:
-            check_gradients(topological_order(root))
-    except BaseException:  # interrupted (Ctrl-C, out of memory) or an anomaly: undo
-        for node in topological_order(root):
-            node.grad = saved.get(node, 0.0)
-        raise
-    return saved
-
-
 __all__ = ["Node", "new_node", "constant", "operator", "MANY", "topological_order", "census", "Census",
-           "this_call_gradients"]
+           "clear_and_order", "chain_rule"]
