@@ -41,13 +41,13 @@ from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse
 from .module import Module
 from .optim import SGD, Adam, Optimizer, linear_decay
 from .train import accuracy, fit
-from .watching import MOVED, Recorder, moved_module
+from .watching import Recorder
 
 
 def __getattr__(name: str):
     # nn.record and the other modules that moved into nn.watching, as attributes of nn.
-    if f"nn.{name}" in MOVED:
-        return moved_module(f"nn.{name}")
+    if f"nn.{name}" in watching.MOVED:
+        return watching.moved_module(f"nn.{name}")
     raise AttributeError(f"module 'nn' has no attribute {name!r}")
 
 
