@@ -1,9 +1,9 @@
 """Recording modes: ``no_grad``, ``enable_grad`` and ``detect_anomaly``.
 
-One context variable holds the current ``Mode``; every op reads it once. Drawing scopes
-are a part of the mode too (the nodes made in one share its ``Meta``); ``scopes.py`` opens
-and numbers them. A context
+One context variable holds the current ``Mode``; every op reads it once. A context
 variable (not a global) makes the modes nest, and keeps threads and asyncio tasks apart.
+Drawing scopes are a part of the mode too (the nodes made in one share its ``Meta``);
+``scopes.py`` opens and numbers them.
 
 >>> from autograd import Value, no_grad
 >>> with no_grad():
