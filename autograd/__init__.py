@@ -13,8 +13,8 @@ from .graph import Node, backward, fast_training, gradients, topological_order, 
 from .mode import current_scope, detect_anomaly, enable_grad, enter_scope, exit_scope, is_grad_enabled, no_grad, scope
 from .scopes import function_scopes
 from .ops import OPS, Op, defop
-from .value import Value, apply, dot, sum
-from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
+from .value import Value, apply, dot, logsumexp, pick, sum
+from .functions import abs, cos, exp, leaky_relu, log, log_softmax, relu, sigmoid, sin, softmax, sqrt, tanh
 # Trace one sample's graph, replay it over batches (numpy when installed).
 from .tracing import TraceError, Traced, trace
 # Seeing backprop: the views subpackage, built on the engine above.
@@ -23,7 +23,7 @@ from .views import html
 from .views.page import Page, shell as page_shell  # the one page machinery: replay pages too
 
 __all__ = [
-    "Value", "Node", "sum", "dot", "apply", "enter_scope", "exit_scope",
+    "Value", "Node", "sum", "dot", "pick", "logsumexp", "softmax", "log_softmax", "apply", "enter_scope", "exit_scope",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos", "abs",
     "backward", "gradients", "zero_grad", "topological_order", "fast_training",
     "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "Traced", "TraceError",

@@ -244,3 +244,56 @@ def _dot_local(out, args):
 # Their formula is one text for every input; {other} is the input paired with it in dot.
 SUM = defop("sum", "Σ", exact_sum, _sum_local, formula=("1",), nary=True)
 DOT = defop("dot", "·", _dot_forward, _dot_local, formula=("{other}",), nary=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Ops for sequence models: choosing by a number, and the softmax's normaliser.
+
+
+def exp(x):
+    return _exp(x) if x.__class__ is float else x.exp()
+
+
+def _pick_index(i: float, n: int) -> int:
+    """``i`` as a position among ``n`` choices; ValueError unless it is a whole number in range."""
+    k = int(i) if i == i and abs(i) != math.inf else -1
+    if k != i or not 0 <= k < n:
+        raise ValueError(f"the index (first input) must be a whole number from 0 to {n - 1}")
+    return k
+
+
+def _pick_forward(args: list[float]) -> float:
+    return args[1 + _pick_index(args[0], len(args) - 1)]
+
+
+def _pick_local(out, args):
+    # The chosen input passes its gradient on whole; the others and the index get none
+    # (the index only chooses: a small change of it changes nothing).
+    local = [0.0] * len(args)
+    local[1 + _pick_index(number(args[0]), len(args) - 1)] = 1.0
+    return tuple(local)
+
+
+def _logsumexp_forward(xs: list[float]) -> float:
+    # The stabilising shift lives here, on numbers: log Σ exp(x) = m + log Σ exp(x - m)
+    # for any m; m = max(x) keeps every exp in (0, 1], so nothing overflows.
+    m = max(xs)
+    if m == math.inf or m == -math.inf:
+        return m  # +inf dominates; all -inf is log 0
+    return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
+
+
+def _logsumexp_local(out, xs):
+    # d/dx_i log Σ exp(x) = exp(x_i - out): the softmax. x_i - out <= 0, so exp is finite.
+    return tuple([exp(x - out) for x in xs])
+
+
+# pick: inputs (index, c_0, ..., c_{n-1}), result c_index: an embedding row's entry chosen
+# by a token id, or the target's probability; with the id a Value, a traced input.
+PICK = defop(
+    "pick", "[i]", _pick_forward, _pick_local,  # the error says the range: no fixed domain text
+    hint="pass the position as an int-valued number: a token id, a target class",
+    formula=("1 for the chosen input, else 0",), nary=True,
+)
+LOGSUMEXP = defop("logsumexp", "logΣexp", _logsumexp_forward, _logsumexp_local,
+                  formula=("exp({A} − logsumexp)",), nary=True)

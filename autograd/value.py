@@ -206,4 +206,34 @@ def dot(ws: Iterable[Value | float], xs: Iterable[Value | float], xs_data: list[
     return _apply_to_values(ops.DOT, args, datas)
 
 
-__all__ = ["Value", "apply", "sum", "dot", "as_value"]
+def pick(index: Value | int, choices: Iterable[Value | float]) -> Value:
+    """One node whose number is ``choices[index]``: an embedding row's entry chosen by a
+    token id, the target's probability. The gradient goes whole to the chosen input.
+
+    ``index`` may be a Value (a traced input: each sample picks its own), so code that
+    would write ``table[token]`` with a traced ``token`` writes ``pick(token, table)``.
+
+    >>> probs = [Value(0.2), Value(0.7), Value(0.1)]
+    >>> p = pick(1, probs); p.backward(); p.data, [q.grad for q in probs]
+    (0.7, [0.0, 1.0, 0.0])
+    """
+    choices = choices if choices.__class__ is list else list(choices)
+    if not choices:
+        raise ValueError("pick: needs at least one choice")
+    return apply(ops.PICK, index, *choices)
+
+
+def logsumexp(values: Iterable[Value | float]) -> Value:
+    """One node computing log Σ exp(x_i), stable for any inputs: the max is taken out
+    inside the op, so no ``.data`` is read (it traces) and nothing overflows.
+
+    >>> round(logsumexp([Value(1000.0), Value(1000.0)]).data - 1000.0, 12)   # log 2
+    0.69314718056
+    """
+    values = values if values.__class__ is list else list(values)
+    if not values:
+        raise ValueError("logsumexp: needs at least one value")
+    return apply(ops.LOGSUMEXP, *values)
+
+
+__all__ = ["Value", "apply", "sum", "dot", "pick", "logsumexp", "as_value"]

@@ -40,6 +40,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..ops import exact_sum
+from . import sequence_groups
 from .arguments import DomainError, flatten, is_flat, size
 from .tape import CAPTURED, INPUT, SAMPLE, SHARED, Tape
 
@@ -107,7 +108,7 @@ DOMAIN: dict[str, Callable[..., Any]] = {
     "sin": lambda x: np.isinf(x),
     "cos": lambda x: np.isinf(x),
 }
-KNOWN = set(FORWARD) | {"sum", "dot"}
+KNOWN = set(FORWARD) | {"sum"} | set(sequence_groups.OPS)
 
 
 class NumpyReplay:
@@ -148,7 +149,9 @@ class NumpyReplay:
                     xs = tuple(v if per_sample[v] else u for u, v in pairs if per_sample[u] or per_sample[v])
                     key = ("matmul", level[i], xs)
                 else:
-                    key = ("dot", level[i], i)
+                    key = sequence_groups.key(name, level[i], ps)
+            elif name in sequence_groups.OPS:
+                key = sequence_groups.key(name, level[i], ps)
             elif name == "sum":
                 key = ("sum", level[i], i)
             else:
@@ -381,8 +384,10 @@ class _Builder:
                 f, b = self._matmul(key, members)
             elif kind == "each":
                 f, b = self._each(key[2], members)
-            else:  # a sum or a dot with per-sample pairs, one node
-                f, b = self._general(key[0], members[0])
+            elif kind == "seq":  # pick, logsumexp, dots with per-sample pairs
+                f, b = sequence_groups.group(self, key[2], members)
+            else:  # a sum, one node
+                f, b = self._general(members[0])
             st.forward.append(f)
             makers.append(b)
         if self.want_backward:
@@ -639,60 +644,34 @@ class _Builder:
 
         return forward, make
 
-    def _general(self, name: str, i: int):
-        """One ``sum`` node, or one ``dot`` with per-sample inputs on both sides of a pair."""
+    def _general(self, i: int):
+        """One ``sum`` node."""
         r = self.r
         ps = list(r.tape.parents[i])
         out = self.state.S[r.row[i]]
         P = self.state.P
-        if name == "sum":
-            sample = [p for p in ps if r.per_sample[p]]
-            fixed = np.array([r.place[p] for p in ps if not r.per_sample[p]], dtype=np.intp)
-            read = self.reader(sample)
+        sample = [p for p in ps if r.per_sample[p]]
+        fixed = np.array([r.place[p] for p in ps if not r.per_sample[p]], dtype=np.intp)
+        read = self.reader(sample)
 
-            def forward():
-                np.sum(read(), axis=0, out=out)
-                if len(fixed):
-                    out[...] += P[fixed].sum()
-            parts = (sample, fixed)
-        else:
-            half = len(ps) // 2
-            us, vs = ps[:half], ps[half:]
-            read_u = [self.reader([u]) for u in us]
-            read_v = [self.reader([v]) for v in vs]
-
-            def forward():
-                out[...] = 0.0
-                for ru, rv in zip(read_u, read_v):
-                    out[...] += (ru() * rv()).reshape(-1)
-            parts = (us, vs, read_u, read_v)
+        def forward():
+            np.sum(read(), axis=0, out=out)
+            if len(fixed):
+                out[...] += P[fixed].sum()
         if not self.want_backward or not r.tape.needs_grad[i]:
             return forward, None
-        return forward, lambda: self._general_backward(name, i, ps, parts)
+        return forward, lambda: self._general_backward(i, ps, sample, fixed)
 
-    def _general_backward(self, name, i, ps, parts):
+    def _general_backward(self, i, ps, sample, fixed):
         r = self.r
         G = self.state.GS[r.row[i]:r.row[i] + 1]
-        if name == "sum":
-            sample, fixed = parts
-            sink_s = self.sink(sample) if sample else None
-            sink_f = self.sink([p for p in ps if not r.per_sample[p]]) if len(fixed) else None
-            n_s, n_f = len(sample), len(fixed)
+        sink_s = self.sink(sample) if sample else None
+        sink_f = self.sink([p for p in ps if not r.per_sample[p]]) if len(fixed) else None
+        n_s, n_f = len(sample), len(fixed)
 
-            def backward():
-                if sink_s is not None:
-                    sink_s(np.broadcast_to(G, (n_s, G.shape[1])))
-                if sink_f is not None:
-                    sink_f(np.broadcast_to(G, (n_f, G.shape[1])))
-        else:
-            us, vs, read_u, read_v = parts
-            sinks_u = [self.sink([u]) for u in us]
-            sinks_v = [self.sink([v]) for v in vs]
-
-            def backward():
-                for ru, rv, su, sv in zip(read_u, read_v, sinks_u, sinks_v):
-                    if su is not None:
-                        su(np.broadcast_to(G * rv(), G.shape))
-                    if sv is not None:
-                        sv(np.broadcast_to(G * ru(), G.shape))
+        def backward():
+            if sink_s is not None:
+                sink_s(np.broadcast_to(G, (n_s, G.shape[1])))
+            if sink_f is not None:
+                sink_f(np.broadcast_to(G, (n_f, G.shape[1])))
         return backward
