@@ -16,7 +16,7 @@ from .ops import OPS, Op, defop
 from .value import Value, apply, dot, logsumexp, pick, sum
 from .functions import abs, cos, exp, leaky_relu, log, log_softmax, relu, sigmoid, sin, softmax, sqrt, tanh
 # Trace one sample's graph, replay it over batches (numpy when installed).
-from .tracing import TraceError, Traced, trace
+from .tracing import TraceCache, TraceError, Traced, trace, trace_cache
 # Seeing backprop: the views subpackage, built on the engine above.
 from .views import DotNotFoundError, Explanation, GraphTooLargeError, draw, explain, render, summary, tree
 from .views import html
@@ -26,7 +26,7 @@ __all__ = [
     "Value", "Node", "sum", "dot", "pick", "logsumexp", "softmax", "log_softmax", "apply", "enter_scope", "exit_scope",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos", "abs",
     "backward", "gradients", "zero_grad", "topological_order", "fast_training",
-    "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "Traced", "TraceError",
+    "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "Traced", "TraceError", "trace_cache", "TraceCache",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope", "function_scopes",
     "files", "ops", "OPS", "Op", "defop",
     "draw", "render", "explain", "tree", "summary", "Explanation", "DotNotFoundError", "GraphTooLargeError",
