@@ -100,14 +100,19 @@ class Linear(Module):
             p.role = "param"
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        xs = list(x)
+        xs = [v if isinstance(v, Value) else Value(float(v)) for v in x]
         if len(xs) != self.nin:
             raise ValueError(f"{self.short_repr()}: expected {self.nin} inputs, got {len(xs)}")
         with scope(self.name):
             if self.bias:  # the bias trick: b is the weight of a constant input 1
-                xs1 = xs + [Value(1.0, label="1")]
-                return [dot(row + [b], xs1) for row, b in zip(self.w, self.b)]
-            return [dot(row, xs) for row in self.w]
+                xs = xs + [Value(1.0, label="1")]
+                rows = [row + [b] for row, b in zip(self.w, self.b)]
+            else:
+                rows = self.w
+            # The inputs' numbers read once for every row (as nn.Layer does); the engine's
+            # dot then reads only each row's weights.
+            data = [v.data for v in xs]
+            return [dot(row, xs, data) for row in rows]
 
     def extra_repr(self) -> str:
         return f"{self.nin} -> {self.nout}{', bias' if self.bias else ''}"

@@ -16,7 +16,8 @@ How (the engine hook): for the duration of the call, and only then, the class at
 and ``Value`` gets checking ``__float__``, ``__bool__`` and comparisons; all are put back
 when the call ends, however it ends. Outside ``trace`` the engine runs untouched, at its
 own speed. The engine's modules (``autograd.*``) and ``nn.layers`` (which reads its
-inputs' numbers once per layer, for the engine's ``dot``) are trusted readers.
+inputs' numbers once per layer, for the engine's ``dot``) and ``nn.transformer`` (the same,
+for its ``Linear``) are trusted readers.
 
 >>> from autograd import Value, trace
 >>> try:
@@ -45,7 +46,7 @@ class TraceError(RuntimeError):
 
 
 # Modules whose reads of ``.data`` are the engine computing, not a branch of the user's.
-_TRUSTED = ("autograd.", "nn.layers")
+_TRUSTED = ("autograd.", "nn.layers", "nn.transformer")
 _UNTRUSTED = ("autograd.tracing",)  # reads nothing while fn runs; its doctests are user code
 _LIBRARY_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(p))) + os.sep
                       for p in (__file__,))  # the autograd package's folder

@@ -33,37 +33,47 @@ OPS = ("pick", "logsumexp", "dot")
 
 
 def key(name: str, level: int, parents: Sequence[int]) -> tuple:
-    """The group of a node of these ops: its level, op and number of inputs."""
-    return ("seq", level, name, len(parents))
+    """The group of a node of these ops: its level and op. Members may differ in their
+    number of inputs (a softmax over each position's past): the gather pads them."""
+    return ("seq", level, name)
 
 
 class _Gather:
     """The inputs of a group's members as one array (members, inputs, batch), and the
-    sink that sends such an array's gradient back to them."""
+    sink that sends such an array's gradient back to them.
 
-    def __init__(self, b: _Builder, nodes: list[list[int]]) -> None:
+    Members with fewer inputs are padded to the longest with ``fill``, a number that
+    changes nothing (-inf in a logsumexp, whose exp is 0; 0 in a dot): one group for all
+    of attention's positions instead of one per length of the past.
+    """
+
+    def __init__(self, b: _Builder, nodes: list[list[int]], fill: float = 0.0) -> None:
         r = b.r
         self.b = b
-        self.k, self.m = len(nodes), len(nodes[0])
-        flat = [n for row in nodes for n in row]
-        self.flat = flat
-        sample = [j for j, n in enumerate(flat) if r.per_sample[n]]
-        fixed = [j for j, n in enumerate(flat) if not r.per_sample[n]]
+        self.k, self.m = len(nodes), max(len(row) for row in nodes)
+        m = self.m
+        # (position in X, node) for every real input; the other positions are padding
+        slots = [(i * m + j, n) for i, row in enumerate(nodes) for j, n in enumerate(row)]
+        self.flat = dict(slots)
+        sample = [j for j, n in slots if r.per_sample[n]]
+        fixed = [j for j, n in slots if not r.per_sample[n]]
+        self.dense = len(sample) == self.k * m  # every position a per-sample row
         self.sample_at = np.array(sample, dtype=np.intp)
-        self.sample_rows = np.array([r.row[flat[j]] for j in sample], dtype=np.intp)
+        self.sample_rows = np.array([r.row[self.flat[j]] for j in sample], dtype=np.intp)
         self.fixed_at = np.array(fixed, dtype=np.intp)
-        self.fixed_places = np.array([r.place[flat[j]] for j in fixed], dtype=np.intp)
-        self.X = np.empty((len(flat), b.batch))
+        self.fixed_places = np.array([r.place[self.flat[j]] for j in fixed], dtype=np.intp)
+        self.X = np.full((self.k * m, b.batch), fill)  # the padding is written once, here
 
     def read(self) -> np.ndarray:
         st = self.b.state
         X = self.X
-        if len(self.fixed_at) == 0:
+        if self.dense:
             np.take(st.S, self.sample_rows, axis=0, out=X)
         else:
             if len(self.sample_at):
                 X[self.sample_at] = st.S[self.sample_rows]
-            X[self.fixed_at] = st.P[self.fixed_places][:, None]
+            if len(self.fixed_at):
+                X[self.fixed_at] = st.P[self.fixed_places][:, None]
         return X.reshape(self.k, self.m, -1)
 
     def sink(self) -> Callable[[np.ndarray], None] | None:
@@ -132,28 +142,29 @@ def group(b: _Builder, name: str, members: list[int]):
     k = len(members)
     if name == "pick":
         return _pick(b, members, parents, out, wants)
-    inputs = _Gather(b, parents)
     G = b.grad_view(members) if wants else None
-    if name == "dot":
-        h = inputs.m // 2
+    if name == "dot":  # w_1..w_n, x_1..x_n: the two halves, each padded with 0
+        left = _Gather(b, [ps[:len(ps) // 2] for ps in parents])
+        right = _Gather(b, [ps[len(ps) // 2:] for ps in parents])
 
         def forward():
-            X = inputs.read()
-            np.einsum("kib,kib->kb", X[:, :h], X[:, h:], out=out)
+            np.einsum("kib,kib->kb", left.read(), right.read(), out=out)
 
         def make():
-            sink = inputs.sink()
-            if sink is None:
+            sinks = [left.sink(), right.sink()]
+            if sinks == [None, None]:
                 return lambda: None
-            GX = np.empty((k, 2 * h, b.batch))
+            GX = np.empty((k, left.m, b.batch))
 
-            def backward():
-                X = inputs.X.reshape(k, 2 * h, -1)  # as the forward left it
-                np.multiply(G[:, None, :], X[:, h:], out=GX[:, :h])
-                np.multiply(G[:, None, :], X[:, :h], out=GX[:, h:])
-                sink(GX)
+            def backward():  # each half gets G times the other, as the forward left them
+                for sink, other in zip(sinks, (right, left)):
+                    if sink is not None:
+                        np.multiply(G[:, None, :], other.X.reshape(k, other.m, -1), out=GX)
+                        sink(GX)
             return backward
-    else:  # logsumexp: the max taken out inside, as the float rule does
+        return forward, (make if wants else None)
+    inputs = _Gather(b, parents, fill=-np.inf)
+    if name == "logsumexp":  # the max taken out inside, as the float rule does
 
         def forward():
             X = inputs.read()
@@ -182,15 +193,20 @@ def _pick(b: _Builder, members, parents, out, wants):
     index = _Gather(b, [ps[:1] for ps in parents])
     choices = _Gather(b, [ps[1:] for ps in parents])
     m, r = choices.m, b.r
+    counts = np.array([len(ps) - 1 for ps in parents])[:, None]  # each member's own choices
     along_k = np.arange(k)[:, None]
     along_b = np.arange(b.batch)[None, :]
     chosen = np.zeros((k, b.batch), dtype=np.intp)  # the forward's picks, for the backward
     all_fixed = len(choices.sample_at) == 0
-    places = np.array([[r.place[c] for c in ps[1:]] for ps in parents], dtype=np.intp) if all_fixed else None
+    places = None
+    if all_fixed:  # padded with place 0, never chosen: the index is checked against counts
+        places = np.zeros((k, m), dtype=np.intp)
+        for j, ps in enumerate(parents):
+            places[j, :len(ps) - 1] = [r.place[c] for c in ps[1:]]
 
     def forward():
         i = index.read()[:, 0, :]
-        bad = (i != np.floor(i)) | (i < 0) | (i >= m)
+        bad = (i != np.floor(i)) | (i < 0) | (i >= counts)
         if bad.any():
             raise DomainError(int(np.nonzero(bad.any(axis=0))[0][0]))
         chosen[...] = i
