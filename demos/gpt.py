@@ -34,8 +34,8 @@ import math
 import os
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import autograd
 import nn
