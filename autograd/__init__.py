@@ -24,10 +24,12 @@ from .views import DotNotFoundError, Explanation, GraphTooLargeError, draw, expl
 from .views.page import Page, shell as page_shell  # the one page machinery: replay pages too
 
 __all__ = [
-    "Value", "Node", "sum", "dot", "pick", "logsumexp", "softmax", "log_softmax", "apply", "enter_scope", "exit_scope",
+    "Value", "Node", "sum", "dot", "pick", "logsumexp", "softmax", "log_softmax", "apply",
+    "enter_scope", "exit_scope",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos", "abs",
     "backward", "gradients", "zero_grad", "topological_order", "fast_training",
-    "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "Traced", "TraceError", "trace_cache", "TraceCache",
+    "grad", "value_and_grad", "gradcheck", "GradcheckError",
+    "trace", "Traced", "TraceError", "trace_cache", "TraceCache",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope", "function_scopes",
     "files", "ops", "OPS", "Op", "defop",
     "draw", "render", "explain", "tree", "summary", "Explanation", "DotNotFoundError", "GraphTooLargeError",

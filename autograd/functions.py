@@ -10,7 +10,7 @@ A number becomes a constant Value, so the result is always a Value.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .value import Value, as_value, logsumexp
 

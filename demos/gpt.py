@@ -25,7 +25,7 @@ tracing included; L: the last step's loss), equal to 1e-9 between the two. It wr
 
 >>> model = make_model(vocab_size=3, seed=0)
 >>> len(model([0])[0]), model.num_parameters()
-(3, 3376)
+(3, 3424)
 """
 
 from __future__ import annotations
@@ -213,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     last_name = names[(args.steps - 1) % len(names)]
     loss = model.loss(vocab.encode(last_name))
     loss.label = "loss"
+    loss.backward()  # so the pictures show gradients (the model is not updated again)
     nodes = len(autograd.topological_order(loss))
     _common.save_graph(loss, files["c1"], collapse=1)
     _common.save_graph(loss, files["c2"], collapse=2)

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import autograd
 from autograd import Value, dot, logsumexp, pick, scope

@@ -225,10 +225,10 @@ def test_logsumexp(xs, shift):
 @given(st.lists(reals(-50, 50), min_size=1, max_size=8))
 def test_softmax_and_log_softmax(xs):
     for k in range(len(xs)):
-        check_rule(lambda *vs: autograd.softmax(vs)[k],
-                   lambda *fs: math.exp(fs[k] - ref_logsumexp(*fs)), xs)
-        check_rule(lambda *vs: autograd.log_softmax(vs)[k],
-                   lambda *fs: fs[k] - ref_logsumexp(*fs), xs)
+        check_rule(lambda *vs, k=k: autograd.softmax(vs)[k],
+                   lambda *fs, k=k: math.exp(fs[k] - ref_logsumexp(*fs)), xs)
+        check_rule(lambda *vs, k=k: autograd.log_softmax(vs)[k],
+                   lambda *fs, k=k: fs[k] - ref_logsumexp(*fs), xs)
 
 
 @given(st.lists(reals(-100, 100), min_size=1, max_size=8).flatmap(

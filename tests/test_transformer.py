@@ -12,8 +12,7 @@ import math
 import random
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import autograd
 from autograd import TraceError, Value, logsumexp, pick, trace, trace_cache

@@ -9,8 +9,8 @@
 - ``sequence_groups``: the numpy replay's groups for pick, logsumexp and attention's dots.
 """
 
-from .guard import TraceError
 from .cache import TraceCache, trace_cache
+from .guard import TraceError
 from .traced import Traced, numpy_available, trace
 
 __all__ = ["trace", "Traced", "TraceError", "numpy_available", "trace_cache", "TraceCache"]

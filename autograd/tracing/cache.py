@@ -18,7 +18,8 @@ comes back.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 from ..value import Value
 from .traced import Traced, trace
