@@ -81,12 +81,16 @@ def bucket_of(n: int, buckets: Sequence[int]) -> int:
 
 
 def train(names, vocab, model: GPT, steps: int, *, lr: float = 0.01, eager: bool = False,
-          quiet: bool = False, buckets: Sequence[int] = BUCKETS) -> list[float]:
+          quiet: bool = False, buckets: Sequence[int] = BUCKETS,
+          timings: list[tuple[float, bool]] | None = None) -> list[float]:
     """Adam on one name per step, the learning rate decaying linearly to 0; the losses.
 
-    Traced, ``trace_cache`` records ``model.loss`` the first time a name length comes and
-    replays that trace (numpy) for every later name of that length; eager, every step
-    builds its graph and calls ``backward``. The same updates follow either way.
+    Traced, each name is padded to the shortest of ``buckets`` that holds it (with weight 0
+    on the padding: the same loss and gradients), and ``trace_cache`` records ``model.loss``
+    the first time a length comes, then replays that trace (numpy); with no buckets each
+    name length is traced apart. Eager, every step builds its graph and calls ``backward``.
+    The same updates follow either way. ``timings`` receives (seconds, traced this step)
+    for every step (the benchmark's steady state leaves out the steps that traced).
     """
     params = model.parameters()
     opt = nn.Adam(params, lr=lambda step: lr * (1 - step / steps), betas=(0.85, 0.99), eps=1e-8)
@@ -95,6 +99,7 @@ def train(names, vocab, model: GPT, steps: int, *, lr: float = 0.01, eager: bool
     history = []
     bar = _common.progress(range(steps), desc="gpt", quiet=quiet)
     for step in bar:
+        started, traces = time.perf_counter(), 0 if loss_of is None else len(loss_of.traces)
         tokens = vocab.encode(names[step % len(names)])
         if loss_of is None:
             loss_value = model.loss(tokens)
@@ -108,6 +113,8 @@ def train(names, vocab, model: GPT, steps: int, *, lr: float = 0.01, eager: bool
                 loss = loss_of.batch([tokens])  # one sample: its loss, gradients added to .grad
         opt.step()
         opt.zero_grad()
+        if timings is not None:
+            timings.append((time.perf_counter() - started, loss_of is not None and len(loss_of.traces) > traces))
         history.append(loss)
         if (step + 1) % 100 == 0 or step + 1 == steps:
             recent = history[-100:]

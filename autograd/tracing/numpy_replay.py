@@ -158,6 +158,7 @@ class NumpyReplay:
             else:
                 key = ("each", level[i], name, tuple(per_sample[p] for p in ps))
             groups.setdefault(key, []).append(i)
+        groups = sequence_groups.merge_positions(groups, parents, per_sample)
         # Rows: each argument's inputs (filled from the batch in one copy), then group after
         # group; every block is followed by one spare row, for the bias trick below.
         row = [-1] * n
@@ -211,6 +212,11 @@ class NumpyReplay:
         # The shared nodes (computed from captured leaves only), in graph order: the one
         # Python loop over fixed nodes a replay runs, so it skips the captured leaves.
         self.shared_order = [i for i in range(n) if kind[i] == SHARED]
+        # Each shared node's parents as places in P, read in one call: an L2 term folded
+        # into the traced loss is one shared dot over every parameter (twice), whose
+        # parents read one by one cost more than the batch's replay.
+        self.shared_parents = [np.array([place[p] for p in parents[i]], dtype=np.intp) for i in self.shared_order]
+        self.shared_repeats = [len(set(ps.tolist())) != len(ps) for ps in self.shared_parents]
         # The captured leaves in the order of their places: read and written as one slice
         # of P when they fill its start, as they do unless a shared node sits among them.
         by_place = sorted(tape.captured, key=place.__getitem__)
@@ -286,9 +292,9 @@ class NumpyReplay:
             P[:len(self.captured_nodes)] = [node.data for node in self.captured_nodes]
         elif self.captured_nodes:
             P[self.captured_places] = [node.data for node in self.captured_nodes]
-        for i in self.shared_order:
+        for i, parents in zip(self.shared_order, self.shared_parents):
             op = tape.ops[i]
-            xs = [float(P[place[p]]) for p in tape.parents[i]]
+            xs = P[parents].tolist()
             P[place[i]] = op.forward(xs) if op.nary else op.forward(*xs)
 
     def values(self, batched: Sequence, batch: int) -> np.ndarray:
@@ -315,14 +321,19 @@ class NumpyReplay:
         for step in state.backward:
             step()
         GP, P, place = state.GP, state.P, self.place
-        for i in reversed(self.shared_order):  # shared nodes pass their gradient down
-            if not GP[place[i]]:
+        shared = zip(self.shared_order, self.shared_parents, self.shared_repeats)
+        for i, parents, repeats in reversed(list(shared)):  # shared nodes pass their gradient down
+            g = float(GP[place[i]])
+            if not g:
                 continue
-            op, ps = tape.ops[i], tape.parents[i]
-            xs = [float(P[place[p]]) for p in ps]
-            local = op.local(float(P[place[i]]), xs) if op.nary else op.local(float(P[place[i]]), *xs)
-            for p, d in zip(ps, local):
-                GP[place[p]] += GP[place[i]] * d
+            op = tape.ops[i]
+            xs = P[parents].tolist()
+            out = float(P[place[i]])
+            local = np.asarray(op.local(out, xs) if op.nary else op.local(out, *xs), dtype=np.float64)
+            if repeats:  # a parent met twice (dot(w, w)): its contributions added, not overwritten
+                GP[:] += np.bincount(parents, weights=g * local, minlength=self.n_fixed)
+            else:
+                GP[parents] += g * local
         grads = GP[:len(self.captured_nodes)] if self.captured_prefix else GP[self.captured_places]
         for node, g in zip(self.captured_nodes, grads.tolist()):
             node.grad += g
@@ -386,7 +397,7 @@ class _Builder:
             elif kind == "each":
                 f, b = self._each(key[2], members)
             elif kind == "seq":  # pick, logsumexp, dots with per-sample pairs
-                f, b = sequence_groups.group(self, key[2], members)
+                f, b = sequence_groups.group(self, key, members)
             else:  # a sum, one node
                 f, b = self._general(members[0])
             st.forward.append(f)
@@ -480,26 +491,19 @@ class _Builder:
             def add_rows(c):
                 GS[where] += c
             return add_rows
-        # Rows repeat (a node used twice by one group): rounds of distinct rows.
+        # Rows repeat (a node used by many members: the scale every entry of an RMSNorm
+        # is multiplied by): the blocks sorted by row, one sum per distinct row
+        # (``reduceat``), one add. Rounds of distinct rows took one call per repeat.
         self.zero_first += [x for x in rows if x not in self.written]
         self.written.update(rows)
-        rounds: list[list[int]] = []
-        for position, x in enumerate(rows):
-            for rnd in rounds:
-                if all(rows[p] != x for p in rnd):
-                    rnd.append(position)
-                    break
-            else:
-                rounds.append([position])
-        plans = [(np.array(rnd, dtype=np.intp), np.array([rows[p] for p in rnd], dtype=np.intp))
-                 for rnd in rounds]
+        by_row = np.argsort(np.array(rows, dtype=np.intp), kind="stable")
+        distinct, starts = np.unique(np.array(rows, dtype=np.intp)[by_row], return_index=True)
         k = len(rows)
 
-        def add_rounds(c):
+        def add_summed(c):
             c = np.broadcast_to(c, (k, c.shape[-1]))
-            for positions, target_rows in plans:
-                GS[target_rows] += c[positions]
-        return add_rounds
+            GS[distinct] += np.add.reduceat(c[by_row], starts, axis=0)
+        return add_summed
 
     def out_view(self, members: Sequence[int]) -> np.ndarray:
         where = self.rows_of(members)

@@ -33,6 +33,35 @@ if TYPE_CHECKING:
 OPS = ("pick", "logsumexp", "dot")
 
 
+def merge_positions(groups: dict[tuple, list[int]], parents: Sequence[tuple[int, ...]],
+                    per_sample: Sequence[bool]) -> dict[tuple, list[int]]:
+    """Matrix products of one level that apply the same weights to different inputs (one
+    ``Linear`` at every position of a sequence) become one group: ``W @ [X_0 .. X_P]``,
+    one product for the whole sequence instead of one per position. Products with a fixed
+    pair (a bias) stay as they are (the numpy replay folds those into a bias column)."""
+    by_weights: dict[tuple, list[tuple]] = {}
+    for key, members in groups.items():
+        if key[0] != "matmul":
+            continue
+        weights = []
+        for i in members:
+            ps = parents[i]
+            half = len(ps) // 2
+            pairs = list(zip(ps[:half], ps[half:]))
+            if any(not (per_sample[u] or per_sample[v]) for u, v in pairs):
+                break  # a fixed pair: not a plain product
+            weights.append(tuple(v if per_sample[u] else u for u, v in pairs))
+        else:
+            by_weights.setdefault((key[1], tuple(weights)), []).append(key)
+    merged = dict(groups)
+    for (level, _), keys in by_weights.items():
+        if len(keys) < 2:
+            continue
+        members = [i for k in keys for i in merged.pop(k)]
+        merged[("seq", level, "linear", len(groups[keys[0]]), members[0])] = members
+    return merged
+
+
 def key(name: str, level: int, parents: Sequence[int]) -> tuple:
     """The group of a node of these ops: its level and op. Members may differ in their
     number of inputs (a softmax over each position's past): the gather pads them."""
@@ -133,16 +162,19 @@ class _Gather:
         return to_rows
 
 
-def group(b: _Builder, name: str, members: list[int]):
-    """(forward, make_backward) of a group of ``name`` nodes, as ``_Builder`` takes them."""
+def group(b: _Builder, key: tuple, members: list[int]):
+    """(forward, make_backward) of a group of ``key[2]`` nodes, as ``_Builder`` takes them."""
     r = b.r
     tape = r.tape
+    name = key[2]
     out = b.out_view(members)
     parents = [list(tape.parents[i]) for i in members]
     wants = b.want_backward and any(tape.needs_grad[i] for i in members)
     k = len(members)
     if name == "pick":
         return _pick(b, members, parents, out, wants)
+    if name == "linear":
+        return _linear(b, key[3], members, parents, out, wants)
     G = b.grad_view(members) if wants else None
     if name == "dot":  # w_1..w_n, x_1..x_n: the two halves, each padded with 0
         left = _Gather(b, [ps[:len(ps) // 2] for ps in parents])
@@ -236,6 +268,50 @@ def _pick(b: _Builder, members, parents, out, wants):
             GX.fill(0.0)
             GX[along_k, chosen, along_b] = G
             sink(GX)
+        return backward
+
+    return forward, (make if wants else None)
+
+
+def _linear(b: _Builder, rows: int, members, parents, out, wants):
+    """``W @ X_p`` for every position p: members are P blocks of ``rows`` dots, block p
+    reading position p's inputs, row j of every block weighing them by the same weights."""
+    r = b.r
+    per_sample = r.per_sample
+    n_pos = len(members) // rows
+
+    def split(ps):
+        half = len(ps) // 2
+        pairs = list(zip(ps[:half], ps[half:]))
+        return ([v if per_sample[u] else u for u, v in pairs], [u if per_sample[u] else v for u, v in pairs])
+
+    weights = [split(ps)[0] for ps in parents[:rows]]
+    inputs = _Gather(b, [split(parents[p * rows])[1] for p in range(n_pos)])
+    places = np.array([[r.place[w] for w in row] for row in weights], dtype=np.intp)
+    P = b.state.P
+    out3 = out.reshape(n_pos, rows, -1)
+
+    def forward():
+        np.matmul(P[places], inputs.read(), out=out3)
+
+    def make():
+        G3 = b.grad_view(members).reshape(n_pos, rows, -1)
+        sink = inputs.sink()
+        needs = r.tape.needs_grad
+        weights_need = any(needs[w] for row in weights for w in row)
+        GP, n_fixed = b.state.GP, r.n_fixed
+        unique = len(set(places.ravel().tolist())) == places.size
+
+        def backward():
+            W = P[places]
+            if weights_need:
+                gw = np.einsum("pkb,pmb->km", G3, inputs.X.reshape(n_pos, -1, G3.shape[2]))
+                if unique:
+                    GP[places] += gw
+                else:
+                    GP[:] += np.bincount(places.ravel(), weights=gw.ravel(), minlength=n_fixed)
+            if sink is not None:
+                sink(np.matmul(W.T, G3))
         return backward
 
     return forward, (make if wants else None)
