@@ -71,7 +71,7 @@ class Embedding(Module):
     def __call__(self, token: int | Value) -> list[Value]:
         if isinstance(token, Value):
             with scope(self.name):
-                return [pick(token, column) for column in zip(*self.w)]
+                return pick(token, self.w)
         if isinstance(token, bool) or not isinstance(token, int) or not 0 <= token < self.num:
             raise ValueError(f"{self.short_repr()}: the token must be an int from 0 to {self.num - 1} "
                              f"or a Value holding one, got {token!r}")
