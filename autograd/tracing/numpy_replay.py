@@ -293,7 +293,14 @@ class NumpyReplay:
         state.GP.fill(0.0)
         for step in state.backward:
             step()
-        GP, P, place = state.GP, state.P, self.place
+        self.finish_gradients(state.P, state.GP)
+        return total
+
+    def finish_gradients(self, P: np.ndarray, GP: np.ndarray) -> None:
+        """From the fixed numbers' gradients ``GP`` (the per-sample part done): the shared
+        nodes pass theirs down to the captured leaves, which add theirs to ``.grad``. (The
+        torch replay ends the same way.)"""
+        tape, place = self.tape, self.place
         shared = zip(self.shared_order, self.shared_parents, self.shared_repeats)
         for i, parents, repeats in reversed(list(shared)):  # shared nodes pass their gradient down
             g = float(GP[place[i]])
@@ -310,7 +317,6 @@ class NumpyReplay:
         grads = GP[:len(self.captured_nodes)] if self.captured_prefix else GP[self.captured_places]
         for node, g in zip(self.captured_nodes, grads.tolist()):
             node.grad += g
-        return total
 
 
 _ROWS = {list, tuple}
