@@ -12,10 +12,11 @@ torch's own ops, whose gradients are exact. torch's autograd then runs the backw
 device, and the fixed numbers' gradients come back to the CPU once, where the shared nodes
 pass theirs down and the captured leaves add theirs to ``.grad`` (as in the numpy replay).
 
->>> from autograd import Value, trace
->>> w = Value(2.0)
->>> traced = trace(lambda x: (w * x).tanh(), 0.5, backend="torch")   # doctest: +SKIP
->>> traced.batch([0.5, -1.0]), w.grad                                  # doctest: +SKIP
+Used as (tests/test_torch.py runs it; torch is not imported by doctests)::
+
+    w = Value(2.0)
+    traced = trace(lambda x: (w * x).tanh(), 0.5, backend="torch", device="cuda")
+    traced.batch([0.5, -1.0])   # the mean of tanh(2·0.5) and tanh(-2); w.grad gets its slope
 """
 
 from __future__ import annotations
