@@ -16,15 +16,19 @@ The plan is made once, from the tape:
   ``S`` under the layer's inputs that holds the 1.
 - **Gradients without scattering.** The backward plan knows, node by node, whether a row
   already holds a gradient: the first contribution is written, later ones added. Indices
-  that repeat within one call are split into rounds of distinct indices, or, for fixed
-  numbers, summed with ``bincount``; ``np.add.at`` is never used.
+  that repeat within one call are summed first (``np.add.reduceat`` over the rows sorted,
+  or ``bincount`` for fixed numbers), then added once; ``np.add.at`` is never used.
+- **Sequences.** ``pick``, ``logsumexp`` and dots whose pairs are both per-sample
+  (attention) are grouped by level and op whatever their number of inputs, and matrix
+  products applying the same weights at every position of a sequence become one product
+  (``sequence_groups``).
 
 Values and local derivatives come from each op's array form (``Op.array``, see
 ``autograd.ops.ArrayForm``: the same formulas and edge cases as the float rules), per
 sample, so relu, abs and leaky_relu replay elementwise; inputs outside an op's domain are
 found by its ``invalid`` mask. Sums and dots are planned as block sums and matrix products
-(the shape of the graph, not a rule); any other n-ary op runs node by node from its array
-form. The forms get ``XP`` as their namespace: numpy, where exp, pow and divide give their
+(the shape of the graph, not a rule); pick and logsumexp as sequence groups; any other
+n-ary op runs node by node from its array form. The forms get ``XP`` as their namespace: numpy, where exp, pow and divide give their
 IEEE results (inf) without a warning, as the engine does; domain errors are found by the
 masks. An op without an array form (a user's ``defop`` given only its float rules) is
 refused by name, with the advice to use ``backend="python"``, which runs any op.
@@ -474,7 +478,7 @@ class _Builder:
             return add_rows
         # Rows repeat (a node used by many members: the scale every entry of an RMSNorm
         # is multiplied by): the blocks sorted by row, one sum per distinct row
-        # (``reduceat``), one add. Rounds of distinct rows took one call per repeat.
+        # (``reduceat``), then one add, however often a row repeats.
         self.zero_first += [x for x in rows if x not in self.written]
         self.written.update(rows)
         by_row = np.argsort(np.array(rows, dtype=np.intp), kind="stable")
