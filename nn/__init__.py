@@ -18,6 +18,10 @@ The public API, all importable from ``nn``:
   gradients and loss; ``fit(..., watch=True)`` shows them live in Jupyter and
   ``recorder.html(path)`` writes an offline replay page.
 - Files (``nn.io``): ``save(model, path)``, ``load(path)``, ``LoadError``.
+- Sequence models (``nn.transformer``): ``Embedding``, ``Linear``, ``RMSNorm``,
+  ``CausalSelfAttention``, ``Block``, ``GPT``, ``sequence_loss``, ``pad``: a GPT of Values
+  written so ``autograd.trace`` records it (token ids chosen by ``pick``, softmax by
+  ``logsumexp``, one ``dot`` per output).
 
 micrograd's demo runs with ``from nn import MLP``:
 
@@ -31,7 +35,7 @@ micrograd's demo runs with ``from nn import MLP``:
 ...     p.data -= 0.1 * p.grad
 """
 
-from . import data, losses, optim
+from . import data, losses, optim, transformer
 from .data import batches, make_circles, make_moons, make_spirals, make_xor, train_test_split
 from .io import LoadError, load, save
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
@@ -48,5 +52,5 @@ __all__ = [
     "make_moons", "make_circles", "make_spirals", "make_xor", "train_test_split", "batches",
     "fit", "accuracy", "Recorder",
     "save", "load", "LoadError",
-    "data", "losses", "optim",
+    "data", "losses", "optim", "transformer",
 ]

@@ -158,3 +158,14 @@ def test_the_modules_draw_with_their_scopes_and_take_ints_or_values():
         Embedding(3, 2, seed=0)(3)
     with pytest.raises(ValueError, match="one target per position"):
         sequence_loss([[Value(0.0)]], [0, 1])
+
+
+def test_a_gpt_saves_and_loads_with_its_architecture(tmp_path):
+    import nn
+
+    model = GPT(vocab_size=5, block_size=4, n_embd=8, n_head=2, n_layer=2, seed=0)
+    model.save(tmp_path / "gpt.json")
+    loaded = nn.load(tmp_path / "gpt.json")
+    assert isinstance(loaded, GPT) and loaded.state_dict() == model.state_dict()
+    assert GPT.count_parameters(model.config()) == model.num_parameters()
+    assert loaded.loss([0, 1, 2, 0]).data == model.loss([0, 1, 2, 0]).data
