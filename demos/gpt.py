@@ -81,16 +81,18 @@ def bucket_of(n: int, buckets: Sequence[int]) -> int:
 
 
 def train(names, vocab, model: GPT, steps: int, *, lr: float = 0.01, eager: bool = False,
-          quiet: bool = False, buckets: Sequence[int] = BUCKETS,
+          quiet: bool = False, buckets: Sequence[int] = BUCKETS, batch: int = 1,
           timings: list[tuple[float, bool]] | None = None) -> list[float]:
-    """Adam on one name per step, the learning rate decaying linearly to 0; the losses.
+    """Adam on ``batch`` names per step (the mean of their losses), the learning rate
+    decaying linearly to 0; the losses.
 
     Traced, each name is padded to the shortest of ``buckets`` that holds it (with weight 0
     on the padding: the same loss and gradients), and ``trace_cache`` records ``model.loss``
-    the first time a length comes, then replays that trace (numpy); with no buckets each
-    name length is traced apart. Eager, every step builds its graph and calls ``backward``.
-    The same updates follow either way. ``timings`` receives (seconds, traced this step)
-    for every step (the benchmark's steady state leaves out the steps that traced).
+    the first time a length comes, then replays that trace (numpy), once a step for all the
+    step's names of that length; with no buckets each name length is traced apart. Eager,
+    every step builds its graph and calls ``backward``. The same updates follow either way.
+    ``timings`` receives (seconds, traced this step) for every step (the benchmark's steady
+    state leaves out the steps that traced).
     """
     params = model.parameters()
     opt = nn.Adam(params, lr=lambda step: lr * (1 - step / steps), betas=(0.85, 0.99), eps=1e-8)
@@ -100,17 +102,23 @@ def train(names, vocab, model: GPT, steps: int, *, lr: float = 0.01, eager: bool
     bar = _common.progress(range(steps), desc="gpt", quiet=quiet)
     for step in bar:
         started, traces = time.perf_counter(), 0 if loss_of is None else len(loss_of.traces)
-        tokens = vocab.encode(names[step % len(names)])
+        docs = [vocab.encode(names[(step * batch + j) % len(names)]) for j in range(batch)]
         if loss_of is None:
-            loss_value = model.loss(tokens)
+            loss_value = model.loss(docs[0]) if batch == 1 else \
+                autograd.sum([model.loss(doc) for doc in docs]) * (1.0 / batch)
             loss_value.backward()
             loss = loss_value.data
-        else:
-            if buckets:  # padded to its bucket's length, the padding weighted 0
-                padded, weights = pad(tokens, bucket_of(len(tokens) - 1, buckets))
-                loss = loss_of.batch([padded], [weights])
-            else:
-                loss = loss_of.batch([tokens])  # one sample: its loss, gradients added to .grad
+        elif batch == 1 and not buckets:
+            loss = loss_of.batch(docs)  # one sample: its loss, gradients added to .grad
+        else:  # grouped by padded length, each document's weights 1/(its length · batch)
+            groups: dict[int, tuple[list, list]] = {}
+            for doc in docs:
+                n = len(doc) - 1
+                padded, weights = pad(doc, bucket_of(n, buckets) if buckets else n)
+                group = groups.setdefault(len(padded), ([], []))
+                group[0].append(padded)
+                group[1].append([w / batch for w in weights])
+            loss = sum(loss_of.batch(tokens, weights, reduce="sum") for tokens, weights in groups.values())
         opt.step()
         opt.zero_grad()
         if timings is not None:
@@ -176,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--buckets", type=str, default=",".join(map(str, BUCKETS)),
                         help="traced: pad names to these lengths, comma-separated; 'none' traces "
                              f"each length apart (default {','.join(map(str, BUCKETS))})")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="names per step, the mean of their losses (default 1, as microgpt)")
     parser.add_argument("--samples", type=int, default=None, help="names to sample (default 20, or 3 with --quick)")
     args = _common.parse(parser, argv)
     clock = _common.Stopwatch()
@@ -183,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         buckets = [] if args.buckets == "none" else [int(b) for b in args.buckets.split(",") if b]
     except ValueError:
         parser.error(f"--buckets: expected lengths like 8,16 or 'none', got {args.buckets!r}")
+    if args.batch < 1:
+        parser.error(f"--batch: expected a positive number of names, got {args.batch}")
     if any(not 0 < b <= BLOCK_SIZE for b in buckets):
         parser.error(f"--buckets: each length must be from 1 to {BLOCK_SIZE}, got {args.buckets!r}")
 
@@ -206,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started, cpu_started = time.perf_counter(), time.process_time()
     with autograd.fast_training():
         history = train(names, vocab, model, args.steps, lr=args.lr, eager=args.eager, quiet=args.quick,
-                        buckets=buckets)
+                        buckets=buckets, batch=args.batch)
     train_seconds = time.perf_counter() - started
     train_cpu = time.process_time() - cpu_started
 
@@ -217,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # The last step's graph, built again eagerly (the traced run never builds one a step).
     watch = _common.Stopwatch()
-    last_name = names[(args.steps - 1) % len(names)]
+    last_name = names[(args.steps * args.batch - 1) % len(names)]
     loss = model.loss(vocab.encode(last_name))
     loss.label = "loss"
     loss.backward()  # so the pictures show gradients (the model is not updated again)

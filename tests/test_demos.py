@@ -316,8 +316,8 @@ def test_default_output_folder_is_git_ignored():
     assert "demos/out/" in (root / ".gitignore").read_text().splitlines()
 
 
-@pytest.mark.parametrize("buckets", [(), (8, 16)])
-def test_gpt_traced_trains_as_eager_step_for_step(buckets):
+@pytest.mark.parametrize("buckets, batch", [((), 1), ((8, 16), 1), ((8, 16), 4), ((), 3)])
+def test_gpt_traced_trains_as_eager_step_for_step(buckets, batch):
     from demos import gpt
 
     names = gpt.load_names()[:40]
@@ -326,7 +326,8 @@ def test_gpt_traced_trains_as_eager_step_for_step(buckets):
     for eager in (True, False):
         model = gpt.make_model(vocab.size, seed=3)
         with contextlib.redirect_stdout(io.StringIO()):
-            histories.append(gpt.train(names, vocab, model, 30, eager=eager, quiet=True, buckets=buckets))
+            histories.append(gpt.train(names, vocab, model, 30 // batch, eager=eager, quiet=True, buckets=buckets,
+                                       batch=batch))
     eager_losses, traced_losses = histories
     assert all(abs(t - e) <= 1e-9 * abs(e) for t, e in zip(traced_losses, eager_losses))
-    assert len(traced_losses) == 30 and traced_losses[-1] < traced_losses[0]
+    assert len(traced_losses) == 30 // batch and traced_losses[-1] < traced_losses[0]
