@@ -150,9 +150,11 @@ def test_the_gpt_workload_trains_eager_and_traced_to_the_same_loss():
     done = run(["--workloads", "GPT", "--gpt-steps", "4", "--repeat", "1", "--json"])
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout)
-    g = results["GPT"]
-    assert g["steps"] == 4 and g["traced"]["traces"] >= 1 and g["eager"]["traces"] == 0
-    assert abs(g["traced"]["loss_last"] - g["eager"]["loss_last"]) <= 1e-9 * g["eager"]["loss_last"]
+    one, eight = results["GPT"]
+    assert (one["steps"], one["batch"], eight["steps"], eight["batch"]) == (4, 1, 1, 8)
+    for g in (one, eight):
+        assert g["traced"]["traces"] >= 1 and g["eager"]["traces"] == 0
+        assert abs(g["traced"]["loss_last"] - g["eager"]["loss_last"]) <= 1e-9 * g["eager"]["loss_last"]
     names = {t["target"] for t in results["targets"]}
     assert {"GPT traced run / eager run", "GPT traced step vs eager step", "GPT traced loss_last vs eager"} <= names
     held = {t["target"]: t["holds"] for t in results["targets"]}
