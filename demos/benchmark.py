@@ -655,8 +655,8 @@ def report(results: dict[str, Any]) -> str:
         rows = [[f"{g['steps']} x {g['batch']}", mode, f"{g[mode]['total_s']:.2f}",
                  f"{g[mode]['s_per_step'] * 1e3:.2f}", str(g[mode]["traces"]), repr(g[mode]["loss_last"])]
                 for g in results["GPT"] for mode in ("eager", "traced")]
-        out.append(_table(["steps x names", "run", "training s (median)", "ms/step (median, no tracing)", "traces",
-                           "loss_last"], rows))
+        out.append(_table(["steps x names", "run", "training s (median)", "ms/step (median, no tracing)",
+                           "steps that traced", "loss_last"], rows))
     if results.get("W2"):
         out += ["", "W2  deep chain: x = (x*1.0001 + 0.0001).relu() n times, then backward() "
                     "(3 op nodes + 2 constants a round)"]

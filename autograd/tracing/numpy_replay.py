@@ -28,10 +28,11 @@ Values and local derivatives come from each op's array form (``Op.array``, see
 sample, so relu, abs and leaky_relu replay elementwise; inputs outside an op's domain are
 found by its ``invalid`` mask. Sums and dots are planned as block sums and matrix products
 (the shape of the graph, not a rule); pick and logsumexp as sequence groups; any other
-n-ary op runs node by node from its array form. The forms get ``XP`` as their namespace: numpy, where exp, pow and divide give their
-IEEE results (inf) without a warning, as the engine does; domain errors are found by the
-masks. An op without an array form (a user's ``defop`` given only its float rules) is
-refused by name, with the advice to use ``backend="python"``, which runs any op.
+n-ary op runs node by node from its array form. The forms get ``XP`` as their namespace:
+numpy, where exp, pow and divide give their IEEE results (inf) without a warning, as the
+engine does; domain errors are found by the masks. An op without an array form (a user's
+``defop`` given only its float rules) is refused by name, with the advice to use
+``backend="python"``, which runs any op.
 
 >>> from autograd import Value
 >>> from autograd.tracing.tape import Tape
@@ -194,6 +195,9 @@ class NumpyReplay:
         # parents read one by one cost more than the batch's replay.
         self.shared_parents = [np.array([place[p] for p in parents[i]], dtype=np.intp) for i in self.shared_order]
         self.shared_repeats = [len(set(ps.tolist())) != len(ps) for ps in self.shared_parents]
+        # A shared dot (that L2 term) runs as one numpy dot, and its local derivatives (each
+        # input's partner) are read as arrays, not lists of floats.
+        self.shared_dot = [ops[i].name == "dot" for i in self.shared_order]
         # The captured leaves in the order of their places: read and written as one slice
         # of P when they fill its start, as they do unless a shared node sits among them.
         by_place = sorted(tape.captured, key=place.__getitem__)
@@ -269,7 +273,11 @@ class NumpyReplay:
             P[:len(self.captured_nodes)] = [node.data for node in self.captured_nodes]
         elif self.captured_nodes:
             P[self.captured_places] = [node.data for node in self.captured_nodes]
-        for i, parents in zip(self.shared_order, self.shared_parents):
+        for i, parents, is_dot in zip(self.shared_order, self.shared_parents, self.shared_dot):
+            if is_dot:
+                half = len(parents) // 2
+                P[place[i]] = P[parents[:half]] @ P[parents[half:]]
+                continue
             op = tape.ops[i]
             xs = P[parents].tolist()
             P[place[i]] = op.forward(xs) if op.nary else op.forward(*xs)
@@ -305,15 +313,19 @@ class NumpyReplay:
         nodes pass theirs down to the captured leaves, which add theirs to ``.grad``. (The
         torch replay ends the same way.)"""
         tape, place = self.tape, self.place
-        shared = zip(self.shared_order, self.shared_parents, self.shared_repeats)
-        for i, parents, repeats in reversed(list(shared)):  # shared nodes pass their gradient down
+        shared = zip(self.shared_order, self.shared_parents, self.shared_repeats, self.shared_dot)
+        for i, parents, repeats, is_dot in reversed(list(shared)):  # shared nodes pass their gradient down
             g = float(GP[place[i]])
             if not g:
                 continue
-            op = tape.ops[i]
-            xs = P[parents].tolist()
-            out = float(P[place[i]])
-            local = np.asarray(op.local(out, xs) if op.nary else op.local(out, *xs), dtype=np.float64)
+            if is_dot:  # d/dw_j = x_j and d/dx_j = w_j, as ops._dot_local
+                xs, half = P[parents], len(parents) // 2
+                local = np.concatenate((xs[half:], xs[:half]))
+            else:
+                op = tape.ops[i]
+                xs = P[parents].tolist()
+                out = float(P[place[i]])
+                local = np.asarray(op.local(out, xs) if op.nary else op.local(out, *xs), dtype=np.float64)
             if repeats:  # a parent met twice (dot(w, w)): its contributions added, not overwritten
                 GP[:] += np.bincount(parents, weights=g * local, minlength=self.n_fixed)
             else:
