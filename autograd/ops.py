@@ -14,6 +14,13 @@ In the forward pass the inputs are floats. For higher-order derivatives
 written with arithmetic operators and the helpers below, which work on both. A rule may
 return a plain number where the derivative is a constant.
 
+The same row holds everything else the project needs of the op, so nothing else keeps a
+table of ops: the formula text (``explain``, the pages), a one-line ``doc`` (``help``),
+and the optional forms, each for one consumer: ``ArrayForm`` (the numpy replay of
+``trace``), ``SourceForm`` (its generated-Python replay) and ``JsForm`` (pages that
+recompute in the browser, ``views/compute.js``). ``defop`` documents what each consumer
+does without its form.
+
 >>> OPS["tanh"].local(0.5, 0.5493)  # d tanh(x)/dx = 1 - tanh(x)**2
 (0.75,)
 """

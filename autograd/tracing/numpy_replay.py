@@ -80,7 +80,8 @@ XP.exp, XP.pow, XP.divide = _quiet(np.exp), _quiet(np.power), _quiet(np.divide)
 
 
 def _takes_out(fn: Callable) -> bool:
-    """Whether an array form's forward takes ``out=``, to write into the group's block."""
+    """Whether an array form's forward takes ``out=``, to write into the group's block
+    (saves allocating and copying the result: about 1.5% of W1's traced.batch)."""
     try:
         return "out" in inspect.signature(fn).parameters
     except (TypeError, ValueError):

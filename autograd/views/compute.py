@@ -66,11 +66,12 @@ def _function(op: Op) -> str:
 
 def js_ops(ops: Iterable[Op | str]) -> str:
     """JavaScript that registers the JS forms of ``ops`` (rows or names) with
-    ``chainruleCompute.define``; ops without a JS form are left out. Safe inside a
+    ``chainruleCompute.define``, in order of name; ops without a JS form are left out. Safe inside a
     ``<script>`` element: names and messages are JSON-escaped, and a form containing
     ``</`` or ``<!--`` is refused."""
-    rows = [OPS[op] if isinstance(op, str) else op for op in ops]
-    entries = [_function(op) for op in dict.fromkeys(rows) if op.js is not None]
+    rows = {op.name: op for op in (OPS[op] if isinstance(op, str) else op for op in ops)}
+    # sorted by name: the same ops give the same text (pages are compared, and hashed into their CSP)
+    entries = [_function(rows[name]) for name in sorted(rows) if rows[name].js is not None]
     return "chainruleCompute.define({\n" + ",\n".join(entries) + "\n});"
 
 
