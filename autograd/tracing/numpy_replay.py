@@ -169,7 +169,7 @@ class NumpyReplay:
         for key, members in ordered:
             if key[0] != "matmul":
                 continue
-            weights = [self._weights(i, per_sample) for i in members]
+            weights = [self.weights_of(i, per_sample) for i in members]
             flat = [w for ws in weights for w in ws]
             if not flat or any(place[w] >= 0 for w in flat) or len(set(flat)) != len(flat):
                 continue
@@ -206,7 +206,7 @@ class NumpyReplay:
         self.captured_places = np.array([place[i] for i in by_place], dtype=np.intp)
         self.captured_prefix = [place[i] for i in by_place] == list(range(len(by_place)))
 
-    def _weights(self, i: int, per_sample: list[bool]) -> list[int]:
+    def weights_of(self, i: int, per_sample: list[bool]) -> list[int]:
         """The fixed side of each (weight, per-sample input) pair of dot node ``i``."""
         ps = self.tape.parents[i]
         half = len(ps) // 2
@@ -239,7 +239,7 @@ class NumpyReplay:
         spare[below] = vs[0]
         return us, below, vs[0]
 
-    def _constant_pairs(self, i: int) -> list[tuple[int, int]]:
+    def constant_pairs(self, i: int) -> list[tuple[int, int]]:
         """The (fixed, fixed) pairs of dot node ``i``, as places in P: its bias terms."""
         ps = self.tape.parents[i]
         half = len(ps) // 2
@@ -256,7 +256,7 @@ class NumpyReplay:
             cached = self._sized[(batch, backward)] = _Builder(self, batch, backward).build()
         return cached
 
-    def _fill(self, state, batched: Sequence) -> None:
+    def fill(self, state, batched: Sequence) -> None:
         """Read the batch into the input rows."""
         S = state.S
         for arg, shape, r in zip(batched, self.shapes, self.arg_rows):
@@ -267,7 +267,7 @@ class NumpyReplay:
                                  dtype=np.float64)
             S[r:r + k] = block.reshape(len(block), k).T
 
-    def _fixed_values(self, state) -> None:
+    def fixed_values(self, state) -> None:
         """P: the captured leaves' current numbers, then the shared nodes computed from them."""
         tape, P, place = self.tape, state.P, self.place
         if self.captured_prefix:
@@ -286,8 +286,8 @@ class NumpyReplay:
     def values(self, batched: Sequence, batch: int) -> np.ndarray:
         """Every output of every sample, forward only: an array (batch, outputs)."""
         state = self._steps(batch, False)
-        self._fixed_values(state)
-        self._fill(state, batched)
+        self.fixed_values(state)
+        self.fill(state, batched)
         for step in state.forward:
             step()
         return state.S[[self.row[o] for o in self.tape.outputs]].T.copy()
@@ -296,8 +296,8 @@ class NumpyReplay:
         """Sum of the root over the batch; adds ``weight`` · d(sum)/d(leaf) to captured leaves."""
         tape = self.tape
         state = self._steps(batch, True)
-        self._fixed_values(state)
-        self._fill(state, batched)
+        self.fixed_values(state)
+        self.fill(state, batched)
         for step in state.forward:
             step()
         root = self.row[tape.outputs[0]]
@@ -533,13 +533,13 @@ class _Builder:
                 bias = (r.place[factor_node], factor, WB[:, m])
             w_unique = True
         else:
-            places = np.array([[r.place[w] for w in r._weights(i, r.per_sample)] for i in members],
+            places = np.array([[r.place[w] for w in r.weights_of(i, r.per_sample)] for i in members],
                               dtype=np.intp)
             read_w = lambda: P[places]  # noqa: E731
             WB = GWB = None
             w_unique = len(set(places.ravel().tolist())) == places.size
         if bias is None:  # any fixed pairs are added apart, neuron by neuron
-            pairs = [r._constant_pairs(i) for i in members]
+            pairs = [r.constant_pairs(i) for i in members]
             cu = np.array([u for ps in pairs for u, _ in ps], dtype=np.intp)
             cv = np.array([v for ps in pairs for _, v in ps], dtype=np.intp)
             owner = np.array([j for j, ps in enumerate(pairs) for _ in ps], dtype=np.intp)
@@ -574,7 +574,7 @@ class _Builder:
         G = self.grad_view(members)
         sink_x = self.sink(xs)
         tape = r.tape
-        weights_need = any(tape.needs_grad[w] for i in members for w in r._weights(i, r.per_sample))
+        weights_need = any(tape.needs_grad[w] for i in members for w in r.weights_of(i, r.per_sample))
         weights_need = weights_need or bias is not None
         direct = getattr(sink_x, "out", None)
 

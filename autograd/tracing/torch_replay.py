@@ -160,10 +160,10 @@ class TorchReplay:
             read = self._gather(parents[0])
             return lambda values, P, batch: read(values, P, batch).sum(dim=0, keepdim=True).expand(1, batch)
         if kind == "matmul":
-            weights = torch.tensor([[r.place[w] for w in r._weights(i, r.per_sample)] for i in members],
+            weights = torch.tensor([[r.place[w] for w in r.weights_of(i, r.per_sample)] for i in members],
                                    dtype=torch.long, device=self.device)
             read_x = self._gather(list(key[2]))
-            pairs = [r._constant_pairs(i) for i in members]
+            pairs = [r.constant_pairs(i) for i in members]
             owner = torch.tensor([j for j, ps in enumerate(pairs) for _ in ps], dtype=torch.long, device=self.device)
             cu = torch.tensor([u for ps in pairs for u, _ in ps], dtype=torch.long, device=self.device)
             cv = torch.tensor([v for ps in pairs for _, v in ps], dtype=torch.long, device=self.device)
@@ -235,8 +235,8 @@ class TorchReplay:
     def _run(self, batched: Sequence, batch: int, backward: bool) -> tuple[dict, Any, np.ndarray]:
         torch, r = self.torch, self.plan
         state = types.SimpleNamespace(S=np.zeros((self.input_rows, batch)), P=np.zeros(r.n_fixed))
-        r._fixed_values(state)  # captured leaves' numbers, then the shared nodes (on floats)
-        r._fill(state, batched)
+        r.fixed_values(state)  # captured leaves' numbers, then the shared nodes (on floats)
+        r.fill(state, batched)
         P = torch.tensor(state.P, dtype=torch.float64, device=self.device, requires_grad=backward)
         values: dict[int, Any] = {-1: torch.tensor(state.S, dtype=torch.float64, device=self.device)}
         with torch.enable_grad() if backward else torch.no_grad():
