@@ -127,9 +127,9 @@ class NumpyReplay:
                     xs = tuple(v if per_sample[v] else u for u, v in pairs if per_sample[u] or per_sample[v])
                     key = ("matmul", level[i], xs)
                 else:
-                    key = sequence_groups.key(name, level[i], ps)
+                    key = sequence_groups.key(name, level[i])
             elif name in sequence_groups.OPS:
-                key = sequence_groups.key(name, level[i], ps)
+                key = sequence_groups.key(name, level[i])
             elif name == "sum":
                 key = ("sum", level[i], i)
             elif ops[i].nary:

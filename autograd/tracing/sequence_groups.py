@@ -4,9 +4,10 @@ whose pairs are both per-sample (attention's q·k and weights·v).
 A transformer's step is full of small n-ary nodes that do not fit a matrix product: each
 position's scores, each head's softmax normaliser, each embedding entry chosen by a token
 id. Replayed node by node they would cost a Python loop each; here every such node of one
-level with the same op and the same number of inputs is one group, and its inputs are
-gathered into one array ``X`` (members, inputs, batch), whatever mixture of per-sample rows
-and fixed numbers they are. Gradients go back through one sum per distinct row
+level with the same op is one group, and its inputs are gathered into one array ``X``
+(members, inputs, batch; members with fewer inputs padded), whatever mixture of
+per-sample rows and fixed numbers they are. A ``Linear`` applied at every position of a
+sequence is one matrix product (``merge_positions``). Gradients go back through one sum per distinct row
 (``np.add.reduceat`` over the rows sorted), so a row read by many members (a key read by
 every later query) costs no loop.
 
@@ -62,7 +63,7 @@ def merge_positions(groups: dict[tuple, list[int]], parents: Sequence[tuple[int,
     return merged
 
 
-def key(name: str, level: int, parents: Sequence[int]) -> tuple:
+def key(name: str, level: int) -> tuple:
     """The group of a node of these ops: its level and op. Members may differ in their
     number of inputs (a softmax over each position's past): the gather pads them."""
     return ("seq", level, name)
