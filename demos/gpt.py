@@ -1,16 +1,19 @@
 """A tiny GPT of Values, trained one name per step (traced by default), then drawn and explained.
 
-    python -m demos.gpt                   # traced: each name length recorded once, replayed with numpy
+    python -m demos.gpt                   # traced: recorded twice (8 and 16 positions), replayed with numpy
     python -m demos.gpt --eager           # the same model, seed and names, the eager engine
+    python -m demos.gpt --batch 8         # 8 names a step, the mean of their losses
     python -m demos.gpt --steps 300 --quick
 
 The model is ``nn.transformer.GPT``: a character-level transformer written as plain modules
 of Values (one layer, 4 heads, 16 wide: token and position embeddings, RMSNorm, multi-head
 causal attention, a ReLU MLP block, a softmax cross-entropy through ``logsumexp``), trained
 with Adam on one name per step from demos/data/names.txt (32,032 US first names, public
-domain). Traced, the loss of a name is recorded once per name length
-(``autograd.trace_cache``: the token ids are traced inputs, chosen by ``autograd.pick``) and
-replayed by numpy; ``--eager`` builds every step's graph. Both print the loss every 100
+domain). Traced, each name is padded to 8 or 16 positions with a weight mask (the same loss
+and gradients: attention is causal), the loss of each padded length is recorded once
+(``autograd.trace_cache``: the token ids are traced inputs, chosen by ``autograd.pick``)
+and replayed by numpy (``--buckets none`` traces each name length apart); ``--eager``
+builds every step's graph. Both print the loss every 100
 steps and end with one line ``steps=N seconds=T loss_last=L`` (T: the training's wall time,
 tracing included; L: the last step's loss), equal to 1e-9 between the two. It writes into
 --out:
