@@ -114,27 +114,20 @@ def test_every_op_replays_on_torch_as_the_engine_computes_it(torch, name):
 
 
 def test_a_gpt_batch_replays_on_torch_with_the_eager_gradients(torch):
-    from test_transformer import assert_close, documents, eager_sum
+    from test_transformer import assert_close, documents, eager_sum, replay_by_length, replay_padded
 
     from autograd import trace_cache
-    from nn.transformer import GPT, pad
+    from nn.transformer import GPT
 
     rng = random.Random(5)
     model = GPT(vocab_size=6, block_size=6, n_embd=8, n_head=2, std=0.4, rng=rng)
     docs = documents(rng, 6, 6, 8)
     want, want_grads = eager_sum(model, docs)
-    loss_of = trace_cache(model.loss, backend="torch", device="cpu")
-    by_length: dict[int, list] = {}
-    for doc in docs:
-        by_length.setdefault(len(doc), []).append(doc)
-    got = sum(loss_of.batch(group, reduce="sum") for group in by_length.values())
-    assert_close([got], [want], rel=1e-9)
-    assert_close([p.grad for p in model.parameters()], want_grads, rel=1e-9)
-    model.zero_grad()
-    padded = [pad(doc, 6) for doc in docs]  # one trace, a weight mask on the padding
-    got = loss_of.batch([p for p, _ in padded], [w for _, w in padded], reduce="sum")
-    assert_close([got], [want], rel=1e-9)
-    assert_close([p.grad for p in model.parameters()], want_grads, rel=1e-9)
+    for replay in (replay_by_length, replay_padded):
+        model.zero_grad()
+        got = replay(trace_cache(model.loss, backend="torch", device="cpu"), docs)
+        assert_close([got], [want], rel=1e-9)
+        assert_close([p.grad for p in model.parameters()], want_grads, rel=1e-9)
 
 
 def test_torch_replay_refuses_what_the_engine_refuses(torch):
