@@ -6,6 +6,7 @@ import ast
 import math
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import autograd
 from autograd import Value, draw, tanh
 from autograd.cli import main
+from autograd.cli.commands import COMMANDS, EXAMPLES
 from autograd.cli.expr import FUNCTIONS, ExprError, Program, evaluate, parse
 
 NEURON = "tanh(x*w + b)"
@@ -210,6 +212,41 @@ def test_bad_arguments_exit_2_and_say_what_is_wrong(args, message, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err.splitlines()[0]
+
+
+def test_version_prints_the_one_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"chainrule {autograd.__version__}\n"
+    result = run("-V")
+    assert (result.returncode, result.stdout) == (0, f"chainrule {autograd.__version__}\n")
+    assert main(["--version", "grad"]) == 2
+    assert "--version takes nothing after it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_each_commands_help_shows_examples_that_run(name, capsys, tmp_path, monkeypatch):
+    assert main([name, "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert EXAMPLES[name] and "examples:" in shown
+    monkeypatch.chdir(tmp_path)  # the examples that write files write them here
+    for command, what in EXAMPLES[name]:
+        assert f"  {command}\n" in shown and what.split()[0] in shown
+        words = shlex.split(command)
+        assert words[0] == "chainrule"
+        if name == "repl":
+            continue  # interactive; test_repl_* cover it
+        assert main(words[1:]) == 0, command
+        assert capsys.readouterr().out or list(tmp_path.iterdir()), f"{command} printed and wrote nothing"
+    for output in tmp_path.iterdir():
+        assert output.stat().st_size > 0
+
+
+def test_the_top_help_shows_an_example_of_each_command_and_the_version_option(capsys):
+    assert main(["--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "--version" in shown
+    for examples in EXAMPLES.values():
+        assert f"  {examples[0][0]}\n" in shown
 
 
 def test_argparse_errors_exit_2(capsys):
