@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import math
 import os
 import re
@@ -221,6 +222,13 @@ def test_version_prints_the_one_version(capsys):
     assert (result.returncode, result.stdout) == (0, f"chainrule {autograd.__version__}\n")
     assert main(["--version", "grad"]) == 2
     assert "--version takes nothing after it" in capsys.readouterr().err
+
+
+def test_the_installed_metadata_has_the_one_version():
+    installed = importlib.metadata.version("chainrule")
+    assert installed == autograd.__version__, (
+        f"chainrule's installed metadata says {installed}, autograd.__version__ {autograd.__version__}: "
+        "pyproject.toml reads the version from autograd/__init__.py at install time; reinstall (pip install -e .)")
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

@@ -8,17 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from demos.figures import COMMAND, GROUPS, RECORD, figure, numbers, read_record, summary_rows
+from demos.figures import (
+    COMMAND,
+    GROUPS,
+    MARKER,
+    PAGES,
+    RECORD,
+    figure,
+    marked_figures,
+    numbers,
+    quote,
+    read_record,
+    summary_rows,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-
-MARKER = re.compile(r"<!-- fig (?P<key>[\w.]+(?:\[\d+\])?) -->")
-# A quoted figure: a number, then at most one word (its unit) before the marker.
-MARKED = re.compile(r"(?P<number>\d[\d,]*(?:\.\d+)?)(?:[ \u00a0]?[^\s\d<]+)?[ \u00a0]?" + MARKER.pattern)
 # What counts as a timing or a size where a page quotes one.
 TIMING = re.compile(r"(?<![\w.,-])(?P<number>\d[\d,]*(?:\.\d+)?)(?:[ \u00a0]?(?:ms|µs|us|ns|s|seconds?|minutes?|min"
-                    r"|MB|kB|KB|GB)\b|k? nodes\b)")
+                    r"|MB|kB|KB|GB)\b|k? nodes\b|k?-node\b)")
 
 # Sections that quote measurements which are not (yet) in the record, and why. Everything
 # else in the README and docs must carry a marker.
@@ -53,12 +60,7 @@ def holds(page_number: str, recorded: float) -> bool:
     """Whether the page's number is the recorded one as the page rounds it: to its decimals
     (``2.3`` holds 2.26), or for a whole number with trailing zeros, to those (``76,000``
     holds 76,384; ``11`` holds 10.6)."""
-    digits = page_number.replace(",", "")
-    if "." in digits:
-        places = len(digits.split(".")[1])
-        return round(recorded, places) == quoted(page_number)
-    zeros = len(digits) - len(digits.rstrip("0")) if digits.strip("0") else 0
-    return round(recorded, -zeros) == quoted(page_number)
+    return quoted(quote(page_number, recorded)) == quoted(page_number)
 
 
 def where(key: str) -> tuple[str, str]:
@@ -68,8 +70,8 @@ def where(key: str) -> tuple[str, str]:
 
 def fix(group: str) -> str:
     command = GROUPS[group][0] if group in GROUPS else COMMAND
-    return (f"re-measure with `{COMMAND} --only {group}` ({command}) and quote what it records in "
-            f"{RECORD.relative_to(ROOT)}, or fix the page")
+    return (f"re-measure with `{COMMAND} --only {group}` ({command}), then `{COMMAND} --pages` "
+            f"rewrites the page's figure from {RECORD.relative_to(ROOT)}")
 
 
 def test_the_record_exists_and_names_how_each_figure_was_measured():
@@ -85,7 +87,7 @@ def test_each_quoted_figure_is_the_recorded_one(page):
     groups = read_record()["groups"]
     wrong = []
     for _, number, line in prose(page):
-        for m in MARKED.finditer(line):
+        for m in marked_figures(line):
             group, name = where(m["key"])
             if group not in groups:
                 wrong.append(f"{page.name}:{number}: {m['key']}: the record has no group {group!r}; {fix(group)}")
@@ -97,7 +99,7 @@ def test_each_quoted_figure_is_the_recorded_one(page):
             elif not holds(m["number"], recorded):
                 wrong.append(f"{page.name}:{number}: quotes {m['number']} for {m['key']}, the record "
                              f"({groups[group]['recorded']}) holds {recorded:g}; {fix(group)}")
-        if len(MARKER.findall(line)) != len(MARKED.findall(line)):
+        if len(MARKER.findall(line)) != len(marked_figures(line)):
             wrong.append(f"{page.name}:{number}: a marker with no number just before it: {line.strip()[:100]}")
     assert not wrong, "\n".join(wrong)
 
@@ -108,9 +110,9 @@ def test_no_page_quotes_a_timing_or_size_without_a_marker(page):
     for section, number, line in prose(page):
         if (page.name, section) in NOT_RECORDED:
             continue
-        marked = {m.start("number") for m in MARKED.finditer(line)}
+        marked = {m.start("number") for m in marked_figures(line)}
         for m in TIMING.finditer(line):
-            if m.group().endswith("nodes") and not m.group().endswith("k nodes") and quoted(m["number"]) < 10_000:
+            if "node" in m.group() and "k" not in m.group() and quoted(m["number"]) < 10_000:
                 continue  # a small example's node count is exact, and doctested, not measured
             if m.start("number") not in marked:
                 unmarked.append(f"{page.name}:{number}: {m.group()!r} ({line.strip()[:80]}...)")
@@ -130,5 +132,6 @@ def test_figures_reads_numbers_and_summary_blocks():
     assert figure({"n": 67931}, "n") == 67931.0 and figure({"n": 1}, "missing") is None
     out = "step 1\n\n== moons ==\n  steps          100\n  training time  2.3 s\n  pictures:\n    a.png\n"
     assert summary_rows(out, "moons") == {"steps": "100", "training_time": "2.3 s"}
+    assert summary_rows("== error_surface (80 updates each) ==\n  time  1.0 s\n", "error_surface") == {"time": "1.0 s"}
     with pytest.raises(RuntimeError, match="no '== xor ==' summary block"):
         summary_rows(out, "xor")
