@@ -43,6 +43,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from autograd import files
+
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / "docs" / "figures.json"
 COMMAND = "python -m demos.figures"
@@ -114,7 +116,7 @@ def update_pages(groups: dict[str, Any]) -> list[str]:
             lines[i] = line
         text = "\n".join(lines)
         if text != page.read_text(encoding="utf-8"):
-            page.write_text(text, encoding="utf-8")
+            files.write_atomic(page, text)
     return changed
 
 
@@ -188,7 +190,7 @@ def demo(name: str) -> Callable[[], dict[str, Any]]:
                 figures["replay_page_mb"] = round(page.stat().st_size / 1e6, 2)
         return figures
 
-    measure.__doc__ = "its wall-clock time, its summary block, and the size of a replay page it writes"
+    measure.__doc__ = "its CPU and wall-clock time, its summary block, and the size of a replay page it writes"
     return measure
 
 
@@ -287,7 +289,7 @@ def tests() -> dict[str, Any]:
     """The whole test suite, as the README runs it (CI=true: nothing may skip)."""
     cpu = _children_cpu()
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], cwd=ROOT,
                           capture_output=True, text=True, env={**os.environ, "CI": "true"})
     wall = time.perf_counter() - started
     cpu = _children_cpu() - cpu  # pytest, the demos and browsers it starts, dot
@@ -295,8 +297,9 @@ def tests() -> dict[str, Any]:
         # Recorded all the same: tests/test_figures.py fails while a page quotes the old
         # time, so the run that records a new one is a failing run; the result line says so.
         print(f"figures: the tests failed:\n{done.stdout[-3000:]}", file=sys.stderr)
+    counts = [line.strip("= ") for line in done.stdout.splitlines() if re.search(r"\d+ (passed|failed)", line)]
     return {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cpu_minutes": round(cpu / 60, 1),
-            "result": done.stdout.strip().splitlines()[-1]}
+            "result": counts[-1] if counts else f"exit status {done.returncode}"}
 
 
 GROUPS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
@@ -318,10 +321,7 @@ def write_record(record: dict[str, Any], path: Path = RECORD) -> None:
     record["about"] = (f"The figures the README and docs quote. Regenerate with `{COMMAND}` "
                        f"(or `{COMMAND} --only GROUP,...`); tests/test_figures.py checks the pages against it.")
     record["groups"] = dict(sorted(record["groups"].items()))
-    text = json.dumps(record, indent=1, ensure_ascii=False) + "\n"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    files.write_atomic(path, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
 
 
 def _groups(text: str) -> list[str]:
