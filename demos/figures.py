@@ -11,7 +11,8 @@ figure is not what the record holds (rounded as the page writes it: ``2 s`` quot
 ``76,000 nodes`` quotes 76,384), when a marker names a figure the record lacks, and when a
 page quotes a timing or size with no marker. Where the record's figure is a line of text (a
 demo's summary row, e.g. ``traced (numpy) 0.04 s, eager 1.60 s``), ``[k]`` picks its k-th
-number: ``<!-- fig digits.time_per_epoch[1] -->``.
+number: ``<!-- fig digits.time_per_epoch[1] -->``. A size the code sets rather than one measured
+(a limit) is marked ``<!-- fixed -->`` instead.
 
 Each group keeps the command that measured it, when, and the machine's load average
 before and after (``os.getloadavg``): wall-clock figures on a shared machine are only as

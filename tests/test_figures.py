@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMING = re.compile(r"(?<![\w.,-])(?P<number>\d[\d,]*(?:\.\d+)?)(?:[ \u00a0]?(?:ms|µs|us|ns|s|seconds?|minutes?|min"
                     r"|MB|kB|KB|GB)\b|k? nodes\b|k?-node\b)")
 
+# A set quantity, not a measurement (a limit, a size the code fixes): `up to 100 kB<!-- fixed -->`.
+FIXED = re.compile(r"(?P<number>\d[\d,]*(?:\.\d+)?)(?:[ \u00a0]?[^\s\d<]+)?[ \u00a0]?<!-- fixed -->")
+
 # Sections that quote measurements which are not (yet) in the record, and why. Everything
 # else in the README and docs must carry a marker.
 NOT_RECORDED = {
@@ -110,14 +113,21 @@ def test_no_page_quotes_a_timing_or_size_without_a_marker(page):
     for section, number, line in prose(page):
         if (page.name, section) in NOT_RECORDED:
             continue
-        marked = {m.start("number") for m in marked_figures(line)}
+        marked = {m.start("number") for m in marked_figures(line)} | {m.start("number") for m in FIXED.finditer(line)}
         for m in TIMING.finditer(line):
             if "node" in m.group() and "k" not in m.group() and quoted(m["number"]) < 10_000:
                 continue  # a small example's node count is exact, and doctested, not measured
             if m.start("number") not in marked:
                 unmarked.append(f"{page.name}:{number}: {m.group()!r} ({line.strip()[:80]}...)")
     assert not unmarked, ("timings or sizes quoted with no <!-- fig group.name --> marker after them: record "
-                          f"them with `{COMMAND}` and mark them (see demos/figures.py):\n" + "\n".join(unmarked))
+                          f"them with `{COMMAND}` and mark them (see demos/figures.py), or mark a set quantity "
+                          "that is not measured (a limit) <!-- fixed -->:\n" + "\n".join(unmarked))
+
+
+def test_a_set_quantity_may_be_marked_fixed_instead():
+    line = "packed up to 100 kB<!-- fixed --> or the size of the picture, in 2 s"
+    assert [m["number"] for m in FIXED.finditer(line)] == ["100"]
+    assert [m["number"] for m in TIMING.finditer(line)] == ["100", "2"]
 
 
 def test_a_stale_figure_fails_with_the_command_to_run():
