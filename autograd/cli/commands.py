@@ -54,6 +54,7 @@ from ..views.draw import (
 )
 from ..views.explain import explain
 from ..views.text import number, tree
+from .examples import EXAMPLES, epilog, examples_text
 from .exercise_commands import EXERCISE_COMMANDS, run as run_exercise_command
 from .expr import FUNCTIONS, Evaluation, ExprError, Program, evaluate, parse
 
@@ -159,7 +160,7 @@ def _command_parser(name: str) -> _Parser:
     parser = _Parser(prog=f"{PROG} {name}", usage=f"{PROG} {name} [options]{words}", description=help_text,
                      allow_abbrev=False,  # "--w" for "--wrt" would be a guess
                      formatter_class=argparse.RawDescriptionHelpFormatter,  # the examples keep their lines
-                     epilog=_examples(EXAMPLES[name]) + ("" if name == "repl" else "\n\n" + _wrapped(_EPILOG)))
+                     epilog=epilog(name) + ("" if name == "repl" else "\n\n" + _wrapped(_EPILOG)))
     parser.add_argument("words", nargs="*", metavar="EXPRESSION NAME=NUMBER",
                         help=argparse.SUPPRESS if name == "repl" else
                         'the expression, e.g. "tanh(x*w + b)", then a value for each variable, e.g. x=2')
@@ -168,9 +169,9 @@ def _command_parser(name: str) -> _Parser:
 
 
 def _top_parser() -> _Parser:
-    first = [examples[0] for examples in EXAMPLES.values()]
+    first = [examples[0] for examples in EXAMPLES.values()]  # one of each command
     parser = _Parser(prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
-                     epilog=_examples(first) + "\n\n" + _wrapped(_EPILOG + f" See {PROG} COMMAND --help."),
+                     epilog=examples_text(first) + "\n\n" + _wrapped(_EPILOG + f" See {PROG} COMMAND --help."),
                      description="See backpropagation: gradients, graph drawings and chain-rule\n"
                                  "explanations of a scalar expression.")
     parser.add_argument("-V", "--version", action="store_true", help="print the version and exit")
@@ -180,14 +181,6 @@ def _top_parser() -> _Parser:
     for name, help_text in EXERCISE_COMMANDS.items():
         commands.add_parser(name, help=help_text)
     return parser
-
-
-def _examples(examples: list[tuple[str, str]]) -> str:
-    """The help's examples block: each command line, then what it does, indented under it."""
-    lines = ["examples:"]
-    for command, what in examples:
-        lines += [f"  {command}", *textwrap.wrap(what, 76, initial_indent="      ", subsequent_indent="      ")]
-    return "\n".join(lines)
 
 
 def _wrapped(text: str) -> str:
@@ -444,43 +437,6 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int], Callable[[ar
                 _explain, _explain_options),
     "tree": ("print the graph as an indented tree (no graphviz needed)", _tree, _tree_options),
     "repl": ("an interactive Python console with Value and these tools loaded", _repl, _no_options),
-}
-
-
-# name -> [(a command line, what it does)]: the examples its --help prints; tests/test_cli.py
-# runs every one of them.
-EXAMPLES: dict[str, list[tuple[str, str]]] = {
-    "grad": [
-        ('chainrule grad "tanh(x*w + b)" x=2 w=-3 b=6.8814',
-         "the value of micrograd's neuron and its gradient with respect to x, w and b"),
-        ('chainrule grad "n = x*w + b; tanh(n)" x=2 w=-3 b=6.8814 --digits 3',
-         "the same with a named part, to three significant digits"),
-    ],
-    "draw": [
-        ('chainrule draw "tanh(x*w + b)" x=2 w=-3 b=6.8814 -o neuron.svg --edge-labels',
-         "the graph as a picture, each edge labelled with its local derivative"),
-        ('chainrule draw "x*y + x" x=3 y=4 --rankdir TB',
-         "the DOT source on stdout, top to bottom (pipe it to dot, or save it with -o graph.dot)"),
-    ],
-    "html": [
-        ('chainrule html "tanh(x*w + b)" x=2 w=-3 b=6.8814 -o neuron.html',
-         "one offline page that steps backward node by node: open it in a browser, then use the arrow keys"),
-        ('chainrule html "x*y + x" x=3 y=4 -o forward.html --forward',
-         "the same, playing the forward pass first"),
-    ],
-    "explain": [
-        ('chainrule explain "tanh(x*w + b)" --wrt x x=2 w=-3 b=6.8814',
-         "d/dx written out as the chain rule along each path, with the numbers"),
-        ('chainrule explain "x*y + x" x=3 y=4',
-         "every variable in turn: x has two paths (through x*y and directly), and they add up"),
-    ],
-    "tree": [
-        ('chainrule tree "tanh(x*w + b)" x=2 w=-3 b=6.8814',
-         "the graph as an indented tree with data and grad, in the terminal"),
-    ],
-    "repl": [
-        ("chainrule repl", "a Python console with Value, draw, explain, tree and the functions already imported"),
-    ],
 }
 
 
