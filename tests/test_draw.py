@@ -374,3 +374,14 @@ def test_picture_gives_the_svg_title_of_every_value(tmp_path):
     assert {pic.records[n] for n in v.values()} <= titles
     assert {pic.ops[n] for n in v.values() if n.parents} <= titles
     assert pic.records[v["x1"]] == "n" + str(autograd.topological_order(o).index(v["x1"]))
+
+
+def test_a_drawing_at_a_plain_repl_says_how_to_see_it(tmp_path):
+    y = Value(2.0, label="x").tanh()
+    y.backward()
+    g = draw(y)
+    shown = repr(g)
+    assert "object at 0x" not in shown
+    assert 'autograd.render(y, "y.svg")' in shown and '.save("y.dot")' in shown and "Jupyter" in shown
+    assert g.save(tmp_path / "y.dot") and (tmp_path / "y.dot").read_text() == g.source  # .save does what it says
+    assert "image/svg+xml" in g._repr_mimebundle_()  # Jupyter still gets the picture, not the text

@@ -574,6 +574,13 @@ def _digraph_class(graphviz):
             data = layout(self.source, format or self.format, "draw")
             return data.decode(encoding) if encoding else data
 
+        def __repr__(self) -> str:
+            # What a plain REPL prints for draw(y) (Jupyter shows the picture instead, from
+            # graphviz's _repr_mimebundle_): how to see it, not just an address.
+            return ('<Digraph: a drawing of a graph. Jupyter shows it; elsewhere, autograd.render(y, "y.svg") '
+                    'writes a picture of the Value y you drew, .save("y.dot") writes this DOT source, '
+                    '.source is its text>')
+
     Digraph.__qualname__ = Digraph.__name__ = "Digraph"
     return Digraph
 
