@@ -89,9 +89,26 @@ class DotNotFoundError(RuntimeError):
 # Text that graphviz would otherwise interpret.
 
 
+# Control characters have no glyph and break dot (a NUL ends its input; others make SVG
+# that is not XML): each is drawn as its Unicode control picture (NUL as ␀, ESC as ␛);
+# line breaks and tabs become spaces, and a lone surrogate (not UTF-8) the replacement mark.
+_PRINTABLE = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
+_PRINTABLE.update({c: 0xFFFD for c in range(0x80, 0xA0)} | {c: 0xFFFD for c in range(0xD800, 0xE000)})
+_PRINTABLE.update({ord("\n"): " ", ord("\r"): " ", ord("\t"): " "})
+
+
 def _escape(text: str) -> str:
-    """Text for a quoted DOT string: backslashes and quotes escaped, one line."""
-    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
+    r"""Text for a quoted DOT string: backslashes and quotes escaped, one line.
+
+    Every string from a user or from data (labels, scope names, op names) is passed to
+    graphviz through ``_escape`` and then ``nohtml``: graphviz's Python package writes a
+    string shaped like ``<...>`` unquoted, as an HTML-like label, so a scope named
+    ``<a> URL=<javascript:...>`` would otherwise become attributes and markup.
+
+    >>> print(_escape('say "hi" \\ bye\x00'))
+    say \"hi\" \\ bye␀
+    """
+    return str(text).translate(_PRINTABLE).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _escape_record(text: str) -> str:
@@ -215,7 +232,7 @@ class _Builder:
                 if prefix not in clusters:
                     clusters[prefix] = self.gv.Digraph(
                         f"cluster_{len(clusters)}",
-                        graph_attr={"label": _escape(prefix[-1]), "labeljust": "l",
+                        graph_attr={"label": self.gv.nohtml(_escape(prefix[-1])), "labeljust": "l",
                                     "style": "rounded", "color": "#9a9a9a",
                                     "fontname": "Helvetica", "fontsize": "10"})
         return clusters[path]
