@@ -134,7 +134,7 @@ class _Epoch:
                                      accuracy=good / len(Xb) if self.track else None)
             self.optimizer.step()
             self.step += 1
-            total += float(value) * len(Xb)
+            total += (value if value.__class__ is float else value.data) * len(Xb)
             right += good
         return total, right
 

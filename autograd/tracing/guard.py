@@ -49,6 +49,18 @@ _UNTRUSTED = ("autograd.tracing",)  # reads nothing while fn runs; its doctests 
 _LIBRARY_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(p))) + os.sep
                       for p in (__file__,))  # the autograd package's folder
 
+# Value's conversions to a plain number, each replaced while tracing by one that refuses a
+# traced Value (whatever the mode) and otherwise keeps Value's own contract.
+_CONVERSIONS = {
+    "__float__": "turns a traced Value into a number (float(), math.*)",
+    "__int__": "turns a traced Value into a number (int())",
+    "__round__": "turns a traced Value into a number (round())",
+    "__trunc__": "turns a traced Value into a number (math.trunc())",
+    "__floor__": "turns a traced Value into a number (math.floor())",
+    "__ceil__": "turns a traced Value into a number (math.ceil())",
+    "__bool__": "branches on a traced Value (bool(), `if v:`)",
+}
+
 _HINT = ("a replay would reuse this sample's number for every sample. Write it with ops "
          "instead: x.relu() for max(x, 0), abs(x), x.leaky_relu(a), or a product with a "
          "0/1 input for a choice; or pass the number in as a traced argument")
@@ -132,15 +144,17 @@ def _install() -> None:
     def write(node, value):
         put(node, value)
 
-    def as_float(v):
-        if _is_traced(v):
-            raise _refuse("turns a traced Value into a number (float())")
-        return float(get(v, type(v)))
+    saved = {name: Value.__dict__[name] for name in _CONVERSIONS}
+    _saved.update(saved, data=member)
 
-    def as_bool(v):
-        if _is_traced(v):
-            raise _refuse("branches on a traced Value (bool(), `if v:`)")
-        return True
+    def conversion(name, what):
+        original = saved[name]
+
+        def convert(v, *args):
+            if _is_traced(v):
+                raise _refuse(what)
+            return original(v, *args)  # the Value's own contract (refused while recording)
+        return convert
 
     def comparison(symbol):
         def compare(a, b):
@@ -149,23 +163,18 @@ def _install() -> None:
             return NotImplemented
         return compare
 
-    _saved["data"] = member
-    _saved["__float__"] = Value.__dict__.get("__float__")
     Node.data = property(read, write, doc=getattr(member, "__doc__", None))
-    Value.__float__ = as_float
-    Value.__bool__ = as_bool
+    for name, what in _CONVERSIONS.items():
+        setattr(Value, name, conversion(name, what))
     for name, symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
         setattr(Value, name, comparison(symbol))
 
 
 def _uninstall() -> None:
     Node.data = _saved.pop("data")
-    original = _saved.pop("__float__")
-    if original is not None:
-        Value.__float__ = original
-    else:
-        del Value.__float__
-    for name in ("__bool__", "__lt__", "__le__", "__gt__", "__ge__"):
+    for name in _CONVERSIONS:
+        setattr(Value, name, _saved.pop(name))
+    for name in ("__lt__", "__le__", "__gt__", "__ge__"):
         delattr(Value, name)
 
 
