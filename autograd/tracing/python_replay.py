@@ -25,7 +25,7 @@ import math
 from typing import Any, Sequence
 
 from ..ops import OPS, exact_sum
-from .arguments import flatten
+from .arguments import cleaned, flatten
 from .tape import CAPTURED, SAMPLE, SHARED, Tape
 
 # Inline forms: {0}, {1} the inputs, {o} the result. Anything else calls the table.
@@ -172,6 +172,10 @@ class PythonReplay:
         return self._call(False, self._fixed_values(), batched, 0.0)
 
     def _call(self, backward: bool, fixed: list[float], batched, weight: float):
+        # The generated code calls float() on each number, which would read a string sample
+        # "1.5" as 1.5, unpack "12" as [1, 2] and take True as 1: a batch that is not plain
+        # numbers is read sample by sample first, as the eager loop would (or refused).
+        batched = [cleaned(arg, shape, f"batch: argument {k}") for k, (arg, shape) in enumerate(zip(batched, self.shapes))]
         try:
             return self._function(backward)(fixed, batched, weight)
         except (TypeError, ValueError, OverflowError):
