@@ -7,8 +7,7 @@ from one) could reach ``fn`` is refused, naming the user's line:
 - reading ``.data``, ``.local_grads``, or a gradient computed inside ``fn`` (``.grad``,
   ``gradients(...)`` as floats), outside the engine itself, which reads them to compute;
 - ``float(v)`` (and so ``math.exp(v)``, ``'%f' % v``), ``int``, ``round``, ``math.floor``...,
-  ``bool(v)`` (``if v:``), a format spec (``f"{v:.3f}"``); ``str(v)`` and ``repr(v)`` give
-  ``Value(traced, op='mul')``, text without the number;
+  ``bool(v)`` (``if v:``), text (``str(v)``, ``repr(v)``, ``print(v)``, ``f"{v:.3f}"``);
 - ``<``, ``<=``, ``>``, ``>=`` (and so ``max``, ``min`` and ``sorted`` over Values);
 - ``v.detach()``, which would make a leaf of this sample's number;
 - a ``create_graph=True`` gradient through an op whose derivative branches on its input
@@ -60,7 +59,7 @@ class TraceError(RuntimeError):
 _TRUSTED = ("autograd.graph", "autograd.value", "nn.layers")
 # Functions of those modules that hand numbers out (``gradients`` returns floats).
 _HANDS_OUT = ("gradients",)
-# Value's text: a traced Value prints without its number; a format spec is refused.
+# Value's text: it holds the number.
 _TEXT = ("__repr__", "__str__", "__format__")
 _LIBRARY_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(p))) + os.sep
                       for p in (__file__,))  # the autograd package's folder
@@ -69,6 +68,10 @@ _GRADIENT_HINT = ("a replay would reuse this sample's numbers for every sample; 
                   "gradients outside the traced function (Traced.batch adds them to every "
                   "captured leaf), or use create_graph=True through smooth ops only "
                   "(tanh, sigmoid, exp, log, sin, cos, +, -, *, /)")
+
+_TEXT_HINT = ("the text holds this sample's number, and fn runs only once, on this "
+              "sample: a replay would not print, and would reuse anything computed from "
+              "the text. Print Traced.values(...) or the traced graph after trace returns")
 
 # Value's conversions to a plain number, each replaced while tracing by one that refuses a
 # traced Value (whatever the mode) and otherwise keeps Value's own contract.
@@ -206,15 +209,13 @@ def _install() -> None:
         return convert
 
     def as_text(v):
-        if _is_traced(v):  # text without the number: nothing to read back
-            parts = [f"op={v.op!r}"] if v.op else []
-            parts += [f"label={v.label!r}"] if v.label else []
-            return f"{type(v).__name__}(traced{', ' if parts else ''}{', '.join(parts)})"
+        if _is_traced(v):
+            raise _refuse("turns a traced Value into text (str, repr, print, an f-string)", _TEXT_HINT)
         return _saved["__repr__"](v)
 
     def as_formatted(v, spec):
-        if spec and _is_traced(v):
-            raise _refuse(f"formats the number of a traced Value (f'{{v:{spec}}}')")
+        if _is_traced(v):
+            raise _refuse(f"turns a traced Value into text (f'{{v:{spec}}}')", _TEXT_HINT)
         return _saved["__format__"](v, spec)
 
     def detach(v):
