@@ -562,7 +562,7 @@ def layout(source: str, fmt: str, where: str = "render") -> bytes:
     """
     found = layout_program()
     if found is None:
-        raise DotNotFoundError(f"{where}: graphviz's `dot` program is not on PATH; to fix, {INSTALL_ADVICE}")
+        raise DotNotFoundError(_missing(where))
     name, program = found
     if name == PURE and fmt not in ("svg", "png"):
         raise DotNotFoundError(f"{where}: graphviz-pure (used because graphviz's `dot` is missing) makes "
@@ -578,19 +578,38 @@ def layout(source: str, fmt: str, where: str = "render") -> bytes:
 @functools.cache
 def _digraph_class(graphviz):
     """``graphviz.Digraph`` whose ``pipe`` (which Jupyter's display calls) falls back to
-    graphviz-pure when ``dot`` is missing; everything else is graphviz's own."""
+    graphviz-pure when ``dot`` is missing, and which, with neither, says so in our words:
+    a notebook cell shows the message naming both (no traceback), ``pipe`` and ``render``
+    raise ``DotNotFoundError``. Everything else is graphviz's own."""
 
     class Digraph(graphviz.Digraph):
         def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
                  engine=None, encoding=None):
             found = layout_program()
-            if found is None or found[0] == "dot" or renderer or formatter or engine not in (None, "dot"):
+            if found is None:
+                raise DotNotFoundError(_missing("draw"))
+            if found[0] == "dot" or renderer or formatter or engine not in (None, "dot"):
                 return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
             data = layout(self.source, format or self.format, "draw")
             return data.decode(encoding) if encoding else data
 
+        def render(self, *args, **kwargs):
+            if shutil.which("dot") is None:
+                raise DotNotFoundError(_missing("Digraph.render") + "; autograd.render(y, 'y.svg') "
+                                       "lays out with graphviz-pure too")
+            return super().render(*args, **kwargs)
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            if layout_program() is None:  # a notebook shows the advice, not a traceback
+                return {"text/plain": _missing("draw")}
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+
     Digraph.__qualname__ = Digraph.__name__ = "Digraph"
     return Digraph
+
+
+def _missing(where: str) -> str:
+    return f"{where}: graphviz's `dot` program is not on PATH, so the picture cannot be laid out; to fix, {INSTALL_ADVICE}"
 
 
 def svg(root: Value, **draw_options) -> str:
