@@ -31,6 +31,10 @@ micrograd's demo runs with ``from nn import MLP``:
 ...     p.data -= 0.1 * p.grad
 """
 
+from .engine import engine as _engine  # first: nn needs chainrule's autograd
+
+_engine()  # or an ImportError that says which package took its name and how to fix it
+
 from . import data, losses, optim
 from .data import batches, make_circles, make_moons, make_spirals, make_xor, train_test_split
 from .io import LoadError, load, save

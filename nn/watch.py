@@ -69,6 +69,7 @@ class Live:
         self.boundary_seconds = 0.0
         self.boundary: tuple[str, str, int] | None = None  # (image, line, step) last computed
         self.shown_step: int | None = None  # the step of the snapshot on screen
+        self.finished = False  # the recorder stopped watching (close)
         if self.enabled:
             self._show_last_when_cells_end(recorder)
             if recorder.snapshots:
@@ -84,7 +85,7 @@ class Live:
 
         def flush(*_) -> None:
             rec = ref()
-            if rec is None or rec._live is not self:
+            if rec is None or self.finished:
                 events.unregister("post_run_cell", flush)
                 return
             if rec.snapshots and rec.snapshots[-1].step != self.shown_step:
@@ -128,6 +129,7 @@ class Live:
     def finish(self, recorder: Recorder) -> None:
         """The last redraw: the latest snapshot and its boundary, whatever the timing."""
         self.update(recorder, force=True)
+        self.finished = True
 
 
 __all__ = ["Live", "panels_html"]
