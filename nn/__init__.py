@@ -31,19 +31,20 @@ micrograd's demo runs with ``from nn import MLP``:
 ...     p.data -= 0.1 * p.grad
 """
 
-from .engine import engine as _engine  # first: nn needs chainrule's autograd
+try:
+    from . import data, losses, optim
+    from .data import batches, make_circles, make_moons, make_spirals, make_xor, train_test_split
+    from .io import LoadError, load, save
+    from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
+    from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse
+    from .module import Module
+    from .optim import SGD, Adam, Optimizer, linear_decay
+    from .record import Recorder
+    from .train import accuracy, fit
+except ImportError as error:  # another package named autograd (HIPS's) took the name?
+    from .engine import explained
 
-_engine()  # or an ImportError that says which package took its name and how to fix it
-
-from . import data, losses, optim
-from .data import batches, make_circles, make_moons, make_spirals, make_xor, train_test_split
-from .io import LoadError, load, save
-from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
-from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse
-from .module import Module
-from .optim import SGD, Adam, Optimizer, linear_decay
-from .record import Recorder
-from .train import accuracy, fit
+    raise explained(error) from None
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",

@@ -3,11 +3,11 @@ the name.
 
 HIPS autograd (``pip install autograd``) is also a top-level package named ``autograd``;
 pip installs it over chainrule's without a warning, and then ``from autograd import
-Value`` fails with a bare "cannot import name 'Value'". ``engine()`` says what happened
-and how to fix it instead.
+Value`` fails with a bare "cannot import name 'Value'". ``nn`` turns that error into one
+that says what happened and how to fix it (``explained``).
 
->>> engine().__name__
-'autograd'
+>>> explained(ImportError("something else")).args
+('something else',)
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ import importlib.metadata
 from types import ModuleType
 
 
-def engine() -> ModuleType:
-    """chainrule's ``autograd`` package, or an ImportError saying which package took its name."""
-    import autograd
-
+def explained(error: ImportError) -> ImportError:
+    """The error ``import nn`` raises: ``error`` itself, unless the ``autograd`` Python
+    imports is not chainrule's; then one saying which package took the name."""
+    try:
+        import autograd
+    except ImportError:
+        return error
     if hasattr(autograd, "Value"):
-        return autograd
-    raise ImportError(not_chainrule(autograd))
+        return error
+    return ImportError(not_chainrule(autograd))
 
 
 def not_chainrule(module: ModuleType) -> str:
@@ -39,4 +42,4 @@ def not_chainrule(module: ModuleType) -> str:
             "keep HIPS autograd in another virtual environment")
 
 
-__all__ = ["engine", "not_chainrule"]
+__all__ = ["explained", "not_chainrule"]

@@ -14,8 +14,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import nn
 from autograd import Value
@@ -85,7 +84,8 @@ def test_a_model_shaped_unlike_its_loss_is_named_with_the_shapes(loss, outputs):
     model = nn.MLP(2, [3, outputs], seed=0)
     fits = (outputs > 1) == (loss == "cross_entropy")
     if fits:
-        nn.fit(model, X, [t % outputs for t in y] if loss == "cross_entropy" else y, loss=loss, epochs=1, progress=False)
+        labels = [t % outputs for t in y] if loss == "cross_entropy" else y
+        nn.fit(model, X, labels, loss=loss, epochs=1, progress=False)
         return
     before = _weights(model)
     shape = "one number per sample" if outputs == 1 else f"{outputs} per sample"
@@ -116,7 +116,8 @@ def test_numbers_too_large_for_a_float_get_our_error(power):
     with pytest.raises(ValueError, match=r"MLP\(2 -> \[1\]\): input 0 is an int too large for a float"):
         nn.MLP(2, [1], seed=0)([big, 0])
     params = nn.MLP(2, [1], seed=0).parameters()
-    for make, what in ((lambda: nn.SGD(params, lr=big), "lr"), (lambda: nn.SGD(params, weight_decay=big), "weight_decay"),
+    for make, what in ((lambda: nn.SGD(params, lr=big), "lr"),
+                       (lambda: nn.SGD(params, weight_decay=big), "weight_decay"),
                        (lambda: nn.SGD(params, momentum=big), "momentum"), (lambda: nn.Adam(params, eps=big), "eps"),
                        (lambda: nn.Adam(params, lr=big), "lr")):
         with pytest.raises(ValueError, match=rf"{what} must be .*too large for a float"):

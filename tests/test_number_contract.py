@@ -17,8 +17,7 @@ import statistics
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from autograd import Value, no_grad
 
@@ -40,7 +39,7 @@ ROUTES = {
     "math.fsum": lambda v: math.fsum([v, 1.0]),
     "math.isfinite": lambda v: 1.0 if math.isfinite(v) else 0.0,
     "math.copysign": lambda v: math.copysign(2.0, v),
-    "%f": lambda v: "%f" % v,
+    "%f": lambda v: "%f" % v,  # noqa: UP031 - the route under test
     "complex": lambda v: complex(v).real,
     "statistics.fmean": lambda v: statistics.fmean([v, v]),
     "np.float64": lambda v: np.float64(v),
@@ -92,4 +91,4 @@ def test_under_no_grad_every_route_gives_the_number(route):
 def test_printing_and_formatting_keep_working_while_recording():
     v = Value(2.0 / 3.0, label="v") * 1.0
     assert f"{v:.3f}" == "0.667" and f"{v:>8.2f}" == "    0.67" and "data=0.666667" in str(v)
-    assert "{:.1e}".format(v) == "6.7e-01" and "data=" in f"{v}" and v.data == 2.0 / 3.0
+    assert f"{v:.1e}" == "6.7e-01" and "data=" in f"{v}" and v.data == 2.0 / 3.0

@@ -308,7 +308,8 @@ def test_fit_says_why_it_cannot_trace_and_trains_eagerly():
     with pytest.warns(UserWarning, match=r"fit\(trace=True\): cannot trace, the loss is a function"):
         history = nn.fit(model, X, y, epochs=2, loss=lambda s, t: nn.hinge(s, t), progress=False, trace=True)
     assert history["trace"].startswith("eager: the loss is a function")
-    with pytest.raises(ValueError, match=r"fit: loss='hinge' \(the default\) takes labels -1 and \+1.*\[2 \* t - 1 for t in y\]"):
+    with pytest.raises(ValueError, match=r"fit: loss='hinge' \(the default\) takes labels -1 and \+1"
+                       r".*\[2 \* t - 1 for t in y\]"):
         nn.fit(model, X, labels, epochs=1, progress=False, trace=True)
 
 

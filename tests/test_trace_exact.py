@@ -15,11 +15,9 @@ import math
 import pickle
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from autograd import TraceError, Value, gradients, trace
-
 
 UNARY = {
     "tanh": lambda v: v.tanh(),
@@ -154,7 +152,7 @@ def test_the_issues_relu_gradient_penalty_is_refused_not_replayed_wrong():
         trace(penalty, 1.0, 0.5)
 
 
-@pytest.mark.parametrize("text", [str, repr, print, lambda v: f"{v}", lambda v: f"{v:.3f}", lambda v: "%s" % v])
+@pytest.mark.parametrize("text", [str, repr, print, lambda v: f"{v}", lambda v: f"{v:.3f}", lambda v: "%s" % v])  # noqa: UP031
 def test_text_of_a_traced_value_is_refused_and_of_a_parameter_is_not(text):
     w = Value(0.5, label="w")
     with pytest.raises(TraceError, match=r"into text.*Traced.values"):

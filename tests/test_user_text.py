@@ -10,14 +10,13 @@ opened in Chromium must run, keep its data and run nothing the text asked for.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import autograd
 from autograd import Value, draw, scope

@@ -15,8 +15,9 @@ batched argument the same way and checks it has that shape.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from itertools import chain
-from typing import Any, Sequence
+from typing import Any
 
 from ..value import Value
 

@@ -176,7 +176,8 @@ class PythonReplay:
         # The generated code calls float() on each number, which would read a string sample
         # "1.5" as 1.5, unpack "12" as [1, 2] and take True as 1: a batch that is not plain
         # numbers is read sample by sample first, as the eager loop would (or refused).
-        batched = [cleaned(arg, shape, f"batch: argument {k}") for k, (arg, shape) in enumerate(zip(batched, self.shapes))]
+        batched = [cleaned(arg, shape, f"batch: argument {k}")
+                   for k, (arg, shape) in enumerate(zip(batched, self.shapes))]
         try:
             return self._function(backward)(fixed, batched, weight)
         except (TypeError, ValueError, OverflowError):

@@ -611,7 +611,8 @@ def _digraph_class(graphviz):
 
 
 def _missing(where: str) -> str:
-    return f"{where}: graphviz's `dot` program is not on PATH, so the picture cannot be laid out; to fix, {INSTALL_ADVICE}"
+    return (f"{where}: graphviz's `dot` program is not on PATH, so the picture cannot be laid out; "
+            f"to fix, {INSTALL_ADVICE}")
 
 
 def svg(root: Value, **draw_options) -> str:
