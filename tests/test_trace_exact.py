@@ -59,6 +59,9 @@ LEAKS = {
     "grad-pow": lambda a, b: a + gradients((b * b + 1) ** 1.5, [b], create_graph=True)[0],
     "grad-smooth": lambda a, b: a + gradients(b.tanh() * b, [b], create_graph=True)[0],
     "backward-grad": lambda a, b: a * _backward_then_grad(b),
+    "deepcopy": lambda a, b: a * copy.deepcopy(b),
+    "copy": lambda a, b: a * copy.copy(b),
+    "pickle": lambda a, b: a * pickle.loads(pickle.dumps(b)),
     "bool": lambda a, b: a if b else -a,
     "compare": lambda a, b: a if b > 0 else -a,
 }

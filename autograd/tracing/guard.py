@@ -57,12 +57,16 @@ class TraceError(RuntimeError):
 # create_graph gradient branching on it. Not the views, the functional helpers or any
 # other reader: what they read reaches the user as numbers or text.
 _TRUSTED = ("autograd.graph", "autograd.value", "nn.layers")
-# Functions of those modules that hand numbers out (``gradients`` returns floats).
-_HANDS_OUT = ("gradients",)
+# Functions of those modules that hand numbers out: ``gradients`` returns floats, and a
+# copy (copy.copy, copy.deepcopy, pickle) of a traced Value would be leaves holding this
+# sample's numbers.
+_HANDS_OUT = ("gradients", "__copy__", "__reduce__", "__reduce_ex__")
 # Value's text: it holds the number.
 _TEXT = ("__repr__", "__str__", "__format__")
 _LIBRARY_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(p))) + os.sep
                       for p in (__file__,))  # the autograd package's folder
+# Python's modules that call a Value's copying methods: the user's line is further out.
+_PASSING = ("copy", "copyreg", "pickle")
 
 _GRADIENT_HINT = ("a replay would reuse this sample's numbers for every sample; take the "
                   "gradients outside the traced function (Traced.batch adds them to every "
@@ -138,7 +142,7 @@ def _user_line() -> str:
     while frame is not None:
         path = os.path.abspath(frame.f_code.co_filename)
         name = frame.f_globals.get("__name__", "")
-        if not (path.startswith(_LIBRARY_DIRS) or name.startswith("nn.")):
+        if not (path.startswith(_LIBRARY_DIRS) or name.startswith("nn.") or name in _PASSING):
             break
         frame = frame.f_back
     if frame is None:
@@ -181,6 +185,9 @@ def _install() -> None:
         if not _trusted(frame) and _is_traced(node):
             if frame.f_globals.get("__name__", "") == "autograd.ops":
                 raise _refuse(_branching_rule(frame), _GRADIENT_HINT)
+            if frame.f_code.co_name in ("__copy__", "__reduce__"):
+                raise _refuse("copies a traced Value (copy.copy, copy.deepcopy, pickle): the copy's "
+                              "leaves would hold this sample's numbers")
             raise _refuse("reads the number of a traced Value (.data)")
         return get(node, type(node))
 
