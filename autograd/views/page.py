@@ -28,6 +28,7 @@ import hashlib
 import html as _html
 import json
 import os
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from ..files import write_atomic
 # run only if their sha256 is listed (``policy``): the page's own two scripts. So no
 # inline event handler (``onclick="..."``) and no ``javascript:`` URL can run, whatever
 # text reached the page. Inline style stays allowed: the scripts set styles.
-CSP = "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data:"
+POLICY = "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data:"
 
 
 def script_hash(source: str) -> str:
@@ -52,7 +53,16 @@ def script_hash(source: str) -> str:
 
 def policy(*scripts: str) -> str:
     """The page's Content-Security-Policy, allowing exactly these inline scripts."""
-    return CSP.format(scripts=" ".join(script_hash(s) for s in scripts))
+    return POLICY.format(scripts=" ".join(script_hash(s) for s in scripts))
+
+
+def __getattr__(name: str) -> str:
+    # ``CSP`` was the pages' policy with 'unsafe-inline'; kept for pages of one's own.
+    if name == "CSP":
+        warnings.warn("autograd.views.page.CSP allows any inline script; use policy(*scripts), "
+                      "which allows exactly the page's own", DeprecationWarning, stacklevel=2)
+        return POLICY.format(scripts="'unsafe-inline'")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def asset(name: str) -> str:
@@ -182,4 +192,4 @@ class Page:
         return path
 
 
-__all__ = ["Page", "shell", "json_for_script", "CSP", "policy", "script_hash"]
+__all__ = ["Page", "shell", "json_for_script", "POLICY", "policy", "script_hash"]
