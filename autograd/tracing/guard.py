@@ -9,6 +9,7 @@ from one) could reach ``fn`` is refused, naming the user's line:
 - ``float(v)`` (and so ``math.exp(v)``, ``'%f' % v``), ``int``, ``round``, ``math.floor``...,
   ``bool(v)`` (``if v:``), text (``str(v)``, ``repr(v)``, ``print(v)``, ``f"{v:.3f}"``);
 - ``<``, ``<=``, ``>``, ``>=`` (and so ``max``, ``min`` and ``sorted`` over Values);
+- ``table[v]`` (a list index: ``autograd.pick`` chooses per sample instead);
 - ``v.detach()``, which would make a leaf of this sample's number;
 - a ``create_graph=True`` gradient through an op whose derivative branches on its input
   (relu, abs, leaky_relu, pow, sqrt): the rules read the number, and are not trusted.
@@ -21,7 +22,7 @@ by properties that check who reads, and ``Value`` gets checking conversions, tex
 ``detach`` and comparisons; all are put back when the call ends, however it ends. Outside
 ``trace`` the engine runs untouched, at its own speed. The trusted readers are the node
 layer and Value computing ops, and ``nn.layers`` (which reads its inputs' numbers once per
-layer, for the engine's ``dot``).
+layer, for the engine's ``dot``) and ``nn.transformer`` (the same, for its ``Linear``).
 
 >>> from autograd import Value, trace
 >>> try:
@@ -51,12 +52,13 @@ class TraceError(RuntimeError):
 
 
 # The modules whose reads of a node's number are the engine computing an op, not a
-# branch: the node layer and Value (forward passes, backward), and nn.layers (which reads
-# its inputs' numbers once per layer, for the engine's ``dot``). Not the rules of ops.py:
+# branch: the node layer and Value (forward passes, backward, their errors), and nn.layers
+# and nn.transformer (which read their inputs' numbers once per layer, for ``dot``). Not the rules of ops.py:
 # in a forward pass they receive floats, so a rule that reads a Value's number is a
 # create_graph gradient branching on it. Not the views, the functional helpers or any
 # other reader: what they read reaches the user as numbers or text.
-_TRUSTED = ("autograd.graph", "autograd.value", "nn.layers")
+_TRUSTED = ("autograd.graph", "autograd.value", "autograd.derivatives", "autograd.errors",
+            "nn.layers", "nn.transformer")
 # Functions of those modules that hand numbers out: ``gradients`` returns floats, and a
 # copy (copy.copy, copy.deepcopy, pickle) of a traced Value would be leaves holding this
 # sample's numbers.
@@ -135,10 +137,10 @@ def _is_traced(node: object) -> bool:
     return isinstance(node, Node) and any(w.traced(node) for w in _watches)
 
 
-def _user_line() -> str:
+def _user_line(depth: int = 3) -> str:
     """The first frame outside the library: the user's line that asked for the number
     (and the library line that read it, when a library function did)."""
-    frame = reader = sys._getframe(3)
+    frame = reader = sys._getframe(depth)
     while frame is not None:
         path = os.path.abspath(frame.f_code.co_filename)
         name = frame.f_globals.get("__name__", "")
@@ -239,6 +241,14 @@ def _install() -> None:
             return NotImplemented
         return compare
 
+    def as_index(v):
+        if _is_traced(v):
+            raise TraceError(f"trace: fn uses a traced Value as a list index; at {_user_line(2)}: "
+                             "a replay would reuse this sample's choice for every sample. Write "
+                             "autograd.pick(index, choices) (nn.Embedding for table rows): one node "
+                             "that chooses per sample")
+        raise TypeError("a Value is not a list index; use int(v.data), or autograd.pick(v, choices)")
+
     Node.data = property(read, lambda node, value: put(node, value), doc=getattr(data, "__doc__", None))
     Node.grad = property(read_grad, write_grad)
     Node.local_grads = property(read_local_grads, doc=local_grads.__doc__)
@@ -247,6 +257,7 @@ def _install() -> None:
     Value.__repr__ = Value.__str__ = as_text
     Value.__format__ = as_formatted
     Value.detach = detach
+    Value.__index__ = as_index
     for name, symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
         setattr(Value, name, comparison(symbol))
 
@@ -271,7 +282,7 @@ def _uninstall() -> None:
             delattr(Value, name)
         else:
             setattr(Value, name, own)
-    for name in ("__lt__", "__le__", "__gt__", "__ge__"):
+    for name in ("__index__", "__lt__", "__le__", "__gt__", "__ge__"):
         delattr(Value, name)
 
 

@@ -15,8 +15,7 @@ The last step is always shown: a snapshot held back by that limit is drawn when 
 ends (an IPython ``post_run_cell`` hook), so a hand-written loop ends on its last step
 without calling ``recorder.close()``.
 
->>> from nn import MLP
->>> from nn.record import Recorder
+>>> from nn import MLP, Recorder
 >>> live = Live(Recorder(MLP(2, [2, 1], seed=0)))   # in a plain Python session: no display
 >>> live.enabled, live.handle
 (False, None)
