@@ -18,11 +18,13 @@ a graph you drop is freed at once by reference counting.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from . import ops
 from .derivatives import backward, zero_grad
 from .errors import domain_error, number_of, real
 from .graph import Node, constant, new_node, operator
+from .mode import MODE
 from .ops import Op
 
 
@@ -32,8 +34,12 @@ class Value(Node):
     >>> a = Value(-4.0, label="a")
     >>> a
     Value(data=-4.0, grad=0.0, label='a')
-    >>> float(a * 2), f"{a:.2f}"
+    >>> (a * 2).data, f"{a:.2f}"
     (-8.0, '-4.00')
+    >>> import math; math.exp(a)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: float() of a Value 'a' (data=-4.0) would give a plain number and cut the gradient...
     """
 
     __slots__ = ()
@@ -62,8 +68,33 @@ class Value(Node):
 
     # -- numbers out ---------------------------------------------------------------------
 
+    # A Value gives up its number by ``.data``. A conversion to a plain number (float(),
+    # which math.exp(v), '%f' % v and numpy call; int(), round(), bool()) would leave the
+    # graph without a word, so the gradient through it would be cut: while ops record it
+    # is refused, naming what to write instead; under ``no_grad`` nothing is recorded, so
+    # nothing can be cut, and it gives the number.
+
     def __float__(self) -> float:
-        return float(self.data)
+        if MODE.get().record:
+            raise TypeError(number_refused(self, "float()"))
+        return self.data
+
+    def __int__(self) -> int:
+        if MODE.get().record:
+            raise TypeError(number_refused(self, "int()"))
+        return int(self.data)
+
+    def __round__(self, ndigits: int | None = None):
+        if MODE.get().record:
+            raise TypeError(number_refused(self, "round()"))
+        return round(self.data, ndigits)
+
+    def __bool__(self) -> bool:
+        if MODE.get().record:
+            raise TypeError(number_refused(self, "bool() (`if v:`, `v and w`)"))
+        return self.data != 0.0
+
+    __trunc__ = __floor__ = __ceil__ = __int__  # math.trunc/floor/ceil: refused as int() is
 
     def __format__(self, spec: str) -> str:
         # f"{v:.3f}" formats the number; a bare f"{v}" is str(v), as Python expects.
@@ -141,6 +172,16 @@ _leaky_relu = operator(Value, ops.LEAKY_RELU, 2, as_value)
 del _name, _rule
 
 
+def number_refused(v: Value, how: str) -> str:
+    """Why ``how`` (a conversion to a plain number) of ``v`` is refused, and what to write."""
+    name = f" {v.label!r}" if v.label else ""
+    return (f"{how} of a Value{name} (data={v.data!r}) would give a plain number and cut the "
+            "gradient through it (math.exp(v), math.log(v), float(v), '%f' % v and numpy's "
+            "float conversions all ask for one). Use the Value's own ops to keep the gradient "
+            "(v.exp(), v.log(), v.tanh(), v ** 2, abs(v)), v.data for the number itself "
+            "(f'{v:.4f}' prints it), or compute inside `with autograd.no_grad():`")
+
+
 def apply(rule: Op, *inputs) -> Value:
     """Apply a table entry to any number of inputs (Values or numbers).
 
@@ -208,4 +249,43 @@ def dot(ws: Iterable[Value | float], xs: Iterable[Value | float], xs_data: list[
     return _apply_to_values(ops.DOT, args, datas)
 
 
-__all__ = ["Value", "apply", "sum", "dot", "as_value"]
+def pick(index: Value | int, choices: Iterable) -> Any:
+    """One node whose number is ``choices[index]``: the target's probability, an
+    embedding's entry chosen by a token id. The gradient goes whole to the chosen input.
+
+    ``index`` may be a Value (a traced input: each sample picks its own), so code that
+    would write ``table[token]`` with a traced ``token`` writes ``pick(token, table)``.
+    When ``choices`` is a table (a list of rows), the result is the chosen row: one node
+    per column.
+
+    >>> probs = [Value(0.2), Value(0.7), Value(0.1)]
+    >>> p = pick(1, probs); p.backward(); p.data, [q.grad for q in probs]
+    (0.7, [0.0, 1.0, 0.0])
+    >>> table = [[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]]
+    >>> [v.data for v in pick(Value(1.0), table)]
+    [3.0, 4.0]
+    """
+    choices = choices if choices.__class__ is list else list(choices)
+    if not choices:
+        raise ValueError("pick: needs at least one choice")
+    if isinstance(choices[0], (list, tuple)):  # a table: the row, column by column
+        if any(len(row) != len(choices[0]) for row in choices):
+            raise ValueError("pick: the rows of a table must all have the same length")
+        return [apply(ops.PICK, index, *column) for column in zip(*choices)]
+    return apply(ops.PICK, index, *choices)
+
+
+def logsumexp(values: Iterable[Value | float]) -> Value:
+    """One node computing log Σ exp(x_i), stable for any inputs: the max is taken out
+    inside the op, so no ``.data`` is read (it traces) and nothing overflows.
+
+    >>> round(logsumexp([Value(1000.0), Value(1000.0)]).data - 1000.0, 12)   # log 2
+    0.69314718056
+    """
+    values = values if values.__class__ is list else list(values)
+    if not values:
+        raise ValueError("logsumexp: needs at least one value")
+    return apply(ops.LOGSUMEXP, *values)
+
+
+__all__ = ["Value", "apply", "sum", "dot", "pick", "logsumexp", "as_value"]
