@@ -223,28 +223,37 @@ def recorder() -> dict[str, Any]:
 
 
 def views() -> dict[str, Any]:
-    """The views on one GPT training step (demos.gpt's model and step, on "michael"), and
-    topological_order and summary on twelve such steps summed (on "christopher")."""
+    """The views on a microgpt-sized GPT step: ``demos.gpt``'s model on the first names of
+    its data set, their losses summed until the graph has 60,000 nodes or more (the
+    model's modules open scopes, so ``collapse=1`` draws it as boxes), with the attention
+    weight the demo explains labelled; then ``topological_order`` and ``summary`` on the
+    losses of more names, summed until 1,000,000 nodes or more."""
     import autograd
     from demos import gpt
 
-    vocab = gpt.Vocab(gpt.load_names())
-    params = gpt.init_params(vocab.size, seed=0)
-    w = params["layer0.attn.wq"][0][0]
-    w.label = "wq[0][0]"
-    seen: dict[str, Any] = {}
-
-    def look(loss: Any, tokens: Any, seconds: float) -> None:
-        seen["loss"] = loss
-
-    gpt.train(["michael"], vocab, params, 1, quiet=True, look=look)  # one step, drawn as the demo draws it
-    figures = _step_views(seen.pop("loss"), w)  # returns before the big graph is built: the step is freed
-    tokens = vocab.encode("christopher")
-    big = sum(gpt.document_loss(tokens, params) for _ in range(12))
+    names = gpt.load_names()
+    vocab = gpt.Vocab(names)
+    model = gpt.make_model(vocab.size, seed=0)
+    w = model.layers[0].attn.wq.w[0][0]
+    w.label = "wq[0][0]"  # as demos.gpt does: the page explains it
+    figures = _step_views(_summed_losses(model, vocab, names, 60_000), w)  # the step is freed on return
+    big = _summed_losses(model, vocab, names, 1_000_000)
     figures["big_nodes"] = len(autograd.topological_order(big))
     figures["big_topological_order_s"] = round(_median_seconds(lambda: autograd.topological_order(big)), 2)
     figures["big_summary_s"] = round(_median_seconds(lambda: autograd.summary(big)), 2)
     return figures
+
+
+def _summed_losses(model: Any, vocab: Any, names: list[str], nodes: int) -> Any:
+    """The sum of the model's losses on names in order, stopped once the graph has ``nodes``."""
+    import autograd
+
+    losses = []
+    for name in names:
+        losses.append(model.loss(vocab.encode(name)))
+        if len(losses) % 8 == 0 and len(autograd.topological_order(autograd.sum(losses))) >= nodes:
+            break
+    return autograd.sum(losses)
 
 
 def _step_views(loss: Any, w: Any) -> dict[str, Any]:
@@ -264,15 +273,15 @@ def _step_views(loss: Any, w: Any) -> dict[str, Any]:
         timed = {
             "summary_s": lambda: autograd.summary(loss),
             "draw_collapse1_s": lambda: autograd.draw(loss, collapse=1).source,
-            "draw_collapse2_s": lambda: autograd.draw(loss, collapse=2).source,
             "render_collapse1_s": lambda: autograd.render(loss, Path(out) / "step.svg", collapse=1),
-            "render_collapse2_s": lambda: autograd.render(loss, Path(out) / "step.svg", collapse=2),
             "tree_s": lambda: autograd.tree(loss),
             "explain_top10_s": lambda: autograd.explain(loss, w, top=10),
         }
         for key, run in timed.items():
             figures[key] = round(_median_seconds(run), 2)
-        for depth in (1, 2):
+        figures["html_over_render_collapse1"] = round(_html_over_render(loss, Path(out)), 2)
+        figures["html_walks_collapse1"] = _walks(lambda: autograd.html(loss, collapse=1))
+        for depth in (1,):  # collapse=2 opens the model's layers: more Values than a picture holds
             page = Path(out) / "step.html"
             figures[f"html_collapse{depth}_s"] = round(
                 _median_seconds(lambda d=depth, page=page: autograd.html(loss, page, collapse=d)), 2)
@@ -284,6 +293,40 @@ def _step_views(loss: Any, w: Any) -> dict[str, Any]:
             finally:
                 backprop.explain_row = counted
     return figures
+
+
+def _html_over_render(loss: Any, out: Path, runs: int = 5) -> float:
+    """``html(collapse=1)`` over ``render(collapse=1)`` of the same step: medians of runs
+    taken in turn, so both see the same machine."""
+    import autograd
+
+    render, page = [], []
+    for _ in range(runs):
+        started = _cpu()
+        autograd.render(loss, out / "step.svg", collapse=1)
+        render.append(_cpu() - started)
+        started = _cpu()
+        autograd.html(loss, collapse=1)
+        page.append(_cpu() - started)
+    return statistics.median(page) / statistics.median(render)
+
+
+def _walks(run: Any) -> int:
+    """How many times ``run`` walks a graph: calls of ``topological_order`` (the table's
+    walk included), backward's clearing walk and draw's ``picture``."""
+    counted = {"topological_order", "clear_and_order", "picture"}
+    calls = []
+
+    def count(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_name in counted:
+            calls.append(frame.f_code.co_name)
+
+    sys.setprofile(count)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+    return len(calls)
 
 
 def tests() -> dict[str, Any]:
