@@ -36,9 +36,9 @@ import numbers
 from collections import Counter
 from contextlib import contextmanager
 from operator import attrgetter
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
-from .mode import MODE, Meta, enable_grad, user_site
+from .mode import MODE, Meta, Mode, enable_grad, user_site
 from .ops import LEAF, OPS, Op
 
 # ``_in2`` of a node with more than two parents: ``_in1`` and ``_d1`` hold sequences.
@@ -53,6 +53,16 @@ class Node:
     """
 
     __slots__ = ("data", "grad", "_rule", "_meta", "_in1", "_d1", "_in2", "_d2")
+    data: float
+    grad: float
+    _rule: Op
+    _meta: Meta | None
+    # What these hold depends on ``_in2`` (the table above), which a type checker cannot
+    # follow: a parent or None, a list of parents, a float or a list of floats, MANY.
+    _in1: Any
+    _d1: Any
+    _in2: Any
+    _d2: Any
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = data if data.__class__ is float else real(data, type(self).__name__)
@@ -155,7 +165,7 @@ class Node:
             return (_rebuild_node, (cls, self.data, self.grad, self._rule.name, self._meta))
         order = topological_order(self)
         row_of = {id(node): i for i, node in enumerate(order)}
-        rows = []
+        rows: list[Node | tuple] = []
         for node in order:
             if node._in1 is None:
                 rows.append(node)  # pickled by reference, through the memo
@@ -166,6 +176,7 @@ class Node:
 
 
 _new = object.__new__
+N = TypeVar("N", bound="Node")  # the class of node an op makes: Value, for Value's ops
 
 
 def real(x, where: str) -> float:
@@ -181,7 +192,7 @@ def real(x, where: str) -> float:
         try:
             return float(x)
         except OverflowError:  # an int too large for a float
-            raise TypeError(f"{where}: {type(x).__name__} too large for a float ({_digits(x)} digits)") from None
+            raise TypeError(f"{where}: {type(x).__name__} too large for a float ({_digits(int(math.trunc(x)))} digits)") from None
     hint = "use v.data for the number inside a Value" if isinstance(x, Node) else "pass an int or a float"
     raise TypeError(f"{where}: expected an int or float, got {type(x).__name__} {_clip(repr(x))}; {hint}")
 
@@ -214,8 +225,8 @@ def describe(nodes, symbol: str = "") -> str:
 _FROM_MODE = object()
 
 
-def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), locals_: Sequence = (),
-             meta=_FROM_MODE) -> Node:
+def new_node(cls: type[N], rule: Op, data: float, parents: Sequence[Node] = (), locals_: Sequence = (),
+             meta: Any = _FROM_MODE) -> N:
     """A new node of class ``cls``: ``rule``'s result ``data``, linked to ``parents`` with
     their local derivatives ``locals_``. It writes the layout in the table above; so do
     ``Node(...)`` and ``constant`` (leaves) and ``operator`` (this, written out for one
@@ -230,7 +241,7 @@ def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), loc
         if not mode.simple:  # no_grad or detect_anomaly: rare, so out of line
             return _made_in_special_mode(cls, mode, rule, data, parents, locals_)
         meta = mode.meta
-    node = _new(cls)
+    node: N = _new(cls)
     node.data = data
     node.grad = 0.0
     node._meta = meta
@@ -249,12 +260,12 @@ def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), loc
     return node
 
 
-def constant(cls: type, x: float) -> Node:
+def constant(cls: type[N], x: float) -> N:
     """A leaf of class ``cls`` for a number met in an expression (the 2 in ``x * 2``).
 
     Written out rather than through ``new_node``: a model makes one for every such number.
     """
-    node = _new(cls)
+    node: N = _new(cls)
     node.data = x
     node.grad = 0.0
     node._rule = LEAF
@@ -263,7 +274,8 @@ def constant(cls: type, x: float) -> Node:
     return node
 
 
-def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: bool = False) -> Callable:
+def operator(cls: type[N], rule: Op, arity: int, as_input: Callable[[Any], Any], reflected: bool = False
+             ) -> Callable[..., N]:
     """The method of ``cls`` for one table entry of one or two inputs: ``x.tanh()``,
     ``a * b``, and reflected, ``2 * a`` (Python calls ``a.__rmul__(2)``: the inputs are
     ``(2, a)``). ``as_input`` turns the other operand into a node, or NotImplemented.
@@ -274,10 +286,11 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
     the work of each.
     """
     forward, local = rule.forward, rule.local
+    method: Callable[..., N]
 
     if arity == 1:
 
-        def method(a: Node) -> Node:
+        def unary(a: Node) -> N:
             x = a.data
             if x.__class__ is not float:
                 x = number_of(a, rule)
@@ -288,7 +301,7 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
             mode = MODE.get()
             if not mode.simple:
                 return _made_in_special_mode(cls, mode, rule, out, (a,), local(out, x))
-            node = _new(cls)
+            node: N = _new(cls)
             node.data = out
             node.grad = 0.0
             node._meta = mode.meta
@@ -297,9 +310,10 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
             (node._d1,) = local(out, x)
             return node
 
+        method = unary
     else:
 
-        def method(a: Node, b) -> Node:
+        def binary(a: Node, b: Any) -> N:
             if b.__class__ is not cls:
                 b = as_input(b)
                 if b is NotImplemented:  # let Python try the other operand, then raise
@@ -316,7 +330,7 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
             mode = MODE.get()
             if not mode.simple:
                 return _made_in_special_mode(cls, mode, rule, out, (a, b), local(out, x, y))
-            node = _new(cls)
+            node: N = _new(cls)
             node.data = out
             node.grad = 0.0
             node._meta = mode.meta
@@ -325,6 +339,7 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
             node._d1, node._d2 = local(out, x, y)
             return node
 
+        method = binary
     method.__doc__ = f"A new node: {rule.name} ({rule.symbol!r}) of this {cls.__name__}."
     return method
 
@@ -343,7 +358,8 @@ def domain_error(rule: Op, inputs, error: Exception) -> Exception:
     return type(error)(message)
 
 
-def _made_in_special_mode(cls: type, mode, rule: Op, data: float, parents, locals_) -> Node:
+def _made_in_special_mode(cls: type[N], mode: Mode, rule: Op, data: float, parents: Sequence[Node],
+                          locals_: Sequence) -> N:
     if mode.record:
         node = new_node(cls, rule, data, parents, locals_, meta=mode.meta)
     else:
@@ -363,13 +379,14 @@ def _check_forward(node: Node, rule: Op, parents) -> None:
             f"{describe(parents)}, at {site}")
 
 
-def _rebuild_node(cls: type, data: float, grad: float, opname: str, meta, parents=(), locals_=()) -> Node:
+def _rebuild_node(cls: type[N], data: float, grad: float, opname: str, meta: Meta | None,
+                  parents: Sequence[Node] = (), locals_: Sequence = ()) -> N:
     node = new_node(cls, OPS[opname] if opname else LEAF, data, parents, locals_, meta=meta)
     node.grad = grad
     return node
 
 
-def _rebuild_graph(cls: type, rows) -> Node:
+def _rebuild_graph(cls: type[N], rows: list) -> Node:
     nodes: list[Node] = []
     for row in rows:
         if isinstance(row, Node):

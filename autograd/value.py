@@ -32,7 +32,7 @@ float; any ``numbers.Real`` but bool works at run time), which becomes a constan
 M = TypeVar("M", bound=Callable[..., Any])
 
 
-def as_value(x: object) -> Value:
+def as_value(x: Any) -> Value:
     """``x`` itself if it is a Value, a constant leaf if it is a real number, else
     ``NotImplemented`` (so Python can try the other operand of an operator, then raise).
 
@@ -41,13 +41,13 @@ def as_value(x: object) -> Value:
     """
     cls = x.__class__
     if cls is Value:
-        return cast(Value, x)
+        return x
     if cls is float or cls is int:  # a number in an expression: the 2 in ``x * 2``
-        return cast(Value, constant(Value, float(cast(float, x))))
+        return constant(Value, float(x))
     if isinstance(x, Value):
         return x
     try:
-        return cast(Value, constant(Value, real(x, "")))
+        return constant(Value, real(x, ""))
     except TypeError:
         return NotImplemented
 
@@ -78,7 +78,7 @@ class _RowMethod:
     def __init__(self, declared: Callable[..., Any], rule: Op, reflected: bool) -> None:
         self.declared, self.rule, self.reflected = declared, rule, reflected
 
-    def __set_name__(self, owner: type, name: str) -> None:
+    def __set_name__(self, owner: type[Node], name: str) -> None:
         arity = self.declared.__code__.co_argcount  # (self) or (self, other)
         method = operator(owner, self.rule, arity, as_value, self.reflected)
         functools.update_wrapper(method, self.declared)  # name, signature, source, module
