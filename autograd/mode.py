@@ -17,6 +17,7 @@ import functools
 import os
 import sys
 from dataclasses import dataclass, field, replace
+from types import FrameType
 from typing import Callable
 
 
@@ -89,9 +90,8 @@ class _Entered:
     def __enter__(self) -> None:
         self._tokens.append(MODE.set(MODE.get().derive(self._key)))
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> None:
         MODE.reset(self._tokens.pop())
-        return False
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -198,11 +198,10 @@ class _Scope:
         child = mode._children.get(key) or mode.derive(key)
         self._tokens.append((MODE.set(child), _CALLS.set({})))
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> None:
         mode_token, calls_token = self._tokens.pop()
         _CALLS.reset(calls_token)
         MODE.reset(mode_token)
-        return False
 
     def __call__(self, fn: Callable) -> Callable:
         return _numbered(fn, self._name)
@@ -327,7 +326,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def user_site() -> str:
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
         frame = frame.f_back
     if frame is None:

@@ -133,7 +133,7 @@ class function_scopes:
         sys.setprofile(profile)
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> None:
         previous, numbers, calls = self._saved.pop()
         if previous is None or callable(previous):
             sys.setprofile(previous)
@@ -145,7 +145,6 @@ class function_scopes:
         while calls:
             exit_call(calls.pop()[1])
         reset_call_numbers(numbers)
-        return False
 
 
 __all__ = ["function_scopes", "user_function_name"]

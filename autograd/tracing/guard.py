@@ -32,6 +32,7 @@ import os
 import sys
 import threading
 from contextlib import contextmanager
+from types import FrameType
 from typing import Iterator, Sequence
 
 from ..graph import Node
@@ -98,7 +99,8 @@ def _is_traced(node: object) -> bool:
 def _user_line() -> str:
     """The first frame outside the library: the user's line that asked for the number
     (and the library line that read it, when a library function did)."""
-    frame = reader = sys._getframe(3)
+    reader = sys._getframe(3)
+    frame: FrameType | None = reader
     while frame is not None:
         path = os.path.abspath(frame.f_code.co_filename)
         name = frame.f_globals.get("__name__", "")
@@ -151,20 +153,22 @@ def _install() -> None:
 
     _saved["data"] = member
     _saved["__float__"] = Value.__dict__.get("__float__")
-    Node.data = property(read, write, doc=getattr(member, "__doc__", None))
-    Value.__float__ = as_float
-    Value.__bool__ = as_bool
+    # The class attributes are swapped while tracing, and put back after: setattr, since
+    # to a type checker ``data`` is a float slot and ``__float__`` a method.
+    setattr(Node, "data", property(read, write, doc=getattr(member, "__doc__", None)))
+    setattr(Value, "__float__", as_float)
+    setattr(Value, "__bool__", as_bool)
     for name, symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
         setattr(Value, name, comparison(symbol))
 
 
 def _uninstall() -> None:
-    Node.data = _saved.pop("data")
+    setattr(Node, "data", _saved.pop("data"))
     original = _saved.pop("__float__")
     if original is not None:
-        Value.__float__ = original
+        setattr(Value, "__float__", original)
     else:
-        del Value.__float__
+        delattr(Value, "__float__")
     for name in ("__bool__", "__lt__", "__le__", "__gt__", "__ge__"):
         delattr(Value, name)
 
