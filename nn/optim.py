@@ -52,7 +52,7 @@ def _positive(x: object, what: str, where: str, allow_zero: bool = False) -> flo
 
 
 def _fraction(x: object, what: str, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0.0 <= x < 1.0:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0.0 <= float(x) < 1.0:
         raise ValueError(f"{where}: {what} must be in [0, 1), got {x!r}")
     return float(x)
 

@@ -36,12 +36,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import autograd
 from autograd import Value
 
 from .module import Module
+
+if TYPE_CHECKING:  # the live view is imported when asked for: no cycle
+    from .watch import Live
 
 DEFAULT_MAX_SNAPSHOTS = 100
 
@@ -142,7 +145,7 @@ class Recorder:
         if X is not None:
             self.set_data(X, y)
         self.watch_seconds = float(watch_seconds)
-        self._live = None
+        self._live: Live | None = None
         if watch:
             self.watch()
 
