@@ -34,9 +34,10 @@ import gc
 import math
 import numbers
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import attrgetter
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from .mode import MODE, Meta, Mode, enable_grad, user_site
 from .ops import LEAF, OPS, Op
@@ -192,7 +193,8 @@ def real(x, where: str) -> float:
         try:
             return float(x)
         except OverflowError:  # an int too large for a float
-            raise TypeError(f"{where}: {type(x).__name__} too large for a float ({_digits(int(math.trunc(x)))} digits)") from None
+            digits = _digits(int(math.trunc(x)))
+            raise TypeError(f"{where}: {type(x).__name__} too large for a float ({digits} digits)") from None
     hint = "use v.data for the number inside a Value" if isinstance(x, Node) else "pass an int or a float"
     raise TypeError(f"{where}: expected an int or float, got {type(x).__name__} {_clip(repr(x))}; {hint}")
 
@@ -714,5 +716,5 @@ def fast_training() -> Iterator[None]:
         yield
 
 
-__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order", "census", "Census", "backward", "gradients",
-           "zero_grad", "fast_training", "real", "describe"]
+__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order",
+           "census", "Census", "backward", "gradients", "zero_grad", "fast_training", "real", "describe"]

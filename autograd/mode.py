@@ -16,9 +16,9 @@ import contextvars
 import functools
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import FrameType
-from typing import Callable
 
 
 class Meta:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Iterable, Sequence, cast
+from collections.abc import Iterable, Sequence
+from typing import cast
 
 import autograd
 from autograd import Value
@@ -28,7 +29,8 @@ def _batch(preds: object, targets: object, where: str) -> tuple[list, list]:
     preds = [preds] if single else list(preds)  # type: ignore[call-overload]
     targets = [targets] if single or isinstance(targets, numbers.Real) else list(targets)  # type: ignore[call-overload]
     if len(preds) != len(targets):
-        raise ValueError(f"{where}: {len(preds)} predictions but {len(targets)} targets; give one target per prediction")
+        raise ValueError(f"{where}: {len(preds)} predictions but {len(targets)} targets; "
+                         "give one target per prediction")
     if not preds:
         raise ValueError(f"{where}: the batch is empty")
     return preds, targets
@@ -136,7 +138,8 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
         # (a bool target is no class index: list() refuses it, as before)
         rows, labels = list(cast("Sequence[Sequence[Scalar]]", logits)), list(cast("Sequence[int]", targets))
     if len(rows) != len(labels):
-        raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(labels)} targets; give one class index per row")
+        raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(labels)} targets; "
+                         "give one class index per row")
     if not rows:
         raise ValueError("cross_entropy: the batch is empty")
     terms: list[Value] = []

@@ -119,7 +119,7 @@ def test_constants_are_drawn_plain_without_a_gradient():
     assert len(pic.constants) == 2
     source = pic.graph.source
     for c in pic.constants:
-        line = next(l for l in source.splitlines() if l.strip().startswith(pic.records[c] + " "))
+        line = next(s for s in source.splitlines() if s.strip().startswith(pic.records[c] + " "))
         assert "grad" not in line and "record" not in line
     page = autograd.html(y)
     assert all(rid not in {pic.records[c] for c in pic.constants} for s in page.steps for rid, _, _ in s.updates)
@@ -139,8 +139,8 @@ def test_bad_options_and_too_large_graphs_are_refused_as_draw_refuses_them():
 
 def test_page_shell_escapes_and_saves_atomically(tmp_path):
     assert "</script>" not in json_for_script({"label": "</script><b>"})
-    page = Page(shell("a <title>", "<p>body</p>", {"x": "</script>"}, "chainrule.player({count: 1, render: function () {}});"),
-                "a <title>")
+    player = "chainrule.player({count: 1, render: function () {}});"
+    page = Page(shell("a <title>", "<p>body</p>", {"x": "</script>"}, player), "a <title>")
     text = str(page)
     assert text.count("</script>") == 3 and "<title>a &lt;title&gt;</title>" in text
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
@@ -214,7 +214,8 @@ def test_without_dot_graphviz_pure_renders_pages_and_jupyter_pictures(tmp_path):
 SHOWN_GRADS = """() => {
     const out = {};
     for (const id of Object.keys(chainrule.data.start)) {
-        const g = [...document.querySelectorAll('#graph g.node')].find(n => n.querySelector('title').textContent === id);
+        const g = [...document.querySelectorAll('#graph g.node')]
+            .find(n => n.querySelector('title').textContent === id);
         const t = [...g.querySelectorAll('text')].find(t => t.textContent.startsWith('grad '));
         if (t) out[id] = t.textContent.slice(5);
     }
@@ -225,7 +226,7 @@ SHOWN_GRADS = """() => {
 def _open(browser, tmp_path, name, fragment=""):
     build, options = GRAPHS[name]
     root = build()
-    path = autograd.html(root, tmp_path / f"{name}.html", edge_labels=True, **options)
+    autograd.html(root, tmp_path / f"{name}.html", edge_labels=True, **options)
     expected = expected_grads(root, **options)
     return browser.open(tmp_path / f"{name}.html", fragment), root, expected
 

@@ -31,9 +31,9 @@ import linecache
 import os
 import sys
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
-from typing import Iterator, Sequence
 
 from ..graph import Node
 from ..value import Value
@@ -153,22 +153,24 @@ def _install() -> None:
 
     _saved["data"] = member
     _saved["__float__"] = Value.__dict__.get("__float__")
-    # The class attributes are swapped while tracing, and put back after: setattr, since
-    # to a type checker ``data`` is a float slot and ``__float__`` a method.
-    setattr(Node, "data", property(read, write, doc=getattr(member, "__doc__", None)))
-    setattr(Value, "__float__", as_float)
-    setattr(Value, "__bool__", as_bool)
+    # Class attributes swapped while tracing and put back after, by name (to a type
+    # checker ``data`` is a float slot and ``__float__`` a method, not things to assign).
+    swaps: list[tuple[type, str, object]] = [
+        (Node, "data", property(read, write, doc=getattr(member, "__doc__", None))),
+        (Value, "__float__", as_float), (Value, "__bool__", as_bool)]
     for name, symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
-        setattr(Value, name, comparison(symbol))
+        swaps.append((Value, name, comparison(symbol)))
+    for cls, name, attribute in swaps:
+        setattr(cls, name, attribute)
 
 
 def _uninstall() -> None:
-    setattr(Node, "data", _saved.pop("data"))
-    original = _saved.pop("__float__")
-    if original is not None:
-        setattr(Value, "__float__", original)
-    else:
-        delattr(Value, "__float__")
+    for cls, name in ((Node, "data"), (Value, "__float__")):
+        original = _saved.pop(name)
+        if original is not None:
+            setattr(cls, name, original)
+        else:  # the class had none of its own
+            delattr(cls, name)
     for name in ("__bool__", "__lt__", "__le__", "__gt__", "__ge__"):
         delattr(Value, name)
 

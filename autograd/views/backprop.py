@@ -35,11 +35,11 @@ from dataclasses import asdict, dataclass
 
 from ..graph import topological_order
 from ..ops import OPS
+from ..value import Value
 from .draw import DotNotFoundError, Picture, layout, op_label, picture
 from .explain import explain
 from .page import Page, asset, shell
 from .text import check_digits, is_number, number
-from ..value import Value
 
 # The chain-rule paths written out (by ``explain``) for at most this many nodes, labelled
 # ones first: each costs a pass over the graph and up to a few kilobytes of page. Every
@@ -222,7 +222,8 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num) -> Step:
         rule = formula(node, slot, names)
         rule_text = f" = {rule}" if rule and rule.replace("−", "-") != num(local) else ""
         which = f" (input {slot + 1})" if sum(p is parent for p in node.parents) > 1 else ""
-        head = f"{_wrap(names[parent])}.grad += {me}.grad {num(g)} × ∂{me}/∂{_wrap(names[parent])}{which}{rule_text} = {num(local)}"
+        receiver = _wrap(names[parent])
+        head = f"{receiver}.grad += {me}.grad {num(g)} × ∂{me}/∂{receiver}{which}{rule_text} = {num(local)}"
         if old == 0.0 and parent not in changed:
             lines.append(f"{head}  →  {num(new)}")
         else:  # paths meet here: the gradient is a sum, growing
@@ -256,7 +257,8 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num)
     told = [f"{_wrap(names[p])}.grad {changed[p]} → {num(grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
     caption = (f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"
-               + (f"; what reaches the Values outside it: {'; '.join(told)}{more}" if told else "; nothing it reads is drawn outside it"))
+               + (f"; what reaches the Values outside it: {'; '.join(told)}{more}" if told
+                  else "; nothing it reads is drawn outside it"))
     edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
     return Step((box,), edges, updates, caption, f"scope {path}")
 
@@ -288,7 +290,8 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
     nodes: dict[str, dict] = {}
     budget = EXPLAIN_BUDGET
     for node, rid in pic.records.items():
-        entry = {"name": names[node], "label": node.label, "op": node.op, "symbol": op_label(node) if node.parents else "",
+        entry = {"name": names[node], "label": node.label, "op": node.op,
+                 "symbol": op_label(node) if node.parents else "",
                  "data": num(node.data), "grad": "" if node in pic.constants else num(grads[node]),
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
                  "paths": _count_text(counts[node])}
@@ -342,8 +345,9 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     try:
         svg = layout(pic.graph.source, "svg", "html").decode("utf-8")
     except DotNotFoundError as error:
-        raise DotNotFoundError(str(error).replace("graphviz's `dot` program is not on PATH",
-                                                  "graphviz's `dot` program is not on PATH (the page's picture is laid out by it)")) from None
+        missing = "graphviz's `dot` program is not on PATH"
+        why = " (the page's picture is laid out by it)"
+        raise DotNotFoundError(str(error).replace(missing, missing + why)) from None
     svg = svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
     title = title if title is not None else f"Backprop through {names[root]}, step by step"
     by_label: dict[str, str] = {}
