@@ -36,3 +36,15 @@ def test_the_readme_makes_and_activates_a_venv_before_installing_and_so_does_ci(
     made, activated, ran = (script.index('-m venv "$work/venv"'), script.index('. "$work/venv/bin/activate"'),
                             script.index('bash -c "set -e; $command"'))
     assert made < activated < ran
+
+
+def test_ci_type_checks_with_the_projects_mypy_config_after_installing_the_dev_extra():
+    script = (ROOT / ".ci" / "run").read_text()
+    ran = script.index('bash -c "set -e; $command"')  # the README's commands: the second installs mypy
+    checked = script.index("python -m mypy || status=$?")
+    assert ran < checked
+    assert script.rstrip().endswith('exit "$status"')  # mypy's errors fail CI
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert "[tool.mypy]" in pyproject and "check_untyped_defs = true" in pyproject
+    dev = next(line for line in pyproject.splitlines() if line.startswith("dev = "))
+    assert '"mypy' in dev and '"pyright' in dev  # the type checkers tests/test_typing.py runs
