@@ -321,9 +321,9 @@ def picture(
     if n_drawn > max_nodes:
         raise GraphTooLargeError(_too_large_message(order, n_drawn, max_nodes, collapse))
 
-    graph = _digraph_class(graphviz)("chainrule", graph_attr={"rankdir": rankdir},
-                                     node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                                     edge_attr={"fontname": "Helvetica", "fontsize": "9"})
+    graph = _digraph_class()("chainrule", graph_attr={"rankdir": rankdir},
+                             node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                             edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     result = Picture(graph, order)
     grad_of = (lambda node: node.grad) if grads is None else (lambda node: grads.get(node, 0.0))
     build = _Builder(graphviz, result, root, show, digits, rankdir in ("LR", "RL"), grad_of)
@@ -561,9 +561,10 @@ def layout(source: str, fmt: str, where: str = "render") -> bytes:
 
 
 @functools.cache
-def _digraph_class(graphviz):
+def _digraph_class() -> type[graphviz.Digraph]:
     """``graphviz.Digraph`` whose ``pipe`` (which Jupyter's display calls) falls back to
     graphviz-pure when ``dot`` is missing; everything else is graphviz's own."""
+    import graphviz  # (``_graphviz`` has checked that it imports)
 
     class Digraph(graphviz.Digraph):
         def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
