@@ -411,7 +411,7 @@ def _short(x: float) -> str:
 # The walks.
 
 
-def topological_order(root: Node) -> list[Node]:
+def topological_order(root: N) -> list[N]:
     """Every node ``root`` depends on, each after all of its parents; ``root`` is last.
 
     >>> from autograd import Value
@@ -419,8 +419,8 @@ def topological_order(root: Node) -> list[Node]:
     >>> [n.label or n.op for n in topological_order(y)]
     ['', 'x', 'mul']
     """
-    order: list[Node] = []
-    seen: set[Node] = set()
+    order: list[N] = []  # a graph's nodes are of its root's class: ops make their inputs' class
+    seen: set[N] = set()
     # Post-order depth-first search, without recursion. A node is expanded the first time
     # it is reached: it goes on the stack under a None marker, with its parents but the
     # last on top, and the walk goes straight on to the last parent (what the stack would

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, TypeVar, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, cast, overload
 
 from . import ops
 from .graph import Node, backward, constant, domain_error, new_node, number_of, operator, real, zero_grad
@@ -114,6 +114,11 @@ class Value(Node):
     """
 
     __slots__ = ()
+
+    if TYPE_CHECKING:
+        # Node's reader, narrowed: a Value's op makes its inputs Values (``as_value``).
+        @property
+        def parents(self) -> tuple[Value, ...]: ...
 
     # micrograd's names, read-only, so code written for micrograd (its draw_dot) works.
     @property

@@ -89,7 +89,7 @@ assert_type(y.tree(), str)
 assert_type(y.op, str)
 assert_type(y.label, str)
 y.label = "y"
-assert_type(y.parents, tuple[Node, ...])
+assert_type(y.parents, tuple[Value, ...])
 assert_type(y.local_grads, tuple[float, ...])
 assert_type(y.is_leaf, bool)
 assert_type(y.scope, tuple[str, ...])

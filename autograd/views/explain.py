@@ -299,9 +299,9 @@ def _write(e: Explanation, order: list[Value], digits: int) -> str:
         n_steps = len(path.locals)
         keep = _MAX_STEPS // 2
         # A long path shows both ends; only the steps shown are written (paths can be long).
-        shown = range(n_steps) if n_steps <= _MAX_STEPS else [*range(keep), *range(n_steps - keep, n_steps)]
+        steps_shown = range(n_steps) if n_steps <= _MAX_STEPS else [*range(keep), *range(n_steps - keep, n_steps)]
         steps = []
-        for i in shown:
+        for i in steps_shown:
             if n_steps > _MAX_STEPS and i == n_steps - keep:
                 steps.append(("…", f"{n_steps - 2 * keep:,} more steps …"))
             node, local = path.nodes[i], path.locals[i]
