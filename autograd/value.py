@@ -18,6 +18,7 @@ a graph you drop is freed at once by reference counting.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, cast, overload
 
@@ -57,13 +58,14 @@ def _from_row(rule: Op, reflected: bool = False) -> Callable[[M], M]:
 
     The method's body says what it computes, ``apply(rule, inputs)``. When the class is
     made, the method is replaced by the one the node layer's ``operator`` makes for the
-    row: the same node, without ``apply``'s generic handling of any number of inputs
-    (a call and a list per op, about 2.5% of a model's forward and backward). The body
-    stays reachable as ``__wrapped__``, and tests/test_typing.py checks that both give
-    the same node. The docstring gains the row's derivatives, so ``help(Value.tanh)``
-    shows them. An operand that is neither a Value nor a number makes the fast method
-    return ``NotImplemented``, so Python can ask the other operand, then raise.
-    ``reflected``: the method of ``2 * x``, Python's ``x.__rmul__(2)``; inputs ``(2, x)``.
+    row: the same node, without ``apply``'s handling of any number of inputs, which
+    would make a model's forward and backward half as slow again (W2 and W3 in callgrind:
+    +57% instructions). The body stays reachable as ``__wrapped__``, and
+    tests/test_typing.py checks that both give the same node. The docstring is headed by
+    the row's formula and derivatives, so ``help(Value.tanh)`` shows them. An operand
+    that is neither a Value nor a number makes the fast method return ``NotImplemented``,
+    so Python can ask the other operand, then raise. ``reflected``: the method of
+    ``2 * x``, Python's ``x.__rmul__(2)``; its inputs are ``(2, x)``.
     """
 
     def mark(declared: M) -> M:
@@ -82,25 +84,23 @@ class _RowMethod:
         arity = self.declared.__code__.co_argcount  # (self) or (self, other)
         method = operator(owner, self.rule, arity, as_value, self.reflected)
         functools.update_wrapper(method, self.declared)  # name, signature, source, module
-        method.__doc__ = with_derivatives(self.declared.__doc__ or "", self.rule, ("x",) if arity == 1 else ("a", "b"))
+        method.__doc__ = with_formula(self.declared.__doc__ or "", self.rule, *(("x",) if arity == 1 else ("a", "b")))
         setattr(owner, name, method)
 
 
-def with_derivatives(doc: str, rule: Op, names: tuple[str, ...]) -> str:
-    """``doc`` with the row's local derivatives after its first paragraph.
+def with_formula(doc: str, rule: Op, *names: str) -> str:
+    """``doc`` under what the row says of the op: its formula and local derivatives, with
+    the inputs called ``names`` (``Op.describe``), and where the row is.
 
-    >>> print(with_derivatives("a·b.", ops.MUL, ("a", "b")))
-    a·b.
+    >>> print(with_formula("``x * y``.", ops.MUL, "a", "b"))
+    a·b
+    ∂/∂a = b
+    ∂/∂b = a
+    (the row ops.OPS['mul'])
     <BLANKLINE>
-    d/da = b, d/db = a   (the local derivatives of ops.MUL)
+    ``x * y``.
     """
-    a, b = names[0], names[-1]
-    texts = [form.format(a=a, A=a, b=b, B=b) for form in rule.formula]
-    line = ", ".join(f"d/d{name} = {text}" for name, text in zip(names, texts))
-    line += f"   (the local derivative{'s' if len(texts) > 1 else ''} of ops.{rule.name.upper()})"
-    head, blank, rest = doc.partition("\n\n")
-    indent = " " * (len(rest) - len(rest.lstrip(" ")))
-    return f"{head}\n\n{indent}{line}" + (f"\n\n{rest}" if blank else "")
+    return f"{rule.describe(*names)}\n(the row ops.OPS[{rule.name!r}])\n\n{inspect.cleandoc(doc)}"
 
 
 class Value(Node):
@@ -131,41 +131,41 @@ class Value(Node):
 
     # -- arithmetic: each operator is one row of the op table ----------------------------
     # Each body is what the method means; ``_from_row`` puts the node layer's fast method
-    # for the row in its place, and adds the row's derivatives to the docstring.
+    # for the row in its place, and heads the docstring with the row's formulas.
 
     @_from_row(ops.ADD)
     def __add__(self, other: Operand) -> Value:
-        """a + b: ``x + y``, ``x + 2``."""
+        """``x + y``, ``x + 2``."""
         return apply(ops.ADD, self, other)
 
     @_from_row(ops.ADD, reflected=True)
     def __radd__(self, other: Operand) -> Value:
-        """a + b with a number on the left: ``2 + x``."""
+        """``2 + x``: a number on the left (Python calls ``x.__radd__(2)``)."""
         return apply(ops.ADD, other, self)
 
     @_from_row(ops.SUB)
     def __sub__(self, other: Operand) -> Value:
-        """a − b: ``x - y``, ``x - 2``."""
+        """``x - y``, ``x - 2``."""
         return apply(ops.SUB, self, other)
 
     @_from_row(ops.SUB, reflected=True)
     def __rsub__(self, other: Operand) -> Value:
-        """a − b with a number on the left: ``2 - x``."""
+        """``2 - x``: a number on the left (Python calls ``x.__rsub__(2)``)."""
         return apply(ops.SUB, other, self)
 
     @_from_row(ops.MUL)
     def __mul__(self, other: Operand) -> Value:
-        """a · b: ``x * y``, ``x * 2``."""
+        """``x * y``, ``x * 2``."""
         return apply(ops.MUL, self, other)
 
     @_from_row(ops.MUL, reflected=True)
     def __rmul__(self, other: Operand) -> Value:
-        """a · b with a number on the left: ``2 * x``."""
+        """``2 * x``: a number on the left (Python calls ``x.__rmul__(2)``)."""
         return apply(ops.MUL, other, self)
 
     @_from_row(ops.DIV)
     def __truediv__(self, other: Operand) -> Value:
-        """a / b: ``x / y``, ``x / 2``; b must not be 0.
+        """``x / y``, ``x / 2``; the divisor must not be 0.
 
         >>> x = Value(3.0); y = x / 2; y.backward(); y.data, x.grad
         (1.5, 0.5)
@@ -174,12 +174,12 @@ class Value(Node):
 
     @_from_row(ops.DIV, reflected=True)
     def __rtruediv__(self, other: Operand) -> Value:
-        """a / b with a number on the left: ``1 / x``."""
+        """``1 / x``: a number on the left (Python calls ``x.__rtruediv__(1)``)."""
         return apply(ops.DIV, other, self)
 
     @_from_row(ops.POW)
     def __pow__(self, other: Operand) -> Value:
-        """a to the power b: ``x ** 2``, ``x ** y``. A negative a needs a whole-number b.
+        """``x ** 2``, ``x ** y``; a negative base needs a whole-number exponent.
 
         >>> x = Value(3.0); y = x ** 2; y.backward(); y.data, x.grad
         (9.0, 6.0)
@@ -188,12 +188,12 @@ class Value(Node):
 
     @_from_row(ops.POW, reflected=True)
     def __rpow__(self, other: Operand) -> Value:
-        """a to the power b with a number as the base: ``2 ** x``."""
+        """``2 ** x``: a number as the base (Python calls ``x.__rpow__(2)``)."""
         return apply(ops.POW, other, self)
 
     @_from_row(ops.NEG)
     def __neg__(self) -> Value:
-        """−x: ``-x``."""
+        """``-x``."""
         return apply(ops.NEG, self)
 
     def __pos__(self) -> Value:
@@ -202,12 +202,12 @@ class Value(Node):
 
     @_from_row(ops.ABS)
     def __abs__(self) -> Value:
-        """|x|: ``abs(x)``. Its derivative at 0 is taken as 0, as PyTorch does."""
+        """``abs(x)``; its derivative at 0 is taken as 0, as PyTorch does."""
         return apply(ops.ABS, self)
 
     @_from_row(ops.EXP)
     def exp(self) -> Value:
-        """eˣ; inf past x ≈ 709.78, where a float overflows.
+        """``x.exp()``; inf past x ≈ 709.78, where a float overflows.
 
         >>> x = Value(0.0); y = x.exp(); y.backward(); y.data, x.grad
         (1.0, 1.0)
@@ -216,7 +216,7 @@ class Value(Node):
 
     @_from_row(ops.LOG)
     def log(self) -> Value:
-        """ln x, the natural logarithm; x must be > 0.
+        """``x.log()``; x must be > 0.
 
         >>> x = Value(2.0); y = x.log(); y.backward(); x.grad
         0.5
@@ -225,7 +225,7 @@ class Value(Node):
 
     @_from_row(ops.SQRT)
     def sqrt(self) -> Value:
-        """√x; x must be >= 0 (the slope at 0 is inf).
+        """``x.sqrt()``; x must be >= 0 (the slope at 0 is inf).
 
         >>> x = Value(4.0); y = x.sqrt(); y.backward(); y.data, x.grad
         (2.0, 0.25)
@@ -234,7 +234,7 @@ class Value(Node):
 
     @_from_row(ops.TANH)
     def tanh(self) -> Value:
-        """tanh(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ), between −1 and 1.
+        """``x.tanh()``, between −1 and 1.
 
         >>> x = Value(0.5); y = x.tanh(); y.backward()
         >>> round(y.data, 6), round(x.grad, 6), round(1 - y.data ** 2, 6)
@@ -244,7 +244,7 @@ class Value(Node):
 
     @_from_row(ops.SIGMOID)
     def sigmoid(self) -> Value:
-        """σ(x) = 1/(1 + e⁻ˣ), between 0 and 1.
+        """``x.sigmoid()``, between 0 and 1.
 
         >>> x = Value(0.0); y = x.sigmoid(); y.backward(); y.data, x.grad
         (0.5, 0.25)
@@ -253,7 +253,7 @@ class Value(Node):
 
     @_from_row(ops.RELU)
     def relu(self) -> Value:
-        """ReLU(x) = max(0, x); the slope at 0 is taken as 0.
+        """``x.relu()``; the slope at 0 is taken as 0.
 
         >>> x = Value(-2.0); y = x.relu(); y.backward(); y.data, x.grad
         (0.0, 0.0)
@@ -262,7 +262,7 @@ class Value(Node):
 
     @_from_row(ops.SIN)
     def sin(self) -> Value:
-        """sin x, x in radians.
+        """``x.sin()``, x in radians.
 
         >>> x = Value(0.0); y = x.sin(); y.backward(); y.data, x.grad
         (0.0, 1.0)
@@ -271,7 +271,7 @@ class Value(Node):
 
     @_from_row(ops.COS)
     def cos(self) -> Value:
-        """cos x, x in radians.
+        """``x.cos()``, x in radians.
 
         >>> x = Value(0.0); y = x.cos(); y.backward(); y.data, x.grad
         (1.0, 0.0)
@@ -279,7 +279,7 @@ class Value(Node):
         return apply(ops.COS, self)
 
     def leaky_relu(self, slope: Operand = 0.01) -> Value:
-        """LeakyReLU(x) = x for x > 0, else slope·x. A Value slope is learned (PReLU).
+        """``x.leaky_relu(s)``; a Value slope s is learned (PReLU).
 
         >>> x, s = Value(-2.0), Value(0.1); y = x.leaky_relu(s); y.backward()
         >>> y.data, x.grad, s.grad
@@ -338,7 +338,7 @@ class Value(Node):
 
 # leaky_relu's slope has a default, so it is a method of its own around the operator.
 _leaky_relu = operator(Value, ops.LEAKY_RELU, 2, as_value)
-Value.leaky_relu.__doc__ = with_derivatives(Value.leaky_relu.__doc__ or "", ops.LEAKY_RELU, ("x", "slope"))
+Value.leaky_relu.__doc__ = with_formula(Value.leaky_relu.__doc__ or "", ops.LEAKY_RELU, "x", "s")
 
 
 def apply(rule: Op, *inputs) -> Value:

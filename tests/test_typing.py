@@ -165,17 +165,20 @@ def test_the_fast_method_gives_the_node_its_body_gives(name):
 
 def test_help_shows_the_formula_and_the_rows_derivative():
     text = pydoc.render_doc(Value.tanh, renderer=pydoc.plaintext)
-    assert "tanh(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)" in text
-    assert "d/dx = 1 − tanh(x)²" in text
+    assert "tanh(x), the hyperbolic tangent: (e^x − e^−x) / (e^x + e^−x)" in text
+    assert "∂/∂x = 1 − tanh(x)²" in text
+    assert "(the row ops.OPS['tanh'])" in text
     assert ">>> x = Value(0.5); y = x.tanh(); y.backward()" in text
     assert "tanh(self) -> 'Value'" in text  # the signature a reader wrote, not the fast closure's
 
 
 @pytest.mark.parametrize("name", sorted(ROW_METHODS) + ["leaky_relu"])
-def test_every_op_methods_docstring_has_its_derivatives(name):
+def test_every_op_methods_docstring_has_its_formula_and_derivatives(name):
     method = getattr(Value, name)
     binary = len(inspect.signature(method).parameters) == 2
     rule = ops.OPS[(method(Value(2.0), 0.5) if binary else method(Value(2.0))).op]
-    assert method.__doc__.count("d/d") == len(rule.formula) >= 1, method.__doc__
-    assert f"ops.{rule.name.upper()}" in method.__doc__
-    assert "{" not in method.__doc__  # every placeholder of the row's formula was filled in
+    names = ("x", "s") if name == "leaky_relu" else ("a", "b") if binary else ("x",)
+    assert rule.doc and method.__doc__.startswith(rule.describe(*names) + "\n"), method.__doc__
+    assert method.__doc__.count("∂/∂") == len(rule.formula) >= 1, method.__doc__
+    assert f"ops.OPS[{rule.name!r}]" in method.__doc__
+    assert "{" not in method.__doc__  # every placeholder of the row's texts was filled in
