@@ -69,8 +69,7 @@ def _quiet(fn: Callable) -> Callable:
 # Per function, not one errstate around the whole replay: numpy's ufuncs (matmul above all)
 # run measurably slower while an errstate is in force (W1's traced.batch +10%).
 XP = ModuleType("numpy", "numpy for the array forms: exp, pow and divide without warnings")
-XP.__dict__.update(vars(np))
-XP.exp, XP.pow, XP.divide = _quiet(np.exp), _quiet(np.power), _quiet(np.divide)
+XP.__dict__.update(vars(np), exp=_quiet(np.exp), pow=_quiet(np.power), divide=_quiet(np.divide))
 
 
 def _takes_out(fn: Callable) -> bool:
@@ -97,13 +96,13 @@ class NumpyReplay:
         self.tape = tape
         self.shapes = list(shapes)
         self._plan_layout()
-        self._sized: dict[tuple[int, bool], tuple] = {}
+        self._sized: dict[tuple[int, bool], _State] = {}
 
     # -- the layout: rows, places in P, levels, groups -----------------------------------
 
     def _plan_layout(self) -> None:
         tape = self.tape
-        kind, parents, ops = tape.kind, tape.parents, tape.ops
+        kind, parents = tape.kind, tape.parents
         n = len(kind)
         per_sample = [k in (INPUT, SAMPLE) for k in kind]
         level = [0] * n
@@ -113,7 +112,9 @@ class NumpyReplay:
                 continue
             ps = parents[i]
             level[i] = 1 + max(level[p] for p in ps if per_sample[p])
-            name = ops[i].name
+            op = tape.op(i)
+            name = op.name
+            key: tuple[Any, ...]  # (group kind, level, what the members share)
             if name == "dot":
                 half = len(ps) // 2
                 pairs = list(zip(ps[:half], ps[half:]))
@@ -124,7 +125,7 @@ class NumpyReplay:
                     key = ("dot", level[i], i)
             elif name == "sum":
                 key = ("sum", level[i], i)
-            elif ops[i].nary:
+            elif op.nary:
                 key = ("nary", level[i], i)
             else:
                 key = ("each", level[i], name, tuple(per_sample[p] for p in ps))
@@ -231,7 +232,7 @@ class NumpyReplay:
 
     # -- the steps for one batch size ----------------------------------------------------
 
-    def _steps(self, batch: int, backward: bool) -> tuple:
+    def _steps(self, batch: int, backward: bool) -> _State:
         cached = self._sized.get((batch, backward))
         if cached is None:
             if len(self._sized) > 8:  # a few sizes (the last batch of an epoch is smaller)
@@ -258,7 +259,7 @@ class NumpyReplay:
         elif self.captured_nodes:
             P[self.captured_places] = [node.data for node in self.captured_nodes]
         for i in self.shared_order:
-            op = tape.ops[i]
+            op = tape.op(i)
             xs = [float(P[place[p]]) for p in tape.parents[i]]
             P[place[i]] = op.forward(xs) if op.nary else op.forward(*xs)
 
@@ -289,7 +290,7 @@ class NumpyReplay:
         for i in reversed(self.shared_order):  # shared nodes pass their gradient down
             if not GP[place[i]]:
                 continue
-            op, ps = tape.ops[i], tape.parents[i]
+            op, ps = tape.op(i), tape.parents[i]
             xs = [float(P[place[p]]) for p in ps]
             local = op.local(float(P[place[i]]), xs) if op.nary else op.local(float(P[place[i]]), *xs)
             for p, d in zip(ps, local):
@@ -434,7 +435,8 @@ class _Builder:
                 if target is not None:
                     def set_view(c):
                         target[...] = c
-                    set_view.out = target  # callers may write straight into it
+                    # Callers may write straight into it: they look for it with getattr.
+                    set_view.out = target  # type: ignore[attr-defined]  # a function's own attribute
                     return set_view
 
                 def set_rows(c):
@@ -490,6 +492,7 @@ class _Builder:
         out = self.out_view(members)
         read_x = self.reader(xs)
         bias = None  # with the bias column: the factor's place, its spare row, the biases
+        GWB: np.ndarray | None  # the weights' gradient block, when the weights are one view
         if key in r.views:
             start, width, column = r.views[key]
             WB = P[start:start + k * width].reshape(k, width)
@@ -505,7 +508,7 @@ class _Builder:
             places = np.array([[r.place[w] for w in r._weights(i, r.per_sample)] for i in members],
                               dtype=np.intp)
             read_w = lambda: P[places]  # noqa: E731
-            WB = GWB = None
+            GWB = None  # (and no WB: the forward reads it only with a bias column)
             w_unique = len(set(places.ravel().tolist())) == places.size
         if bias is None:  # any fixed pairs are added apart, neuron by neuron
             pairs = [r._constant_pairs(i) for i in members]
@@ -523,7 +526,7 @@ class _Builder:
                 return
             np.matmul(read_w(), read_x(), out=out)
             if len(owner):
-                c = P[cu] * P[cv]
+                c: np.ndarray = P[cu] * P[cv]
                 if not one_each:
                     c = np.bincount(owner, weights=c, minlength=k)
                 out[...] += c[:, None]
@@ -573,7 +576,8 @@ class _Builder:
     def _each(self, members: list[int]):
         r = self.r
         tape = r.tape
-        form = tape.ops[members[0]].array
+        form = tape.op(members[0]).array
+        assert form is not None  # the replay refuses an op without one when it is made
         arity = len(tape.parents[members[0]])
         inputs = [[tape.parents[i][j] for i in members] for j in range(arity)]
         readers = [self.reader(nodes) for nodes in inputs]
@@ -625,7 +629,8 @@ class _Builder:
         """One node of an n-ary op other than sum and dot, from its array form."""
         r = self.r
         tape = r.tape
-        form = tape.ops[i].array
+        form = tape.op(i).array
+        assert form is not None  # the replay refuses an op without one when it is made
         ps = list(tape.parents[i])
         readers = [self.reader([p]) for p in ps]
         out = self.state.S[r.row[i]:r.row[i] + 1]
@@ -661,6 +666,7 @@ class _Builder:
         ps = list(r.tape.parents[i])
         out = self.state.S[r.row[i]]
         P = self.state.P
+        parts: tuple  # what the backward needs: the inputs, split as the forward reads them
         if name == "sum":
             sample = [p for p in ps if r.per_sample[p]]
             fixed = np.array([r.place[p] for p in ps if not r.per_sample[p]], dtype=np.intp)
