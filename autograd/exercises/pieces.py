@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..ops import OPS, Op
+from ..ops import OPS
 from ..value import Value, apply
 
 
@@ -26,7 +26,7 @@ def with_local(op: str, local: Callable[..., tuple], *inputs: Value) -> Value:
         except (TypeError, ValueError):
             raise TypeError(f"the local derivative of {op} returned {given!r:.60}, not numbers") from None
 
-    row = Op(rule.name, rule.symbol, rule.forward, numbers, *tuple(rule)[4:])  # the op's row, the learner's rule
+    row = rule._replace(local=numbers)  # the op's row, the learner's rule
     return apply(row, *inputs)
 
 

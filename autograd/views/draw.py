@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import files
-from ..graph import topological_order
+from ..graph import Node, topological_order
 from ..ops import OPS
 from ..value import Value
 from .text import check_digits, number
@@ -137,7 +137,7 @@ def _finite(x: float) -> bool:
     return x - x == 0.0  # False for NaN and ±inf; faster than math.isfinite per node
 
 
-def op_label(node: Value) -> str:
+def op_label(node: Node) -> str:
     """How a drawing names a node's op: its symbol ('*', 'tanh'), or, where the symbol is
     one glyph that reads as punctuation at drawing size (dot's '·'), the op's name."""
     symbol = OPS[node.op].symbol if node.op in OPS else ""
