@@ -12,7 +12,8 @@ import contextvars
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .graph import gradients, real
+from .derivatives import gradients
+from .errors import real
 from .mode import enable_grad, no_grad
 from .value import Value
 

@@ -23,7 +23,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, cast, overload
 
 from . import ops
-from .graph import Node, backward, constant, domain_error, new_node, number_of, operator, real, zero_grad
+from .derivatives import backward, zero_grad
+from .errors import domain_error, number_of, real
+from .graph import Node, constant, new_node, operator
 from .ops import Op
 
 Operand = Union["Value", float]

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import assert_type
 
 import autograd
-from autograd import Node, Value, no_grad
+from autograd import Value, no_grad
+from autograd.graph import Node
+from autograd.ops import Op
 from nn import MLP
 
 x = Value(2.0, label="x")
@@ -93,7 +95,7 @@ assert_type(y.parents, tuple[Value, ...])
 assert_type(y.local_grads, tuple[float, ...])
 assert_type(y.is_leaf, bool)
 assert_type(y.scope, tuple[str, ...])
-assert_type(y.rule, autograd.Op)
+assert_type(y.rule, Op)
 assert_type(f"{y:.3f}", str)
 assert_type(repr(y), str)
 
