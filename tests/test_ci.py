@@ -38,6 +38,15 @@ def test_the_readme_makes_and_activates_a_venv_before_installing_and_so_does_ci(
     assert made < activated < ran
 
 
+def test_ci_lints_with_the_dev_extras_ruff_after_installing_it():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "\nruff check .\n" in script
+    assert script.index('bash -c "set -e; $command"') < script.index("\nruff check .\n")
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    dev = re.search(r"^dev = \[(.*)\]$", pyproject, re.M)
+    assert dev and '"ruff' in dev.group(1), "ruff must be in the dev extra, which CI installs before linting"
+
+
 def test_ci_type_checks_with_the_projects_mypy_config_after_installing_the_dev_extra():
     script = (ROOT / ".ci" / "run").read_text()
     ran = script.index('bash -c "set -e; $command"')  # the README's commands: the second installs mypy
@@ -46,5 +55,5 @@ def test_ci_type_checks_with_the_projects_mypy_config_after_installing_the_dev_e
     assert script.rstrip().endswith('exit "$status"')  # mypy's errors fail CI
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert "[tool.mypy]" in pyproject and "check_untyped_defs = true" in pyproject
-    dev = next(line for line in pyproject.splitlines() if line.startswith("dev = "))
-    assert '"mypy' in dev and '"pyright' in dev  # the type checkers tests/test_typing.py runs
+    dev = re.search(r"^dev = \[(.*)\]$", pyproject, re.M)
+    assert dev and '"mypy' in dev.group(1) and '"pyright' in dev.group(1)  # what tests/test_typing.py runs
