@@ -33,20 +33,20 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 
-from ..graph import topological_order
-from ..ops import OPS
+from ..names import formula as formula_of, number, wrap as _wrap
+from ..table import GraphTable, chain_rule, path_counts, table
 from ..value import Value
 from .draw import DotNotFoundError, Picture, layout, op_label, picture
-from .explain import explain
+from .explain import explain_row
 from .page import Page, asset, shell
-from .text import check_digits, is_number, number
+from .text import check_digits
 
 # The chain-rule paths written out (by ``explain``) for at most this many nodes, labelled
-# ones first: each costs a pass over the graph and up to a few kilobytes of page. Every
-# node's panel gives its path count and sum whatever the size.
+# ones first: each costs a pass over the rows of the graph table above the node (no walk
+# of the graph, no backward: the page's one table and gradients are read) and up to a few
+# kilobytes of page. Every node's panel gives its path count and sum whatever the size.
 MAX_EXPLAINED = 60
 EXPLAIN_BUDGET = 250_000  # characters of written-out paths per page, at most
-_NAME_LENGTH = 24  # an unlabelled op is named by its expression ("x*w") up to this length
 
 
 @dataclass(frozen=True)
@@ -71,63 +71,23 @@ class BackpropPage(Page):
         self.steps = steps
 
 
-def _names(order: list[Value], digits: int) -> dict[Value, str]:
-    """What captions call each node: its label; a constant's number; else the expression
-    that made it, if short ('x*w'), else op and position ('tanh#5')."""
-    names: dict[Value, str] = {}
-    for k, node in enumerate(order):
-        if node.label:
-            names[node] = node.label
-        elif not node.parents:
-            names[node] = number(node.data, digits)
-        else:
-            parts = [names[p] for p in node.parents]
-            wrapped = [p if _simple(p) else f"({p})" for p in parts]
-            symbol = op_label(node)
-            if len(parts) == 2 and symbol in ("+", "-", "*", "/", "**"):
-                text = f"{wrapped[0]}{symbol}{wrapped[1]}"
-            elif len(parts) == 1:
-                text = f"{symbol}({parts[0]})" if symbol.isalpha() or len(symbol) > 1 else f"{symbol}{wrapped[0]}"
-            else:
-                text = ""
-            names[node] = text if text and len(text) <= _NAME_LENGTH else f"{node.op}#{k}"
-    return names
+class _Names(dict):
+    """Node -> its name from the table's one namer, written when a caption or panel
+    first asks (a page shows a few of a big graph's nodes)."""
 
+    def __init__(self, t: GraphTable, digits: int) -> None:
+        super().__init__()
+        self.table, self.digits = t, digits
 
-def _simple(text: str) -> bool:
-    """Whether a name needs no brackets before '.grad' or inside '∂a/∂b': a bare name or
-    number, or one call whose brackets close at the end ('tanh(x*w)')."""
-    bare = text.replace("_", "").replace("#", "").replace(".", "").replace("[", "").replace("]", "")
-    if bare.isalnum() or is_number(text):
-        return True
-    head, bracket, _ = text.partition("(")
-    if not bracket or not head.isalpha() or not text.endswith(")"):
-        return False
-    depth = 0
-    for k, ch in enumerate(text):
-        depth += (ch == "(") - (ch == ")")
-        if depth == 0 and ch == ")" and k < len(text) - 1:
-            return False  # 'f(a)+g(b)': the first call closes before the end
-    return True
+    def __missing__(self, node: Value) -> str:
+        name = self[node] = self.table.name(node, self.digits)
+        return name
 
 
 def formula(node: Value, slot: int, names: dict[Value, str]) -> str:
     """The op table's formula for d node / d (input ``slot``), with the inputs' names,
     e.g. 'w' for d(x*w)/dx, '1 − tanh(n)²' for tanh; '' if the table has none."""
-    forms = OPS[node.op].formula if node.op in OPS else ()
-    parents = node.parents
-    if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
-        n = len(parents) // 2
-        other = parents[slot + n] if slot < n else parents[slot - n]
-        return forms[0].format(other=_wrap(names[other]))
-    if slot >= len(forms):
-        return ""
-    raw = [names[p] for p in parents] + ["", ""]
-    return forms[slot].format(a=_wrap(raw[0]), b=_wrap(raw[1]) if raw[1] else "", A=raw[0], B=raw[1])
-
-
-def _wrap(text: str) -> str:
-    return text if _simple(text) else f"({text})"
+    return formula_of(node.rule, [names[p] for p in node.parents], slot)
 
 
 BLANK = "·"  # the data of a node the forward pass has not reached yet
@@ -171,16 +131,24 @@ def _forward_steps(pic: Picture, names: dict[Value, str], num) -> list[Step]:
 
 
 def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
-           forward: bool = False) -> tuple[list[Step], dict[Value, float]]:
-    """The page's steps, and the gradients they end with.
+           forward: bool = False, t: GraphTable | None = None,
+           final: list[float] | None = None) -> tuple[list[Step], dict[Value, float]]:
+    """The page's steps, and the gradients they end with (of the Values drawn and the
+    inputs of the ops drawn).
 
     The chain-rule loop of ``backward`` (``grad[parent] += grad[node] * local``, from the
     root down in reverse topological order, starting from 0), played one op at a time;
-    with ``forward``, the forward pass first.
+    with ``forward``, the forward pass first. ``t`` is the graph table and ``final`` its
+    ``chain_rule``: when an op is played its own gradient is complete, so it is read
+    from there, and only the gradients a step shows are followed as they grow.
     """
-    order = pic.order
-    grad: dict[Value, float] = {node: 0.0 for node in order}
+    t = table(root) if t is None else t
+    final = chain_rule(t) if final is None else final
     shown = {node: rid for node, rid in pic.records.items() if node not in pic.constants}
+    watched = set(shown)
+    for node in pic.ops:
+        watched.update(node.parents)
+    grad: dict[Value, float] = dict.fromkeys(watched, 0.0)
     num = lambda x: number(x, digits)  # noqa: E731
     steps = _forward_steps(pic, names, num) if forward else []
     steps.append(Step((), (), (), f"{'' if forward else 'Step 0: '}the forward pass is done (each record shows its "
@@ -191,18 +159,19 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     steps.append(Step(focus, (), seed, f"{names[root]}.grad = 1: backward starts at the output "
                                        f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}"))
 
-    ops = [node for node in reversed(order) if node.parents]
+    nodes, parents = t.nodes, t.parents
+    ops = [k for k in range(t.roots[0], -1, -1) if parents[k]]
     i = 0
     while i < len(ops):
-        box = pic.folded.get(ops[i])
+        box = pic.folded.get(nodes[ops[i]])
         if box is None:
-            steps.append(_op_step(ops[i], pic, grad, shown, names, num))
+            steps.append(_op_step(nodes[ops[i]], pic, grad, shown, names, num))
             i += 1
             continue
         j = i
-        while j < len(ops) and pic.folded.get(ops[j]) == box:
+        while j < len(ops) and pic.folded.get(nodes[ops[j]]) == box:
             j += 1
-        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num))
+        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, t, final))
         i = j
     return steps, grad
 
@@ -240,67 +209,69 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num) -> Step:
     return Step(focus, edges, tuple(updates), "\n".join(lines), f"{op_label(node)} → inputs of {names[node]}")
 
 
-def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num) -> Step:
-    """A run of a collapsed scope's nodes, stepped as one: what reaches the Values outside."""
-    changed: dict[Value, str] = {}
-    for node in run:
-        g = grad[node]
-        for parent, local in zip(node.parents, node.local_grads):
-            if parent not in changed:
-                changed[parent] = num(grad[parent])
-            grad[parent] += g * local
+def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, t: GraphTable,
+              final: list[float]) -> Step:
+    """A run of a collapsed scope's nodes (rows of ``t``), stepped as one: what reaches
+    the Values outside. Each node's own gradient is complete when it is played (``final``);
+    only the gradients in ``grad`` are followed."""
+    old: dict[Value, float] = {}  # each followed input reached, and its gradient before the run
+    nodes, parents, locals_ = t.nodes, t.parents, t.locals
+    for k in run:
+        g = final[k]
+        for p, local in zip(parents[k], locals_[k]):
+            node = nodes[p]
+            if node in grad:
+                if node not in old:
+                    old[node] = grad[node]
+                grad[node] += g * local
+    run_size = len(run)
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
-    # reads again itself); the caption names those outside the box.
-    updates = tuple((shown[p], num(grad[p]), changed[p]) for p in changed if p in shown)
+    # reads again itself); the caption names those outside the box. Only those are
+    # written as text: a box's run reaches most of a big graph.
+    changed = {p: num(before) for p, before in old.items() if p in shown}
+    updates = tuple((shown[p], num(grad[p]), before) for p, before in changed.items())
     outside = [p for p in changed if p in shown and pic.folded.get(p) != box]
     path = "/".join(pic.boxes[box])
     told = [f"{_wrap(names[p])}.grad {changed[p]} → {num(grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
-    caption = (f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"
+    caption = (f"{path} (a collapsed scope) passes the gradient back through {run_size} of its op nodes at once"
                + (f"; what reaches the Values outside it: {'; '.join(told)}{more}" if told
                   else "; nothing it reads is drawn outside it"))
     edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
     return Step((box,), edges, updates, caption, f"scope {path}")
 
 
-def _path_counts(order: list[Value], root: Value) -> dict[Value, int]:
-    """How many paths lead from ``root`` down to each node (``a*a`` reaches ``a`` twice):
-    one pass from the root down, each node adding its count to each of its inputs."""
-    count = {node: 0 for node in order}
-    count[root] = 1
-    for node in reversed(order):
-        c = count[node]
-        if c:
-            for parent in node.parents:
-                count[parent] += c
-    return count
-
-
 def _count_text(c: int) -> str:
     return f"{c:,}" if c < 10 ** 15 else f"about 10^{len(str(c)) - 1}"
 
 
-def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value, float], digits: int) -> dict:
-    """What a click on each node shows, keyed by its DOT ids (record and op alike)."""
+def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[float], digits: int) -> dict:
+    """What a click on each node shows, keyed by its DOT ids (record and op alike).
+
+    Read from the graph table: one pass gives every node's path count, the page's played
+    gradients are each node's sum over paths, and the paths written out come from
+    ``explain_row`` on the same table (no walk, no backward per node)."""
     num = lambda x: number(x, digits)  # noqa: E731
-    counts = _path_counts(pic.order, root)
+    counts = path_counts(t)
+    row = t.row
     drawn = [n for n in pic.records if n not in pic.constants]
     # Labelled nodes first (the ones a learner asks about), then the rest, in graph order.
     chosen = set(sorted(drawn, key=lambda n: not n.label)[:MAX_EXPLAINED])  # sorted() is stable
     nodes: dict[str, dict] = {}
     budget = EXPLAIN_BUDGET
     for node, rid in pic.records.items():
+        k = row[node]
         entry = {"name": names[node], "label": node.label, "op": node.op,
                  "symbol": op_label(node) if node.parents else "",
-                 "data": num(node.data), "grad": "" if node in pic.constants else num(grads[node]),
+                 "data": num(node.data), "grad": "" if node in pic.constants else num(grads[k]),
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
-                 "paths": _count_text(counts[node])}
+                 "paths": _count_text(counts[k])}
         entry["locals"] = [{"input": names[p], "formula": formula(node, slot, names), "value": num(d),
                             "head": f"∂{_wrap(names[node])}/∂{_wrap(names[p])}",
                             "id": pic.records.get(p) or pic.folded.get(p, "")}
                            for slot, (p, d) in enumerate(zip(node.parents, node.local_grads))]
         if node in chosen and budget > 0:
-            e = explain(root, node, digits=digits)
+            e = explain_row(t, k, grads[k], digits=digits)
             budget -= len(e.text)
             entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text}
         nodes[rid] = entry
@@ -337,11 +308,13 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     if unknown:
         raise TypeError(f"html: unknown option {sorted(unknown)[0]!r}; draw's options are show, edge_labels, "
                         "collapse, max_nodes, digits, rankdir and legend")
-    order = topological_order(root)
-    blank = picture(root, **draw_options)  # checks the options; refuses graphs that are too large
-    names = _names(order, digits)
-    steps, grads = _steps(root, blank, names, digits, forward=bool(forward))
-    pic = picture(root, grads=grads, **draw_options)  # the records print the gradients played
+    # One walk (the table), one chain-rule pass for the gradients the steps play, one
+    # picture with those gradients in its records; the steps are read from the picture.
+    t = table(root)
+    names = _Names(t, digits)
+    played = chain_rule(t)
+    pic = picture(root, grads=dict(zip(t.nodes, played)), table=t, **draw_options)
+    steps, _ = _steps(root, pic, names, digits, forward=bool(forward), t=t, final=played)
     try:
         svg = layout(pic.graph.source, "svg", "html").decode("utf-8")
     except DotNotFoundError as error:
@@ -359,13 +332,13 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
         "start": {rid: number(0.0, digits) for node, rid in pic.records.items() if node not in pic.constants},
         "startData": {rid: (BLANK if forward and node.parents else number(node.data, digits))
                       for node, rid in pic.records.items() if node not in pic.constants},
-        "nodes": _panel(root, pic, names, grads, digits),
+        "nodes": _panel(t, pic, names, played, digits),
         "labels": by_label,
         "root": pic.records.get(root, ""),
         "explained": MAX_EXPLAINED,
     }
-    n_ops = sum(1 for n in order if n.parents)
-    subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
+    n_ops = sum(1 for ps in t.parents if ps)
+    subtitle = (f"{len(t):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End. Click a node for its chain rule.")
     page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>', data, asset("backprop.js"),
                               style=asset("backprop.css"), subtitle=subtitle, panel=True), title, steps)
