@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .derivatives import gradients
 from .errors import real
@@ -32,32 +33,35 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """
     if not callable(f):
         raise TypeError(f"grad: expected a function to differentiate, got {type(f).__name__} {f!r}")
-    single = isinstance(argnums, int) and not isinstance(argnums, bool)
-    positions = (argnums,) if single else _positions(argnums)
+    positions: tuple[int, ...]
+    if isinstance(argnums, int) and not isinstance(argnums, bool):
+        single, positions = True, (argnums,)
+    else:
+        single, positions = False, _positions(argnums)
 
-    def wrapper(*args):
+    def wrapper(*args: Any) -> tuple[Any, Any]:
         for i in positions:
             if not -len(args) <= i < len(args):
                 raise IndexError(f"grad: argnums {i} is out of range for {len(args)} arguments")
         if len({i % len(args) for i in positions}) < len(positions):
             raise ValueError(f"grad: argnums {tuple(positions)} names an argument twice")
         nested = _DEPTH.get() > 0 or any(isinstance(a, Value) for a in args)
-        args = list(args)
+        inputs = list(args)
         wrt = []
         # A transform records even inside an outer no_grad (else every gradient would be
         # 0), as torch.func.grad does; a no_grad inside f still applies.
         with enable_grad():
             for i in positions:
-                if isinstance(args[i], Value):
+                if isinstance(inputs[i], Value):
                     # A fresh node, so that d f/d arg is not confused with a closure's use
                     # of the same Value: grad(lambda x: grad(lambda y: y * x)(x)) is 1.
-                    args[i] = args[i] + 0.0
+                    inputs[i] = inputs[i] + 0.0
                 else:
-                    args[i] = Value(real(args[i], f"grad: argument {i}"))
-                wrt.append(args[i])
+                    inputs[i] = Value(real(inputs[i], f"grad: argument {i}"))
+                wrt.append(inputs[i])
             token = _DEPTH.set(_DEPTH.get() + 1)
             try:
-                out = f(*args)
+                out = f(*inputs)
             finally:
                 _DEPTH.reset(token)
         if not isinstance(out, Value):

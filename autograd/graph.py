@@ -32,9 +32,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from operator import attrgetter
+from typing import Any, TypeVar
 
 from .errors import check_forward, domain_error, number_of, real, short
-from .mode import MODE, Meta
+from .mode import MODE, Meta, Mode
 from .ops import LEAF, OPS, Op
 
 # Bound once: on an imported name CPython 3.11 makes a bound method per ``MODE.get()``,
@@ -56,6 +57,16 @@ class Node:
     """
 
     __slots__ = ("data", "grad", "_rule", "_meta", "_in1", "_d1", "_in2", "_d2")
+    data: float
+    grad: float
+    _rule: Op
+    _meta: Meta | None
+    # What these hold depends on ``_in2`` (the table above), which a type checker cannot
+    # follow: a parent or None, a list of parents, a float or a list of floats, MANY.
+    _in1: Any
+    _d1: Any
+    _in2: Any
+    _d2: Any
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = data if data.__class__ is float else real(data, type(self).__name__)
@@ -157,7 +168,7 @@ class Node:
         if self._in1 is None:
             return (_rebuild_node, (cls, self.data, self.grad, self._rule.name, self._meta))
         order = topological_order(self)
-        rows: list = []
+        rows: list[Node | tuple] = []
         for node, parents in zip(order, parent_rows(order, {node: k for k, node in enumerate(order)})):
             if parents:
                 rows.append((node.data, node.grad, node._rule.name, parents, node.local_grads, node._meta))
@@ -167,14 +178,15 @@ class Node:
 
 
 _new = object.__new__
+N = TypeVar("N", bound="Node")  # the class of node an op makes: Value, for Value's ops
 
 
 # ``new_node``'s default: take the label-free Meta of the current mode.
 _FROM_MODE = object()
 
 
-def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), locals_: Sequence = (),
-             meta=_FROM_MODE) -> Node:
+def new_node(cls: type[N], rule: Op, data: float, parents: Sequence[Node] = (), locals_: Sequence = (),
+             meta: Any = _FROM_MODE) -> N:
     """A new node of class ``cls``: ``rule``'s result ``data``, linked to ``parents`` with
     their local derivatives ``locals_``, in the layout of the table above (which only
     ``Node(...)``, ``constant`` and ``operator`` write besides). Inside ``no_grad`` it is a
@@ -186,7 +198,7 @@ def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), loc
         if not mode.simple:  # no_grad or detect_anomaly: rare, so out of line
             return _made_in_special_mode(cls, mode, rule, data, parents, locals_)
         meta = mode.meta
-    node = _new(cls)
+    node: N = _new(cls)
     node.data = data
     node.grad = 0.0
     node._meta = meta
@@ -205,10 +217,10 @@ def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), loc
     return node
 
 
-def constant(cls: type, x: float) -> Node:
+def constant(cls: type[N], x: float) -> N:
     """A leaf of class ``cls`` for a number met in an expression (the 2 in ``x * 2``);
     written out rather than through ``new_node``: a model makes one for every such number."""
-    node = _new(cls)
+    node: N = _new(cls)
     node.data = x
     node.grad = 0.0
     node._rule = LEAF
@@ -217,7 +229,8 @@ def constant(cls: type, x: float) -> Node:
     return node
 
 
-def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: bool = False) -> Callable:
+def operator(cls: type[N], rule: Op, arity: int, as_input: Callable[[Any], Any], reflected: bool = False
+             ) -> Callable[..., N]:
     """The method of ``cls`` for one table entry of one or two inputs: ``x.tanh()``,
     ``a * b``, and reflected, ``2 * a`` (Python calls ``a.__rmul__(2)``: the inputs are
     ``(2, a)``). ``as_input`` turns the other operand into a node, or NotImplemented.
@@ -227,10 +240,11 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
     taking ``*inputs``) would add about a third to the work of each.
     """
     forward, local = rule.forward, rule.local
+    method: Callable[..., N]
 
     if arity == 1:
 
-        def method(a: Node) -> Node:
+        def unary(a: Node) -> N:
             x = a.data
             if x.__class__ is not float:
                 x = number_of(a, rule)
@@ -241,7 +255,7 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
             mode = get_mode()
             if not mode.simple:
                 return _made_in_special_mode(cls, mode, rule, out, (a,), local(out, x))
-            node = _new(cls)
+            node: N = _new(cls)
             node.data = out
             node.grad = 0.0
             node._meta = mode.meta
@@ -250,9 +264,10 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
             (node._d1,) = local(out, x)
             return node
 
+        method = unary
     else:
 
-        def method(a: Node, b) -> Node:
+        def binary(a: Node, b: Any) -> N:
             if b.__class__ is not cls:
                 b = as_input(b)
                 if b is NotImplemented:  # let Python try the other operand, then raise
@@ -269,7 +284,7 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
             mode = get_mode()
             if not mode.simple:
                 return _made_in_special_mode(cls, mode, rule, out, (a, b), local(out, x, y))
-            node = _new(cls)
+            node: N = _new(cls)
             node.data = out
             node.grad = 0.0
             node._meta = mode.meta
@@ -278,11 +293,13 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
             node._d1, node._d2 = local(out, x, y)
             return node
 
+        method = binary
     method.__doc__ = f"A new node: {rule.name} ({rule.symbol!r}) of this {cls.__name__}."
     return method
 
 
-def _made_in_special_mode(cls: type, mode, rule: Op, data: float, parents, locals_) -> Node:
+def _made_in_special_mode(cls: type[N], mode: Mode, rule: Op, data: float, parents: Sequence[Node],
+                          locals_: Sequence) -> N:
     if mode.record:
         node = new_node(cls, rule, data, parents, locals_, meta=mode.meta)
     else:
@@ -292,13 +309,14 @@ def _made_in_special_mode(cls: type, mode, rule: Op, data: float, parents, local
     return node
 
 
-def _rebuild_node(cls: type, data: float, grad: float, opname: str, meta, parents=(), locals_=()) -> Node:
+def _rebuild_node(cls: type[N], data: float, grad: float, opname: str, meta: Meta | None,
+                  parents: Sequence[Node] = (), locals_: Sequence = ()) -> N:
     node = new_node(cls, OPS[opname] if opname else LEAF, data, parents, locals_, meta=meta)
     node.grad = grad
     return node
 
 
-def _rebuild_graph(cls: type, rows) -> Node:
+def _rebuild_graph(cls: type[N], rows: list) -> Node:
     nodes: list[Node] = []
     for row in rows:
         if isinstance(row, Node):
@@ -313,7 +331,7 @@ def _rebuild_graph(cls: type, rows) -> Node:
 # The walks.
 
 
-def topological_order(root: Node) -> list[Node]:
+def topological_order(root: N) -> list[N]:
     """Every node ``root`` depends on, each after all of its parents; ``root`` is last.
 
     >>> from autograd import Value
@@ -321,8 +339,8 @@ def topological_order(root: Node) -> list[Node]:
     >>> [n.label or n.op for n in topological_order(y)]
     ['', 'x', 'mul']
     """
-    order: list[Node] = []
-    seen: set[Node] = set()
+    order: list[N] = []  # a graph's nodes are of its root's class: ops make their inputs' class
+    seen: set[N] = set()
     # Post-order depth-first search, without recursion. A node is expanded the first time
     # it is reached: it goes on the stack under a None marker, with its parents but the
     # last on top, and the walk goes straight on to the last parent (what the stack would

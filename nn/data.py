@@ -35,7 +35,7 @@ def _count(n: object, where: str, minimum: int = 1) -> int:
 
 
 def _noise(noise: object, where: str) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= noise < math.inf:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= float(noise) < math.inf:
         raise ValueError(f"{where}: noise must be a finite number >= 0 (a standard deviation), got {noise!r}")
     return float(noise)
 

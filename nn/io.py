@@ -72,7 +72,7 @@ class Saveable(Protocol):
 
 # Every model class by the name its files give it, so ``load`` can rebuild a model.
 # ``nn.Module`` adds each subclass as it is defined.
-REGISTRY: dict[str, type] = {}
+REGISTRY: dict[str, Any] = {}  # class name -> an nn.Module subclass (nn.module imports this)
 
 
 def class_key(cls: type) -> str:
@@ -122,7 +122,7 @@ def state_problem(state: object, names: list[str]) -> str:
         try:
             finite = math.isfinite(x)
         except OverflowError:  # an int past float's range
-            return f"parameter {name!r} is an integer too large for a float (about 2**{x.bit_length()})"
+            return f"parameter {name!r} is an integer too large for a float (about 2**{int(x).bit_length()})"
         if not finite:
             return f"parameter {name!r} is {x}, not a finite number"
     return ""

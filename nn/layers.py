@@ -119,7 +119,7 @@ def _check_size(value: object, what: str, where: str) -> int:
 def _check_init(init: object, where: str) -> str:
     if not isinstance(init, str) or init not in INITS:
         raise ValueError(f"{where}: unknown init {init!r}; use one of {', '.join(INITS)}")
-    return init  # type: ignore[return-value]
+    return init
 
 
 def as_inputs(x: object, nin: int, where: str) -> list[Value]:

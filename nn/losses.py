@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 import autograd
 from autograd import Value
@@ -110,11 +111,11 @@ def binary_cross_entropy(logits: Sequence[Scalar] | Scalar, targets: Sequence[fl
     logits, targets = _batch(logits, targets, "binary_cross_entropy")
     terms = []
     for i, (z, t) in enumerate(zip(logits, targets)):
-        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0.0 <= t <= 1.0:
+        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0.0 <= float(t) <= 1.0:
             raise ValueError(f"binary_cross_entropy: targets must be numbers in [0, 1], got {t!r} at position {i}")
         if not isinstance(z, Value):
             z = Value(z)
-        terms.append(_softplus(z) - t * z)
+        terms.append(_softplus(z) - float(t) * z)
     return _reduce(terms, reduction, "binary_cross_entropy")
 
 
@@ -140,15 +141,19 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
     >>> cross_entropy([Value(1000.0), Value(0.0)], 1).data            # finite
     1000.0
     """
-    if isinstance(targets, numbers.Integral) and not isinstance(targets, bool):
-        logits, targets = [logits], [targets]  # one sample
-    rows, labels = list(logits), list(targets)  # type: ignore[arg-type]
+    rows: list[Sequence[Scalar]]
+    labels: list[int]
+    if isinstance(targets, (int, numbers.Integral)) and not isinstance(targets, bool):
+        rows, labels = [cast("Sequence[Scalar]", logits)], [int(targets)]  # one sample
+    else:
+        # (a bool target is no class index: list() refuses it, as before)
+        rows, labels = list(cast("Sequence[Sequence[Scalar]]", logits)), list(cast("Sequence[int]", targets))
     if len(rows) != len(labels):
         raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(labels)} targets; "
                          "give one class index per row")
     if not rows:
         raise ValueError("cross_entropy: the batch is empty")
-    terms = []
+    terms: list[Value] = []
     for i, (row, k) in enumerate(zip(rows, labels)):
         if isinstance(row, (Value, numbers.Real)) or isinstance(row, (str, bytes)):
             raise TypeError(

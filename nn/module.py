@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd import Value
 
@@ -36,6 +36,11 @@ class Module:
 
     # Whether the repr lists child modules (Layer sets False: 16 neurons are noise there).
     _repr_children = True
+
+    if TYPE_CHECKING:
+        # Every model is called on its input; each subclass defines how. Declared for the
+        # type checkers only, so code taking any Module (fit, Recorder) may call it.
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -102,6 +107,7 @@ class Module:
                 expanded.add(id(obj))
             if path is not None:
                 yield path, obj
+            items: list[tuple[str | int, Any]]  # attribute names, or list positions
             if isinstance(obj, Module):
                 items = [(k, v) for k, v in vars(obj).items() if not k.startswith("_")]
             elif isinstance(obj, (list, tuple)):
@@ -116,7 +122,7 @@ class Module:
 
     def named_children(self) -> list[tuple[str, Module]]:
         """The modules directly inside this one (not their sub-modules), with their paths."""
-        children = []
+        children: list[tuple[str, Module]] = []
         for name, obj in self._walk():
             # A direct child: a Module whose path has no Module above it but self.
             if isinstance(obj, Module) and not any(
@@ -261,7 +267,7 @@ class _Listing:
                     self.named.append((name, obj))
             elif isinstance(obj, Module):
                 self.modules.append(obj)
-            else:  # a list or tuple the walk went into
+            elif isinstance(obj, (list, tuple)):  # a list or tuple the walk went into
                 self.sequences.append(obj)
         self.plain = [p for _, p in self.named]
         self.own = _own_attributes(module)

@@ -46,8 +46,9 @@ def to_torch(model: Any) -> Any:
                                              dtype=torch.float64))
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         layers.append(linear)
-        if _TO_TORCH[name] is not None:
-            layers.append(getattr(torch.nn, _TO_TORCH[name])())
+        torch_name = _TO_TORCH[name]
+        if torch_name is not None:
+            layers.append(getattr(torch.nn, torch_name)())
     return torch.nn.Sequential(*layers)
 
 

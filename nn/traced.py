@@ -89,7 +89,7 @@ def _targets(loss: str, y: Sequence, classes: int) -> list:
                              "for 0/1 labels use y*2 - 1, or binary_cross_entropy")
         if loss == "binary_cross_entropy" and (bad or not 0.0 <= t <= 1.0):
             raise ValueError(f"binary_cross_entropy: targets must be numbers in [0, 1], got {t!r} at position {i}")
-        if loss == "cross_entropy" and (bad or not isinstance(t, numbers.Integral) or not 0 <= t < classes):
+        if loss == "cross_entropy" and (bad or not isinstance(t, numbers.Integral) or not 0 <= int(t) < classes):
             raise ValueError(f"cross_entropy: target {t!r} of row {i} must be a class index from 0 to {classes - 1}")
     if loss != "cross_entropy":
         return [float(t) for t in y]
@@ -132,7 +132,7 @@ class TracedStep:
 
 
 def _correct(score: float | list[float], label: Any) -> bool:
-    if isinstance(score, numbers.Real):
+    if isinstance(score, (int, float, numbers.Real)):
         return (score > 0) == (label > 0)
     return max(range(len(score)), key=score.__getitem__) == label
 

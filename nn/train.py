@@ -177,7 +177,7 @@ class _Epoch:
                 self.optimizer.zero_grad()
                 value.backward()
                 good = sum(_correct(s, t) for s, t in zip(scores, yb)) if self.track else 0
-            number = value if value.__class__ is float else value.data
+            number = value if isinstance(value, float) else value.data
             if not math.isfinite(number):
                 # Stop before the update: the parameters keep the last finite values.
                 raise FloatingPointError(

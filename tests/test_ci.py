@@ -45,3 +45,15 @@ def test_ci_lints_with_the_dev_extras_ruff_after_installing_it():
     pyproject = (ROOT / "pyproject.toml").read_text()
     dev = re.search(r"^dev = \[(.*)\]$", pyproject, re.M)
     assert dev and '"ruff' in dev.group(1), "ruff must be in the dev extra, which CI installs before linting"
+
+
+def test_ci_type_checks_with_the_projects_mypy_config_after_installing_the_dev_extra():
+    script = (ROOT / ".ci" / "run").read_text()
+    ran = script.index('bash -c "set -e; $command"')  # the README's commands: the second installs mypy
+    checked = script.index("python -m mypy || status=$?")
+    assert ran < checked
+    assert script.rstrip().endswith('exit "$status"')  # mypy's errors fail CI
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert "[tool.mypy]" in pyproject and "check_untyped_defs = true" in pyproject
+    dev = re.search(r"^dev = \[(.*)\]$", pyproject, re.M)
+    assert dev and '"mypy' in dev.group(1) and '"pyright' in dev.group(1)  # what tests/test_typing.py runs

@@ -29,6 +29,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from .. import functions
 from ..value import Value, sum as value_sum
@@ -214,7 +215,7 @@ class _Source:
         line, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
         if line is None or line != end or not 1 <= line <= len(self.lines):
             return ""
-        start, stop = node.col_offset, node.end_col_offset
+        start, stop = getattr(node, "col_offset", 0), getattr(node, "end_col_offset", 0)
         if limit is not None and stop - start > 4 * limit:  # cheap before decoding
             return ""
         return self.lines[line - 1][start:stop].decode("utf-8", errors="replace")
@@ -223,8 +224,9 @@ class _Source:
         """An ExprError underlining ``node`` (its first character if it spans lines)."""
         line = getattr(node, "lineno", 1)
         col = self.column(line, getattr(node, "col_offset", 0))
-        if getattr(node, "end_lineno", line) == line and getattr(node, "end_col_offset", None) is not None:
-            length = self.column(line, node.end_col_offset) - col
+        end = getattr(node, "end_col_offset", None)
+        if getattr(node, "end_lineno", line) == line and end is not None:
+            length = self.column(line, end) - col
         else:
             length = 1
         return ExprError(message, self.text, line, col, length)
@@ -481,8 +483,9 @@ def _short(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_CHECKS = {ast.Constant: _check_constant, ast.Name: _check_name, ast.BinOp: _check_binop,
-           ast.UnaryOp: _check_unary, ast.Call: _check_call}
+_CHECKS: dict[type, Callable[[Any, _Source, list[str], int], _Children]] = {
+    ast.Constant: _check_constant, ast.Name: _check_name, ast.BinOp: _check_binop,
+    ast.UnaryOp: _check_unary, ast.Call: _check_call}
 
 
 # ---------------------------------------------------------------------------------------
@@ -574,8 +577,13 @@ def _compute(root: ast.expr, src: _Source, env: dict[str, Value], label: bool, n
         if leaf is not None:
             done[id(node)] = leaf
             continue
-        children = ([node.left, node.right] if isinstance(node, ast.BinOp)
-                    else [node.operand] if isinstance(node, ast.UnaryOp) else list(node.args))
+        if isinstance(node, ast.BinOp):
+            children = [node.left, node.right]
+        elif isinstance(node, ast.UnaryOp):
+            children = [node.operand]
+        else:
+            assert isinstance(node, ast.Call)  # the checks let nothing else through
+            children = list(node.args)
         if not ready:
             stack.append((node, True))
             stack.extend((child, False) for child in reversed(children))
@@ -600,12 +608,14 @@ def _leaf(node: ast.expr, env: dict[str, Value]) -> Value | None:
     """The Value of a constant or a name (-3 is the constant -3, one leaf in a drawing,
     not neg(3)); None for an operation."""
     if isinstance(node, ast.Constant):
+        assert isinstance(node.value, (int, float))  # checked: a number
         return Value(float(node.value))  # a constant leaf, like micrograd's
     if isinstance(node, ast.Name):
         return env[node.id]
     if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
-        sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
-        return Value(sign * float(node.operand.value))
+        number = node.operand.value
+        assert isinstance(number, (int, float))  # checked: a number
+        return Value((-1.0 if isinstance(node.op, ast.USub) else 1.0) * float(number))
     return None
 
 
@@ -617,6 +627,7 @@ def _apply(node: ast.expr, args: list[Value]) -> Value:
                 a * b if kind is ast.Mult else a / b if kind is ast.Div else a ** b)
     if isinstance(node, ast.UnaryOp):
         return -args[0] if isinstance(node.op, ast.USub) else args[0]
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)  # the checks let nothing else through
     return FUNCTIONS[node.func.id][2](*args)
 
 

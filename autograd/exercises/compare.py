@@ -22,6 +22,7 @@ two graphs have the same shape (the same ops, the same inputs), else by label.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..graph import Node, topological_order
@@ -57,7 +58,7 @@ def close(expected: float, given: float) -> bool:
     return math.isclose(expected, given, rel_tol=REL, abs_tol=ABS)
 
 
-def node_names(order: list[Node]) -> list[str]:
+def node_names(order: Sequence[Node]) -> list[str]:
     """The name of each node of ``order`` (topological order, root last), by the graph
     table's one namer, the name every view gives the node."""
     t = table(order[-1])
@@ -65,12 +66,12 @@ def node_names(order: list[Node]) -> list[str]:
     return [by_node[n] for n in order]
 
 
-def _shape(order: list[Node]) -> list[tuple[str, tuple[int, ...]]]:
+def _shape(order: Sequence[Node]) -> list[tuple[str, tuple[int, ...]]]:
     index = {n: k for k, n in enumerate(order)}
     return [(n.op, tuple(index[p] for p in n.parents)) for n in order]
 
 
-def _pairs(expected: list[Node], given: list[Node], compare) -> list[tuple[int, Node | None]]:
+def _pairs(expected: Sequence[Node], given: Sequence[Node], compare) -> list[tuple[int, Node | None]]:
     """(row of the expected node, the given node or None) for each node to compare."""
     if compare == "graph" and len(expected) == len(given) and _shape(expected) == _shape(given):
         return list(enumerate(given))

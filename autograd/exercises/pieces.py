@@ -9,6 +9,7 @@ own (``with_local``), and micrograd's neuron (``neuron``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ..ops import OPS, Op
 from ..value import Value, apply
@@ -26,7 +27,8 @@ def with_local(op: str, local: Callable[..., tuple], *inputs: Value) -> Value:
         except (TypeError, ValueError):
             raise TypeError(f"the local derivative of {op} returned {given!r:.60}, not numbers") from None
 
-    row = Op(rule.name, rule.symbol, rule.forward, numbers, *tuple(rule)[4:])  # the op's row, the learner's rule
+    rest: tuple[Any, ...] = tuple(rule)[4:]  # the row's fields after local, as they are
+    row = Op(rule.name, rule.symbol, rule.forward, numbers, *rest)  # the op's row, the learner's rule
     return apply(row, *inputs)
 
 

@@ -82,7 +82,7 @@ def flatten(x: object, shape: Shape, where: str) -> list[float]:
     """The numbers of one sample of an argument, in leaf order; an error if its shape differs."""
     out: list[float] = []
 
-    def walk(item: object, s: Shape) -> None:
+    def walk(item: Any, s: Shape) -> None:  # any of the user's objects, checked here
         if s is None:
             if isinstance(item, Value):
                 item = item.data
@@ -129,7 +129,8 @@ def plain(arg: Sequence, shape: Shape) -> bool:
     dtype = getattr(arg, "dtype", None)
     if dtype is not None:  # a numpy array: numbers of its kind, one row per sample
         ndim = 1 if shape is None else 2
-        return dtype.kind in "fiu" and arg.ndim == ndim and (shape is None or arg.shape[1] == len(shape))
+        array: Any = arg  # (read by numpy's attributes)
+        return dtype.kind in "fiu" and array.ndim == ndim and (shape is None or array.shape[1] == len(shape))
     if shape is None:
         return _numbers(set(map(type, arg)))
     if not (set(map(type, arg)) <= _ROWS and set(map(len, arg)) <= {len(shape)}):

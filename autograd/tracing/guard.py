@@ -40,6 +40,8 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from types import FrameType
+from typing import Any
 
 from ..graph import Node
 from ..ops import Op
@@ -130,7 +132,7 @@ class _Watch:
 
 _lock = threading.Lock()
 _watches: list[_Watch] = []
-_saved: dict[str, object] = {}
+_saved: dict[str, Any] = {}  # descriptors, methods, the set of written ids, Value's own entries
 
 
 def _is_traced(node: object) -> bool:
@@ -140,7 +142,8 @@ def _is_traced(node: object) -> bool:
 def _user_line(depth: int = 3) -> str:
     """The first frame outside the library: the user's line that asked for the number
     (and the library line that read it, when a library function did)."""
-    frame = reader = sys._getframe(depth)
+    reader = sys._getframe(depth)
+    frame: FrameType | None = reader
     while frame is not None:
         path = os.path.abspath(frame.f_code.co_filename)
         name = frame.f_globals.get("__name__", "")
@@ -249,17 +252,19 @@ def _install() -> None:
                              "that chooses per sample")
         raise TypeError("a Value is not a list index; use int(v.data), or autograd.pick(v, choices)")
 
-    Node.data = property(read, lambda node, value: put(node, value), doc=getattr(data, "__doc__", None))
-    Node.grad = property(read_grad, write_grad)
-    Node.local_grads = property(read_local_grads, doc=local_grads.__doc__)
-    for name, what in _CONVERSIONS.items():
-        setattr(Value, name, conversion(name, what))
-    Value.__repr__ = Value.__str__ = as_text
-    Value.__format__ = as_formatted
-    Value.detach = detach
-    Value.__index__ = as_index
-    for name, symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
-        setattr(Value, name, comparison(symbol))
+    # Class attributes swapped while tracing and put back after, by name (to a type
+    # checker ``data`` is a float slot and the dunders are methods, not things to assign).
+    swaps: list[tuple[type, str, object]] = [
+        (Node, "data", property(read, lambda node, value: put(node, value), doc=getattr(data, "__doc__", None))),
+        (Node, "grad", property(read_grad, write_grad)),
+        (Node, "local_grads", property(read_local_grads, doc=local_grads.__doc__))]
+    swaps += [(Value, name, conversion(name, what)) for name, what in _CONVERSIONS.items()]
+    swaps += [(Value, "__repr__", as_text), (Value, "__str__", as_text), (Value, "__format__", as_formatted),
+              (Value, "detach", detach), (Value, "__index__", as_index)]
+    swaps += [(Value, name, comparison(symbol))
+              for name, symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))]
+    for cls, name, attribute in swaps:
+        setattr(cls, name, attribute)
 
 
 def _branching_rule(frame) -> str:

@@ -75,8 +75,7 @@ def _quiet(fn: Callable) -> Callable:
 # Per function, not one errstate around the whole replay: numpy's ufuncs (matmul above all)
 # run measurably slower while an errstate is in force (W1's traced.batch +10%).
 XP = ModuleType("numpy", "numpy for the array forms: exp, pow and divide without warnings")
-XP.__dict__.update(vars(np))
-XP.exp, XP.pow, XP.divide = _quiet(np.exp), _quiet(np.power), _quiet(np.divide)
+XP.__dict__.update(vars(np), exp=_quiet(np.exp), pow=_quiet(np.power), divide=_quiet(np.divide))
 
 
 def _takes_out(fn: Callable) -> bool:
@@ -103,13 +102,13 @@ class NumpyReplay:
         self.tape = tape
         self.shapes = list(shapes)
         self._plan_layout()
-        self._sized: dict[tuple[int, bool], tuple] = {}
+        self._sized: dict[tuple[int, bool], _State] = {}
 
     # -- the layout: rows, places in P, levels, groups -----------------------------------
 
     def _plan_layout(self) -> None:
         tape = self.tape
-        kind, parents, ops = tape.kind, tape.parents, tape.ops
+        kind, parents = tape.kind, tape.parents
         n = len(kind)
         per_sample = [k in (INPUT, SAMPLE) for k in kind]
         level = [0] * n
@@ -119,7 +118,9 @@ class NumpyReplay:
                 continue
             ps = parents[i]
             level[i] = 1 + max(level[p] for p in ps if per_sample[p])
-            name = ops[i].name
+            op = tape.op(i)
+            name = op.name
+            key: tuple[Any, ...]  # (group kind, level, what the members share)
             if name == "dot":
                 half = len(ps) // 2
                 pairs = list(zip(ps[:half], ps[half:]))
@@ -132,7 +133,7 @@ class NumpyReplay:
                 key = sequence_groups.key(name, level[i])
             elif name == "sum":
                 key = ("sum", level[i], i)
-            elif ops[i].nary:
+            elif op.nary:
                 key = ("nary", level[i], i)
             else:
                 key = ("each", level[i], name, tuple(per_sample[p] for p in ps))
@@ -198,7 +199,7 @@ class NumpyReplay:
         self.shared_repeats = [len(set(ps.tolist())) != len(ps) for ps in self.shared_parents]
         # A shared dot (that L2 term) runs as one numpy dot, and its local derivatives (each
         # input's partner) are read as arrays, not lists of floats.
-        self.shared_dot = [ops[i].name == "dot" for i in self.shared_order]
+        self.shared_dot = [tape.op(i).name == "dot" for i in self.shared_order]
         # The captured leaves in the order of their places: read and written as one slice
         # of P when they fill its start, as they do unless a shared node sits among them.
         by_place = sorted(tape.captured, key=place.__getitem__)
@@ -248,7 +249,7 @@ class NumpyReplay:
 
     # -- the steps for one batch size ----------------------------------------------------
 
-    def _steps(self, batch: int, backward: bool) -> tuple:
+    def _steps(self, batch: int, backward: bool) -> _State:
         cached = self._sized.get((batch, backward))
         if cached is None:
             if len(self._sized) > 8:  # a few sizes (the last batch of an epoch is smaller)
@@ -279,7 +280,7 @@ class NumpyReplay:
                 half = len(parents) // 2
                 P[place[i]] = P[parents[:half]] @ P[parents[half:]]
                 continue
-            op = tape.ops[i]
+            op = tape.op(i)
             xs = P[parents].tolist()
             P[place[i]] = op.forward(xs) if op.nary else op.forward(*xs)
 
@@ -323,7 +324,7 @@ class NumpyReplay:
                 xs, half = P[parents], len(parents) // 2
                 local = np.concatenate((xs[half:], xs[:half]))
             else:
-                op = tape.ops[i]
+                op = tape.op(i)
                 xs = P[parents].tolist()
                 out = float(P[place[i]])
                 local = np.asarray(op.local(out, xs) if op.nary else op.local(out, *xs), dtype=np.float64)
@@ -474,7 +475,8 @@ class _Builder:
                 if target is not None:
                     def set_view(c):
                         target[...] = c
-                    set_view.out = target  # callers may write straight into it
+                    # Callers may write straight into it: they look for it with getattr.
+                    set_view.out = target  # type: ignore[attr-defined]  # a function's own attribute
                     return set_view
 
                 def set_rows(c):
@@ -523,6 +525,7 @@ class _Builder:
         out = self.out_view(members)
         read_x = self.reader(xs)
         bias = None  # with the bias column: the factor's place, its spare row, the biases
+        GWB: np.ndarray | None  # the weights' gradient block, when the weights are one view
         if key in r.views:
             start, width, column = r.views[key]
             WB = P[start:start + k * width].reshape(k, width)
@@ -538,7 +541,7 @@ class _Builder:
             places = np.array([[r.place[w] for w in r.weights_of(i, r.per_sample)] for i in members],
                               dtype=np.intp)
             read_w = lambda: P[places]  # noqa: E731
-            WB = GWB = None
+            GWB = None  # (and no WB: the forward reads it only with a bias column)
             w_unique = len(set(places.ravel().tolist())) == places.size
         if bias is None:  # any fixed pairs are added apart, neuron by neuron
             pairs = [r.constant_pairs(i) for i in members]
@@ -556,7 +559,7 @@ class _Builder:
                 return
             np.matmul(read_w(), read_x(), out=out)
             if len(owner):
-                c = P[cu] * P[cv]
+                c: np.ndarray = P[cu] * P[cv]
                 if not one_each:
                     c = np.bincount(owner, weights=c, minlength=k)
                 out[...] += c[:, None]
@@ -606,7 +609,8 @@ class _Builder:
     def _each(self, members: list[int]):
         r = self.r
         tape = r.tape
-        form = tape.ops[members[0]].array
+        form = tape.op(members[0]).array
+        assert form is not None  # the replay refuses an op without one when it is made
         arity = len(tape.parents[members[0]])
         inputs = [[tape.parents[i][j] for i in members] for j in range(arity)]
         readers = [self.reader(nodes) for nodes in inputs]
@@ -658,7 +662,8 @@ class _Builder:
         """One node of an n-ary op other than sum and dot, from its array form."""
         r = self.r
         tape = r.tape
-        form = tape.ops[i].array
+        form = tape.op(i).array
+        assert form is not None  # the replay refuses an op without one when it is made
         ps = list(tape.parents[i])
         readers = [self.reader([p]) for p in ps]
         out = self.state.S[r.row[i]:r.row[i] + 1]

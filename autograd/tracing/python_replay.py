@@ -49,7 +49,7 @@ class PythonReplay:
     def source(self, backward: bool) -> str:
         """The generated function's source (for reading; ``batch`` and ``values`` run it)."""
         tape = self.tape
-        kind, parents, ops, needs = tape.kind, tape.parents, tape.ops, tape.needs_grad
+        kind, parents, needs = tape.kind, tape.parents, tape.needs_grad
         fixed = self.fixed
         root = tape.outputs[0]
         lines = ["def replay(P, args, w):"]
@@ -65,7 +65,7 @@ class PythonReplay:
         body = [f"v{i} = float(v{i})" for i in tape.inputs]
         for i, k in enumerate(kind):
             if k == SAMPLE:
-                body.append(_forward_line(i, ops[i], parents[i]))
+                body.append(_forward_line(i, tape.op(i), parents[i]))
         if backward:
             body.append(f"outs.append(v{root})")
             body += self._backward_lines(root)
@@ -87,13 +87,13 @@ class PythonReplay:
         change nothing unless x is inf or NaN (the engine would give NaN there).
         """
         tape = self.tape
-        kind, parents, ops, needs = tape.kind, tape.parents, tape.ops, tape.needs_grad
+        kind, parents, needs = tape.kind, tape.parents, tape.needs_grad
         body = [f"g{root} = w"]
         started = {root}
         for i in range(len(kind) - 1, -1, -1):
             if kind[i] != SAMPLE or not needs[i] or i not in started:
                 continue
-            op, ps = ops[i], parents[i]
+            op, ps = tape.op(i), parents[i]
             names = [f"v{p}" for p in ps]
             terms = _gradient_terms(i, op, names, body)
             wanted = [(p, t) for p, t in zip(ps, terms) if needs[p]]
@@ -139,7 +139,7 @@ class PythonReplay:
             if tape.kind[i] == CAPTURED:
                 values[i] = tape.nodes[i].data
             else:
-                op = tape.ops[i]
+                op = tape.op(i)
                 xs = [values[p] for p in tape.parents[i]]
                 values[i] = op.forward(xs) if op.nary else op.forward(*xs)
         return [values[i] for i in self.fixed]
@@ -176,7 +176,7 @@ class PythonReplay:
         for i in reversed(self.fixed):
             if tape.kind[i] != SHARED or not grads.get(i):
                 continue
-            op, ps = tape.ops[i], tape.parents[i]
+            op, ps = tape.op(i), tape.parents[i]
             xs = [value_of[p] for p in ps]
             local = op.local(value_of[i], xs) if op.nary else op.local(value_of[i], *xs)
             for p, d in zip(ps, local):
@@ -201,7 +201,9 @@ def _source_names(ops: Sequence[Op | None]) -> dict[str, Any]:
     """The globals the ops' source forms use, one namespace for the generated function."""
     names: dict[str, Any] = {}
     owner: dict[str, str] = {}
-    for op in dict.fromkeys(op for op in ops if op is not None and op.source is not None):
+    for op in dict.fromkeys(op for op in ops if op is not None):
+        if op.source is None:
+            continue
         for name, value in op.source.names.items():
             if name in names and names[name] is not value:
                 raise ValueError(

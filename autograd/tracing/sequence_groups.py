@@ -176,7 +176,7 @@ def group(b: _Builder, key: tuple, members: list[int]):
         return _pick(b, members, parents, out, wants)
     if name == "linear":
         return _linear(b, key[3], members, parents, out, wants)
-    G = b.grad_view(members) if wants else None
+    G = b.grad_view(members) if wants else np.empty((0, b.batch))  # read only by a backward, made when wants
     if name == "dot":  # w_1..w_n, x_1..x_n: the two halves, each padded with 0
         left = _Gather(b, [ps[:len(ps) // 2] for ps in parents])
         right = _Gather(b, [ps[len(ps) // 2:] for ps in parents])
@@ -232,7 +232,7 @@ def _pick(b: _Builder, members, parents, out, wants):
     along_b = np.arange(b.batch)[None, :]
     chosen = np.zeros((k, b.batch), dtype=np.intp)  # the forward's picks, for the backward
     all_fixed = len(choices.sample_at) == 0
-    places = None
+    places: np.ndarray | None = None
     if all_fixed:  # padded with place 0, never chosen: the index is checked against counts
         places = np.zeros((k, m), dtype=np.intp)
         for j, ps in enumerate(parents):
@@ -244,14 +244,14 @@ def _pick(b: _Builder, members, parents, out, wants):
         if bad.any():
             raise DomainError(int(np.nonzero(bad.any(axis=0))[0][0]))
         chosen[...] = i
-        if all_fixed:  # an embedding: the chosen parameters straight from P
+        if places is not None:  # all fixed, an embedding: the chosen parameters straight from P
             np.take(b.state.P, places[along_k, chosen], out=out)
         else:
             out[...] = choices.read()[along_k, chosen, along_b]
 
     def make():
         G = b.grad_view(members)
-        if all_fixed:
+        if places is not None:  # all fixed
             needs = r.tape.needs_grad
             if not any(needs[c] for ps in parents for c in ps[1:]):
                 return lambda: None

@@ -88,6 +88,13 @@ class Tape:
         return cls(nodes, kind, parents, ops, [index[id(v)] for v in outputs],
                    [index[id(v)] for v in inputs], captured, needs_grad)
 
+    def op(self, i: int) -> Op:
+        """The rule-table entry of op node ``i`` (the replays ask only of op nodes)."""
+        op = self.ops[i]
+        if op is None:
+            raise ValueError(f"trace: node {i} is a leaf: it has no op")
+        return op
+
     def op_names(self) -> set[str]:
         """The names of the ops the tape uses."""
         return {op.name for op in self.ops if op is not None}

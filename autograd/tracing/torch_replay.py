@@ -103,6 +103,8 @@ class TorchReplay:
         ``fill`` (padding). Consecutive positions of one tensor are read as one slice."""
         torch, r = self.torch, self.plan
         runs: list[tuple[str, Any, Any]] = []  # ("rows", group, (start, stop)) | ("fixed", places) | ("fill", n)
+        source: Any
+        at: Any
         for node in nodes:
             if node is None:
                 kind, source, at = "fill", None, None
@@ -144,7 +146,7 @@ class TorchReplay:
         kind = key[0]
         parents = [list(tape.parents[i]) for i in members]
         if kind == "each" or kind == "nary":
-            form = tape.ops[members[0]].array
+            form = tape.op(members[0]).array
             if kind == "each":
                 reads = [self._gather([ps[j] for ps in parents]) for j in range(len(parents[0]))]
             else:
@@ -290,7 +292,7 @@ def _each_function(torch: Any) -> Any:
         def backward(ctx, g):
             out, *xs = ctx.saved_tensors
             ds = ctx.form.local(ctx.xp, out, list(xs)) if ctx.nary else ctx.form.local(ctx.xp, out, *xs)
-            grads = []
+            grads: list[Any] = []
             for x, d in zip(xs, ds):
                 if not x.requires_grad:
                     grads.append(None)

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..mode import enable_grad
 from ..value import Value
@@ -22,6 +22,10 @@ from .arguments import BatchShapeError, DomainError, placeholders, rebuild
 from .guard import TraceError, watching
 from .python_replay import PythonReplay
 from .tape import SAMPLE, Tape
+
+if TYPE_CHECKING:  # numpy and torch are optional: imported when their backend is chosen
+    from .numpy_replay import NumpyReplay
+    from .torch_replay import TorchReplay
 
 BACKENDS = ("numpy", "python", "torch")
 
@@ -44,6 +48,7 @@ class Traced:
         self.graph = graph  # the traced sample's result: draw, explain and tree take it
         self.tape = tape
         self.shapes = shapes
+        self._replay: NumpyReplay | TorchReplay | PythonReplay
         if backend == "numpy":
             from .numpy_replay import NumpyReplay
 
@@ -114,18 +119,22 @@ class Traced:
             weight = 1.0
         else:
             raise ValueError(f"batch: reduce must be 'mean' or 'sum', got {reduce!r}")
-        total = self._run(lambda: self._replay.batch(batched, n, weight) if self.backend != "python"
-                          else self._replay.batch(batched, weight), batched)
+        replay = self._replay
+        if isinstance(replay, PythonReplay):
+            total = self._run(lambda: replay.batch(batched, weight), batched)
+        else:
+            total = self._run(lambda: replay.batch(batched, n, weight), batched)
         return total * weight
 
     def values(self, *batched: Sequence) -> list:
         """The traced result for each sample, forward only (no gradients): a list of floats,
         or of lists when the traced function returned a list."""
         n = self._check(batched, "values")
-        if self.backend != "python":
-            rows = self._run(lambda: self._replay.values(batched, n).tolist(), batched)
+        replay = self._replay
+        if isinstance(replay, PythonReplay):
+            rows = self._run(lambda: replay.values(batched), batched)
         else:
-            rows = self._run(lambda: self._replay.values(batched), batched)
+            rows = self._run(lambda: replay.values(batched, n).tolist(), batched)
         if isinstance(self.graph, list):
             return [list(row) for row in rows]
         return [row[0] for row in rows]

@@ -38,8 +38,9 @@ _UNSAFE = re.compile(r"</|<!--|<script", re.IGNORECASE)
 
 
 def _checked(op: Op, text: str) -> str:
-    if _UNSAFE.search(text):
-        raise ValueError(f"js_ops: op {op.name!r}'s JavaScript form contains {_UNSAFE.search(text).group()!r}, "
+    unsafe = _UNSAFE.search(text)
+    if unsafe:
+        raise ValueError(f"js_ops: op {op.name!r}'s JavaScript form contains {unsafe.group()!r}, "
                          "which would end the page's <script>; write it another way (e.g. '< /' or a < b)")
     return text
 

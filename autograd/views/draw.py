@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import files
+from ..graph import Node
 from ..names import number, op_symbol
 from ..table import GraphTable, table as graph_table
 from ..value import Value
@@ -93,7 +94,8 @@ class DotNotFoundError(RuntimeError):
 # Control characters have no glyph and break dot (a NUL ends its input; others make SVG
 # that is not XML): each is drawn as its Unicode control picture (NUL as ␀, ESC as ␛);
 # line breaks and tabs become spaces, and a lone surrogate (not UTF-8) the replacement mark.
-_PRINTABLE = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
+_PRINTABLE: dict[int, int | str] = {c: 0x2400 + c for c in range(0x20)}
+_PRINTABLE[0x7F] = 0x2421
 _PRINTABLE.update({c: 0xFFFD for c in range(0x80, 0xA0)} | {c: 0xFFFD for c in range(0xD800, 0xE000)})
 _PRINTABLE.update({ord("\n"): " ", ord("\r"): " ", ord("\t"): " "})
 
@@ -154,7 +156,7 @@ def _finite(x: float) -> bool:
     return x - x == 0.0  # False for NaN and ±inf; faster than math.isfinite per node
 
 
-def op_label(node: Value) -> str:
+def op_label(node: Node) -> str:
     """How a drawing names a node's op: its symbol ('*', 'tanh'), or, where the symbol is
     one glyph that reads as punctuation at drawing size (dot's '·'), the op's name."""
     return op_symbol(node.rule)
@@ -339,9 +341,9 @@ def picture(
     if n_drawn > max_nodes:
         raise GraphTooLargeError(_too_large_message(order, n_drawn, max_nodes, collapse))
 
-    graph = _digraph_class(graphviz)("chainrule", graph_attr={"rankdir": rankdir},
-                                     node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                                     edge_attr={"fontname": "Helvetica", "fontsize": "9"})
+    graph = _digraph_class()("chainrule", graph_attr={"rankdir": rankdir},
+                             node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                             edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     result = Picture(graph, order)
     grad_of = (lambda node: node.grad) if grads is None else (lambda node: grads.get(node, 0.0))
     build = _Builder(graphviz, result, root, show, digits, rankdir in ("LR", "RL"), grad_of)
@@ -579,11 +581,12 @@ def layout(source: str, fmt: str, where: str = "render") -> bytes:
 
 
 @functools.cache
-def _digraph_class(graphviz):
+def _digraph_class() -> type[graphviz.Digraph]:
     """``graphviz.Digraph`` whose ``pipe`` (which Jupyter's display calls) falls back to
     graphviz-pure when ``dot`` is missing, and which, with neither, says so in our words:
     a notebook cell shows the message naming both (no traceback), ``pipe`` and ``render``
     raise ``DotNotFoundError``. Everything else is graphviz's own."""
+    import graphviz  # (``_graphviz`` has checked that it imports)
 
     class Digraph(graphviz.Digraph):
         def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,

@@ -157,7 +157,8 @@ def explain(root: Value, wrt: Value | str, *, top: int = 10, digits: int = 4,
     check_digits(digits, "explain")
     t = table(root)
     k = _find(t, wrt)
-    node = wrt if k == len(t) else t.nodes[k]
+    node = t.nodes[k] if k < len(t) else wrt
+    assert isinstance(node, Value)  # past the rows only a Value outside the graph (_find)
     (from_backward,) = gradients(root, [node])
     return explain_row(t, k, from_backward, top=top, digits=digits, wrt_node=node)
 
@@ -217,6 +218,8 @@ def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10,
     else:
         total = tangent[root_row] if n_paths else 0.0
     node = t.nodes[wrt] if wrt < n else wrt_node
+    if node is None:
+        raise ValueError(f"explain_row: row {wrt} is past the table's {n} rows; pass the node as wrt_node")
     result = Explanation(t.nodes[root_row], node, n_paths, shown, total, from_backward,
                          size[root_row] if n_paths else 0.0)
     result.text = _write(result, t, digits)
@@ -371,9 +374,9 @@ def _write(e: Explanation, t: GraphTable, digits: int) -> str:
         n_steps = len(path.locals)
         keep = _MAX_STEPS // 2
         # A long path shows both ends; only the steps shown are written (paths can be long).
-        shown = range(n_steps) if n_steps <= _MAX_STEPS else [*range(keep), *range(n_steps - keep, n_steps)]
+        steps_shown = range(n_steps) if n_steps <= _MAX_STEPS else [*range(keep), *range(n_steps - keep, n_steps)]
         steps = []
-        for i in shown:
+        for i in steps_shown:
             if n_steps > _MAX_STEPS and i == n_steps - keep:
                 steps.append(("…", f"{n_steps - 2 * keep:,} more steps …"))
             node, local = path.nodes[i], path.locals[i]

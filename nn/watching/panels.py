@@ -48,7 +48,8 @@ CLASS_COLOURS = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628
 
 
 def _mix(a: tuple, b: tuple, t: float) -> tuple[int, int, int]:
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
+    red, green, blue = (round(x + (y - x) * t) for x, y in zip(a, b))
+    return red, green, blue
 
 
 def _hex(rgb: tuple) -> str:
@@ -251,8 +252,8 @@ class View:
         w, h = self.CURVES
         snaps = self.snapshots
         loss_pts = " ".join(f"{self._x(s.step):.1f},{self._loss_y(s.loss):.1f}" for s in snaps)
-        accs = [s for s in snaps if s.accuracy is not None]
-        acc_pts = " ".join(f"{self._x(s.step):.1f},{self._acc_y(s.accuracy):.1f}" for s in accs)
+        accs = [(s.step, s.accuracy) for s in snaps if s.accuracy is not None]
+        acc_pts = " ".join(f"{self._x(step):.1f},{self._acc_y(acc):.1f}" for step, acc in accs)
         out = [f'<svg class="cr-curves" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
                f'aria-label="loss and accuracy against the step">']
         bottom = h - 30
@@ -394,15 +395,18 @@ class View:
         """The boundary panel: the colour field, the score-0 line and the training points."""
         rec = self.recorder
         size = self.FIELD
-        x0, x1, y0, y1 = rec.extent()
+        box, points = rec.extent(), rec.X
+        # Drawn only for a recorder with 2-D training points, which is what gives a box.
+        assert box is not None and points is not None, "boundary: the recorder has no 2-D training points"
+        x0, x1, y0, y1 = box
         out = [f'<svg class="cr-field" viewBox="0 0 {size} {size + 18}" width="{size}" height="{size + 18}" role="img" '
                'aria-label="decision boundary over the training points">']
         out.append(f'<image class="cr-field-img" href="{url}" x="0" y="0" width="{size}" height="{size}" '
                    'preserveAspectRatio="none"/>')
         out.append(f'<path class="cr-field-line" d="{path}" fill="none" stroke="#222" stroke-width="1.4"/>')
-        labels = rec.y if rec.y is not None else [None] * len(rec.X)
+        labels = rec.y if rec.y is not None else [None] * len(points)
         classes = sorted({t for t in labels if t is not None}, key=lambda t: float(t))
-        for p, t in zip(rec.X, labels):
+        for p, t in zip(points, labels):
             px = (p[0] - x0) / (x1 - x0) * size
             py = (y1 - p[1]) / (y1 - y0) * size
             if t is None:

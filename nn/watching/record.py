@@ -47,6 +47,9 @@ from ..module import Module
 if TYPE_CHECKING:
     from autograd.views import Page
 
+if TYPE_CHECKING:  # the live view is imported when asked for: no cycle
+    from .watch import Live
+
 DEFAULT_MAX_SNAPSHOTS = 100
 
 
@@ -146,7 +149,7 @@ class Recorder:
         if X is not None:
             self.set_data(X, y)
         self.watch_seconds = float(watch_seconds)
-        self._live = None
+        self._live: Live | None = None
         if watch:
             self.watch()
 
