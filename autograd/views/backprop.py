@@ -30,12 +30,16 @@ address open a step and a node.
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import os
+import re
 from dataclasses import asdict, dataclass
 
 from ..graph import topological_order
 from ..ops import OPS
-from .draw import DotNotFoundError, Picture, layout, op_label, picture
+from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
 from .explain import explain
 from .page import Page, asset, shell
 from .text import check_digits, is_number, number
@@ -60,6 +64,8 @@ class Step:
     updates: tuple[tuple[str, ...], ...]  # (id, new, old) for a gradient, (id, new, old, "d") for data
     caption: str
     name: str
+    at: int = 0  # how far the pass is after this step: ops run forward, then n_ops + 1 + ops run back
+    back: bool = False  # a backward step: its lit edges carry the gradient against their arrows
 
 
 class BackpropPage(Page):
@@ -131,13 +137,58 @@ def _wrap(text: str) -> str:
 
 
 BLANK = "·"  # the data of a node the forward pass has not reached yet
+_OWN = {"tanh": "tanh({A})", "exp": "exp({A})", "sigmoid": "σ({A})"}  # formula text that is the op's own result
+_TOP = 3  # a box's step names this many of the parameters it hands the most to
 
 
-def _forward_steps(pic: Picture, names: dict[Value, str], num) -> list[Step]:
+def substituted(node: Value, slot: int, num) -> str:
+    """The op table's formula for d node / d (input ``slot``) with the numbers in it:
+    '1 − 0.7071²' for tanh (its own result written for tanh(a)), '-3' for d(x*w)/dx;
+    '' if the table has none.
+
+    >>> from autograd import Value
+    >>> n = Value(0.8813735870195432); o = n.tanh()
+    >>> substituted(o, 0, lambda x: f"{x:.4g}")
+    '1 − 0.7071²'
+    """
+    forms = OPS[node.op].formula if node.op in OPS else ()
+    parents = node.parents
+    if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
+        n = len(parents) // 2
+        other = parents[slot + n] if slot < n else parents[slot - n]
+        return forms[0].format(other=_neg(num(other.data)))
+    if slot >= len(forms):
+        return ""
+    text = forms[slot]
+    if node.op in _OWN:
+        text = text.replace(_OWN[node.op], _neg(num(node.data)))
+    raw = [num(p.data) for p in parents] + ["", ""]
+    return text.format(a=_neg(raw[0]), b=_neg(raw[1]) if raw[1] else "", A=raw[0], B=raw[1])
+
+
+def _neg(text: str) -> str:
+    """A negative number in brackets, as it must be before ² or after ×: '(-3)'."""
+    return f"({text})" if text.startswith("-") else text
+
+
+def _times(g: str, local: float, node: Value, slot: int, num) -> str:
+    """'1 × (1 − 0.7071²) = 0.5': the gradient times the local derivative, worked out."""
+    expr = substituted(node, slot, num)
+    value = num(local)
+    if not expr or expr.replace("−", "-").removeprefix("(").removesuffix(")") == value:
+        return f"{_neg(g)} × {_neg(value)}"
+    plain = expr.replace("−", "-")
+    wrapped = expr if is_number(plain) or _simple(expr) else f"({expr})"
+    return f"{_neg(g)} × {wrapped}" if g == num(1.0) else f"{_neg(g)} × {wrapped} = {_neg(g)} × {_neg(value)}"
+
+
+def _forward_steps(pic: Picture, names: dict[Value, str], num) -> tuple[list[Step], dict[str, int]]:
     """Step 0 with only the leaves' data, then one step per op in topological order (a
-    collapsed scope's run of ops as one), each making its result's data appear."""
+    collapsed scope's run of ops as one), each making its result's data appear; and, per
+    edge title, the step from which its number (d out / d in) is known."""
     steps = [Step((), (), (), "Step 0: only the leaves have data. Step forward (→) to run the forward pass, "
                               "one op at a time, then backward.", "before the forward pass")]
+    known: dict[str, int] = {}
     ops = [node for node in pic.order if node.parents]
     i = 0
     while i < len(ops):
@@ -150,29 +201,38 @@ def _forward_steps(pic: Picture, names: dict[Value, str], num) -> list[Step]:
             run = ops[i:j]
             made = [n for n in run if n in pic.records]
             updates = tuple((pic.records[n], num(n.data), BLANK, "d") for n in made)
-            told = "; ".join(f"{names[n]} = {num(n.data)}" for n in made[:8])
-            steps.append(Step((box,), (), updates, f"{'/'.join(pic.boxes[box])} (a collapsed scope) computes "
-                              f"{len(run)} of its op nodes at once" + (f": {told}" if told else ""),
-                              f"scope {'/'.join(pic.boxes[box])}"))
+            path = "/".join(pic.boxes[box])
+            inside = set(run)
+            read = [p for p in dict.fromkeys(q for n in run for q in n.parents) if p not in inside and p in pic.records
+                    and p not in pic.constants]
+            took = "; ".join(f"{names[n]} = {num(n.data)}" for n in read[:6]) + (f" and {len(read) - 6} more" if len(read) > 6 else "")
+            told = "; ".join(f"{names[n]} = {num(n.data)}" for n in made[:8]) + (f" and {len(made) - 8} more" if len(made) > 8 else "")
+            caption = (f"{path} (a collapsed scope) computes {len(run)} of its op nodes at once"
+                       + (f"\nin: {took}" if took else "") + (f"\nout: {told}" if told else ""))
+            edges = tuple(f"{pic.records[p]}->{box}" for p in read)
+            steps.append(Step((box,), edges, updates, caption, f"scope {path}", at=j))
             i = j
             continue
         rid, op_id = pic.records[node], pic.ops[node]
         ins = [num(p.data) for p in node.parents]
         symbol = op_label(node)
         if len(ins) == 2 and symbol in ("+", "-", "*", "/", "**"):
-            how = f"{ins[0]} {symbol} {ins[1]}"
+            how = f"{ins[0]} {symbol} {_neg(ins[1])}"
         else:
             how = f"{symbol}({', '.join(ins[:6])}{', …' if len(ins) > 6 else ''})"
-        edges = tuple(f"{pic.records[p]}->{op_id}" for p in node.parents if p in pic.records) + (f"{op_id}->{rid}",)
-        steps.append(Step((rid, op_id), edges, ((rid, num(node.data), BLANK, "d"),),
-                          f"{names[node]} = {how} = {num(node.data)}", f"forward {symbol}"))
+        into = tuple(f"{pic.records[p]}->{op_id}" for p in node.parents if p in pic.records)
+        for title in into:
+            known[title] = len(steps)
+        steps.append(Step((rid, op_id), into + (f"{op_id}->{rid}",), ((rid, num(node.data), BLANK, "d"),),
+                          f"{names[node]} = {how} = {num(node.data)}", f"forward {symbol}", at=i + 1))
         i += 1
-    return steps
+    return steps, known
 
 
 def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
-           forward: bool = False) -> tuple[list[Step], dict[Value, float]]:
-    """The page's steps, and the gradients they end with.
+           forward: bool = False) -> tuple[list[Step], dict[Value, float], dict[str, int]]:
+    """The page's steps, the gradients they end with, and (forward mode) when each edge's
+    number becomes known.
 
     The chain-rule loop of ``backward`` (``grad[parent] += grad[node] * local``, from the
     root down in reverse topological order, starting from 0), played one op at a time;
@@ -182,32 +242,35 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     grad: dict[Value, float] = {node: 0.0 for node in order}
     shown = {node: rid for node, rid in pic.records.items() if node not in pic.constants}
     num = lambda x: number(x, digits)  # noqa: E731
-    steps = _forward_steps(pic, names, num) if forward else []
+    steps, known = _forward_steps(pic, names, num) if forward else ([], {})
+    ops = [node for node in reversed(order) if node.parents]
+    n_ops = len(ops)
     steps.append(Step((), (), (), f"{'' if forward else 'Step 0: '}the forward pass is done (each record shows its "
-                                  "data); every gradient is 0. Step forward (→) to run backward.", "forward pass done"))
+                                  "data); every gradient is 0. Step forward (→) to run backward.", "forward pass done",
+                      at=n_ops))
     grad[root] = 1.0
     seed = ((shown[root], num(1.0), num(0.0)),) if root in shown else ()
     focus = (pic.records.get(root) or pic.folded.get(root, ""),)
     steps.append(Step(focus, (), seed, f"{names[root]}.grad = 1: backward starts at the output "
-                                       f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}"))
-
-    ops = [node for node in reversed(order) if node.parents]
+                                       f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}",
+                      at=n_ops + 1))
     i = 0
+    called: set[tuple] = set()  # the box calls whose parameters a step has reported
     while i < len(ops):
         box = pic.folded.get(ops[i])
         if box is None:
-            steps.append(_op_step(ops[i], pic, grad, shown, names, num))
+            steps.append(_op_step(ops[i], pic, grad, shown, names, num, at=n_ops + 2 + i))
             i += 1
             continue
         j = i
         while j < len(ops) and pic.folded.get(ops[j]) == box:
             j += 1
-        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num))
+        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, called, at=n_ops + 1 + j))
         i = j
-    return steps, grad
+    return steps, grad, known
 
 
-def _op_step(node: Value, pic: Picture, grad, shown, names, num) -> Step:
+def _op_step(node: Value, pic: Picture, grad, shown, names, num, at: int = 0) -> Step:
     g = grad[node]
     me = _wrap(names[node])
     lines = []
@@ -215,18 +278,18 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num) -> Step:
     changed: dict[Value, str] = {}  # parent -> its gradient text before this step
     for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
         old = grad[parent]
-        new = old + g * local
+        term = g * local
+        new = old + term
         grad[parent] = new
         if parent in pic.constants:
             continue  # a constant's gradient is not shown (and goes nowhere)
-        rule = formula(node, slot, names)
-        rule_text = f" = {rule}" if rule and rule.replace("−", "-") != num(local) else ""
         which = f" (input {slot + 1})" if sum(p is parent for p in node.parents) > 1 else ""
-        head = f"{_wrap(names[parent])}.grad += {me}.grad {num(g)} × ∂{me}/∂{_wrap(names[parent])}{which}{rule_text} = {num(local)}"
+        p = _wrap(names[parent])
+        head = f"{p}.grad += {me}.grad × ∂{me}/∂{p}{which} = {_times(num(g), local, node, slot, num)} = {num(term)}"
         if old == 0.0 and parent not in changed:
-            lines.append(f"{head}  →  {num(new)}")
+            lines.append(f"{head}   ({p}.grad: {num(old)} → {num(new)})")
         else:  # paths meet here: the gradient is a sum, growing
-            lines.append(f"{head}  →  {num(old)} + {num(g * local)} = {num(new)}")
+            lines.append(f"{head}   ({p}.grad: {num(old)} + {_neg(num(term))} = {num(new)})")
         changed.setdefault(parent, num(old))
     for parent, before in changed.items():
         if parent in shown:
@@ -235,13 +298,22 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num) -> Step:
         lines.append(f"{names[node]} passes its gradient {num(g)} only to constants, which show none.")
     focus = tuple(x for x in (pic.records.get(node), pic.ops.get(node)) if x)
     op_id = pic.ops.get(node)
-    edges = tuple(f"{pic.records[p]}->{op_id}" for p in node.parents if p in pic.records) if op_id else ()
-    return Step(focus, edges, tuple(updates), "\n".join(lines), f"{op_label(node)} → inputs of {names[node]}")
+    edges = ()
+    if op_id:
+        edges = (f"{op_id}->{pic.records[node]}",) + tuple(f"{pic.records[p]}->{op_id}" for p in node.parents
+                                                             if p in pic.records and p not in pic.constants)
+    return Step(focus, edges, tuple(updates), "\n".join(lines), f"{op_label(node)} → inputs of {names[node]}",
+                at=at, back=True)
 
 
-def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num) -> Step:
-    """A run of a collapsed scope's nodes, stepped as one: what reaches the Values outside."""
+def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num, called: set, at: int = 0) -> Step:
+    """A run of a collapsed scope's nodes, stepped as one: the gradients that flowed in (its
+    outputs'), what reaches the Values outside, and what it handed its parameters (once per
+    call of the scope: their gradient norm and largest entries)."""
     changed: dict[Value, str] = {}
+    inside = set(run)
+    flowed_in = [n for n in run if n in shown and grad[n] != 0.0]
+    before = {n: grad[n] for n in flowed_in}
     for node in run:
         g = grad[node]
         for parent, local in zip(node.parents, node.local_grads):
@@ -253,12 +325,25 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num)
     updates = tuple((shown[p], num(grad[p]), changed[p]) for p in changed if p in shown)
     outside = [p for p in changed if p in shown and pic.folded.get(p) != box]
     path = "/".join(pic.boxes[box])
+    lines = [f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"]
+    if flowed_in:
+        lines.append("in: " + "; ".join(f"{_wrap(names[n])}.grad = {num(before[n])}" for n in flowed_in[:6])
+                     + (f" and {len(flowed_in) - 6} more" if len(flowed_in) > 6 else ""))
     told = [f"{_wrap(names[p])}.grad {changed[p]} → {num(grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
-    caption = (f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"
-               + (f"; what reaches the Values outside it: {'; '.join(told)}{more}" if told else "; nothing it reads is drawn outside it"))
+    lines.append(f"out: {'; '.join(told)}{more}" if told else "out: nothing it reads is drawn outside it")
+    params = [p for p in changed if p.role == "param" and not p.parents and p not in inside]
+    params = [p for p in params if (p.scope, id(p)) not in called]
+    if params:
+        for p in params:
+            called.add((p.scope, id(p)))
+        norm = sum(grad[p] ** 2 for p in params) ** 0.5
+        top = sorted(params, key=lambda p: -abs(grad[p]))[:_TOP]
+        lines.append(f"to its {len(params)} parameter{'s' if len(params) != 1 else ''}: gradient norm {num(norm)}; "
+                     "largest " + ", ".join(f"{names[p]}.grad = {num(grad[p])}" for p in top))
     edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
-    return Step((box,), edges, updates, caption, f"scope {path}")
+    edges += tuple(f"{box}->{pic.records[n]}" for n in flowed_in if n in pic.records)
+    return Step((box,), edges, updates, "\n".join(lines), f"scope {path}", at=at, back=True)
 
 
 def _path_counts(order: list[Value], root: Value) -> dict[Value, int]:
@@ -278,7 +363,8 @@ def _count_text(c: int) -> str:
     return f"{c:,}" if c < 10 ** 15 else f"about 10^{len(str(c)) - 1}"
 
 
-def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value, float], digits: int) -> dict:
+def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value, float], digits: int,
+           explained: bool = True) -> dict:
     """What a click on each node shows, keyed by its DOT ids (record and op alike)."""
     num = lambda x: number(x, digits)  # noqa: E731
     counts = _path_counts(pic.order, root)
@@ -296,7 +382,7 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
                             "head": f"∂{_wrap(names[node])}/∂{_wrap(names[p])}",
                             "id": pic.records.get(p) or pic.folded.get(p, "")}
                            for slot, (p, d) in enumerate(zip(node.parents, node.local_grads))]
-        if node in chosen and budget > 0:
+        if explained and node in chosen and budget > 0:
             e = explain(root, node, digits=digits)
             budget -= len(e.text)
             entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text}
@@ -309,6 +395,175 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
         nodes[box] = {"name": "/".join(path), "box": True, "members": len(members), "params": params,
                       "id": box, "grad": "", "data": "", "label": "", "op": "", "locals": []}
     return nodes
+
+
+def _fold_rule(depth: int, opened: frozenset, everything: frozenset):
+    """Which box a node folds into when the scopes in ``opened`` are open one level and
+    those under ``everything`` all the way (``collapse=depth`` otherwise). A leaf of an
+    open scope's child box (a neuron's weights) is drawn outside that box, so opening a
+    layer shows its parameters by name."""
+    def fold(node: Value) -> tuple | None:
+        s = node.scope
+        k = depth
+        while len(s) >= k:
+            path = s[:k]
+            if path in opened or any(path[:len(e)] == e for e in everything):
+                k += 1
+                continue
+            if not node.parents and len(s) == k and k > depth:
+                return None  # a parameter of a box just opened: drawn beside its box
+            return path
+        return None
+    return fold
+
+
+def _svg(pic: Picture) -> str:
+    try:
+        svg = layout(pic.graph.source, "svg", "html").decode("utf-8")
+    except DotNotFoundError as error:
+        raise DotNotFoundError(str(error).replace("graphviz's `dot` program is not on PATH",
+                                                  "graphviz's `dot` program is not on PATH (the page's picture is laid out by it)")) from None
+    return svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
+
+
+def _view(root: Value, names: dict[Value, str], digits: int, forward: bool, draw_options: dict,
+          fold=None, explained: bool = True) -> tuple[dict, str, Picture, dict[Value, float], list[Step]]:
+    """One layout of the page: its SVG and the steps, panels and starting texts that go with it."""
+    blank = picture(root, fold=fold, **draw_options)  # checks the options; refuses graphs that are too large
+    steps, grads, known = _steps(root, blank, names, digits, forward=forward)
+    pic = picture(root, grads=grads, fold=fold, **draw_options)  # the records print the gradients played
+    svg = _svg(pic)
+    by_label: dict[str, str] = {}
+    for node, rid in pic.records.items():
+        if node.label:
+            by_label.setdefault(node.label, rid)
+    view = {
+        "steps": [asdict(s) for s in steps],
+        "start": {rid: number(0.0, digits) for node, rid in pic.records.items() if node not in pic.constants},
+        "startData": {rid: (BLANK if forward and node.parents else number(node.data, digits))
+                      for node, rid in pic.records.items() if node not in pic.constants},
+        "nodes": _panel(root, pic, names, grads, digits, explained),
+        "labels": by_label,
+        "root": pic.records.get(root, ""),
+    }
+    if forward:
+        view["known"] = known
+    return view, svg, pic, grads, steps
+
+
+# The boxes' opened layouts ride along in the page, packed, up to this many characters in
+# all or the size of the page's own picture and steps if larger (a layout packs to ~60
+# bytes a Value); a box past it says how to see its inside.
+EXPAND_BUDGET = 100_000
+_EXPAND_LEVELS = 2  # the page's boxes open, and the boxes inside them
+
+
+def _open_views(root, names, digits, forward, draw_options, base_pic: Picture, base: dict, base_svg: str,
+                depth: int) -> tuple[list[dict], list[dict]]:
+    """The layouts of the page's boxes opened: breadth first from the page's own boxes,
+    each opened one level and (for the page's own) all the way, within ``EXPAND_BUDGET``."""
+    views = [base]
+    view_nodes = [base["nodes"]]  # each view's panel entries (a packed view's are inside its text)
+    max_nodes = draw_options.get("max_nodes", DEFAULT_MAX_NODES)
+    budget = max(EXPAND_BUDGET, len(base_svg) + len(json.dumps(base)))
+    keys = {(frozenset(), frozenset()): 0}
+    queue = [(0, base_pic, frozenset(), 0, ())]
+    used = 0
+    options = {k: v for k, v in draw_options.items() if k != "collapse"}
+    later: list = []  # the page's own boxes again, for their all-the-way layouts
+    last_round = False
+    while queue or (later and not last_round):
+        if not queue:
+            queue, last_round = later, True
+        parent, pic, opened, level, inner = queue.pop(0)
+        for box, path in pic.boxes.items():
+            if path[:len(inner)] != inner:
+                continue  # opened views open the boxes of the box they opened, not every mix
+            entry = view_nodes[parent][box]
+            for key_name, key in (("expand", (opened | {path}, frozenset())),
+                                  ("expandAll", (opened, frozenset({path})))):
+                if key in keys:
+                    entry[key_name] = keys[key]
+                    continue
+                # One level at a time, breadth first; all the way only for the page's own
+                # boxes, once every one-level layout has had its turn.
+                if level >= _EXPAND_LEVELS or (key_name == "expandAll" and (level > 0 or not last_round)):
+                    if key_name == "expandAll" and level == 0 and not last_round:
+                        later.append((parent, pic, opened, level, inner))
+                    continue
+                fold = _fold_rule(depth, key[0], key[1])
+                members = [n for n, b in pic.folded.items() if b == box]
+                extra = len({fold(n) for n in members}) + sum(1 for n in members if fold(n) is None)
+                too_large = f"Opened, {'/'.join(path)} draws more Values than max_nodes allows"
+                try:
+                    if len(pic.records) + extra > max_nodes:
+                        raise GraphTooLargeError(too_large)
+                    view, svg, child, _, _ = _view(root, names, digits, forward, options, fold=fold, explained=False)
+                except GraphTooLargeError:
+                    entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
+                    continue
+                packed = _pack({"svg": svg, **view})
+                if used + len(packed) > budget:
+                    entry.setdefault("why", f"The page has no room left for {'/'.join(path)} opened; "
+                                            f"html(root, collapse={len(path) + 1}) draws its inside.")
+                    continue
+                used += len(packed)
+                keys[key] = len(views)
+                entry[key_name] = len(views)
+                views.append({"packed": packed, "opened": "/".join(path), "parent": parent})
+                view_nodes.append(view["nodes"])
+                if key_name == "expand":
+                    queue.append((len(views) - 1, child, key[0], level + 1, path))
+    for k in range(1, len(views)):  # the entries gained their own boxes' links after packing
+        views[k]["packed"] = _pack({**_unpack(views[k]["packed"]), "nodes": view_nodes[k]})
+    return views, view_nodes
+
+
+def _pack(view: dict) -> str:
+    """A view as gzip'd JSON in base64: an opened layout is text that compresses ~8x, and
+    the page unpacks it (DecompressionStream) only when the box is opened."""
+    return base64.b64encode(gzip.compress(json.dumps(view, ensure_ascii=False, allow_nan=False).encode("utf-8"),
+                                          mtime=0)).decode("ascii")
+
+
+def _unpack(text: str) -> dict:
+    return json.loads(gzip.decompress(base64.b64decode(text)))
+
+
+def _values(order: list[Value], views: list[dict[str, dict]], grads: dict[Value, float]) -> dict[str, list]:
+    """Every drawn Value's data and gradient at full precision (null where not finite), for
+    the page's value() and grad(); keyed by record id (``n{k}``, its place in ``order``)."""
+    finite = lambda x: x if x == x and abs(x) != float("inf") else None  # noqa: E731
+    drawn = {rid for nodes in views for rid, entry in nodes.items()
+             if not entry.get("box") and not entry.get("ref") and not entry.get("constant")}
+    return {rid: [finite(order[int(rid[1:])].data), finite(grads.get(order[int(rid[1:])], 0.0))]
+            for rid in sorted(drawn, key=lambda r: int(r[1:]))}
+
+
+def _frame_height(svg: str) -> int:
+    """A notebook frame tall enough for the picture fitted to a cell ~900 px wide, plus the controls."""
+    match = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if not match:
+        return 720
+    w, h = (float(v) * 4 / 3 for v in match.groups())
+    return int(max(420, min(800, h * min(1.0, 900 / max(w, 1)) + 300)))
+
+
+VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
+<button id="zoom-in" type="button" title="zoom in (+)" aria-label="zoom in">+</button>
+<button id="zoom-out" type="button" title="zoom out (-)" aria-label="zoom out">−</button>
+<button id="fit" type="button" title="fit the picture to the window (f)">fit</button>
+<label title="bring each step's node into view"><input id="follow" type="checkbox" checked> follow</label>
+<button id="fold-back" type="button" hidden></button>
+</div>
+<details id="key"><summary>legend</summary><ul>
+<li><span class="swatch focus"></span>the node whose step it is</li>
+<li><span class="swatch lit"></span>the edges it uses; a gradient or data that just changed</li>
+<li><span class="swatch back"></span>◀ a backward step: the gradient travels against the arrows</li>
+<li><span class="swatch selected"></span>the node whose panel is open</li>
+<li><b>1.5</b> on an edge: ∂(op's result)/∂(that input), the local derivative</li>
+<li>drag to pan, wheel or pinch to zoom; click a box to open it, a node for its chain rule</li>
+</ul></details>"""
 
 
 def html(root: Value, path: str | os.PathLike | None = None, *, title: str | None = None, forward: bool = False,
@@ -325,7 +580,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     >>> a = Value(3.0, label="a"); y = a * a; y.label = "y"
     >>> page = html(y)
     >>> [s.caption.splitlines()[-1] for s in page.steps][2]
-    'a.grad += y.grad 1 × ∂y/∂a (input 2) = a = 3  →  3 + 3 = 6'
+    'a.grad += y.grad × ∂y/∂a (input 2) = 1 × 3 = 3   (a.grad: 3 + 3 = 6)'
     """
     if not isinstance(root, Value):
         raise TypeError(f"html: expected a Value to show, got {type(root).__name__} {root!r}")
@@ -335,39 +590,22 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
         raise TypeError(f"html: unknown option {sorted(unknown)[0]!r}; draw's options are show, edge_labels, "
                         "collapse, max_nodes, digits, rankdir and legend")
     order = topological_order(root)
-    blank = picture(root, **draw_options)  # checks the options; refuses graphs that are too large
     names = _names(order, digits)
-    steps, grads = _steps(root, blank, names, digits, forward=bool(forward))
-    pic = picture(root, grads=grads, **draw_options)  # the records print the gradients played
-    try:
-        svg = layout(pic.graph.source, "svg", "html").decode("utf-8")
-    except DotNotFoundError as error:
-        raise DotNotFoundError(str(error).replace("graphviz's `dot` program is not on PATH",
-                                                  "graphviz's `dot` program is not on PATH (the page's picture is laid out by it)")) from None
-    svg = svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
+    base, svg, pic, grads, steps = _view(root, names, digits, bool(forward), draw_options)
+    depth = draw_options.get("collapse")
+    views, view_nodes = (_open_views(root, names, digits, bool(forward), draw_options, pic, base, svg, depth)
+                         if pic.boxes else ([base], [base["nodes"]]))
     title = title if title is not None else f"Backprop through {names[root]}, step by step"
-    by_label: dict[str, str] = {}
-    for node, rid in pic.records.items():
-        if node.label:
-            by_label.setdefault(node.label, rid)
-    data = {
-        "steps": [asdict(s) for s in steps],
-        "start": {rid: number(0.0, digits) for node, rid in pic.records.items() if node not in pic.constants},
-        "startData": {rid: (BLANK if forward and node.parents else number(node.data, digits))
-                      for node, rid in pic.records.items() if node not in pic.constants},
-        "nodes": _panel(root, pic, names, grads, digits),
-        "labels": by_label,
-        "root": pic.records.get(root, ""),
-        "explained": MAX_EXPLAINED,
-    }
+    data = {"views": views, "values": _values(order, view_nodes, grads), "explained": MAX_EXPLAINED}
     n_ops = sum(1 for n in order if n.parents)
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
-                "Keys: ← → step, space play/pause, Home/End. Click a node for its chain rule.")
-    page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>', data, asset("backprop.js"),
+                "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
+    page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, asset("backprop.js"),
                               style=asset("backprop.css"), subtitle=subtitle, panel=True), title, steps)
+    page.height = _frame_height(svg)
     if path is not None:
         page.save(path)
     return page
 
 
-__all__ = ["html", "BackpropPage", "Step", "formula"]
+__all__ = ["html", "BackpropPage", "Step", "formula", "substituted"]

@@ -41,7 +41,7 @@ import subprocess
 import sys
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from .. import files
 from ..graph import topological_order
@@ -292,11 +292,13 @@ def picture(
     digits: int = 4,
     legend: bool = True,
     grads: Mapping[Value, float] | None = None,
+    fold: Callable[[Value], tuple | None] | None = None,
 ) -> Picture:
     """What ``draw`` draws, with the map from Values to the ids of their DOT nodes.
 
     Options as for ``draw``; ``grads`` (Value -> gradient) replaces ``.grad`` in the
-    records, for a view that shows gradients it computed itself.
+    records, for a view that shows gradients it computed itself; ``fold`` (Value -> the
+    scope path of the box it folds into, or None) replaces ``collapse``'s rule.
 
     >>> from autograd import Value
     >>> x = Value(2.0, label="x"); y = x * 3; y.label = "y"
@@ -309,7 +311,7 @@ def picture(
     order = topological_order(root)
     index = {node: k for k, node in enumerate(order)}
 
-    group, boxes, exported, box_inputs = _fold(order, index, root, collapse)
+    group, boxes, exported, box_inputs = _fold(order, index, root, collapse, fold)
     n_drawn = len(order) - len(group) + sum(len(v) for v in exported.values()) + len(boxes)
     bundled = _Bundles()
     if n_drawn > max_nodes and boxes:
@@ -408,15 +410,24 @@ def draw(
                    max_nodes=max_nodes, digits=digits, legend=legend).graph
 
 
-def _fold(order: list[Value], index: dict[Value, int], root: Value, depth: int | None):
+def _fold(order: list[Value], index: dict[Value, int], root: Value, depth: int | None, fold=None):
     """Which nodes fold into which box for ``collapse=depth``, and each box's connections.
+
+    ``fold`` (node -> box path or None), if given, decides instead of ``depth``: the step
+    page lays out its boxes opened one by one with it.
 
     Returns (node -> box path, box path -> members, box path -> the Values it hands on,
     box path -> the Values it reads), every list in graph order.
     """
     group: dict[Value, tuple] = {}
     boxes: dict[tuple, list[Value]] = {}
-    if depth is not None:
+    if fold is not None:
+        for node in order:
+            path = fold(node)
+            if path is not None:
+                group[node] = path
+                boxes.setdefault(path, []).append(node)
+    elif depth is not None:
         for node in order:
             s = node.scope
             if len(s) >= depth:

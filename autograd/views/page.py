@@ -41,6 +41,30 @@ def asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
+def compact(text: str) -> str:
+    r"""Script or style text without its comment lines and indentation, as a page carries it:
+    only whole lines that are comments go (``// ...``, ``/* ... */``), so no string or
+    expression is touched.
+
+    >>> compact("  // why\n  var a = 1;  // kept\n/* a\n   rule */\n  b { c: d }")
+    'var a = 1;  // kept\nb { c: d }'
+    """
+    out = []
+    in_comment = False
+    for line in text.splitlines():
+        s = line.strip()
+        if in_comment:
+            in_comment = "*/" not in s
+            continue
+        if not s or s.startswith("//"):
+            continue
+        if s.startswith("/*"):
+            in_comment = "*/" not in s
+            continue
+        out.append(s)
+    return "\n".join(out)
+
+
 def json_for_script(data: object) -> str:
     """``data`` as JSON that is safe inside ``<script type="application/json">``.
 
@@ -82,8 +106,8 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 <meta name="generator" content="chainrule">
 <title>{_html.escape(title)}</title>
 <style>
-{asset("page.css")}
-{style}
+{compact(asset("page.css"))}
+{compact(style)}
 </style>
 </head>
 <body>
@@ -104,10 +128,10 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 </main>{side}</div>
 <script type="application/json" id="chainrule-data">{json_for_script(data)}</script>
 <script>
-{asset("page.js")}
+{compact(asset("page.js"))}
 </script>
 <script>
-{script}
+{compact(script)}
 </script>
 </body>
 </html>
@@ -163,4 +187,4 @@ class Page:
         return path
 
 
-__all__ = ["Page", "shell", "json_for_script", "CSP"]
+__all__ = ["Page", "shell", "json_for_script", "compact", "CSP"]
