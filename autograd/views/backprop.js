@@ -382,14 +382,36 @@
       var paths = n.explain ? n.explain.paths : n.paths;
       add(panel, "p", paths + " path" + (paths === "1" ? "" : "s") + " from the output; their sum = " +
           (n.explain ? n.explain.sum : n.grad), "sum");
-      if (n.explain) add(panel, "pre", n.explain.text);
+      if (n.explain) {
+        add(panel, "pre", n.explain.text);
+        if (n.explain.lit && n.explain.lit.length)
+          add(panel, "p", "The picture lights the top " + n.explain.lit.length + " of these paths (the widest is the largest |product|).", "note");
+      }
       else add(panel, "p", "(explain(root, " + JSON.stringify(n.label || n.id) + ") in Python writes the paths out; " +
                "the page writes them for the first " + data.explained + " nodes, labelled ones first.)");
     }
+    lightPaths(n);
     if (select !== false) chainrule.setParam("node", n.label && view.labels[n.label] === id ? n.label : id);
   }
 
+  // The click panel's paths, lit on the picture: the largest |product| widest.
+  var pathMarks = [];
+  function lightPaths(n) {
+    pathMarks.forEach(function (m) { m[0].classList.remove(m[1]); });
+    pathMarks = [];
+    if (!n || !n.explain || !n.explain.lit) return;
+    n.explain.lit.forEach(function (titles, rank) {
+      titles.forEach(function (title) {
+        (edges[title] || []).forEach(function (g) {
+          var cls = "path" + Math.min(rank, 2);
+          if (!g.classList.contains("path0") && !g.classList.contains("path1")) { g.classList.add(cls); pathMarks.push([g, cls]); }
+        });
+      });
+    });
+  }
+
   function hidePanel() {
+    lightPaths(null);
     if (shown && nodes[shown]) nodes[shown].classList.remove("selected");
     shown = null; panel.hidden = true; chainrule.setParam("node", "");
   }

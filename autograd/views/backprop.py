@@ -5,7 +5,7 @@
 >>> o = (x * w + b).tanh(); o.label = "o"
 >>> page = html(o, edge_labels=True)        # page.save("neuron.html"); in Jupyter, end a cell in page
 >>> page.steps[-1].caption.splitlines()[0]
-'x.grad += (x*w).grad 0.5 × ∂(x*w)/∂x = w = -3  →  -1.5'
+'x.grad += (x*w).grad × ∂(x*w)/∂x = 0.5 × (-3) = -1.5   (x.grad: 0 → -1.5)'
 
 The picture is ``draw``'s (the same records, colours, legend and node ids), laid out by
 graphviz when the page is made, and the page plays the backward pass over it: step 0 is
@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import math
 import os
 import re
 from dataclasses import asdict, dataclass
@@ -66,6 +67,8 @@ class Step:
     name: str
     at: int = 0  # how far the pass is after this step: ops run forward, then n_ops + 1 + ops run back
     back: bool = False  # a backward step: its lit edges carry the gradient against their arrows
+    template: str = ""  # the caption with its numbers as tokens, for the page to refill after an edit
+    rows: tuple[int, ...] = ()  # the graph rows (topological positions) whose ops this step runs
 
 
 class BackpropPage(Page):
@@ -141,14 +144,45 @@ _OWN = {"tanh": "tanh({A})", "exp": "exp({A})", "sigmoid": "σ({A})"}  # formula
 _TOP = 3  # a box's step names this many of the parameters it hands the most to
 
 
-def substituted(node: Value, slot: int, num) -> str:
-    """The op table's formula for d node / d (input ``slot``) with the numbers in it:
-    '1 − 0.7071²' for tanh (its own result written for tanh(a)), '-3' for d(x*w)/dx;
-    '' if the table has none.
+class _Numbers:
+    """A caption's numbers, each written as a token the page can refill after an edit
+    (``\x01`` kind ``:`` row ``:`` slot ``\x02``; a ``w`` after the kind brackets a negative
+    number), with the value it has now; ``fill`` writes the caption as shown.
+
+    Kinds: ``D`` a row's data, ``L`` its local derivative through input ``slot``, ``G``
+    its gradient (final when its op steps back), ``T`` = G × L, ``O``/``N`` the gradient
+    of input ``slot`` of row just before/after this op adds to it, ``S``/``E`` a row's
+    gradient at the start/end of a box's step.
+    """
+
+    TOKEN = re.compile("\x01([A-Z])(w?):(\\d+):(\\d+)\x02")
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+        self.values: dict[tuple[str, int, int], float] = {}
+
+    def __call__(self, kind: str, row: int, value: float, slot: int = 0, wrap: bool = False) -> str:
+        self.values[(kind, row, slot)] = value
+        return f"\x01{kind}{'w' if wrap else ''}:{row}:{slot}\x02"
+
+    def fill(self, template: str) -> str:
+        def one(m: re.Match) -> str:
+            text = number(self.values[(m.group(1), int(m.group(3)), int(m.group(4)))], self.digits)
+            return _neg(text) if m.group(2) else text
+        return self.TOKEN.sub(one, template)
+
+
+_PLACEHOLDER = re.compile(r"\{(a|b|A|B|other)\}")
+
+
+def substituted(node: Value, slot: int, nums: _Numbers, row: dict[Value, int]) -> str:
+    """The op table's formula for d node / d (input ``slot``) with the numbers in it, as
+    tokens: '1 − 0.7071²' for tanh (its own result written for tanh(a)), '-3' for
+    d(x*w)/dx; '' if the table has none or the formula is one number.
 
     >>> from autograd import Value
-    >>> n = Value(0.8813735870195432); o = n.tanh()
-    >>> substituted(o, 0, lambda x: f"{x:.4g}")
+    >>> n = Value(0.8813735870195432); o = n.tanh(); nums = _Numbers(4)
+    >>> nums.fill(substituted(o, 0, nums, {n: 0, o: 1}))
     '1 − 0.7071²'
     """
     forms = OPS[node.op].formula if node.op in OPS else ()
@@ -156,14 +190,23 @@ def substituted(node: Value, slot: int, num) -> str:
     if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
         n = len(parents) // 2
         other = parents[slot + n] if slot < n else parents[slot - n]
-        return forms[0].format(other=_neg(num(other.data)))
+        text = forms[0]
+        return "" if "{other}" == text or not _PLACEHOLDER.search(text) else text.format(
+            other=nums("D", row[other], other.data, wrap=True))
     if slot >= len(forms):
         return ""
     text = forms[slot]
-    if node.op in _OWN:
-        text = text.replace(_OWN[node.op], _neg(num(node.data)))
-    raw = [num(p.data) for p in parents] + ["", ""]
-    return text.format(a=_neg(raw[0]), b=_neg(raw[1]) if raw[1] else "", A=raw[0], B=raw[1])
+    own = f"\x01Dw:{row[node]}:0\x02"
+    if node.op in _OWN and _OWN[node.op] in text:
+        nums("D", row[node], node.data)
+        text = text.replace(_OWN[node.op], "{own}")
+    if _PLACEHOLDER.fullmatch(text) or not _PLACEHOLDER.search(text) and "{own}" not in text:
+        return ""  # one input's number or a constant: the local derivative's number says it
+    fill = {"own": own, "a": "", "b": "", "A": "", "B": "", "other": ""}
+    for letter, parent in zip("ab", parents):
+        fill[letter] = nums("D", row[parent], parent.data, wrap=True)
+        fill[letter.upper()] = nums("D", row[parent], parent.data)
+    return text.format(**fill)
 
 
 def _neg(text: str) -> str:
@@ -171,18 +214,23 @@ def _neg(text: str) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _times(g: str, local: float, node: Value, slot: int, num) -> str:
-    """'1 × (1 − 0.7071²) = 0.5': the gradient times the local derivative, worked out."""
-    expr = substituted(node, slot, num)
-    value = num(local)
-    if not expr or expr.replace("−", "-").removeprefix("(").removesuffix(")") == value:
-        return f"{_neg(g)} × {_neg(value)}"
-    plain = expr.replace("−", "-")
-    wrapped = expr if is_number(plain) or _simple(expr) else f"({expr})"
-    return f"{_neg(g)} × {wrapped}" if g == num(1.0) else f"{_neg(g)} × {wrapped} = {_neg(g)} × {_neg(value)}"
+def _times(node: Value, slot: int, nums: _Numbers, row: dict[Value, int], g: float, local: float) -> str:
+    """'1 × (1 − 0.7071²)': the gradient times the local derivative, worked out where the
+    op table has a formula with numbers in it, else its number ('0.5 × (-3)')."""
+    k = row[node]
+    expr = substituted(node, slot, nums, row)
+    head = nums("G", k, g, wrap=True)
+    if not expr:
+        return f"{head} × {nums('L', k, local, slot, wrap=True)}"
+    return f"{head} × {expr}" if _Numbers.TOKEN.fullmatch(expr) else f"{head} × ({expr})"
 
 
-def _forward_steps(pic: Picture, names: dict[Value, str], num) -> tuple[list[Step], dict[str, int]]:
+def _step(focus, edges, updates, nums: _Numbers, template: str, name: str, **more) -> Step:
+    return Step(focus, edges, updates, nums.fill(template), name, template=template, **more)
+
+
+def _forward_steps(pic: Picture, names: dict[Value, str], num, row: dict[Value, int],
+                   digits: int) -> tuple[list[Step], dict[str, int]]:
     """Step 0 with only the leaves' data, then one step per op in topological order (a
     collapsed scope's run of ops as one), each making its result's data appear; and, per
     edge title, the step from which its number (d out / d in) is known."""
@@ -194,6 +242,7 @@ def _forward_steps(pic: Picture, names: dict[Value, str], num) -> tuple[list[Ste
     while i < len(ops):
         node = ops[i]
         box = pic.folded.get(node)
+        nums = _Numbers(digits)
         if box is not None:
             j = i
             while j < len(ops) and pic.folded.get(ops[j]) == box:
@@ -205,26 +254,31 @@ def _forward_steps(pic: Picture, names: dict[Value, str], num) -> tuple[list[Ste
             inside = set(run)
             read = [p for p in dict.fromkeys(q for n in run for q in n.parents) if p not in inside and p in pic.records
                     and p not in pic.constants]
-            took = "; ".join(f"{names[n]} = {num(n.data)}" for n in read[:6]) + (f" and {len(read) - 6} more" if len(read) > 6 else "")
-            told = "; ".join(f"{names[n]} = {num(n.data)}" for n in made[:8]) + (f" and {len(made) - 8} more" if len(made) > 8 else "")
-            caption = (f"{path} (a collapsed scope) computes {len(run)} of its op nodes at once"
-                       + (f"\nin: {took}" if took else "") + (f"\nout: {told}" if told else ""))
+            took = "; ".join(f"{names[n]} = {nums('D', row[n], n.data)}" for n in read[:6]) + (
+                f" and {len(read) - 6} more" if len(read) > 6 else "")
+            told = "; ".join(f"{names[n]} = {nums('D', row[n], n.data)}" for n in made[:8]) + (
+                f" and {len(made) - 8} more" if len(made) > 8 else "")
+            template = (f"{path} (a collapsed scope) computes {len(run)} of its op nodes at once"
+                        + (f"\nin: {took}" if took else "") + (f"\nout: {told}" if told else ""))
             edges = tuple(f"{pic.records[p]}->{box}" for p in read)
-            steps.append(Step((box,), edges, updates, caption, f"scope {path}", at=j))
+            steps.append(_step((box,), edges, updates, nums, template, f"scope {path}", at=j,
+                               rows=tuple(row[n] for n in run)))
             i = j
             continue
         rid, op_id = pic.records[node], pic.ops[node]
-        ins = [num(p.data) for p in node.parents]
+        ins = [nums("D", row[p], p.data, wrap=k > 0) for k, p in enumerate(node.parents)]
         symbol = op_label(node)
         if len(ins) == 2 and symbol in ("+", "-", "*", "/", "**"):
-            how = f"{ins[0]} {symbol} {_neg(ins[1])}"
+            how = f"{ins[0]} {symbol} {ins[1]}"
         else:
-            how = f"{symbol}({', '.join(ins[:6])}{', …' if len(ins) > 6 else ''})"
+            ins = [nums("D", row[p], p.data) for p in node.parents[:6]]
+            how = f"{symbol}({', '.join(ins)}{', …' if len(node.parents) > 6 else ''})"
         into = tuple(f"{pic.records[p]}->{op_id}" for p in node.parents if p in pic.records)
         for title in into:
             known[title] = len(steps)
-        steps.append(Step((rid, op_id), into + (f"{op_id}->{rid}",), ((rid, num(node.data), BLANK, "d"),),
-                          f"{names[node]} = {how} = {num(node.data)}", f"forward {symbol}", at=i + 1))
+        template = f"{names[node]} = {how} = {nums('D', row[node], node.data)}"
+        steps.append(_step((rid, op_id), into + (f"{op_id}->{rid}",), ((rid, num(node.data), BLANK, "d"),),
+                           nums, template, f"forward {symbol}", at=i + 1, rows=(row[node],)))
         i += 1
     return steps, known
 
@@ -239,10 +293,11 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     with ``forward``, the forward pass first.
     """
     order = pic.order
+    row = {node: k for k, node in enumerate(order)}
     grad: dict[Value, float] = {node: 0.0 for node in order}
     shown = {node: rid for node, rid in pic.records.items() if node not in pic.constants}
     num = lambda x: number(x, digits)  # noqa: E731
-    steps, known = _forward_steps(pic, names, num) if forward else ([], {})
+    steps, known = _forward_steps(pic, names, num, row, digits) if forward else ([], {})
     ops = [node for node in reversed(order) if node.parents]
     n_ops = len(ops)
     steps.append(Step((), (), (), f"{'' if forward else 'Step 0: '}the forward pass is done (each record shows its "
@@ -253,26 +308,34 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     focus = (pic.records.get(root) or pic.folded.get(root, ""),)
     steps.append(Step(focus, (), seed, f"{names[root]}.grad = 1: backward starts at the output "
                                        f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}",
-                      at=n_ops + 1))
+                      at=n_ops + 1, back=True))
     i = 0
-    called: set[tuple] = set()  # the box calls whose parameters a step has reported
+    called: set[Value] = set()  # the parameters a box's step has reported (once per call)
+    touched: set[Value] = set()
     while i < len(ops):
         box = pic.folded.get(ops[i])
         if box is None:
-            steps.append(_op_step(ops[i], pic, grad, shown, names, num, at=n_ops + 2 + i))
+            steps.append(_op_step(ops[i], pic, grad, shown, names, num, row, digits, touched, at=n_ops + 2 + i))
             i += 1
             continue
         j = i
         while j < len(ops) and pic.folded.get(ops[j]) == box:
             j += 1
-        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, called, at=n_ops + 1 + j))
+        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, row, digits, called, at=n_ops + 1 + j))
+        touched.update(p for n in ops[i:j] for p in n.parents)
         i = j
     return steps, grad, known
 
 
-def _op_step(node: Value, pic: Picture, grad, shown, names, num, at: int = 0) -> Step:
+def _op_step(node: Value, pic: Picture, grad, shown, names, num, row, digits: int, touched: set,
+             at: int = 0) -> Step:
+    """One op's step back: each input's gradient grows by the op's gradient times the local
+    derivative, written out with its numbers (``touched``: the Values some step has given a
+    gradient already, whose captions show a sum)."""
     g = grad[node]
+    k = row[node]
     me = _wrap(names[node])
+    nums = _Numbers(digits)
     lines = []
     updates = []
     changed: dict[Value, str] = {}  # parent -> its gradient text before this step
@@ -285,40 +348,47 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num, at: int = 0) ->
             continue  # a constant's gradient is not shown (and goes nowhere)
         which = f" (input {slot + 1})" if sum(p is parent for p in node.parents) > 1 else ""
         p = _wrap(names[parent])
-        head = f"{p}.grad += {me}.grad × ∂{me}/∂{p}{which} = {_times(num(g), local, node, slot, num)} = {num(term)}"
-        if old == 0.0 and parent not in changed:
-            lines.append(f"{head}   ({p}.grad: {num(old)} → {num(new)})")
+        head = (f"{p}.grad += {me}.grad × ∂{me}/∂{p}{which} = {_times(node, slot, nums, row, g, local)} = "
+                f"{nums('T', k, term, slot)}")
+        before, after = nums("O", k, old, slot), nums("N", k, new, slot)
+        if parent not in touched:
+            lines.append(f"{head}   ({p}.grad: {before} → {after})")
         else:  # paths meet here: the gradient is a sum, growing
-            lines.append(f"{head}   ({p}.grad: {num(old)} + {_neg(num(term))} = {num(new)})")
+            lines.append(f"{head}   ({p}.grad: {before} + {nums('T', k, term, slot, wrap=True)} = {after})")
         changed.setdefault(parent, num(old))
-    for parent, before in changed.items():
+        touched.add(parent)
+    for parent, before_text in changed.items():
         if parent in shown:
-            updates.append((shown[parent], num(grad[parent]), before))
+            updates.append((shown[parent], num(grad[parent]), before_text))
     if not lines:
-        lines.append(f"{names[node]} passes its gradient {num(g)} only to constants, which show none.")
+        lines.append(f"{names[node]} passes its gradient {nums('G', k, g)} only to constants, which show none.")
     focus = tuple(x for x in (pic.records.get(node), pic.ops.get(node)) if x)
     op_id = pic.ops.get(node)
     edges = ()
     if op_id:
         edges = (f"{op_id}->{pic.records[node]}",) + tuple(f"{pic.records[p]}->{op_id}" for p in node.parents
                                                              if p in pic.records and p not in pic.constants)
-    return Step(focus, edges, tuple(updates), "\n".join(lines), f"{op_label(node)} → inputs of {names[node]}",
-                at=at, back=True)
+    return _step(focus, edges, tuple(updates), nums, "\n".join(lines), f"{op_label(node)} → inputs of {names[node]}",
+                 at=at, back=True, rows=(k,))
 
 
-def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num, called: set, at: int = 0) -> Step:
+def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num, row, digits: int,
+              called: set, at: int = 0) -> Step:
     """A run of a collapsed scope's nodes, stepped as one: the gradients that flowed in (its
     outputs'), what reaches the Values outside, and what it handed its parameters (once per
     call of the scope: their gradient norm and largest entries)."""
+    nums = _Numbers(digits)
     changed: dict[Value, str] = {}
-    inside = set(run)
+    start: dict[Value, float] = {}
     flowed_in = [n for n in run if n in shown and grad[n] != 0.0]
-    before = {n: grad[n] for n in flowed_in}
+    for n in flowed_in:
+        start[n] = grad[n]
     for node in run:
         g = grad[node]
         for parent, local in zip(node.parents, node.local_grads):
             if parent not in changed:
                 changed[parent] = num(grad[parent])
+                start.setdefault(parent, grad[parent])
             grad[parent] += g * local
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
     # reads again itself); the caption names those outside the box.
@@ -327,23 +397,22 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
     path = "/".join(pic.boxes[box])
     lines = [f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"]
     if flowed_in:
-        lines.append("in: " + "; ".join(f"{_wrap(names[n])}.grad = {num(before[n])}" for n in flowed_in[:6])
+        lines.append("in: " + "; ".join(f"{_wrap(names[n])}.grad = {nums('S', row[n], start[n])}" for n in flowed_in[:6])
                      + (f" and {len(flowed_in) - 6} more" if len(flowed_in) > 6 else ""))
-    told = [f"{_wrap(names[p])}.grad {changed[p]} → {num(grad[p])}" for p in outside[:8]]
+    told = [f"{_wrap(names[p])}.grad {nums('S', row[p], start[p])} → {nums('E', row[p], grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
     lines.append(f"out: {'; '.join(told)}{more}" if told else "out: nothing it reads is drawn outside it")
-    params = [p for p in changed if p.role == "param" and not p.parents and p not in inside]
-    params = [p for p in params if (p.scope, id(p)) not in called]
+    params = [p for p in changed if p.role == "param" and not p.parents and p not in called]
     if params:
-        for p in params:
-            called.add((p.scope, id(p)))
-        norm = sum(grad[p] ** 2 for p in params) ** 0.5
+        called.update(params)
         top = sorted(params, key=lambda p: -abs(grad[p]))[:_TOP]
+        norm = math.sqrt(math.fsum(grad[p] ** 2 for p in params))
         lines.append(f"to its {len(params)} parameter{'s' if len(params) != 1 else ''}: gradient norm {num(norm)}; "
-                     "largest " + ", ".join(f"{names[p]}.grad = {num(grad[p])}" for p in top))
+                     "largest " + ", ".join(f"{names[p]}.grad = {nums('E', row[p], grad[p])}" for p in top))
     edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
     edges += tuple(f"{box}->{pic.records[n]}" for n in flowed_in if n in pic.records)
-    return Step((box,), edges, updates, "\n".join(lines), f"scope {path}", at=at, back=True)
+    return _step((box,), edges, updates, nums, "\n".join(lines), f"scope {path}", at=at, back=True,
+                 rows=tuple(row[n] for n in run))
 
 
 def _path_counts(order: list[Value], root: Value) -> dict[Value, int]:
@@ -361,6 +430,22 @@ def _path_counts(order: list[Value], root: Value) -> dict[Value, int]:
 
 def _count_text(c: int) -> str:
     return f"{c:,}" if c < 10 ** 15 else f"about 10^{len(str(c)) - 1}"
+
+
+_LIT_PATHS = 5  # a click lights this many of the node's paths to the output, largest |product| first
+
+
+def _path_edges(path, pic: Picture) -> list[str]:
+    """The drawn edges (their SVG titles) along one chain-rule path, from the output down:
+    into each op from the input the path leaves by, and from each op to its result."""
+    edges = []
+    for node, below in zip(path.nodes, path.nodes[1:]):
+        op_id, rid, into = pic.ops.get(node), pic.records.get(node), pic.records.get(below)
+        if op_id and rid:
+            edges.append(f"{op_id}->{rid}")
+        if op_id and into:
+            edges.append(f"{into}->{op_id}")
+    return edges
 
 
 def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value, float], digits: int,
@@ -385,7 +470,8 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
         if explained and node in chosen and budget > 0:
             e = explain(root, node, digits=digits)
             budget -= len(e.text)
-            entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text}
+            entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text,
+                                "lit": [_path_edges(path, pic) for path in e.paths[:_LIT_PATHS]]}
         nodes[rid] = entry
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
@@ -560,7 +646,7 @@ VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
 <li><span class="swatch focus"></span>the node whose step it is</li>
 <li><span class="swatch lit"></span>the edges it uses; a gradient or data that just changed</li>
 <li><span class="swatch back"></span>◀ a backward step: the gradient travels against the arrows</li>
-<li><span class="swatch selected"></span>the node whose panel is open</li>
+<li><span class="swatch selected"></span>the node whose panel is open; <span class="swatch paths"></span>its paths to the output</li>
 <li><b>1.5</b> on an edge: ∂(op's result)/∂(that input), the local derivative</li>
 <li>drag to pan, wheel or pinch to zoom; click a box to open it, a node for its chain rule</li>
 </ul></details>"""
