@@ -143,7 +143,7 @@
         pair[1].style.visibility = at !== undefined && k < at ? "hidden" : "";
       });
     }
-    el("caption").textContent = step.caption;
+    el("caption").textContent = step.caption + liveNote();
     if (shown) showPanel(shown, false);
     if (followBox.checked) follow(step);
   }
@@ -368,6 +368,8 @@
       row("grad now", current[id] !== undefined ? current[id] : n.grad);
       row("grad at the end", n.grad);
     }
+    editor(id, n);
+    if (n.readonly) add(panel, "p", n.readonly, "note");
     if (n.locals.length) {
       add(panel, "h3", "local derivatives");
       var lt = add(panel, "table");
@@ -382,7 +384,10 @@
       var paths = n.explain ? n.explain.paths : n.paths;
       add(panel, "p", paths + " path" + (paths === "1" ? "" : "s") + " from the output; their sum = " +
           (n.explain ? n.explain.sum : n.grad), "sum");
-      if (n.explain) {
+      if (n.explain && n.explain.stale) {
+        add(panel, "p", "(The paths written out are for the numbers the page was made with; explain(root, " +
+            JSON.stringify(n.label || n.id) + ") in Python writes them for new ones.)", "note");
+      } else if (n.explain) {
         add(panel, "pre", n.explain.text);
         if (n.explain.lit && n.explain.lit.length)
           add(panel, "p", "The picture lights the top " + n.explain.lit.length + " of these paths (the widest is the largest |product|).", "note");
@@ -430,6 +435,7 @@
     }
     if (shown) hidePanel();
     index(fresh);
+    if (live) { refresh(view); relabel(); }
     back.hidden = k === 0;
     back.textContent = k === 0 ? "" : "fold " + view.opened + " back";
     userZoomed = false; fit();
@@ -475,6 +481,175 @@
   }
   back.addEventListener("click", function () { openView(views[viewIndex].parent || 0); });
 
+  // -- edit and recompute ------------------------------------------------------------------
+  // data.graph holds the whole graph as compute.js's rows ({op, parents, data, local}, in
+  // topological order: row k is record n<k>); chainruleCompute runs its ops' JS forms. An edit
+  // recomputes every row forward and backward, then replays each step's chain-rule
+  // additions in the page's order, so the captions, the gradients a step changes, the
+  // edge numbers and the panels show the new numbers.
+  var graph = data.graph || null, edits = {}, live = null, version = 0;
+  var DIGITS = data.digits || 4;
+
+  // Python's number(): `digits` significant digits, as short as possible ("1.5e-7").
+  function fmt(x) {
+    if (x !== x) return "nan";
+    if (x === Infinity) return "inf";
+    if (x === -Infinity) return "-inf";
+    if (x === 0) return "0";
+    var parts = x.toExponential(DIGITS - 1).split("e"), exp = parseInt(parts[1], 10);
+    if (exp < -4 || exp >= DIGITS) {
+      var m = parts[0].indexOf(".") >= 0 ? parts[0].replace(/0+$/, "").replace(/\.$/, "") : parts[0];
+      return m + "e" + (exp < 0 ? "-" : "") + Math.abs(exp);
+    }
+    var text = x.toFixed(Math.max(0, DIGITS - 1 - exp));
+    if (text.indexOf(".") >= 0) text = text.replace(/0+$/, "").replace(/\.$/, "");
+    return text === "-0" ? "0" : text;
+  }
+  function wrapNeg(text) { return text.charAt(0) === "-" ? "(" + text + ")" : text; }
+  var TOKEN = /\u0001([A-Z])(w?):(\d+):(\d+)\u0002/g;
+
+  function recompute() {
+    var rows = graph.rows.map(function (r, k) {
+      return { op: r.op, parents: r.parents, data: edits[k] !== undefined ? edits[k] : r.data, local: r.local };
+    });
+    var result = chainruleCompute.evaluate(rows, { root: graph.root });
+    version += 1;
+    live = { data: result.data, local: result.local, grad: result.grad, error: result.error,
+             missing: result.missing, stale: result.stale, version: version };
+    Object.keys(data.values).forEach(function (rid) {
+      var k = +rid.slice(1);
+      data.values[rid] = [live.data[k], live.grad[k]];
+    });
+    refresh(view);
+    relabel();
+    player.reconfigure({ count: view.steps.length, render: render, names: view.steps.map(function (s) { return s.name; }) });
+    player.go(shownStep);
+    render(shownStep, -1);
+  }
+
+  // A view's steps, start texts and panels, rewritten with the live numbers.
+  function refresh(v) {
+    if (!live || v.version === live.version) return;
+    v.version = live.version;
+    var rows = graph.rows, acc = rows.map(function () { return 0; }), D = live.data, L = live.local;
+    v.steps.forEach(function (step) {
+      var values = {}, before = {}, k, b, p;
+      function put(kind, row, slot, x) { values[kind + ":" + row + ":" + slot] = x; }
+      (step.rows || []).forEach(function (r) {
+        put("D", r, 0, D[r]);
+        rows[r].parents.forEach(function (q, slot) { put("D", q, 0, D[q]); put("L", r, slot, L[r][slot]); });
+      });
+      if (step.back) {
+        if (!step.rows || !step.rows.length) {  // the seed
+          acc[graph.root] = 1;
+        } else if (step.focus[0] && step.focus[0].charAt(0) === "n") {  // one op's step
+          k = step.rows[0];
+          put("G", k, 0, acc[k]);
+          rows[k].parents.forEach(function (q, slot) {
+            if (!(q in before)) before[q] = acc[q];
+            put("O", k, slot, acc[q]);
+            put("T", k, slot, acc[k] * L[k][slot]);
+            acc[q] += acc[k] * L[k][slot];
+            put("N", k, slot, acc[q]);
+          });
+        } else {
+          step.rows.forEach(function (r) {  // a box's run: its ops in the page's order
+            if (!(r in before)) before[r] = acc[r];
+            rows[r].parents.forEach(function (q) { if (!(q in before)) before[q] = acc[q]; });
+          });
+          step.rows.forEach(function (r) {
+            var g = acc[r];
+            rows[r].parents.forEach(function (q, slot) { acc[q] += g * L[r][slot]; });
+          });
+        }
+        Object.keys(before).forEach(function (q) { put("S", +q, 0, before[q]); put("E", +q, 0, acc[q]); });
+      }
+      step.updates.forEach(function (u) {
+        var r = +u[0].slice(1);
+        if (u[3] === "d") u[1] = fmt(D[r]);
+        else if (r in before) { u[1] = fmt(acc[r]); u[2] = fmt(before[r]); }
+        else if (!step.rows || !step.rows.length) u[1] = fmt(acc[r]);
+      });
+      if (step.template) {
+        step.caption = step.template.replace(TOKEN, function (all, kind, w, row, slot) {
+          var x = values[kind + ":" + row + ":" + slot];
+          if (x === undefined && kind === "D") x = D[+row];
+          var text = x === undefined ? "?" : fmt(x);
+          return w ? wrapNeg(text) : text;
+        });
+      }
+    });
+    Object.keys(v.startData).forEach(function (rid) {
+      if (v.startData[rid] !== "\u00b7") v.startData[rid] = fmt(D[+rid.slice(1)]);
+    });
+    Object.keys(v.nodes).forEach(function (rid) {
+      var n = v.nodes[rid];
+      if (n.ref || n.box || rid.charAt(0) !== "n") return;
+      var k = +rid.slice(1);
+      n.data = fmt(D[k]);
+      if (!n.constant) n.grad = fmt(live.grad[k]);
+      (n.locals || []).forEach(function (d, slot) { d.value = fmt(L[k][slot]); });
+      if (n.explain) { n.explain.sum = n.grad; n.explain.stale = true; }
+    });
+  }
+
+  // The edge numbers (d out / d in) of the picture shown, from the live locals.
+  function relabel() {
+    if (!live) return;
+    var seen = {};
+    graph.rows.forEach(function (r, k) {
+      r.parents.forEach(function (q, slot) {
+        var title = "n" + q + "->n" + k + "_op", j = seen[title] || 0;
+        seen[title] = j + 1;
+        var g = (edges[title] || [])[j], text = g && g.querySelector("text");
+        if (text) text.textContent = fmt(live.local[k][slot]);
+      });
+    });
+  }
+
+  function editableRow(id) {
+    if (!graph || !id || id.charAt(0) !== "n" || id.indexOf("_") >= 0) return -1;
+    var k = +id.slice(1);
+    return graph.leaves.indexOf(k) >= 0 ? k : -1;
+  }
+
+  function setLeaf(k, x) {
+    if (!graph) throw new Error("chainrule.set: " + (data.readonly || "this page cannot recompute"));
+    if (typeof x !== "number" || x !== x) throw new Error("chainrule.set: the value must be a number, got " + JSON.stringify(x));
+    if (graph.leaves.indexOf(k) < 0) throw new Error("chainrule.set: only a leaf (an input or parameter) can be set");
+    edits[k] = x;
+    recompute();
+  }
+
+  function editor(id, n) {
+    var k = editableRow(id);
+    if (k < 0) return;
+    var box = add(panel, "div", null, "editor");
+    add(box, "label", "set " + n.name + " to ");
+    var input = add(box, "input");
+    input.type = "number"; input.step = "any"; input.value = String(data.values[id] ? data.values[id][0] : "");
+    input.setAttribute("aria-label", "new value of " + n.name);
+    var slider = add(box, "input");
+    var x0 = live ? live.data[k] : chainruleCompute.number(graph.rows[k].data), span = Math.max(1, Math.abs(+x0) * 2);
+    slider.type = "range"; slider.min = String(+x0 - span); slider.max = String(+x0 + span); slider.step = "any";
+    slider.value = input.value;
+    slider.setAttribute("aria-label", "slide " + n.name);
+    var note = add(box, "p", "The page recomputes forward and backward from the ops' rules.", "note");
+    function go(x) {
+      if (!isFinite(x)) { note.textContent = "Not a number: type one such as 3 or -0.5."; return; }
+      setLeaf(k, x);
+    }
+    input.addEventListener("change", function () { go(parseFloat(input.value)); });
+    slider.addEventListener("input", function () { input.value = slider.value; go(parseFloat(slider.value)); });
+  }
+
+  function liveNote() {
+    if (!live) return "";
+    if (live.error) return "\n(After your edit " + live.error.message + ": the rows below it are NaN.)";
+    if (live.stale.length) return "\n(Some ops have no JavaScript form; their numbers are Python's from before your edit, so what depends on them is approximate.)";
+    return "";
+  }
+
   // -- the scripting contract ------------------------------------------------------------
   function byName(name) {
     var ids = Object.keys(view.nodes);
@@ -500,6 +675,12 @@
   chainrule.names = function () {
     return Object.keys(view.nodes).filter(function (id) { return !view.nodes[id].ref && !view.nodes[id].constant; })
       .map(function (id) { return view.nodes[id].name; });
+  };
+  chainrule.set = function (name, x) {
+    var id = byName(name);
+    if (id === null) throw new Error("chainrule.set: no node is named " + JSON.stringify(name) + "; names() lists them");
+    setLeaf(editableRow(id) >= 0 ? +id.slice(1) : -1, x);
+    return chainrule.value(name);
   };
   chainrule.value = function (name) { return number(name, 0); };
   chainrule.grad = function (name) { return number(name, 1); };

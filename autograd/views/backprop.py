@@ -41,6 +41,10 @@ from dataclasses import asdict, dataclass
 from ..graph import topological_order
 from ..ops import OPS
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
+try:  # TEMPORARY until the rows branch (compute.py) is merged: remove the guard then
+    from .compute import js_rows, script as compute_script
+except ImportError:
+    js_rows = compute_script = None
 from .explain import explain
 from .page import Page, asset, shell
 from .text import check_digits, is_number, number
@@ -463,6 +467,10 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
                  "data": num(node.data), "grad": "" if node in pic.constants else num(grads[node]),
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
                  "paths": _count_text(counts[node])}
+        rule = OPS.get(node.op) if node.parents else None
+        if rule is not None and rule.js is None:
+            entry["readonly"] = (f"Read-only: the op {rule.name!r} has no JavaScript form (defop(..., js=JsForm(...))), "
+                                 "so after an edit the page keeps the numbers Python gave it.")
         entry["locals"] = [{"input": names[p], "formula": formula(node, slot, names), "value": num(d),
                             "head": f"∂{_wrap(names[node])}/∂{_wrap(names[p])}",
                             "id": pic.records.get(p) or pic.folded.get(p, "")}
@@ -512,8 +520,15 @@ def _svg(pic: Picture) -> str:
     return svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
 
 
+def _static(step: Step) -> dict:
+    """A step as a page that cannot recompute carries it: no caption template, no rows."""
+    out = asdict(step)
+    del out["template"], out["rows"]
+    return out
+
+
 def _view(root: Value, names: dict[Value, str], digits: int, forward: bool, draw_options: dict,
-          fold=None, explained: bool = True) -> tuple[dict, str, Picture, dict[Value, float], list[Step]]:
+          fold=None, explained: bool = True, editable: bool = True) -> tuple[dict, str, Picture, dict[Value, float], list[Step]]:
     """One layout of the page: its SVG and the steps, panels and starting texts that go with it."""
     blank = picture(root, fold=fold, **draw_options)  # checks the options; refuses graphs that are too large
     steps, grads, known = _steps(root, blank, names, digits, forward=forward)
@@ -524,7 +539,7 @@ def _view(root: Value, names: dict[Value, str], digits: int, forward: bool, draw
         if node.label:
             by_label.setdefault(node.label, rid)
     view = {
-        "steps": [asdict(s) for s in steps],
+        "steps": [asdict(s) for s in steps] if editable else [_static(s) for s in steps],
         "start": {rid: number(0.0, digits) for node, rid in pic.records.items() if node not in pic.constants},
         "startData": {rid: (BLANK if forward and node.parents else number(node.data, digits))
                       for node, rid in pic.records.items() if node not in pic.constants},
@@ -537,6 +552,10 @@ def _view(root: Value, names: dict[Value, str], digits: int, forward: bool, draw
     return view, svg, pic, grads, steps
 
 
+# A page recomputes in the browser (a learner edits a leaf) graphs of at most this many
+# Values: the rows ride along in the page, some 60 bytes each.
+EDIT_LIMIT = 3000
+
 # The boxes' opened layouts ride along in the page, packed, up to this many characters in
 # all or the size of the page's own picture and steps if larger (a layout packs to ~60
 # bytes a Value); a box past it says how to see its inside.
@@ -545,7 +564,7 @@ _EXPAND_LEVELS = 2  # the page's boxes open, and the boxes inside them
 
 
 def _open_views(root, names, digits, forward, draw_options, base_pic: Picture, base: dict, base_svg: str,
-                depth: int) -> tuple[list[dict], list[dict]]:
+                depth: int, editable: bool) -> tuple[list[dict], list[dict]]:
     """The layouts of the page's boxes opened: breadth first from the page's own boxes,
     each opened one level and (for the page's own) all the way, within ``EXPAND_BUDGET``."""
     views = [base]
@@ -584,7 +603,8 @@ def _open_views(root, names, digits, forward, draw_options, base_pic: Picture, b
                 try:
                     if len(pic.records) + extra > max_nodes:
                         raise GraphTooLargeError(too_large)
-                    view, svg, child, _, _ = _view(root, names, digits, forward, options, fold=fold, explained=False)
+                    view, svg, child, _, _ = _view(root, names, digits, forward, options, fold=fold, explained=False,
+                                                   editable=editable)
                 except GraphTooLargeError:
                     entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
                     continue
@@ -677,16 +697,25 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
                         "collapse, max_nodes, digits, rankdir and legend")
     order = topological_order(root)
     names = _names(order, digits)
-    base, svg, pic, grads, steps = _view(root, names, digits, bool(forward), draw_options)
+    editable = len(order) <= EDIT_LIMIT and js_rows is not None
+    base, svg, pic, grads, steps = _view(root, names, digits, bool(forward), draw_options, editable=editable)
     depth = draw_options.get("collapse")
-    views, view_nodes = (_open_views(root, names, digits, bool(forward), draw_options, pic, base, svg, depth)
+    views, view_nodes = (_open_views(root, names, digits, bool(forward), draw_options, pic, base, svg, depth, editable)
                          if pic.boxes else ([base], [base["nodes"]]))
     title = title if title is not None else f"Backprop through {names[root]}, step by step"
-    data = {"views": views, "values": _values(order, view_nodes, grads), "explained": MAX_EXPLAINED}
+    data = {"views": views, "values": _values(order, view_nodes, grads), "explained": MAX_EXPLAINED, "digits": digits}
+    script = asset("backprop.js")
+    if editable:
+        data["graph"] = {"rows": js_rows(order), "root": len(order) - 1,
+                         "leaves": [k for k, n in enumerate(order) if not n.parents and (n.label or n.role)]}
+        script = compute_script(sorted({n.op for n in order if n.parents})) + "\n" + script
+    else:
+        data["readonly"] = (f"the graph has {len(order):,} Values, more than the {EDIT_LIMIT:,} a page recomputes; "
+                            "change the value in Python and make the page again")
     n_ops = sum(1 for n in order if n.parents)
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
-    page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, asset("backprop.js"),
+    page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, script,
                               style=asset("backprop.css"), subtitle=subtitle, panel=True), title, steps)
     page.height = _frame_height(svg)
     if path is not None:
