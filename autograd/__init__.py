@@ -9,17 +9,18 @@
 
 from . import files, ops
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
+from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
 from .graph import Node, backward, fast_training, gradients, topological_order, zero_grad
 from .mode import current_scope, detect_anomaly, enable_grad, enter_scope, exit_scope, is_grad_enabled, no_grad, scope
-from .scopes import function_scopes
 from .ops import OPS, Op, defop
-from .value import Value, apply, dot, sum
-from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
+from .scopes import function_scopes
+
 # Trace one sample's graph, replay it over batches (numpy when installed).
-from .tracing import TraceError, Traced, trace
+from .tracing import Traced, TraceError, trace
+from .value import Value, apply, dot, sum
+
 # Seeing backprop: the views subpackage, built on the engine above.
-from .views import DotNotFoundError, Explanation, GraphTooLargeError, draw, explain, render, summary, tree
-from .views import html
+from .views import DotNotFoundError, Explanation, GraphTooLargeError, draw, explain, html, render, summary, tree
 from .views.page import Page, shell as page_shell  # the one page machinery: replay pages too
 
 __all__ = [

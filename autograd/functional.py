@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import contextvars
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .graph import gradients, real
 from .mode import enable_grad, no_grad
@@ -131,7 +131,8 @@ def gradcheck(
     for name, tolerance in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         t = real(tolerance, f"gradcheck: {name}")
         if not (t >= 0.0 and t < float("inf")) or (name == "eps" and t == 0.0):
-            raise ValueError(f"gradcheck: {name} must be a finite number {'> 0' if name == 'eps' else '>= 0'}, got {tolerance!r}")
+            bound = '> 0' if name == 'eps' else '>= 0'
+            raise ValueError(f"gradcheck: {name} must be a finite number {bound}, got {tolerance!r}")
     leaves = [Value(x) for x in xs]
     with enable_grad():  # an outer no_grad would make every analytic gradient 0
         out = f(*leaves)
@@ -141,8 +142,10 @@ def gradcheck(
     numeric = []
     with no_grad():
         for i in range(len(xs)):
-            hi = list(xs); hi[i] += eps
-            lo = list(xs); lo[i] -= eps
+            hi = list(xs)
+            hi[i] += eps
+            lo = list(xs)
+            lo[i] -= eps
             f_hi = f(*[Value(x) for x in hi]).data
             f_lo = f(*[Value(x) for x in lo]).data
             numeric.append((f_hi - f_lo) / (2 * eps))

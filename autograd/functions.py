@@ -28,7 +28,7 @@ def sigmoid(x) -> Value: return _value(x, "sigmoid").sigmoid()
 def relu(x) -> Value: return _value(x, "relu").relu()
 def sin(x) -> Value: return _value(x, "sin").sin()
 def cos(x) -> Value: return _value(x, "cos").cos()
-def abs(x) -> Value: return _value(x, "abs").__abs__()  # noqa: A001 - the maths name
+def abs(x) -> Value: return _value(x, "abs").__abs__()  # shadows the builtin: the maths name
 
 
 def leaky_relu(x, slope: float | Value = 0.01) -> Value:

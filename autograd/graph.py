@@ -34,9 +34,9 @@ import gc
 import math
 import numbers
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import attrgetter
-from typing import Callable, Iterator, Sequence
 
 from .mode import MODE, Meta, enable_grad, user_site
 from .ops import LEAF, OPS, Op
@@ -697,5 +697,5 @@ def fast_training() -> Iterator[None]:
         yield
 
 
-__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order", "census", "Census", "backward", "gradients",
-           "zero_grad", "fast_training", "real", "describe"]
+__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order",
+           "census", "Census", "backward", "gradients", "zero_grad", "fast_training", "real", "describe"]

@@ -16,8 +16,8 @@ import contextvars
 import functools
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 
 class Meta:

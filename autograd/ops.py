@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 
 class Op(NamedTuple):

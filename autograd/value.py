@@ -17,7 +17,7 @@ a graph you drop is freed at once by reference counting.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from . import ops
 from .graph import Node, backward, constant, domain_error, new_node, number_of, operator, real, zero_grad
@@ -164,7 +164,7 @@ def _apply_to_values(rule: Op, args: list, xs: list) -> Value:
     return new_node(Value, rule, out, args, local)
 
 
-def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - the maths name
+def sum(values: Iterable[Value | float]) -> Value:  # shadows the builtin: the maths name
     """One node adding all the inputs (plain numbers allowed).
 
     >>> sum([Value(1.0), 2, Value(3.5)]).data

@@ -22,8 +22,9 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 # Pictures are written to files, never shown: the Agg backend needs no display, so the
 # demos run the same over ssh, in CI and in the tests. Set before pyplot is imported.
@@ -216,7 +217,7 @@ def place_legends(fig) -> int:
             continue
         twins = [a for a in fig.axes if a.get_position().bounds == ax.get_position().bounds]
 
-        def covers() -> bool:
+        def covers(legend=legend, twins=twins) -> bool:
             box = legend.get_window_extent()
             return any(_covers_data(a, box) for a in twins)
 

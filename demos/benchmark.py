@@ -53,8 +53,9 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent  # the project, for the micrograd subprocess
 WORKLOADS = ("W1", "W2", "W3")
@@ -98,7 +99,7 @@ def train_w1(Value: type, MLP: type, X: Sequence[Sequence[float]], y: Sequence[i
         losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
         alpha = 1e-4
-        reg_loss = alpha * sum((p * p for p in model.parameters()))
+        reg_loss = alpha * sum(p * p for p in model.parameters())
         total_loss = data_loss + reg_loss
         accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
         return total_loss, sum(accuracy) / len(accuracy)
@@ -452,11 +453,11 @@ def run_w3(n: int, repeat: int) -> list[dict[str, Any]]:
     for collector in (True, False):
         small = min(n, 1000)
         a, b = _w3_leaves(small)
-        _timed(collector, lambda: wide(a, b), lambda r: r.backward())  # warm-up
+        _timed(collector, lambda a=a, b=b: wide(a, b), lambda r: r.backward())  # warm-up
         runs = []
         for _ in range(repeat):
             a, b = _w3_leaves(n)  # fresh leaves (grad 0) made before the clock starts
-            runs.append(_timed(collector, lambda: wide(a, b), lambda r: r.backward()))
+            runs.append(_timed(collector, lambda a=a, b=b: wide(a, b), lambda r: r.backward()))
         fwd, bwd = _medians(runs)
         rows.append({"n": n, "nodes": nodes, "op_nodes": op_nodes, "gc": collector,
                      "fwd_ns_per_node": fwd / nodes * 1e9, "bwd_ns_per_node": bwd / nodes * 1e9,
@@ -583,7 +584,8 @@ def report(results: dict[str, Any]) -> str:
             out.append(f"{key}, by part (ms): " + ", ".join(
                 f"{k} {v * 1e3:.3f}" for k, v in traced[key]["parts_s"].items()))
         if "micrograd" in w1:
-            out.append(f"traced step vs stock micrograd: {w1['micrograd']['s_per_step'] / traced['traced']['s_per_step']:,.0f}x faster")
+            ratio = w1['micrograd']['s_per_step'] / traced['traced']['s_per_step']
+            out.append(f"traced step vs stock micrograd: {ratio:,.0f}x faster")
     elif w1 and "traced_note" in w1:
         out.append(w1["traced_note"])
     if results.get("W2"):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 import autograd
 from autograd import Value
@@ -160,7 +160,8 @@ def plot(plt, model, history, X_test, y_test, where_test, split, split_where, gr
     # Compare shapes, not sizes: both scaled to unit length.
     ax.bar(np.arange(len(k)) - 0.2, k / np.linalg.norm(k), width=0.4, label="learned kernel K", color="tab:blue")
     if len(k) == len(pattern):
-        ax.bar(np.arange(len(k)) + 0.2, pattern / np.linalg.norm(pattern), width=0.4, label="the pattern", color="tab:green")
+        ax.bar(np.arange(len(k)) + 0.2, pattern / np.linalg.norm(pattern), width=0.4, label="the pattern",
+               color="tab:green")
         decoy = np.array(DECOY)
         ax.plot(np.arange(len(k)), decoy / np.linalg.norm(decoy), "o--", color="tab:red", label="the decoy")
     ax.axhline(0, color="0.3", lw=0.8)

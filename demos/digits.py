@@ -19,7 +19,7 @@ test set and saves a picture of the test digits it gets wrong.
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import autograd
 from nn import MLP, Adam, cross_entropy, fit, train_test_split

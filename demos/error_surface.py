@@ -29,7 +29,7 @@ direction is not the one toward the minimum.
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 import autograd
 from autograd import Value
@@ -74,8 +74,11 @@ def make_step(lr: float):
 
 def least_squares(X, y) -> tuple[float, float]:
     """The bottom of the bowl: solve the 2×2 normal equations (XᵀX) w = Xᵀy."""
-    a = sum(x[0] * x[0] for x in X); b = sum(x[0] * x[1] for x in X); d = sum(x[1] * x[1] for x in X)
-    u = sum(x[0] * t for x, t in zip(X, y)); v = sum(x[1] * t for x, t in zip(X, y))
+    a = sum(x[0] * x[0] for x in X)
+    b = sum(x[0] * x[1] for x in X)
+    d = sum(x[1] * x[1] for x in X)
+    u = sum(x[0] * t for x, t in zip(X, y))
+    v = sum(x[1] * t for x, t in zip(X, y))
     det = a * d - b * b
     return ((d * u - b * v) / det, (a * v - b * u) / det)
 
@@ -162,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         w = p[-1]
         # How far the last quarter of the path wanders: jitter around where it settled.
         tail = p[-max(2, len(p) // 4):]
-        cx = sum(q[0] for q in tail) / len(tail); cy = sum(q[1] for q in tail) / len(tail)
+        cx = sum(q[0] for q in tail) / len(tail)
+        cy = sum(q[1] for q in tail) / len(tail)
         jitter = (sum((q[0] - cx) ** 2 + (q[1] - cy) ** 2 for q in tail) / len(tail)) ** 0.5
         rows.append((f"{name}: final w, E, jitter",
                      f"({w[0]:.4f}, {w[1]:.4f})  E = {full_error(w, X, y):.5f}  ±{jitter:.4f}"))

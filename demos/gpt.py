@@ -5,8 +5,8 @@
 
 A character-level transformer written the way people write them over a micrograd-style
 ``Value``: plain functions over lists (``linear``, ``rmsnorm``, ``softmax``, ``attention``,
-``mlp``, ``add``, ``embed``, ``gpt``, ``cross_entropy``), the builtin ``sum``, ``.data`` read for softmax's max-shift. One layer,
-4 heads, 16 wide: token and position embeddings, RMSNorm, multi-head causal attention,
+``mlp``, ``add``, ``embed``, ``gpt``, ``cross_entropy``), the builtin ``sum``, ``.data`` read for
+softmax's max-shift. One layer, 4 heads, 16 wide: token and position embeddings, RMSNorm, multi-head causal attention,
 a ReLU MLP block, softmax cross-entropy, Adam, trained on one name per step from
 demos/data/names.txt (32,032 US first names, public domain). It prints the loss every 100
 steps and 20 names sampled from the trained model, and writes into --out:
@@ -33,8 +33,8 @@ import math
 import os
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import autograd
 from autograd import Value
@@ -171,8 +171,9 @@ def train(names, vocab, params, steps: int, *, lr: float = 0.01, quiet: bool = F
 
     The last step's forward pass runs inside ``function_scopes``, so its graph has a scope
     per call of ``gpt``, ``softmax``...; ``look(loss, tokens, seconds)`` is then called
-    after its backward, before its update (``seconds``: the CPU time of its forward). (The forward is written out here, not as a call of
-    ``document_loss``: inside the block that call would be one scope holding everything.)
+    after its backward, before its update (``seconds``: the CPU time of its forward). (The forward
+    is written out here, not as a call of ``document_loss``: inside the block that call would be
+    one scope holding everything.)
     """
     ps = parameters(params)
     beta1, beta2, eps = 0.85, 0.99, 1e-8

@@ -19,7 +19,7 @@ weights, gradients and decision boundary, one offline page with a step slider.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import autograd
 from nn import MLP, SGD, Recorder, accuracy, hinge, l2_penalty, linear_decay, make_moons

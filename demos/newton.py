@@ -22,7 +22,7 @@ the demo prints the engine's Hessian next to the hand-derived one so you can che
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from autograd import Value, gradients
 

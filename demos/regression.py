@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 import autograd
 from nn import MLP, Adam, linear_decay, mse
@@ -45,7 +45,8 @@ def error(model: MLP, X, y) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _common.make_parser(__doc__.split("\n\n")[0], steps=(400, 150))
     parser.add_argument("--hidden", type=int, default=16, help="neurons per hidden layer (default 16)")
-    parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate at the start, falling to a tenth (default 0.01)")
+    parser.add_argument("--lr", type=float, default=0.01,
+                        help="Adam learning rate at the start, falling to a tenth (default 0.01)")
     parser.add_argument("--noise", type=float, default=0.1, help="noise on the samples (default 0.1)")
     args = _common.parse(parser, argv)
     clock = _common.Stopwatch()

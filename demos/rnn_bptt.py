@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 import autograd
 from autograd import Value

@@ -18,7 +18,7 @@ on. The picture colours the plane by the predicted class: the decision regions, 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from nn import MLP, Adam, Recorder, accuracy, fit, make_spirals, train_test_split
 

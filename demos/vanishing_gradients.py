@@ -25,8 +25,8 @@ network's training (``nn.Recorder``): its first layers' lines stay hairlines.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import autograd
 from nn import MLP, SGD, Recorder, batches, binary_cross_entropy, make_moons
@@ -141,7 +141,7 @@ def plot(plt, results, depth: int, path) -> None:
     ax.legend(fontsize=7, ncols=4, loc="upper center")
 
     ax = axes[2]
-    for recipe, (_, per_step, losses, acc) in results.items():
+    for recipe, (_, per_step, _losses, acc) in results.items():
         first = np.array(per_step)[:, 0]
         last = np.array(per_step)[:, -1]
         ax.semilogy(smooth(first / last), color=RECIPES[recipe][2],

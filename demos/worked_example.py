@@ -27,9 +27,9 @@ the correct computation to match:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Sequence
 
 import autograd
 from autograd import Value, gradients
@@ -152,7 +152,8 @@ def stale_update(weights, biases):
     d1, d2, *g_out = gradients(net["E_total"], [net["net_o1"], net["net_o2"]] + [net[f"w{k}"] for k in (5, 6, 7, 8)])
     w5, w6, w7, w8 = (w - LR * g for w, g in zip(weights[4:], g_out))
     hidden = forward(weights[:4] + (w5, w6, w7, w8), biases)  # only its out_h1/out_h2 part is used
-    surrogate = d1 * (w5 * hidden["out_h1"] + w6 * hidden["out_h2"]) + d2 * (w7 * hidden["out_h1"] + w8 * hidden["out_h2"])
+    surrogate = (d1 * (w5 * hidden["out_h1"] + w6 * hidden["out_h2"])
+                 + d2 * (w7 * hidden["out_h1"] + w8 * hidden["out_h2"]))
     g_hidden = gradients(surrogate, [hidden[f"w{k}"] for k in (1, 2, 3, 4)])
     new_w = tuple(w - LR * g for w, g in zip(weights[:4], g_hidden)) + (w5, w6, w7, w8)
     return new_w, tuple(biases), net

@@ -17,7 +17,7 @@ network's graph with each neuron folded into one box (``render(..., collapse=3)`
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import autograd
 from autograd import Value

@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from typing import Iterator, Sequence, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 L = TypeVar("L")

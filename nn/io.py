@@ -37,7 +37,8 @@ import json
 import math
 import os
 import random
-from typing import Any, Mapping, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
 
 from autograd import files
 
@@ -226,7 +227,8 @@ def _json_document(path: str | os.PathLike, text: str) -> Any:
     except json.JSONDecodeError as error:
         ends_early = error.pos >= len(text.rstrip())
         hint = " (the file ends too early: it is truncated)" if ends_early else ""
-        raise LoadError(path, f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}{hint}") from None
+        where = f"line {error.lineno}, column {error.colno}"
+        raise LoadError(path, f"not valid JSON: {error.msg} at {where}{hint}") from None
     except RecursionError:
         raise LoadError(path, "not a model file: the JSON is nested too deeply") from None
 
@@ -309,14 +311,16 @@ def load(path: str | os.PathLike) -> Saveable:
     document = _read(path)
     cls = REGISTRY.get(document["class"])
     if cls is None:
-        raise LoadError(path, f"unknown model class {_short_repr(document['class'])} (known: {', '.join(sorted(REGISTRY))}); "
+        known = ", ".join(sorted(REGISTRY))
+        raise LoadError(path, f"unknown model class {_short_repr(document['class'])} (known: {known}); "
                               "import the module that defines it before loading")
     config = document["config"]
     given = len(document["parameters"])
     try:
         expected = cls.count_parameters(config)
     except (TypeError, ValueError, ArithmeticError) as error:
-        raise LoadError(path, f"invalid {document['class'][:80]} config {_shown_json(config)}: {_clipped(error)}") from None
+        raise LoadError(path, f"invalid {document['class'][:80]} config {_shown_json(config)}: "
+                              f"{_clipped(error)}") from None
     # A file asking for a billion parameters is refused before we build them. Up to about
     # the file's own size, building is cheap, and then the error can name what is missing.
     if expected is not None and expected > 2 * given + 16:
@@ -330,7 +334,8 @@ def load(path: str | os.PathLike) -> Saveable:
         finally:
             random.setstate(state)
     except (TypeError, ValueError, ArithmeticError) as error:
-        raise LoadError(path, f"invalid {document['class'][:80]} config {_shown_json(config)}: {_clipped(error)}") from None
+        raise LoadError(path, f"invalid {document['class'][:80]} config {_shown_json(config)}: "
+                              f"{_clipped(error)}") from None
     model.load_state_dict(_parameters(path, document, model))
     return model
 

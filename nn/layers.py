@@ -28,14 +28,15 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from typing import Any, Callable, Mapping, Sequence, Union
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import autograd
 from autograd import Value, dot, enter_scope, exit_scope, scope
 
 from .module import Module
 
-Activation = Union[str, Callable[[Value], Value], None]
+Activation = str | Callable[[Value], Value] | None
 
 # name -> the function applied to the pre-activation (None: identity, no node at all).
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import autograd
 from autograd import Value
@@ -28,7 +28,8 @@ def _batch(preds: object, targets: object, where: str) -> tuple[list, list]:
     preds = [preds] if single else list(preds)  # type: ignore[call-overload]
     targets = [targets] if single or isinstance(targets, numbers.Real) else list(targets)  # type: ignore[call-overload]
     if len(preds) != len(targets):
-        raise ValueError(f"{where}: {len(preds)} predictions but {len(targets)} targets; give one target per prediction")
+        raise ValueError(f"{where}: {len(preds)} predictions but {len(targets)} targets; "
+                         "give one target per prediction")
     if not preds:
         raise ValueError(f"{where}: the batch is empty")
     return preds, targets
@@ -132,7 +133,8 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
         logits, targets = [logits], [targets]  # one sample
     rows, labels = list(logits), list(targets)  # type: ignore[arg-type]
     if len(rows) != len(labels):
-        raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(labels)} targets; give one class index per row")
+        raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(labels)} targets; "
+                         "give one class index per row")
     if not rows:
         raise ValueError("cross_entropy: the batch is empty")
     terms = []

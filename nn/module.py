@@ -23,7 +23,8 @@ constants there.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from autograd import Value
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from autograd import Value
 
@@ -45,7 +45,8 @@ def linear_decay(start: float, end: float, steps: int) -> Schedule:
 
 
 def _positive(x: object, what: str, where: str, allow_zero: bool = False) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x) or x < 0 or (x == 0 and not allow_zero):
+    if (isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x) or x < 0
+            or (x == 0 and not allow_zero)):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{where}: {what} must be a finite number {bound}, got {x!r}")
     return float(x)

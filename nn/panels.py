@@ -34,7 +34,8 @@ import html
 import math
 import struct
 import zlib
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .layers import MLP, Layer, Neuron
 
@@ -52,7 +53,8 @@ def _mix(a: tuple, b: tuple, t: float) -> tuple[int, int, int]:
 
 
 def _hex(rgb: tuple) -> str:
-    return "#%02x%02x%02x" % tuple(rgb)
+    r, g, b = rgb
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 PALETTE = [_hex(_mix(_MID, _NEG, (LEVELS - k) / LEVELS)) for k in range(LEVELS)] + [_hex(_MID)] + \
@@ -256,9 +258,10 @@ class View:
                f'aria-label="loss and accuracy against the step">']
         bottom = h - 30
         out.append(f'<line x1="46" y1="{bottom}" x2="{w - 44}" y2="{bottom}" stroke="#999"/>')
-        out.append(f'<text x="{w / 2:.0f}" y="{h - 4}" text-anchor="middle" class="cr-axis">step (0 – {self.last_step})</text>')
+        out.append(f'<text x="{w / 2:.0f}" y="{h - 4}" text-anchor="middle" class="cr-axis">'
+                   f'step (0 – {self.last_step})</text>')
         lo, hi = self.loss_lo, self.loss_hi
-        for t, value in ((0.0, lo), (1.0, hi)):
+        for value in (lo, hi):
             label = number(10 ** value if self.log_loss else value, 3)
             y = self._loss_y(10 ** value if self.log_loss else value)
             out.append(f'<text x="42" y="{y + 4:.1f}" text-anchor="end" class="cr-axis" fill="#2166ac">{label}</text>')
@@ -272,13 +275,16 @@ class View:
         if accs:
             lines += f'<polyline points="{acc_pts}" fill="none" stroke="#e07a1f" stroke-width="1.5"/>'
         if clip_id:
-            faint = lines.replace('stroke="#2166ac"', 'stroke="#c9d6ea"').replace('stroke="#e07a1f"', 'stroke="#f3d2b3"')
+            faint = (lines.replace('stroke="#2166ac"', 'stroke="#c9d6ea"')
+                     .replace('stroke="#e07a1f"', 'stroke="#f3d2b3"'))
             out.append(faint)
-            out.append(f'<clipPath id="{clip_id}"><rect id="{clip_id}-rect" x="0" y="0" width="{frame["x"]}" height="{h}"/></clipPath>')
+            out.append(f'<clipPath id="{clip_id}"><rect id="{clip_id}-rect" x="0" y="0" '
+                       f'width="{frame["x"]}" height="{h}"/></clipPath>')
             out.append(f'<g clip-path="url(#{clip_id})">{lines}</g>')
         else:
             out.append(lines)
-        out.append(f'<line class="cr-marker" x1="{frame["x"]}" y1="24" x2="{frame["x"]}" y2="{bottom}" stroke="#555" stroke-dasharray="3 2"/>')
+        out.append(f'<line class="cr-marker" x1="{frame["x"]}" y1="24" x2="{frame["x"]}" y2="{bottom}" '
+                   'stroke="#555" stroke-dasharray="3 2"/>')
         out.append(f'<circle class="cr-dot" cx="{frame["x"]}" cy="{frame["y"]}" r="3.5" fill="#2166ac"/>')
         out.append("</svg>")
         return "".join(out)
@@ -320,9 +326,11 @@ class View:
                 for i, p in enumerate(weights):
                     out.append(f'<line class="cr-p" data-i="{p}" x1="{xs[k]:.1f}" y1="{columns[k][i]:.1f}" '
                                f'x2="{xs[k + 1]:.1f}" y2="{columns[k + 1][j]:.1f}" '
-                               f'stroke="{PALETTE[CODES.index(colour[p])]}" stroke-width="{width[p]}">{title(p)}</line>')
+                               f'stroke="{PALETTE[CODES.index(colour[p])]}" stroke-width="{width[p]}">'
+                               f'{title(p)}</line>')
         for i, y in enumerate(columns[0]):
-            out.append(f'<circle cx="{xs[0]:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="#cfe8ff" stroke="#555"><title>input x{i}</title></circle>')
+            out.append(f'<circle cx="{xs[0]:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="#cfe8ff" stroke="#555">'
+                       f'<title>input x{i}</title></circle>')
         for k, layer in enumerate(self.layout):
             for j, (_, b) in enumerate(layer):
                 out.append(f'<circle class="cr-p cr-b" data-i="{b}" cx="{xs[k + 1]:.1f}" cy="{columns[k + 1][j]:.1f}" '
@@ -349,11 +357,13 @@ class View:
         for j, name in enumerate(groups):
             x = 54 + slot * j
             y, bh = frame["bars"][j]
-            out.append(f'<rect class="cr-bar" data-j="{j}" x="{x:.1f}" y="{y}" width="{slot * 0.7:.1f}" height="{bh}" fill="#7b6bb0"/>')
+            out.append(f'<rect class="cr-bar" data-j="{j}" x="{x:.1f}" y="{y}" width="{slot * 0.7:.1f}" '
+                       f'height="{bh}" fill="#7b6bb0"/>')
             out.append(f'<text class="cr-bar-text cr-axis" data-j="{j}" x="{x + slot * 0.35:.1f}" y="{y - 3}" '
                        f'text-anchor="middle">{frame["norms"][j]}</text>')
             short = name.replace("layers.", "" if many else "layer ")
-            out.append(f'<text x="{x + slot * 0.35:.1f}" y="{h - 24}" text-anchor="middle" class="cr-axis">{_e(short)}</text>')
+            out.append(f'<text x="{x + slot * 0.35:.1f}" y="{h - 24}" text-anchor="middle" class="cr-axis">'
+                       f'{_e(short)}</text>')
         axis = "layer: ‖gradient‖ of its parameters (log)" if many else "‖gradient‖ per layer (log)"
         out.append(f'<text x="{w / 2:.0f}" y="{h - 6}" text-anchor="middle" class="cr-axis">{axis}</text>')
         out.append("</svg>")
@@ -388,7 +398,8 @@ class View:
         x0, x1, y0, y1 = rec.extent()
         out = [f'<svg class="cr-field" viewBox="0 0 {size} {size + 18}" width="{size}" height="{size + 18}" role="img" '
                'aria-label="decision boundary over the training points">']
-        out.append(f'<image class="cr-field-img" href="{url}" x="0" y="0" width="{size}" height="{size}" preserveAspectRatio="none"/>')
+        out.append(f'<image class="cr-field-img" href="{url}" x="0" y="0" width="{size}" height="{size}" '
+                   'preserveAspectRatio="none"/>')
         out.append(f'<path class="cr-field-line" d="{path}" fill="none" stroke="#222" stroke-width="1.4"/>')
         labels = rec.y if rec.y is not None else [None] * len(rec.X)
         classes = sorted({t for t in labels if t is not None}, key=lambda t: float(t))
@@ -403,13 +414,15 @@ class View:
                 fill = CLASS_COLOURS[classes.index(t) % len(CLASS_COLOURS)]
             out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.8" fill="{fill}" stroke="#111" stroke-width="0.7"/>')
         label = f"boundary at step {step}" if step is not None else "boundary"
-        out.append(f'<text class="cr-field-step cr-axis" x="{size / 2:.0f}" y="{size + 13}" text-anchor="middle">{label}</text>')
+        out.append(f'<text class="cr-field-step cr-axis" x="{size / 2:.0f}" y="{size + 13}" '
+                   f'text-anchor="middle">{label}</text>')
         out.append("</svg>")
         return "".join(out)
 
 
 STYLE = """
-.cr-live, .cr-panels { font: 12px/1.4 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1d1f; }
+.cr-live, .cr-panels { font: 12px/1.4 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+                       color: #1d1d1f; }
 .cr-panels { display: grid; grid-template-columns: repeat(2, max-content); gap: 10px 18px; align-items: start; }
 .cr-panels h3 { font-size: 13px; margin: 0 0 2px; font-weight: 600; }
 .cr-panels .cr-note { color: #5f6368; font-size: 11px; margin: 0; max-width: 430px; }

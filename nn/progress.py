@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 
 def in_notebook() -> bool:
@@ -48,8 +48,9 @@ class Lines:
         self.epoch = 0
 
     def __iter__(self) -> Iterator[int]:
-        for self.epoch in range(self.epochs):
-            yield self.epoch
+        for epoch in range(self.epochs):
+            self.epoch = epoch  # set_postfix_str reads which epoch it reports
+            yield epoch
 
     def set_postfix_str(self, text: str) -> None:
         if (self.epoch + 1) % self.every == 0 or self.epoch + 1 == self.epochs:

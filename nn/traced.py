@@ -15,7 +15,8 @@ with the stabilising max and the softplus branch written as ops.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import autograd
 from autograd import Value

@@ -22,7 +22,8 @@ import contextlib
 import random
 import time
 import warnings
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import autograd
 from autograd import Value
@@ -73,7 +74,8 @@ def loss_function(loss: str | Callable, track_accuracy: bool | None, where: str 
     """
     if isinstance(loss, str):
         if loss not in LOSSES:
-            raise ValueError(f"{where}: unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a function (scores, labels) -> Value")
+            raise ValueError(f"{where}: unknown loss {loss!r}; use one of {', '.join(LOSSES)} "
+                             "or a function (scores, labels) -> Value")
         return LOSSES[loss], loss in _CLASSIFIERS if track_accuracy is None else bool(track_accuracy)
     if callable(loss):
         return loss, bool(track_accuracy)

@@ -116,8 +116,9 @@ def _measure() -> None:
     import time
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import autograd
     from playwright.sync_api import sync_playwright
+
+    import autograd
 
     xs = [autograd.Value(0.1 * i, label=f"x{i}") for i in range(72)]
     ws = [autograd.Value(0.05 * (i % 7) - 0.1, label=f"w{i}") for i in range(72)]
@@ -144,11 +145,14 @@ def _measure() -> None:
         per_step = tab.evaluate("""() => {
             const next = document.getElementById('next'), first = document.getElementById('first');
             const n = chainrule.steps; const times = [];
-            for (let i = 1; i < n; i++) { const t = performance.now(); next.click(); times.push(performance.now() - t); }
+            for (let i = 1; i < n; i++) {
+                const t = performance.now(); next.click(); times.push(performance.now() - t);
+            }
             const t0 = performance.now(); first.click(); const back = performance.now() - t0;
             const t1 = performance.now(); document.getElementById('last').click(); const end = performance.now() - t1;
             times.sort((a, b) => a - b);
-            return {steps: n - 1, median: times[times.length >> 1], max: times[times.length - 1], first: back, last: end};
+            return {steps: n - 1, median: times[times.length >> 1], max: times[times.length - 1],
+                    first: back, last: end};
         }""")
         print("per step (ms, script time of one click):", per_step)
         frame = tab.evaluate("""() => new Promise(done => {

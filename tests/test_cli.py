@@ -12,8 +12,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import autograd
 from autograd import Value, draw, tanh
@@ -242,7 +241,8 @@ def _trees(children):
                   keywords=st.just([])),
         st.builds(ast.Attribute, value=children, attr=st.sampled_from(["y", "__class__"]), ctx=st.just(ast.Load())),
         st.builds(ast.Subscript, value=children, slice=children, ctx=st.just(ast.Load())),
-        st.builds(ast.Compare, left=children, ops=st.just([ast.Lt()]), comparators=st.lists(children, min_size=1, max_size=1)),
+        st.builds(ast.Compare, left=children, ops=st.just([ast.Lt()]),
+                  comparators=st.lists(children, min_size=1, max_size=1)),
         st.builds(ast.IfExp, test=children, body=children, orelse=children),
         st.builds(ast.Tuple, elts=st.lists(children, max_size=2), ctx=st.just(ast.Load())),
         st.builds(ast.BoolOp, op=st.just(ast.And()), values=st.lists(children, min_size=2, max_size=2)),

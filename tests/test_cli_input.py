@@ -14,15 +14,13 @@ import fractions
 import io
 import itertools
 import math
-import os
 import re
 import subprocess
 import sys
 
 import pytest
 import wcwidth
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from autograd import Value
 from autograd.cli import main

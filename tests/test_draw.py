@@ -13,7 +13,6 @@ import pytest
 import autograd
 from autograd import DotNotFoundError, GraphTooLargeError, Value, draw, render, scope
 from autograd.views.draw import COLOURS, DEFAULT_MAX_NODES
-
 from examples import g4, neuron
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -348,7 +347,8 @@ def test_constants_are_drawn_as_plain_numbers_and_named_in_the_legend():
     y = (x ** 2) * 0.5  # the 2 and the 0.5 entered as numbers: constants
     y.backward()
     source = draw(y).source
-    assert 'n1 [label=2 color="#8a8a8a" fontcolor="#333333" height=0.3 margin="0.06,0.02" shape=box style=rounded]' in source
+    assert ('n1 [label=2 color="#8a8a8a" fontcolor="#333333" height=0.3 margin="0.06,0.02" shape=box style=rounded]'
+            in source)
     assert ">constant</td>" in source
     assert not any("grad" in line for line in source.splitlines() if line.strip().startswith(("n0 ", "n1 ")))
     # A labelled leaf is an input, whatever its value; nn's inputs are labelled x0, x1...

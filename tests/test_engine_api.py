@@ -55,7 +55,8 @@ def test_domain_errors_name_op_values_and_label(make, error, parts):
         assert part in message, (part, message)
 
 
-@pytest.mark.parametrize("bad", ["1.0", None, 1j, [1.0], True, False], ids=["str", "None", "complex", "list", "True", "False"])
+@pytest.mark.parametrize("bad", ["1.0", None, 1j, [1.0], True, False],
+                         ids=["str", "None", "complex", "list", "True", "False"])
 def test_value_rejects_non_numbers_naming_the_type(bad):
     with pytest.raises(TypeError) as info:
         Value(bad)
@@ -120,7 +121,8 @@ def test_sum_and_dot_overflow_like_addition():
     assert autograd.dot([Value(1e308), Value(1e308)], [1.0, 1.0]).data == math.inf
 
 
-@pytest.mark.parametrize("x, tanh, sigmoid", [(1000.0, 1.0, 1.0), (-1000.0, -1.0, 0.0), (800.0, 1.0, 1.0), (-800.0, -1.0, 0.0)])
+@pytest.mark.parametrize("x, tanh, sigmoid",
+                         [(1000.0, 1.0, 1.0), (-1000.0, -1.0, 0.0), (800.0, 1.0, 1.0), (-800.0, -1.0, 0.0)])
 def test_tanh_and_sigmoid_saturate_exactly(x, tanh, sigmoid):
     a, b = Value(x), Value(x)
     t, s = a.tanh(), b.sigmoid()
@@ -303,7 +305,8 @@ def test_anomaly_forward_inf_names_op_input_and_line():
 
 def test_anomaly_forward_nan():
     a, b = Value(math.inf), Value(math.inf)
-    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"sub produced nan from inputs inf, inf, at .*test_engine_api\.py"):
+    where = r"sub produced nan from inputs inf, inf, at .*test_engine_api\.py"
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=where):
         a - b
 
 
@@ -320,7 +323,8 @@ def test_anomaly_backward_inf_gradient_names_op_and_line():
     assert x.grad == 0.0 and y.grad == 0.0  # a failed backward leaves no partial gradients
 
 
-@pytest.mark.parametrize("make", [lambda x: x.sqrt() + x * 2, lambda x: x * 2 + x.sqrt()], ids=["sqrt_first", "sqrt_last"])
+@pytest.mark.parametrize("make", [lambda x: x.sqrt() + x * 2, lambda x: x * 2 + x.sqrt()],
+                         ids=["sqrt_first", "sqrt_last"])
 def test_anomaly_backward_blames_the_op_that_made_the_inf(make):
     # x has two consumers; only sqrt's contribution is inf (it used to blame the last one).
     with detect_anomaly(), pytest.raises(FloatingPointError, match=r"^backward of sqrt gave gradient inf"):

@@ -16,7 +16,6 @@ from test_engine_rules import built, random_graph
 import autograd
 from autograd import Value, enable_grad, gradients, is_grad_enabled, no_grad, topological_order
 
-
 # ---------------------------------------------------------------------------------------
 # Sharing: a node used several times gets the sum of its paths
 

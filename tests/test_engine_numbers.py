@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import autograd
-from autograd import OPS, Value, detect_anomaly, gradients, grad, gradcheck, no_grad, value_and_grad
+from autograd import OPS, Value, detect_anomaly, grad, gradcheck, gradients, no_grad, value_and_grad
 
 # ---------------------------------------------------------------------------------------
 # A function whose result is a plain number left the graph: refused, never a gradient of 0.

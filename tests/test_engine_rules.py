@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 
 import autograd
 from autograd import Value, gradcheck, gradients

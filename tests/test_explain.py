@@ -6,12 +6,10 @@ import math
 import time
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
-
-from autograd import Value, explain
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import examples
+from autograd import Value, explain
 from examples import g4
 
 

@@ -176,7 +176,8 @@ def test_dot_given_the_inputs_numbers_is_dot():
     xs = [Value(3.0), Value(0.1), Value(1.0)]
     fast = dot_with_data(ws, xs, [x.data for x in xs])
     plain = autograd.dot(ws, xs)
-    assert (fast.data, fast.op, fast.parents, fast.local_grads) == (plain.data, plain.op, plain.parents, plain.local_grads)
+    assert ((fast.data, fast.op, fast.parents, fast.local_grads)
+            == (plain.data, plain.op, plain.parents, plain.local_grads))
     # A weight that is a plain number takes dot's general path: a constant leaf.
     mixed = dot_with_data([0.5] + ws[1:], xs, [x.data for x in xs])
     assert mixed.data == plain.data and mixed.parents[0].op == "" and mixed.parents[1] is ws[1]

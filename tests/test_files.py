@@ -21,8 +21,7 @@ import threading
 import time
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from autograd import files
 from autograd.files import FileRefusedError, free_name, read_limited, write_atomic, write_free, write_new

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 import autograd
-from autograd import Value
 import nn
+from autograd import Value
 from nn import INITS, MLP, Layer, Module, Neuron
 
 

@@ -146,7 +146,10 @@ def test_boundary_is_the_models_output_with_the_snapshots_parameters():
     rec = Recorder(model, X=X, y=y, grid=6)
     for _ in range(5):
         loss = hinge([model(x) for x in X], y)
-        opt.zero_grad(); loss.backward(); rec.record(loss); opt.step()
+        opt.zero_grad()
+        loss.backward()
+        rec.record(loss)
+        opt.step()
     now = [p.data for p in model.parameters()]
     first = rec.boundary(rec.snapshots[0])
     assert [p.data for p in model.parameters()] == now  # put back
@@ -185,7 +188,10 @@ def test_replay_page_of_micrograds_moons_model_is_small_and_self_contained():
         for _ in range(100):
             scores = [model(x) for x in X]
             loss = hinge(scores, y)
-            opt.zero_grad(); loss.backward(); rec.record(loss); opt.step()
+            opt.zero_grad()
+            loss.backward()
+            rec.record(loss)
+            opt.step()
     assert len(rec) == 100 and len(rec.names) == 337
     page = rec.html()
     text = str(page)

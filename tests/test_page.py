@@ -105,9 +105,9 @@ def test_captions_give_the_numbers_and_the_sum_where_paths_meet():
     text = "\n".join(s.caption for s in page.steps)
     a = 1.5
     # y = b*c with b = 2a, c = exp(a): a gets 2·c·1 through b and b·c through c.
-    c = number(__import__('math').exp(a))
+    c, two_c = number(math.exp(a)), number(2 * math.exp(a))
     # The arithmetic written out: b.grad (= c) times db/da = 2, then the running sum.
-    assert f"a.grad += b.grad × ∂b/∂a = {c} × 2 = {number(2 * math.exp(a))}   (a.grad: 0 → {number(2 * math.exp(a))})" in text
+    assert f"a.grad += b.grad × ∂b/∂a = {c} × 2 = {two_c}   (a.grad: 0 → {two_c})" in text
     last = [s for s in page.steps if "a.grad" in s.caption][-1].caption
     # exp's derivative is its own result, written as the number: b.grad × c
     assert f"a.grad += c.grad × ∂c/∂a = 3 × {c} = " in last
@@ -120,8 +120,10 @@ def test_captions_give_the_numbers_and_the_sum_where_paths_meet():
 def test_captions_substitute_the_numbers_into_the_local_derivative():
     page = autograd.html(readme_neuron())
     # tanh's 1 − tanh(n)² with tanh(n) = o = 0.7071 written in, and the gradient's old → new.
-    assert page.steps[2].caption == "((x*w)+b).grad += o.grad × ∂o/∂((x*w)+b) = 1 × (1 − 0.7071²) = 0.5   (((x*w)+b).grad: 0 → 0.5)"
-    assert page.steps[-1].caption.splitlines()[0] == "x.grad += (x*w).grad × ∂(x*w)/∂x = 0.5 × (-3) = -1.5   (x.grad: 0 → -1.5)"
+    assert page.steps[2].caption == ("((x*w)+b).grad += o.grad × ∂o/∂((x*w)+b) = 1 × (1 − 0.7071²) = 0.5"
+                                     "   (((x*w)+b).grad: 0 → 0.5)")
+    assert page.steps[-1].caption.splitlines()[0] == ("x.grad += (x*w).grad × ∂(x*w)/∂x = 0.5 × (-3) = -1.5"
+                                                      "   (x.grad: 0 → -1.5)")
     x = Value(2.0, label="x")
     y = x / Value(-4.0, label="d")
     y.label = "y"
@@ -138,7 +140,7 @@ def test_constants_are_drawn_plain_without_a_gradient():
     assert len(pic.constants) == 2
     source = pic.graph.source
     for c in pic.constants:
-        line = next(l for l in source.splitlines() if l.strip().startswith(pic.records[c] + " "))
+        line = next(s for s in source.splitlines() if s.strip().startswith(pic.records[c] + " "))
         assert "grad" not in line and "record" not in line
     page = autograd.html(y)
     assert all(rid not in {pic.records[c] for c in pic.constants} for s in page.steps for rid, _, _ in s.updates)
@@ -158,8 +160,8 @@ def test_bad_options_and_too_large_graphs_are_refused_as_draw_refuses_them():
 
 def test_page_shell_escapes_and_saves_atomically(tmp_path):
     assert "</script>" not in json_for_script({"label": "</script><b>"})
-    page = Page(shell("a <title>", "<p>body</p>", {"x": "</script>"}, "chainrule.player({count: 1, render: function () {}});"),
-                "a <title>")
+    player = "chainrule.player({count: 1, render: function () {}});"
+    page = Page(shell("a <title>", "<p>body</p>", {"x": "</script>"}, player), "a <title>")
     text = str(page)
     assert text.count("</script>") == 3 and "<title>a &lt;title&gt;</title>" in text
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
@@ -233,7 +235,8 @@ def test_without_dot_graphviz_pure_renders_pages_and_jupyter_pictures(tmp_path):
 SHOWN_GRADS = """() => {
     const out = {};
     for (const id of Object.keys(chainrule.data.views[0].start)) {
-        const g = [...document.querySelectorAll('#graph g.node')].find(n => n.querySelector('title').textContent === id);
+        const g = [...document.querySelectorAll('#graph g.node')]
+            .find(n => n.querySelector('title').textContent === id);
         const t = [...g.querySelectorAll('text')].find(t => t.textContent.startsWith('grad '));
         if (t) out[id] = t.textContent.slice(5);
     }
@@ -244,7 +247,7 @@ SHOWN_GRADS = """() => {
 def _open(browser, tmp_path, name, fragment=""):
     build, options = GRAPHS[name]
     root = build()
-    path = autograd.html(root, tmp_path / f"{name}.html", edge_labels=True, **options)
+    autograd.html(root, tmp_path / f"{name}.html", edge_labels=True, **options)
     expected = expected_grads(root, **options)
     return browser.open(tmp_path / f"{name}.html", fragment), root, expected
 

@@ -12,7 +12,6 @@ import autograd
 from autograd import Value, function_scopes, scope
 from autograd.scopes import user_function_name
 
-
 # -- the decorator --------------------------------------------------------------------
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import autograd
 from autograd import Value, function_scopes, scope, summary
@@ -57,8 +56,8 @@ def test_scopes_fold_call_numbers_and_include_nested_scopes():
     assert rows[("block",)].nodes == 6 * 4 + 3
     assert sum(r.nodes for r in s.by_scope if len(r.path) <= 1) == s.nodes
     lines = str(s).splitlines()
-    assert lines.index(next(l for l in lines if l.strip().startswith("block"))) < \
-        lines.index(next(l for l in lines if l.strip().startswith("linear")))  # tree order
+    assert lines.index(next(s for s in lines if s.strip().startswith("block"))) < \
+        lines.index(next(s for s in lines if s.strip().startswith("linear")))  # tree order
 
 
 def test_named_scopes_that_are_not_call_numbers_stay_apart():
@@ -130,7 +129,8 @@ def test_census_counts_what_a_plain_walk_of_the_order_counts(recipe):
         depth[node] = 1 + max(depth[p] for p in node.parents) if node.parents else 0
     assert walk.depth == depth[root]
     assert walk.edges == sum(len(node.parents) for node in order)
-    assert walk.wide == (sum(len(n.parents) > 2 for n in order), sum(len(n.parents) for n in order if len(n.parents) > 2))
+    wide = [n for n in order if len(n.parents) > 2]
+    assert walk.wide == (len(wide), sum(len(n.parents) for n in wide))
     assert walk.by_op == Counter(node.op for node in order)
     assert walk.leaves == [n for n in order if n.is_leaf]
     scopes = Counter()

@@ -12,8 +12,6 @@ import random
 import pytest
 
 import nn
-from autograd import Value
-
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from autograd import Value, tree
 from autograd.views.text import FOLD_DEPTH
-
 from examples import g4, neuron
 
 

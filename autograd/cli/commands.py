@@ -36,12 +36,20 @@ import os
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .. import files
-from ..views.draw import (DEFAULT_MAX_NODES, FORMATS, INSTALL_ADVICE, DotNotFoundError, GraphTooLargeError,
-                          draw, layout, layout_program)
+from ..views.draw import (
+    DEFAULT_MAX_NODES,
+    FORMATS,
+    INSTALL_ADVICE,
+    DotNotFoundError,
+    GraphTooLargeError,
+    draw,
+    layout,
+    layout_program,
+)
 from ..views.explain import explain
 from ..views.text import number, tree
 from .expr import FUNCTIONS, Evaluation, ExprError, Program, evaluate, parse
@@ -244,7 +252,8 @@ def _values(items: list[str], program: Program) -> dict[str, float]:
         if not math.isfinite(number_):
             raise _ArgumentError(f"bad value {_shown(item)}: too large for a float (at most about 1.8e308)")
         if name in given:
-            raise _ArgumentError(f"{_clip(name)} is given twice ({_shown(given[name])} and {_shown(item)}); give it once")
+            raise _ArgumentError(f"{_clip(name)} is given twice ({_shown(given[name])} and {_shown(item)}); "
+                                 "give it once")
         if name in program.assigned:
             raise _ArgumentError(f"{_clip(name)} is computed by the expression ({_clip(name)} = ...); "
                                  f"do not give {_shown(item)}")

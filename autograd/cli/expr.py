@@ -26,9 +26,9 @@ import re
 import sys
 import unicodedata
 import warnings
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from .. import functions
 from ..value import Value, sum as value_sum

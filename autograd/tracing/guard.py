@@ -31,8 +31,8 @@ import linecache
 import os
 import sys
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Sequence
 
 from ..graph import Node
 from ..value import Value

@@ -34,8 +34,9 @@ here is refused by name; the pure-Python replay runs any op.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from itertools import chain
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -553,7 +554,7 @@ class _Builder:
 
         if not self.want_backward or not any(r.tape.needs_grad[i] for i in members):
             return forward, None
-        read_xb = (lambda: XB) if bias is not None else read_x  # noqa: E731
+        read_xb = (lambda: XB) if bias is not None else read_x
         return forward, lambda: self._matmul_backward(members, xs, read_xb, read_w, GWB, w_unique,
                                                       None if GWB is not None else places,
                                                       cu, cv, owner, bias)

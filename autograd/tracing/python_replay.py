@@ -22,7 +22,8 @@ Sums and dots use ``exact_sum``, as the engine does, so values match it to the l
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..ops import OPS, exact_sum
 from .arguments import flatten
@@ -89,10 +90,10 @@ class PythonReplay:
             if k == SAMPLE:
                 body.append(_forward_line(i, ops[i].name, ops[i].nary, parents[i]))
         if backward:
-            body.append("outs.append(v%d)" % root)
+            body.append(f"outs.append(v{root})")
             body += self._backward_lines(root)
         else:
-            body.append("outs.append((%s,))" % ", ".join(f"v{o}" for o in tape.outputs))
+            body.append(f"outs.append(({', '.join(f'v{o}' for o in tape.outputs)},))")
         lines += ["        " + line for line in body]
         if backward:
             lines.append(f"    return outs, ({''.join(f'a{i}, ' for i in grads)})")

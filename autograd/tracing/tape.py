@@ -20,7 +20,7 @@ Nodes are read only through the public readers (``op``, ``parents``, ``data``).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..ops import OPS, Op
 from ..value import Value

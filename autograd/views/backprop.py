@@ -40,7 +40,9 @@ from dataclasses import asdict, dataclass
 
 from ..graph import topological_order
 from ..ops import OPS
+from ..value import Value
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
+
 try:  # TEMPORARY until the rows branch (compute.py) is merged: remove the guard then
     from .compute import js_rows, script as compute_script
 except ImportError:
@@ -48,7 +50,6 @@ except ImportError:
 from .explain import explain
 from .page import Page, asset, shell
 from .text import check_digits, is_number, number
-from ..value import Value
 
 # The chain-rule paths written out (by ``explain``) for at most this many nodes, labelled
 # ones first: each costs a pass over the graph and up to a few kilobytes of page. Every
@@ -401,7 +402,8 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
     path = "/".join(pic.boxes[box])
     lines = [f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"]
     if flowed_in:
-        lines.append("in: " + "; ".join(f"{_wrap(names[n])}.grad = {nums('S', row[n], start[n])}" for n in flowed_in[:6])
+        came = [f"{_wrap(names[n])}.grad = {nums('S', row[n], start[n])}" for n in flowed_in[:6]]
+        lines.append("in: " + "; ".join(came)
                      + (f" and {len(flowed_in) - 6} more" if len(flowed_in) > 6 else ""))
     told = [f"{_wrap(names[p])}.grad {nums('S', row[p], start[p])} → {nums('E', row[p], grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
@@ -463,13 +465,15 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
     nodes: dict[str, dict] = {}
     budget = EXPLAIN_BUDGET
     for node, rid in pic.records.items():
-        entry = {"name": names[node], "label": node.label, "op": node.op, "symbol": op_label(node) if node.parents else "",
+        entry = {"name": names[node], "label": node.label, "op": node.op,
+                 "symbol": op_label(node) if node.parents else "",
                  "data": num(node.data), "grad": "" if node in pic.constants else num(grads[node]),
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
                  "paths": _count_text(counts[node])}
         rule = OPS.get(node.op) if node.parents else None
-        if rule is not None and rule.js is None:
-            entry["readonly"] = (f"Read-only: the op {rule.name!r} has no JavaScript form (defop(..., js=JsForm(...))), "
+        if rule is not None and js_rows is not None and rule.js is None:
+            entry["readonly"] = (f"Read-only: the op {rule.name!r} has no JavaScript form "
+                                 "(defop(..., js=JsForm(...))), "
                                  "so after an edit the page keeps the numbers Python gave it.")
         entry["locals"] = [{"input": names[p], "formula": formula(node, slot, names), "value": num(d),
                             "head": f"∂{_wrap(names[node])}/∂{_wrap(names[p])}",
@@ -515,8 +519,9 @@ def _svg(pic: Picture) -> str:
     try:
         svg = layout(pic.graph.source, "svg", "html").decode("utf-8")
     except DotNotFoundError as error:
-        raise DotNotFoundError(str(error).replace("graphviz's `dot` program is not on PATH",
-                                                  "graphviz's `dot` program is not on PATH (the page's picture is laid out by it)")) from None
+        missing = "graphviz's `dot` program is not on PATH"
+        why = " (the page's picture is laid out by it)"
+        raise DotNotFoundError(str(error).replace(missing, missing + why)) from None
     return svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
 
 
@@ -528,7 +533,8 @@ def _static(step: Step) -> dict:
 
 
 def _view(root: Value, names: dict[Value, str], digits: int, forward: bool, draw_options: dict,
-          fold=None, explained: bool = True, editable: bool = True) -> tuple[dict, str, Picture, dict[Value, float], list[Step]]:
+          fold=None, explained: bool = True,
+          editable: bool = True) -> tuple[dict, str, Picture, dict[Value, float], list[Step]]:
     """One layout of the page: its SVG and the steps, panels and starting texts that go with it."""
     blank = picture(root, fold=fold, **draw_options)  # checks the options; refuses graphs that are too large
     steps, grads, known = _steps(root, blank, names, digits, forward=forward)
@@ -666,7 +672,8 @@ VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
 <li><span class="swatch focus"></span>the node whose step it is</li>
 <li><span class="swatch lit"></span>the edges it uses; a gradient or data that just changed</li>
 <li><span class="swatch back"></span>◀ a backward step: the gradient travels against the arrows</li>
-<li><span class="swatch selected"></span>the node whose panel is open; <span class="swatch paths"></span>its paths to the output</li>
+<li><span class="swatch selected"></span>the node whose panel is open;
+<span class="swatch paths"></span>its paths to the output</li>
 <li><b>1.5</b> on an edge: ∂(op's result)/∂(that input), the local derivative</li>
 <li>drag to pan, wheel or pinch to zoom; click a box to open it, a node for its chain rule</li>
 </ul></details>"""

@@ -39,15 +39,16 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import files
 from ..graph import topological_order
 from ..ops import OPS
-from .text import check_digits, number
 from ..value import Value
+from .text import check_digits, number
 
 if TYPE_CHECKING:  # graphviz is imported when a drawing is made: `import autograd` stays fast
     import graphviz
@@ -182,7 +183,8 @@ def _check_options(root, rankdir, show, collapse, max_nodes, digits, where: str)
         raise ValueError(f"{where}: show may contain 'label', 'data' and 'grad', got {unknown[0]!r}")
     check_digits(digits, where)
     if collapse is not None and (isinstance(collapse, bool) or not isinstance(collapse, int) or collapse < 1):
-        raise ValueError(f"{where}: collapse must be None or a scope depth >= 1 (1 folds each top-level scope), got {collapse!r}")
+        raise ValueError(f"{where}: collapse must be None or a scope depth >= 1 (1 folds each top-level scope), "
+                         f"got {collapse!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"{where}: max_nodes must be a positive int, got {max_nodes!r}")
     return show

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 
 from ..graph import gradients, topological_order
 from ..ops import OPS, exact_sum
-from .text import check_digits, is_number, number
 from ..value import Value
+from .text import check_digits, is_number, number
 
 _MAX_STEPS = 16  # steps of one path written out; longer paths show both ends
 _MAX_FACTORS = 12  # factors of a product written out
@@ -293,7 +293,7 @@ def _write(e: Explanation, order: list[Value], digits: int) -> str:
                  else "; the one with the largest product")
     lines.append(head)
     # With paths left out, each one shown says how much of the gradient it carries.
-    of = (lambda p: f"  ({_percent(p, e.gradient)} of {d})") if left else (lambda p: "")  # noqa: E731
+    of = (lambda p: f"  ({_percent(p, e.gradient)} of {d})") if left else (lambda p: "")
     for k, path in enumerate(e.paths, 1):
         lines.append(f"path {k}: " + _arrows([name(n) for n in path.nodes]))
         n_steps = len(path.locals)

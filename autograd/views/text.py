@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 
-from ..graph import topological_order
+from ..graph import (
+    Node as Value,  # any node: the views need no arithmetic
+    topological_order,
+)
 from ..ops import OPS
-from ..graph import Node as Value  # any node: the views need no arithmetic
 
 
 def number(x: float, digits: int = 4) -> str:
