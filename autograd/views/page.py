@@ -170,9 +170,12 @@ class Page:
     def _repr_html_(self) -> str:
         # srcdoc holds the whole page as an attribute value: escaping quotes and & is
         # all it needs. No sandbox attribute: the page's own CSP already forbids requests.
-        return (f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" title="{_html.escape(self.title)}" '
-                f'style="width: 100%; height: {self.height}px; border: 1px solid #d0d4d9; border-radius: 4px"'
-                ' loading="eager"></iframe>')
+        # The frame fills the cell's width; its holder can be dragged taller or shorter
+        # (resize: vertical), and the page inside refits its picture to the new size.
+        return (f'<div style="resize: vertical; overflow: hidden; height: {self.height}px; min-height: 240px; '
+                'width: 100%; border: 1px solid #d0d4d9; border-radius: 4px">'
+                f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" title="{_html.escape(self.title)}" '
+                'style="display: block; width: 100%; height: 100%; border: 0" loading="eager"></iframe></div>')
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the page to ``path`` (UTF-8) and return the path.
