@@ -15,7 +15,8 @@
   var data = chainrule.data, el = chainrule.el;
   var host = el("graph"), main = el("main");
   var SVG_NS = "http://www.w3.org/2000/svg";
-  var READABLE = 0.9;   // px per point below which the text of a record is too small to read
+  var READABLE = 0.7;   // px per point: records' 11-point text is ~8 px tall, small but readable
+  var TOO_SMALL = 0.56; // a picture fitted smaller than this is zoomed to READABLE when a step needs it
   var MAX_FIT = 1.6;    // a small picture is not blown up beyond this when fitted
   var MARGIN = 14;      // px kept free around the picture (fit) and around the focus (follow)
 
@@ -205,7 +206,7 @@
   function follow(step) {
     var focus = step.focus.map(function (id) { return nodes[id]; }).filter(Boolean);
     if (!focus.length) return;
-    if (!userZoomed && vp.s < READABLE && fitScale() < READABLE) {
+    if (!userZoomed && vp.s < TOO_SMALL && fitScale() < TOO_SMALL) {
       var f = unitRect(focus);
       vp.s = READABLE; centre((f.x0 + f.x1) / 2, (f.y0 + f.y1) / 2); draw();
     }
