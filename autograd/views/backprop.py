@@ -36,7 +36,7 @@ import json
 import math
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from ..graph import topological_order
 from ..ops import OPS
@@ -505,7 +505,7 @@ def _fold_rule(depth: int, opened: frozenset, everything: frozenset):
         k = depth
         while len(s) >= k:
             path = s[:k]
-            if path in opened or any(path[:len(e)] == e for e in everything):
+            if path in opened or everything and any(path[:len(e)] == e for e in everything):
                 k += 1
                 continue
             if not node.parents and len(s) == k and k > depth:
@@ -525,27 +525,46 @@ def _svg(pic: Picture) -> str:
     return svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
 
 
-def _static(step: Step) -> dict:
-    """A step as a page that cannot recompute carries it: no caption template, no rows."""
-    out = asdict(step)
-    del out["template"], out["rows"]
+def _played(order: list[Value], root: Value) -> dict[Value, float]:
+    """The gradients the steps play: ``backward``'s loop (``grad[parent] += grad[node] *
+    local``, from the root down in reverse topological order) from zero. The same in
+    every layout of the page, whatever its boxes."""
+    grad = dict.fromkeys(order, 0.0)
+    grad[root] = 1.0
+    for node in reversed(order):
+        g = grad[node]
+        for parent, local in zip(node.parents, node.local_grads):
+            grad[parent] += g * local
+    return grad
+
+
+_STEP_FIELDS = tuple(f.name for f in fields(Step))
+
+
+def _step_data(step: Step, editable: bool) -> dict:
+    """A step as the page's JSON holds it (a page that cannot recompute carries no caption
+    template and no rows). Its tuples are taken as they are: ``asdict`` would copy each."""
+    out = {name: getattr(step, name) for name in _STEP_FIELDS}
+    if not editable:
+        del out["template"], out["rows"]
     return out
 
 
 def _view(root: Value, names: dict[Value, str], digits: int, forward: bool, draw_options: dict,
-          fold=None, explained: bool = True,
-          editable: bool = True) -> tuple[dict, str, Picture, dict[Value, float], list[Step]]:
+          grads: dict[Value, float], fold=None, explained: bool = True,
+          editable: bool = True) -> tuple[dict, str, Picture, list[Step]]:
     """One layout of the page: its SVG and the steps, panels and starting texts that go with it."""
-    blank = picture(root, fold=fold, **draw_options)  # checks the options; refuses graphs that are too large
-    steps, grads, known = _steps(root, blank, names, digits, forward=forward)
-    pic = picture(root, grads=grads, fold=fold, **draw_options)  # the records print the gradients played
+    # One picture: it checks the options and refuses graphs that are too large; its
+    # records print the gradients the steps end with.
+    pic = picture(root, grads=grads, fold=fold, **draw_options)
+    steps, _, known = _steps(root, pic, names, digits, forward=forward)
     svg = _svg(pic)
     by_label: dict[str, str] = {}
     for node, rid in pic.records.items():
         if node.label:
             by_label.setdefault(node.label, rid)
     view = {
-        "steps": [asdict(s) for s in steps] if editable else [_static(s) for s in steps],
+        "steps": [_step_data(s, editable) for s in steps],
         "start": {rid: number(0.0, digits) for node, rid in pic.records.items() if node not in pic.constants},
         "startData": {rid: (BLANK if forward and node.parents else number(node.data, digits))
                       for node, rid in pic.records.items() if node not in pic.constants},
@@ -555,7 +574,7 @@ def _view(root: Value, names: dict[Value, str], digits: int, forward: bool, draw
     }
     if forward:
         view["known"] = known
-    return view, svg, pic, grads, steps
+    return view, svg, pic, steps
 
 
 # A page recomputes in the browser (a learner edits a leaf) graphs of at most this many
@@ -567,9 +586,13 @@ EDIT_LIMIT = 3000
 # bytes a Value); a box past it says how to see its inside.
 EXPAND_BUDGET = 100_000
 _EXPAND_LEVELS = 2  # the page's boxes open, and the boxes inside them
+# Laying out an opened box costs passes over the whole graph (~2 s for a 68k-node GPT
+# step): the layouts made stop at this many Values visited in all (one for that GPT step,
+# every one the size budget allows for an MLP).
+_EXPAND_WORK = 100_000
 
 
-def _open_views(root, names, digits, forward, draw_options, base_pic: Picture, base: dict, base_svg: str,
+def _open_views(root, names, digits, forward, draw_options, grads, base_pic: Picture, base: dict, base_svg: str,
                 depth: int, editable: bool) -> tuple[list[dict], list[dict]]:
     """The layouts of the page's boxes opened: breadth first from the page's own boxes,
     each opened one level and (for the page's own) all the way, within ``EXPAND_BUDGET``."""
@@ -579,7 +602,8 @@ def _open_views(root, names, digits, forward, draw_options, base_pic: Picture, b
     budget = max(EXPAND_BUDGET, len(base_svg) + len(json.dumps(base)))
     keys = {(frozenset(), frozenset()): 0}
     queue = [(0, base_pic, frozenset(), 0, ())]
-    used = 0
+    used = work = 0
+    members_of: dict[int, dict[str, list[Value]]] = {}  # id(picture) -> its boxes' members
     options = {k: v for k, v in draw_options.items() if k != "collapse"}
     later: list = []  # the page's own boxes again, for their all-the-way layouts
     last_round = False
@@ -602,22 +626,32 @@ def _open_views(root, names, digits, forward, draw_options, base_pic: Picture, b
                     if key_name == "expandAll" and level == 0 and not last_round:
                         later.append((parent, pic, opened, level, inner))
                     continue
+                no_room = (f"The page has no room left for {'/'.join(path)} opened; "
+                           f"html(root, collapse={len(path) + 1}) draws its inside.")
+                if used >= budget or work + len(pic.order) > _EXPAND_WORK:
+                    entry.setdefault("why", no_room)
+                    continue
                 fold = _fold_rule(depth, key[0], key[1])
-                members = [n for n, b in pic.folded.items() if b == box]
-                extra = len({fold(n) for n in members}) + sum(1 for n in members if fold(n) is None)
+                if id(pic) not in members_of:
+                    members_of[id(pic)] = {}
+                    for n, b in pic.folded.items():
+                        members_of[id(pic)].setdefault(b, []).append(n)
+                members = members_of[id(pic)][box]
+                folds = [fold(n) for n in members]
+                extra = len(set(folds)) + folds.count(None)
                 too_large = f"Opened, {'/'.join(path)} draws more Values than max_nodes allows"
                 try:
                     if len(pic.records) + extra > max_nodes:
                         raise GraphTooLargeError(too_large)
-                    view, svg, child, _, _ = _view(root, names, digits, forward, options, fold=fold, explained=False,
-                                                   editable=editable)
+                    view, svg, child, _ = _view(root, names, digits, forward, options, grads, fold=fold,
+                                                explained=False, editable=editable)
                 except GraphTooLargeError:
                     entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
                     continue
+                work += len(pic.order)
                 packed = _pack({"svg": svg, **view})
                 if used + len(packed) > budget:
-                    entry.setdefault("why", f"The page has no room left for {'/'.join(path)} opened; "
-                                            f"html(root, collapse={len(path) + 1}) draws its inside.")
+                    entry.setdefault("why", no_room)
                     continue
                 used += len(packed)
                 keys[key] = len(views)
@@ -705,10 +739,13 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     order = topological_order(root)
     names = _names(order, digits)
     editable = len(order) <= EDIT_LIMIT and js_rows is not None
-    base, svg, pic, grads, steps = _view(root, names, digits, bool(forward), draw_options, editable=editable)
+    grads = _played(order, root)
+    base, svg, pic, steps = _view(root, names, digits, bool(forward), draw_options, grads, editable=editable)
     depth = draw_options.get("collapse")
-    views, view_nodes = (_open_views(root, names, digits, bool(forward), draw_options, pic, base, svg, depth, editable)
-                         if pic.boxes else ([base], [base["nodes"]]))
+    views, view_nodes = ([base], [base["nodes"]])
+    if pic.boxes:
+        views, view_nodes = _open_views(root, names, digits, bool(forward), draw_options, grads, pic, base, svg,
+                                        depth, editable)
     title = title if title is not None else f"Backprop through {names[root]}, step by step"
     data = {"views": views, "values": _values(order, view_nodes, grads), "explained": MAX_EXPLAINED, "digits": digits}
     script = asset("backprop.js")
