@@ -533,6 +533,8 @@
     if (!live || v.version === live.version) return;
     v.version = live.version;
     var rows = graph.rows, acc = rows.map(function () { return 0; }), D = live.data, L = live.local;
+    var handed = {}, params = {};
+    graph.params.forEach(function (k) { params[k] = true; });
     v.steps.forEach(function (step) {
       var values = {}, before = {}, k, b, p;
       function put(kind, row, slot, x) { values[kind + ":" + row + ":" + slot] = x; }
@@ -558,10 +560,17 @@
             if (!(r in before)) before[r] = acc[r];
             rows[r].parents.forEach(function (q) { if (!(q in before)) before[q] = acc[q]; });
           });
+          var hb = handed[step.focus[0]] = handed[step.focus[0]] || {};  // what this call handed its parameters
           step.rows.forEach(function (r) {
             var g = acc[r];
-            rows[r].parents.forEach(function (q, slot) { acc[q] += g * L[r][slot]; });
+            rows[r].parents.forEach(function (q, slot) {
+              var x = g * L[r][slot];
+              acc[q] += x;
+              if (params[q]) hb[q] = (hb[q] || 0) + x;
+            });
           });
+          var squares = Object.keys(hb).map(function (q) { put("H", +q, 0, hb[q]); return hb[q] * hb[q]; });
+          put("Z", 0, 0, Math.sqrt(chainruleCompute.exactSum(squares)));
         }
         Object.keys(before).forEach(function (q) { put("S", +q, 0, before[q]); put("E", +q, 0, acc[q]); });
       }

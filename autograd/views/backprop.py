@@ -157,7 +157,8 @@ class _Numbers:
     Kinds: ``D`` a row's data, ``L`` its local derivative through input ``slot``, ``G``
     its gradient (final when its op steps back), ``T`` = G × L, ``O``/``N`` the gradient
     of input ``slot`` of row just before/after this op adds to it, ``S``/``E`` a row's
-    gradient at the start/end of a box's step.
+    gradient at the start/end of a box's step, ``H`` what a box's call handed parameter
+    ``row`` in all, ``Z`` the norm of what it handed its parameters.
     """
 
     TOKEN = re.compile("\x01([A-Z])(w?):(\\d+):(\\d+)\x02")
@@ -314,21 +315,28 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     steps.append(Step(focus, (), seed, f"{names[root]}.grad = 1: backward starts at the output "
                                        f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}",
                       at=n_ops + 1, back=True))
+    # The runs: one op each, or a box's nodes while backward stays inside it. A box (one
+    # call of its scope) may be left and entered again; its last run reports what the
+    # call handed its parameters in all.
+    runs: list[tuple[int, int, str | None]] = []
     i = 0
-    called: set[Value] = set()  # the parameters a box's step has reported (once per call)
-    touched: set[Value] = set()
     while i < len(ops):
         box = pic.folded.get(ops[i])
+        j = i + 1
+        while box is not None and j < len(ops) and pic.folded.get(ops[j]) == box:
+            j += 1
+        runs.append((i, j, box))
+        i = j
+    last = {box: k for k, (_, _, box) in enumerate(runs) if box is not None}
+    handed: dict[str, dict[Value, float]] = {}  # box -> parameter -> what the call handed it
+    touched: set[Value] = set()
+    for k, (i, j, box) in enumerate(runs):
         if box is None:
             steps.append(_op_step(ops[i], pic, grad, shown, names, num, row, digits, touched, at=n_ops + 2 + i))
-            i += 1
             continue
-        j = i
-        while j < len(ops) and pic.folded.get(ops[j]) == box:
-            j += 1
-        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, row, digits, called, at=n_ops + 1 + j))
+        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, row, digits,
+                               handed.setdefault(box, {}), last[box] == k, at=n_ops + 1 + j))
         touched.update(p for n in ops[i:j] for p in n.parents)
-        i = j
     return steps, grad, known
 
 
@@ -378,7 +386,7 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num, row, digits: in
 
 
 def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num, row, digits: int,
-              called: set, at: int = 0) -> Step:
+              handed: dict[Value, float], final: bool, at: int = 0) -> Step:
     """A run of a collapsed scope's nodes, stepped as one: the gradients that flowed in (its
     outputs'), what reaches the Values outside, and what it handed its parameters (once per
     call of the scope: their gradient norm and largest entries)."""
@@ -395,6 +403,8 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
                 changed[parent] = num(grad[parent])
                 start.setdefault(parent, grad[parent])
             grad[parent] += g * local
+            if parent.role == "param" and not parent.parents:
+                handed[parent] = handed.get(parent, 0.0) + g * local
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
     # reads again itself); the caption names those outside the box.
     updates = tuple((shown[p], num(grad[p]), changed[p]) for p in changed if p in shown)
@@ -408,13 +418,14 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
     told = [f"{_wrap(names[p])}.grad {nums('S', row[p], start[p])} → {nums('E', row[p], grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
     lines.append(f"out: {'; '.join(told)}{more}" if told else "out: nothing it reads is drawn outside it")
-    params = [p for p in changed if p.role == "param" and not p.parents and p not in called]
-    if params:
-        called.update(params)
-        top = sorted(params, key=lambda p: -abs(grad[p]))[:_TOP]
-        norm = math.sqrt(math.fsum(grad[p] ** 2 for p in params))
-        lines.append(f"to its {len(params)} parameter{'s' if len(params) != 1 else ''}: gradient norm {num(norm)}; "
-                     "largest " + ", ".join(f"{names[p]}.grad = {nums('E', row[p], grad[p])}" for p in top))
+    if final and handed:
+        # The call's parameters, and what it handed each (summed over its runs): their
+        # norm and the largest, written as the += this call made.
+        top = sorted(handed, key=lambda p: -abs(handed[p]))[:_TOP]
+        norm = math.sqrt(math.fsum(v * v for v in handed.values()))
+        lines.append(f"to its {len(handed)} parameter{'s' if len(handed) != 1 else ''}: gradient norm "
+                     f"{nums('Z', 0, norm)}; largest " + ", ".join(f"{names[p]}.grad += {nums('H', row[p], handed[p])}"
+                                                                for p in top))
     edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
     edges += tuple(f"{box}->{pic.records[n]}" for n in flowed_in if n in pic.records)
     return _step((box,), edges, updates, nums, "\n".join(lines), f"scope {path}", at=at, back=True,
@@ -751,7 +762,8 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     script = asset("backprop.js")
     if editable:
         data["graph"] = {"rows": js_rows(order), "root": len(order) - 1,
-                         "leaves": [k for k, n in enumerate(order) if not n.parents and (n.label or n.role)]}
+                         "leaves": [k for k, n in enumerate(order) if not n.parents and (n.label or n.role)],
+                         "params": [k for k, n in enumerate(order) if not n.parents and n.role == "param"]}
         script = compute_script(sorted({n.op for n in order if n.parents})) + "\n" + script
     else:
         data["readonly"] = (f"the graph has {len(order):,} Values, more than the {EDIT_LIMIT:,} a page recomputes; "
