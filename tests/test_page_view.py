@@ -13,13 +13,14 @@ import pytest
 import autograd
 from autograd import Value, scope
 from autograd.views.page import asset
+from autograd.views.text import number
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
 SIZES = ((1024, 768), (1920, 1080))
 
 
-def neuron():
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+def neuron(x1: float = 2.0):
+    x1, x2 = Value(x1, label="x1"), Value(0.0, label="x2")
     w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
     b = Value(6.8813735870195432, label="b")
     n = x1 * w1 + x2 * w2 + b
@@ -89,9 +90,11 @@ def test_the_picture_fits_zooms_pans_and_fits_again(browser, tmp_path):
     tab = _page(browser, tmp_path, neuron(), "neuron")
     tab.page.set_viewport_size({"width": 1024, "height": 768})
     tab.page.wait_for_timeout(50)
-    picture = """() => { const r = document.querySelector('#graph g.graph').getBoundingClientRect();
-                         const m = document.getElementById('main').getBoundingClientRect();
-                         return {w: r.width, l: r.left - m.left, r: m.right - r.right, t: r.top - m.top, b: m.bottom - r.bottom}; }"""
+    picture = """() => {
+        const r = document.querySelector('#graph g.graph').getBoundingClientRect();
+        const m = document.getElementById('main').getBoundingClientRect();
+        return {w: r.width, l: r.left - m.left, r: m.right - r.right, t: r.top - m.top, b: m.bottom - r.bottom};
+    }"""
     fitted = tab.js(picture)
     assert min(fitted["l"], fitted["r"], fitted["t"], fitted["b"]) >= 0, fitted  # all of it in the window
     tab.page.click("#zoom-in")
@@ -223,3 +226,101 @@ def test_page_scripts_use_no_eval_and_no_inline_handlers():
     assert not re.search(r"<[^>]+\son[a-z]+\s*=", html)
     frame = autograd.html(neuron())._repr_html_() if html else ""
     assert "resize: vertical" in frame
+
+
+# -- edit and recompute -----------------------------------------------------------------------
+
+
+def _same(tab, root):
+    """The page's value() and grad() of every labelled node against ``root`` after backward."""
+    autograd.zero_grad(root)
+    root.backward()
+    for node in autograd.topological_order(root):
+        if node.label:
+            assert tab.js("n => chainrule.value(n)", node.label) == pytest.approx(node.data, rel=1e-12, abs=1e-12)
+            assert tab.js("n => chainrule.grad(n)", node.label) == pytest.approx(node.grad, rel=1e-12, abs=1e-12)
+
+
+@needs_dot
+def test_setting_a_leaf_recomputes_every_value_and_gradient_as_python_does(browser, tmp_path):
+    tab = _page(browser, tmp_path, neuron(), "neuron")
+    tab.js("chainrule.step(2)")
+    assert tab.js("chainrule.set('x1', 3.0)") == 3.0
+    ref = neuron(3.0)
+    _same(tab, ref)
+    # The caption of the step shown, the records and the edge numbers show the new numbers.
+    o = number(ref.data)
+    assert f"= 1 × (1 − ({o})²) = {number(1 - ref.data ** 2)}" in tab.page.inner_text("#caption")
+    tab.js("chainrule.step('end')")
+    texts = tab.js("[...document.querySelectorAll('#graph g.node text')].map(t => t.textContent)")
+    x1 = next(n for n in autograd.topological_order(ref) if n.label == "x1")
+    assert "data 3" in texts and f"grad {number(x1.grad)}" in texts and f"data {o}" in texts
+    edge_numbers = tab.js("[...document.querySelectorAll('#graph g.edge text')].map(t => t.textContent)")
+    assert number(1 - ref.data ** 2) in edge_numbers and "3" in edge_numbers  # d(x1*w1)/dw1 = x1 = 3 now
+    # Stepping back and forth replays the new gradients.
+    tab.js("chainrule.step(0)")
+    assert all(t == "grad 0" for t in tab.js("[...document.querySelectorAll('#graph g.node text')]"
+                                            ".map(t => t.textContent).filter(t => t.startsWith('grad '))"))
+    with pytest.raises(Exception, match="only a leaf"):
+        tab.js("chainrule.set('n', 1.0)")
+    tab.check()
+    tab.page.close()
+
+
+# Random expressions: a few leaves, then ops reading earlier nodes. Only ops whose
+# derivative is defined everywhere on the values drawn, and a division by x² + 1.
+UNARY = ("tanh", "sin", "cos", "sigmoid", "relu", "exp_bounded")
+BINARY = ("add", "sub", "mul", "div_safe", "pow2")
+
+
+def _expression(leaves: list[float], program: list[tuple[str, int, int]]) -> Value:
+    nodes = [Value(x, label=f"x{i}") for i, x in enumerate(leaves)]
+    for op, i, j in program:
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        if op == "exp_bounded":
+            out = a.tanh().exp()
+        elif op in UNARY:
+            out = getattr(a, op)()
+        elif op == "add":
+            out = a + b
+        elif op == "sub":
+            out = a - b
+        elif op == "mul":
+            out = a * b
+        elif op == "div_safe":
+            out = a / (b * b + 1.0)
+        else:
+            out = a ** 2
+        nodes.append(out)
+    root = nodes[-1]
+    root.label = "out"
+    return root
+
+
+@needs_dot
+def test_random_expressions_recompute_in_the_page_as_in_python(browser, tmp_path):
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    value = st.floats(-2.0, 2.0, allow_nan=False)
+    step = st.tuples(st.sampled_from(UNARY + BINARY), st.integers(0, 20), st.integers(0, 20))
+
+    @hypothesis.settings(max_examples=12, deadline=None, database=None,
+                         suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
+    @hypothesis.given(st.lists(value, min_size=1, max_size=3), st.lists(step, min_size=1, max_size=7),
+                      st.integers(0, 2), value)
+    def check(leaves, program, which, new):
+        root = _expression(leaves, program)
+        present = sorted(int(n.label[1:]) for n in autograd.topological_order(root) if n.label.startswith("x"))
+        which = present[which % len(present)]  # a leaf the expression reads
+        autograd.html(root, tmp_path / "e.html", edge_labels=True)
+        tab = browser.open(tmp_path / "e.html")
+        try:
+            tab.js("([n, x]) => chainrule.set(n, x)", [f"x{which}", new])
+            changed = list(leaves)
+            changed[which] = new
+            _same(tab, _expression(changed, program))
+            tab.check()
+        finally:
+            tab.page.close()
+
+    check()

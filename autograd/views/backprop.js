@@ -38,6 +38,8 @@
       for (var i = 0; i < texts.length; i++) {
         if (texts[i].textContent.indexOf("grad ") === 0) gradText[t.textContent] = texts[i];
         else if (texts[i].textContent.indexOf("data ") === 0) dataText[t.textContent] = texts[i];
+        else continue;
+        fieldWidth(texts[i]);  // the room graphviz gave the text it was laid out with
       }
     });
     svg.querySelectorAll("g.edge").forEach(function (g) {
@@ -69,12 +71,40 @@
 
   function setGrad(id, text) {
     current[id] = text;
-    if (gradText[id]) gradText[id].textContent = "grad " + text;
+    if (gradText[id]) put(gradText[id], "grad " + text);
   }
 
   function setData(id, text) {
     currentData[id] = text;
-    if (dataText[id]) dataText[id].textContent = "data " + text;
+    if (dataText[id]) put(dataText[id], "data " + text);
+  }
+
+  // A number longer than the one graphviz sized its field for (after an edit, or a
+  // gradient longer than the final one) is squeezed into the field rather than spill out.
+  function put(textEl, text) {
+    textEl.textContent = text;
+    var room = fieldWidth(textEl);
+    if (text.length > room.chars && textEl.getComputedTextLength() > room.width) {
+      textEl.setAttribute("textLength", room.width);
+      textEl.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    } else if (textEl.hasAttribute("textLength")) {
+      textEl.removeAttribute("textLength");
+    }
+  }
+  function fieldWidth(textEl) {
+    if (textEl.crRoom) return textEl.crRoom;
+    // The field's edges: the record's outline and the lines between its fields.
+    var g = textEl.parentNode, x = +textEl.getAttribute("x"), left = -Infinity, right = Infinity;
+    g.querySelectorAll("polygon, polyline").forEach(function (shape) {
+      (shape.getAttribute("points") || "").trim().split(/\s+/).forEach(function (pt) {
+        var px = +pt.split(",")[0];
+        if (px < x - 1 && px > left) left = px;
+        if (px > x + 1 && px < right) right = px;
+      });
+    });
+    var width = isFinite(left) && isFinite(right) ? right - left - 6 : Infinity;
+    textEl.crRoom = { width: width, chars: textEl.textContent.length };
+    return textEl.crRoom;
   }
 
   // u = [id, new, old] changes a gradient, [id, new, old, "d"] the data.
