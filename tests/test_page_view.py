@@ -324,3 +324,19 @@ def test_random_expressions_recompute_in_the_page_as_in_python(browser, tmp_path
             tab.page.close()
 
     check()
+
+
+def test_the_inputs_of_an_op_that_is_not_commutative_are_named_a_and_b():
+    from autograd.views.draw import picture
+
+    x, y = Value(5.0, label="x"), Value(2.0, label="y")
+    d = (x - y) / y
+    d.label = "d"
+    source = picture(d, edge_labels=True).graph.source
+    assert '[label="a - b"' in source and '[label="a / b"' in source
+    lines = [line.strip() for line in source.splitlines() if "->" in line and "_op" in line]
+    # x - y: x is a (∂/∂a = 1), y is b (∂/∂b = -1); then (x-y) / y.
+    assert any(line.startswith("n1 -> ") and 'label="a: 1"' in line for line in lines), lines
+    assert any(line.startswith("n0 -> ") and 'label="b: -1"' in line for line in lines), lines
+    s = Value(1.0, label="s") * Value(2.0, label="t")
+    assert "a: " not in picture(s, edge_labels=True).graph.source  # x*y reads the same either way

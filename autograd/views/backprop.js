@@ -642,7 +642,9 @@
         var title = "n" + q + "->n" + k + "_op", j = seen[title] || 0;
         seen[title] = j + 1;
         var g = (edges[title] || [])[j], text = g && g.querySelector("text");
-        if (text) text.textContent = fmt(live.local[k][slot]);
+        if (!text) return;
+        var letter = /^[ab]: /.exec(text.textContent);  // a − b's inputs keep their letters
+        text.textContent = (letter ? letter[0] : "") + fmt(live.local[k][slot]);
       });
     });
   }

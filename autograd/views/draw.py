@@ -146,6 +146,26 @@ def op_label(node: Value) -> str:
     return symbol
 
 
+# Two-input ops whose inputs play different parts (a − b, a / b, a ** b): the drawing
+# names them, the op node "a − b" and each edge in by its letter, so the picture says
+# which input is which.
+COMMUTATIVE = frozenset({"add", "mul"})
+
+
+def operands(node: Value) -> tuple[str, ...]:
+    """The letters a drawing gives the inputs of ``node``'s op: ('a', 'b') for a
+    two-input op whose inputs play different parts, () otherwise.
+
+    >>> from autograd import Value
+    >>> a, b = Value(1.0), Value(2.0)
+    >>> operands(a - b), operands(a * b), operands(a.tanh())
+    (('a', 'b'), (), ())
+    """
+    if len(node.parents) == 2 and node.op not in COMMUTATIVE and not (OPS[node.op].nary if node.op in OPS else False):
+        return ("a", "b")
+    return ()
+
+
 # ---------------------------------------------------------------------------------------
 # What a drawing is made of.
 
@@ -248,7 +268,9 @@ class _Builder:
     def op(self, sub, node: Value, k: int) -> None:
         op_id = f"n{k}_op"
         self.picture.ops[node] = op_id
-        sub.node(op_id, self.gv.nohtml(_escape(op_label(node))), shape="ellipse",
+        symbol = op_label(node)
+        text = f"a {symbol} b" if operands(node) else symbol
+        sub.node(op_id, self.gv.nohtml(_escape(text)), shape="ellipse",
                  height="0.3", margin="0.04,0.02", fontsize="10")
 
     def box(self, box_id: str, path: tuple, members: list[Value], exported: list[Value], index) -> None:
@@ -352,9 +374,13 @@ def picture(
     for k, node in enumerate(order):
         if node in group or not node.parents:
             continue
-        for parent, local in zip(node.parents, node.local_grads):
+        letters = operands(node)
+        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            head = f"{letters[slot]}: " if letters else ""
             if edge_labels:
-                graph.edge(f"n{index[parent]}", f"n{k}_op", label=number(local, digits))
+                graph.edge(f"n{index[parent]}", f"n{k}_op", label=head + number(local, digits))
+            elif letters:
+                graph.edge(f"n{index[parent]}", f"n{k}_op", label=letters[slot])
             else:
                 graph.edge(f"n{index[parent]}", f"n{k}_op")
         graph.edge(f"n{k}_op", f"n{k}")
