@@ -13,7 +13,7 @@
 (function () {
   "use strict";
   var data = chainrule.data, el = chainrule.el;
-  var host = el("graph"), main = el("main");
+  var host = el("graph");
   var SVG_NS = "http://www.w3.org/2000/svg";
   var READABLE = 0.7;   // px per point: records' 11-point text is ~8 px tall, small but readable
   var TOO_SMALL = 0.56; // a picture fitted smaller than this is zoomed to READABLE when a step needs it
@@ -60,11 +60,10 @@
       nodes[id].addEventListener("click", function (event) {
         if (dragged) return;
         var entry = view.nodes[id] && (view.nodes[id].ref ? view.nodes[view.nodes[id].ref] : view.nodes[id]);
-        if (entry && entry.box && event.detail >= 1 && !event.shiftKey && entry.expand !== undefined) {
-          openView(entry.expand); return;
-        }
-        if (entry && entry.box && event.shiftKey && entry.expandAll !== undefined) { openView(entry.expandAll); return; }
-        showPanel(id);
+        // A box opens (shift: down to its scalars); one that cannot shows its panel, which says why.
+        var open = entry && entry.box ? (event.shiftKey && entry.expandAll !== undefined ? entry.expandAll : entry.expand) : undefined;
+        if (open !== undefined) openView(open);
+        else showPanel(id);
       });
     });
   }

@@ -508,7 +508,7 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
 
 def _fold_rule(depth: int, opened: frozenset, everything: frozenset):
     """Which box a node folds into when the scopes in ``opened`` are open one level and
-    those under ``everything`` all the way (``collapse=depth`` otherwise). A leaf of an
+    those under ``everything`` all the way (``collapse=depth`` otherwise). A parameter of an
     open scope's child box (a neuron's weights) is drawn outside that box, so opening a
     layer shows its parameters by name."""
     def fold(node: Value) -> tuple | None:
@@ -519,7 +519,7 @@ def _fold_rule(depth: int, opened: frozenset, everything: frozenset):
             if path in opened or everything and any(path[:len(e)] == e for e in everything):
                 k += 1
                 continue
-            if not node.parents and len(s) == k and k > depth:
+            if node.role == "param" and not node.parents and len(s) == k and k > depth:
                 return None  # a parameter of a box just opened: drawn beside its box
             return path
         return None
