@@ -7,9 +7,11 @@ leaf. No node objects are made and no graph is walked, which is where the eager 
 spends its time. The source is generated from the tape (op names and node numbers only,
 never user text) and compiled with ``compile``.
 
-Common ops are written inline; any other op, a user's ``defop`` included, calls its own
-``forward`` and ``local`` from the rule table, so every rule replays as the engine runs it.
-Sums and dots use ``exact_sum``, as the engine does, so values match it to the last bit.
+Each op is written inline from its row's Python-source form (``Op.source``, see
+``autograd.ops.SourceForm``); an op without one, such as a user's ``defop`` given only its
+float rules, calls its own ``forward`` and ``local`` from the row, so every op replays as
+the engine runs it. Sums and dots call ``fsum`` (``math.fsum``, or ``exact_sum`` where
+fsum refuses), as the engine does, so values match it to the last bit.
 
 >>> from autograd import Value
 >>> from autograd.tracing.tape import Tape
@@ -25,34 +27,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..ops import OPS, exact_sum
+from ..ops import Op, exact_sum
 from .arguments import flatten
 from .tape import CAPTURED, SAMPLE, SHARED, Tape
-
-# Inline forms: {0}, {1} the inputs, {o} the result. Anything else calls the table.
-_FORWARD = {
-    "add": "{o} = {0} + {1}",
-    "sub": "{o} = {0} - {1}",
-    "mul": "{o} = {0} * {1}",
-    "div": "{o} = {0} / {1}",
-    "neg": "{o} = -{0}",
-    "relu": "{o} = 0.0 if {0} <= 0.0 else {0}",
-    "tanh": "{o} = tanh({0})",
-    "exp": "{o} = F_exp({0})",
-    "log": "{o} = log({0})",
-}
-# The gradient each input receives, from {g} the node's gradient: the engine's g * local.
-_BACKWARD = {
-    "add": ("{g}", "{g}"),
-    "sub": ("{g}", "-{g}"),
-    "mul": ("{g} * {1}", "{g} * {0}"),
-    "div": ("{g} * (1.0 / {1})", "{g} * (-{o} / {1})"),
-    "neg": ("-{g}",),
-    "relu": ("({g} if {0} > 0.0 else 0.0)",),
-    "tanh": ("{g} * (1.0 - {o} * {o})",),
-    "exp": ("{g} * {o}",),
-    "log": ("{g} * (1.0 / {0})",),
-}
 
 
 class PythonReplay:
@@ -88,7 +65,7 @@ class PythonReplay:
         body = [f"v{i} = float(v{i})" for i in tape.inputs]
         for i, k in enumerate(kind):
             if k == SAMPLE:
-                body.append(_forward_line(i, ops[i].name, ops[i].nary, parents[i]))
+                body.append(_forward_line(i, ops[i], parents[i]))
         if backward:
             body.append(f"outs.append(v{root})")
             body += self._backward_lines(root)
@@ -118,7 +95,7 @@ class PythonReplay:
                 continue
             op, ps = ops[i], parents[i]
             names = [f"v{p}" for p in ps]
-            terms = _gradient_terms(i, op.name, op.nary, names, body)
+            terms = _gradient_terms(i, op, names, body)
             wanted = [(p, t) for p, t in zip(ps, terms) if needs[p]]
             guarded = len(wanted) >= 4
             if guarded:  # targets first written here start at 0, whether or not it runs
@@ -141,11 +118,10 @@ class PythonReplay:
         and -inf together), as the engine does: a replay that meets one runs again with it."""
         fn = self._functions.get((backward, exact))
         if fn is None:
-            namespace = {"tanh": math.tanh, "log": math.log,
-                         "fsum": exact_sum if exact else math.fsum,
-                         "F_exp": OPS["exp"].forward}
+            namespace = _source_names(self.tape.ops)
+            namespace["fsum"] = exact_sum if exact else math.fsum
             for i, op in enumerate(self.tape.ops):
-                if op is not None:
+                if op is not None and op.source is None:
                     namespace[f"F{i}"] = op.forward
                     namespace[f"L{i}"] = op.local
             code = compile(self.source(backward), "<chainrule trace: python replay>", "exec")
@@ -216,33 +192,41 @@ def _unpack(shape: Any, inputs) -> str:
     return f"({inner},)"
 
 
-def _forward_line(i: int, name: str, nary: bool, ps: Sequence[int]) -> str:
+def _source_names(ops: Sequence[Op | None]) -> dict[str, Any]:
+    """The globals the ops' source forms use, one namespace for the generated function."""
+    names: dict[str, Any] = {}
+    owner: dict[str, str] = {}
+    for op in dict.fromkeys(op for op in ops if op is not None and op.source is not None):
+        for name, value in op.source.names.items():
+            if name in names and names[name] is not value:
+                raise ValueError(
+                    f"trace: ops {owner[name]!r} and {op.name!r} both name {name!r} in their "
+                    f"source forms, for different things; rename it in one of them")
+            names[name], owner[name] = value, op.name
+    return names
+
+
+def _forward_line(i: int, op: Op, ps: Sequence[int]) -> str:
     args = [f"v{p}" for p in ps]
-    if name == "dot":
-        n = len(args) // 2
-        return f"v{i} = fsum(({''.join(f'{a} * {b}, ' for a, b in zip(args[:n], args[n:]))}))"
-    if name == "sum":
-        return f"v{i} = fsum(({''.join(a + ', ' for a in args)}))"
-    template = _FORWARD.get(name)
-    if template is not None:
-        return template.format(*args, o=f"v{i}")
-    if nary:
+    form = op.source
+    if form is not None:
+        if callable(form.forward):  # n-ary: the form writes the line from the inputs' list
+            return form.forward(f"v{i}", args)
+        return form.forward.format(*args, o=f"v{i}")
+    if op.nary:
         return f"v{i} = F{i}([{', '.join(args)}])"
     return f"v{i} = F{i}({', '.join(args)})"
 
 
-def _gradient_terms(i: int, name: str, nary: bool, args: list[str], body: list[str]) -> list[str]:
+def _gradient_terms(i: int, op: Op, args: list[str], body: list[str]) -> list[str]:
     """The gradient each input of node ``i`` receives; may append lines that compute locals."""
     g = f"g{i}"
-    if name == "dot":
-        n = len(args) // 2
-        return [f"{g} * {b}" for b in args[n:]] + [f"{g} * {a}" for a in args[:n]]
-    if name == "sum":
-        return [g] * len(args)
-    templates = _BACKWARD.get(name)
-    if templates is not None:
-        return [t.format(*args, g=g, o=f"v{i}") for t in templates]
-    # Any other op: its own local rule, on floats.
-    call = f"L{i}(v{i}, [{', '.join(args)}])" if nary else f"L{i}(v{i}, {', '.join(args)})"
+    form = op.source
+    if form is not None:
+        if callable(form.backward):
+            return list(form.backward(g, f"v{i}", args))
+        return [t.format(*args, g=g, o=f"v{i}") for t in form.backward]
+    # No source form: the op's own local rule, on floats.
+    call = f"L{i}(v{i}, [{', '.join(args)}])" if op.nary else f"L{i}(v{i}, {', '.join(args)})"
     body.append(f"d{i} = {call}")
     return [f"{g} * d{i}[{k}]" for k in range(len(args))]

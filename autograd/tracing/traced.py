@@ -147,7 +147,7 @@ def trace(fn: Callable, *example_args: Any, backend: str | None = None) -> Trace
     per-sample Value as a Python number or branch raises ``TraceError``.
 
     ``backend``: "numpy" (vectorised over the batch; needs numpy), "python" (generated
-    straight-line code) or None (numpy when it is installed and knows every op).
+    straight-line code) or None (numpy when it is installed and every op has an array form).
 
     >>> from autograd import Value, trace
     >>> k = Value(3.0)
@@ -184,12 +184,9 @@ def trace(fn: Callable, *example_args: Any, backend: str | None = None) -> Trace
                 "trace: fn's result does not depend on its arguments (the same for every "
                 "sample); pass the per-sample data as arguments")
     if backend is None:
-        backend = "python"
-        if numpy_available():
-            from .numpy_replay import KNOWN
-
-            if tape.op_names() <= KNOWN:
-                backend = "numpy"
+        # numpy when every op has an array form (the numpy replay refuses any other op)
+        runs_on_arrays = all(op.array is not None for op in tape.ops if op is not None)
+        backend = "numpy" if runs_on_arrays and numpy_available() else "python"
     return Traced(fn, out if isinstance(out, Value) else outputs, tape, shapes, backend)
 
 
