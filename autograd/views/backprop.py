@@ -41,12 +41,8 @@ from dataclasses import dataclass, fields
 from ..graph import topological_order
 from ..ops import OPS
 from ..value import Value
+from .compute import js_rows, script as compute_script
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
-
-try:  # TEMPORARY until the rows branch (compute.py) is merged: remove the guard then
-    from .compute import js_rows, script as compute_script
-except ImportError:
-    js_rows = compute_script = None
 from .explain import explain
 from .page import Page, asset, shell
 from .text import check_digits, is_number, number
@@ -482,7 +478,7 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
                  "paths": _count_text(counts[node])}
         rule = OPS.get(node.op) if node.parents else None
-        if rule is not None and js_rows is not None and rule.js is None:
+        if rule is not None and rule.js is None:
             entry["readonly"] = (f"Read-only: the op {rule.name!r} has no JavaScript form "
                                  "(defop(..., js=JsForm(...))), "
                                  "so after an edit the page keeps the numbers Python gave it.")
@@ -749,7 +745,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
                         "collapse, max_nodes, digits, rankdir and legend")
     order = topological_order(root)
     names = _names(order, digits)
-    editable = len(order) <= EDIT_LIMIT and js_rows is not None
+    editable = len(order) <= EDIT_LIMIT
     grads = _played(order, root)
     base, svg, pic, steps = _view(root, names, digits, bool(forward), draw_options, grads, editable=editable)
     depth = draw_options.get("collapse")
