@@ -33,10 +33,8 @@ from __future__ import annotations
 import gc
 import math
 import numbers
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from operator import attrgetter
 
 from .mode import MODE, Meta, enable_grad, user_site
 from .ops import LEAF, OPS, Op
@@ -147,21 +145,21 @@ class Node:
     def __reduce__(self):
         # A leaf pickles as itself, so pickle's memo keeps its identity: parameters and
         # inputs shared by several pickled Values come back shared. The graph above the
-        # leaves goes as a flat table, leaves first, so a deep graph needs no recursion
+        # leaves goes as the rows of its graph table (``autograd.table``: topological
+        # order, inputs as row numbers), leaves first, so a deep graph needs no recursion
         # (pickle's own would overflow at ~1000 deep); those inner nodes are rebuilt per
-        # pickled root.
+        # pickled root. ``_rebuild_graph`` reads every pickle ever written: keep its name
+        # here and the rows' shape.
         cls = type(self)
         if self._in1 is None:
             return (_rebuild_node, (cls, self.data, self.grad, self._rule.name, self._meta))
         order = topological_order(self)
-        row_of = {id(node): i for i, node in enumerate(order)}
-        rows = []
-        for node in order:
-            if node._in1 is None:
-                rows.append(node)  # pickled by reference, through the memo
+        rows: list = []
+        for node, parents in zip(order, parent_rows(order, {node: k for k, node in enumerate(order)})):
+            if parents:
+                rows.append((node.data, node.grad, node._rule.name, parents, node.local_grads, node._meta))
             else:
-                parent_rows = tuple(row_of[id(p)] for p in node.parents)
-                rows.append((node.data, node.grad, node._rule.name, parent_rows, node.local_grads, node._meta))
+                rows.append(node)  # pickled by reference, through the memo
         return (_rebuild_graph, (cls, rows))
 
 
@@ -375,8 +373,8 @@ def _rebuild_graph(cls: type, rows) -> Node:
         if isinstance(row, Node):
             nodes.append(row)
             continue
-        data, grad, opname, parent_rows, locals_, meta = row
-        nodes.append(_rebuild_node(cls, data, grad, opname, meta, [nodes[i] for i in parent_rows], list(locals_)))
+        data, grad, opname, inputs, locals_, meta = row
+        nodes.append(_rebuild_node(cls, data, grad, opname, meta, [nodes[i] for i in inputs], list(locals_)))
     return nodes[-1]
 
 
@@ -431,62 +429,29 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-class Census:
-    """What one walk of a graph counts, for ``summary``: the nodes in topological order,
-    the longest path, the edges, and how many nodes each op and each ``Meta`` made."""
-
-    def __init__(self, order: list[Node], leaves: list[Node], depth: int, edges: int,
-                 wide: tuple[int, int]) -> None:
-        self.order = order
-        self.leaves = leaves
-        self.depth = depth  # edges on the longest path from a leaf to the root
-        self.edges = edges  # parent links: a*a counts two
-        self.wide = wide  # (nodes with more than two parents, their parent links)
-        # Counted straight from the slots, in C: most nodes share their op and their Meta
-        # (the mode's), so these tables are tiny however large the graph. By op name, not
-        # rule: a rule is a NamedTuple, hashed field by field, which took twice as long.
-        self.by_op: Counter[str] = Counter(map(_op_of, order))
-        self.by_meta: Counter[Meta | None] = Counter(map(_meta_of, order))
-        self.leaf_metas: Counter[Meta | None] = Counter(map(_meta_of, leaves))
-
-
-_op_of, _meta_of = attrgetter("_rule.name"), attrgetter("_meta")
-
-
-def census(root: Node) -> Census:
-    """Walk the graph below ``root`` and count what it holds (see ``Census``).
-
-    ``topological_order``, then one pass over it: parents come first, so each node's depth
-    (one more than its deepest parent's) is found when it is reached.
+def parent_rows(order: Sequence[Node], row: dict) -> list[tuple[int, ...]]:
+    """The inputs of each node of ``order`` as row numbers (``row[node]``, its position):
+    how the graph table (``autograd.table``) and pickles link a node to its inputs.
 
     >>> from autograd import Value
-    >>> x = Value(3.0); c = census(x * x + x)
-    >>> len(c.order), c.depth, c.edges, sorted(c.by_op.items())
-    (3, 2, 4, [('', 1), ('add', 1), ('mul', 1)])
+    >>> x = Value(3.0); order = topological_order(x * x + x)
+    >>> parent_rows(order, {node: k for k, node in enumerate(order)})
+    [(), (0, 0), (1, 0)]
     """
-    order = topological_order(root)
-    leaves: list[Node] = []
-    depth: dict[Node, int] = {}
-    edges = wide = wide_edges = 0
+    out: list[tuple[int, ...]] = []
+    get = row.__getitem__
     for node in order:
         first = node._in1
-        if first is None:
-            depth[node] = 0
-            leaves.append(node)
-            continue
         second = node._in2
-        if second is None:
-            depth[node] = depth[first] + 1
-            edges += 1
+        if first is None:
+            out.append(())
+        elif second is None:
+            out.append((get(first),))
         elif second is not MANY:
-            d, e = depth[first], depth[second]
-            depth[node] = (d if d > e else e) + 1
-            edges += 2
+            out.append((get(first), get(second)))
         else:
-            depth[node] = max(map(depth.__getitem__, first)) + 1
-            edges += len(first)
-            wide, wide_edges = wide + 1, wide_edges + len(first)
-    return Census(order, leaves, depth[root], edges, (wide, wide_edges))
+            out.append(tuple(map(get, first)))
+    return out
 
 
 # The mark of a node the clearing walk has visited: a zero that is this very float object.
@@ -698,4 +663,4 @@ def fast_training() -> Iterator[None]:
 
 
 __all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order",
-           "census", "Census", "backward", "gradients", "zero_grad", "fast_training", "real", "describe"]
+           "parent_rows", "backward", "gradients", "zero_grad", "fast_training", "real", "describe"]

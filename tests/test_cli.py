@@ -81,7 +81,7 @@ def test_explain_and_tree():
     result = run("explain", NEURON, *VALUES, "--wrt", "x")
     assert result.returncode == 0, result.stderr
     y, x, w, _ = engine_neuron()
-    assert result.stdout.startswith("∂(tanh(x*w + b))/∂x by the chain rule: 1 path")
+    assert result.stdout.startswith("∂tanh(x*w + b)/∂x by the chain rule: 1 path")
     assert f"= w = {w.data:.4g}" in result.stdout
     assert f"sum over the 1 path = {x.grad:.4g}" in result.stdout and "✓" in result.stdout
     every = run("explain", "n = x*y; n + x", "x=2", "y=5")

@@ -242,3 +242,32 @@ def autograd_sum(values):
 
 
 _MAX_STEPS_SHOWN = 17  # a path writes at most 16 steps and one "… more steps" line
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inputs=st.lists(st.floats(-2, 2), min_size=1, max_size=3),
+       steps=st.lists(step, min_size=1, max_size=12), which=st.integers(0, 2), top=st.integers(1, 6))
+def test_the_best_first_search_finds_what_the_pass_over_every_row_finds(inputs, steps, which, top):
+    # explain finds its top paths best-first from the root, and falls back to a pass over
+    # every row past a budget: both give the same paths, in the same order.
+    from autograd.table import table
+    from autograd.views.explain import _top_paths, _top_paths_everywhere
+
+    root, leaves = build(inputs, steps)
+    t = table(root)
+    wrt = t.row.get(leaves[which % len(leaves)])
+    assume(wrt is not None)
+    count, most = [0] * len(t), [0.0] * len(t)
+    count[wrt], most[wrt] = 1, 1.0
+    for r in range(wrt + 1, len(t)):
+        for p, local in zip(t.parents[r], t.locals[r]):
+            if count[p]:
+                count[r] += count[p]
+                m = abs(local) * most[p]
+                most[r] = max(most[r], m if m == m else math.inf)
+    assume(count[-1] and all(math.isfinite(m) for m in most))
+    fast = _top_paths(t, len(t) - 1, wrt, count, most, top)
+    slow = _top_paths_everywhere(t, len(t) - 1, wrt, count, top)
+    assert [abs(p.product) for p in fast] == pytest.approx([abs(p.product) for p in slow], rel=1e-9, abs=1e-300)
+    assert [p.slots for p in fast] == [p.slots for p in slow] or any(
+        abs(a.product) == pytest.approx(abs(b.product), rel=1e-9) for a, b in zip(fast[1:], fast))

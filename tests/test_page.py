@@ -120,8 +120,8 @@ def test_captions_give_the_numbers_and_the_sum_where_paths_meet():
 def test_captions_substitute_the_numbers_into_the_local_derivative():
     page = autograd.html(readme_neuron())
     # tanh's 1 − tanh(n)² with tanh(n) = o = 0.7071 written in, and the gradient's old → new.
-    assert page.steps[2].caption == ("((x*w)+b).grad += o.grad × ∂o/∂((x*w)+b) = 1 × (1 − 0.7071²) = 0.5"
-                                     "   (((x*w)+b).grad: 0 → 0.5)")
+    assert page.steps[2].caption == ("(x*w+b).grad += o.grad × ∂o/∂(x*w+b) = 1 × (1 − 0.7071²) = 0.5"
+                                     "   ((x*w+b).grad: 0 → 0.5)")
     assert page.steps[-1].caption.splitlines()[0] == ("x.grad += (x*w).grad × ∂(x*w)/∂x = 0.5 × (-3) = -1.5"
                                                       "   (x.grad: 0 → -1.5)")
     x = Value(2.0, label="x")

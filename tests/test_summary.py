@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
 
 import autograd
 from autograd import Value, function_scopes, scope, summary
-from autograd.graph import census
+from autograd.table import depths, table
+from examples import RECIPES, random_graph
 
 
 def test_counts_by_op_leaves_params_depth_edges():
@@ -98,53 +99,32 @@ def test_wide_nodes_and_shared_subgraphs():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["add", "mul", "tanh", "sum", "dot"]),
-                          st.lists(st.integers(0, 10**6), min_size=1, max_size=5)), min_size=1, max_size=40))
-def test_census_counts_what_a_plain_walk_of_the_order_counts(recipe):
+@given(RECIPES)
+def test_summary_counts_what_a_plain_walk_of_the_order_counts(recipe):
     # Random graphs with reuse (a*a, one node in many), nodes of one, two and many
-    # parents: census's one walk gives topological_order's order, and the depth, edges and
-    # counts that a plain loop over that order finds.
-    w = Value(0.5, label="w")
-    w.role = "param"
-    nodes = [w, Value(1.5), Value(-2.0, label="x")]
-    for op, picks in recipe:
-        ins = [nodes[p % len(nodes)] for p in picks]
-        with scope(op):
-            if op == "add":
-                nodes.append(ins[0] + ins[-1])
-            elif op == "mul":
-                nodes.append(ins[0] * ins[-1])
-            elif op == "tanh":
-                nodes.append(ins[0].tanh())
-            elif op == "sum":
-                nodes.append(autograd.sum(ins + [ins[0]]))
-            else:
-                nodes.append(autograd.dot(ins + ins[:1], ins[:1] + ins))
-    root = nodes[-1]
-    walk = census(root)
+    # parents: the table's one walk gives topological_order's order, and summary the depth,
+    # edges and counts that a plain loop over that order finds.
+    root, w = random_graph(recipe)
+    t = table(root)
     order = autograd.topological_order(root)
-    assert walk.order == order
+    assert list(t.nodes) == order
     depth = {}
     for node in order:
         depth[node] = 1 + max(depth[p] for p in node.parents) if node.parents else 0
-    assert walk.depth == depth[root]
-    assert walk.edges == sum(len(node.parents) for node in order)
-    wide = [n for n in order if len(n.parents) > 2]
-    assert walk.wide == (len(wide), sum(len(n.parents) for n in wide))
-    assert walk.by_op == Counter(node.op for node in order)
-    assert walk.leaves == [n for n in order if n.is_leaf]
-    scopes = Counter()
-    for meta, n in walk.by_meta.items():
-        scopes[meta.scope if meta is not None else ()] += n
-    assert scopes == Counter(node.scope for node in order)
+    assert depths(t) == tuple(depth[n] for n in order)
+    edges = sum(len(node.parents) for node in order)
+    assert Counter(rule.name for rule in t.rules) == Counter(node.op for node in order)
+    assert Counter(t.scopes) == Counter(node.scope for node in order)
     s = summary(root)
-    assert (s.nodes, s.edges, s.depth, s.params) == (len(order), walk.edges, walk.depth, int(w in order))
+    assert (s.nodes, s.edges, s.depth, s.params) == (len(order), edges, depth[root], int(w in order))
+    assert dict(s.by_op) == {op or "leaf": n for op, n in Counter(node.op for node in order).items()}
+    assert s.name == t.names()[-1]
 
 
-def test_census_of_a_deep_chain_needs_no_recursion():
+def test_summary_of_a_deep_chain_needs_no_recursion():
     x = Value(1.0)
     y = x
     for _ in range(200_000):
         y = y * 1.0 + x
-    walk = census(y)
-    assert walk.depth == 400_000 and len(walk.order) == 1 + 200_000 * 3
+    s = summary(y)
+    assert s.depth == 400_000 and s.nodes == 1 + 200_000 * 3

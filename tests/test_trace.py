@@ -245,7 +245,7 @@ def test_the_traced_graph_is_a_graph_the_views_show():
     traced = trace(lambda x, y: nn.traced.hinge_term(model(x), y), [0.5, -1.0], 1.0)
     graph = traced.graph
     assert isinstance(graph, Value) and graph.op == "relu"
-    assert autograd.tree(graph).startswith("ReLU") and "arg0[1]" in autograd.tree(graph)
+    assert autograd.tree(graph).startswith("relu: ReLU") and "arg0[1]" in autograd.tree(graph)
     explained = autograd.explain(graph, model.layers[0].neurons[0].w[0])
     assert explained is not None
     if shutil.which("dot"):

@@ -41,9 +41,10 @@ def test_a_shared_subgraph_is_printed_once_and_referenced():
 
 
 def test_leaves_and_constants():
-    assert tree(Value(2.0)) == "leaf  data=2  grad=0"
+    # A node is called by its one name (autograd.names): a constant by its number.
+    assert tree(Value(2.0)) == "2  data=2  grad=0"
     y = Value(1.5, label="v") * 2
-    assert tree(y).splitlines()[1:] == ["├── v  data=1.5  grad=0", "└── leaf  data=2  grad=0"]
+    assert tree(y).splitlines()[1:] == ["├── v  data=1.5  grad=0", "└── 2  data=2  grad=0"]
 
 
 def test_long_graphs_are_cut_with_a_count_and_never_recurse():
@@ -56,7 +57,7 @@ def test_long_graphs_are_cut_with_a_count_and_never_recurse():
     assert lines[-1].startswith(f"… {50_001 - 20} more lines not shown")
     with pytest.raises(ValueError, match="max_lines"):
         tree(y, max_lines=0)
-    assert tree(Value(1.0 / 3.0), digits=2) == "leaf  data=0.33  grad=0"
+    assert tree(Value(1.0 / 3.0), digits=2) == "0.33  data=0.33  grad=0"
 
 
 # -- output grows with the graph, not with the square of its depth ----------------------------

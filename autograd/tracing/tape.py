@@ -9,7 +9,9 @@ the traced sample in topological order, each marked as
 - ``SHARED``: an op node whose inputs are all captured or shared: one number per replay;
 - ``SAMPLE``: an op node that depends on an input: one number per sample.
 
-Nodes are read only through the public readers (``op``, ``parents``, ``data``).
+Built from the graph table (``autograd.table``) of the outputs, with each node's inputs
+placed first one first: that puts the nodes of a layer in the order the next layer lists
+them, which the numpy replay turns into contiguous rows.
 
 >>> from autograd import Value
 >>> w = Value(2.0, label="w"); x = Value(3.0, label="x")
@@ -23,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..ops import OPS, Op
+from ..table import table
 from ..value import Value
 
 INPUT, CAPTURED, SHARED, SAMPLE = range(4)
@@ -47,12 +50,15 @@ class Tape:
     @classmethod
     def record(cls, outputs: Sequence[Value], inputs: Sequence[Value]) -> Tape:
         """The tape of the graph below ``outputs``, where ``inputs`` are the per-sample leaves."""
-        nodes = _topological(outputs)
+        graph = table(*outputs, inputs_in_order=True)
+        nodes = list(graph.nodes)
         index = {id(node): i for i, node in enumerate(nodes)}
+        parent_rows = list(graph.parents)
         for v in inputs:  # an argument the function did not use still has its place
             if id(v) not in index:
                 index[id(v)] = len(nodes)
                 nodes.append(v)
+                parent_rows.append(())
         input_ids = {id(v) for v in inputs}
         kind: list[int] = []
         parents: list[tuple[int, ...]] = []
@@ -60,7 +66,7 @@ class Tape:
         captured: list[int] = []
         needs_grad: list[bool] = []
         for i, node in enumerate(nodes):
-            ps = tuple(index[id(p)] for p in node.parents)
+            ps = parent_rows[i]
             parents.append(ps)
             if not ps:
                 ops.append(None)
@@ -85,31 +91,3 @@ class Tape:
     def op_names(self) -> set[str]:
         """The names of the ops the tape uses."""
         return {op.name for op in self.ops if op is not None}
-
-
-def _topological(outputs: Sequence[Value]) -> list[Value]:
-    """Every node below ``outputs``, each after its parents, parents visited in their order.
-
-    Without recursion (graphs can be deep). Visiting parents in order puts the nodes of a
-    layer in the order the next layer lists them, which the numpy replay turns into
-    contiguous rows.
-    """
-    order: list[Value] = []
-    seen: set[int] = set()
-    for root in outputs:
-        stack: list = [root]
-        while stack:
-            node = stack.pop()
-            if node is None:  # the marker above an expanded node: its parents are done
-                order.append(stack.pop())
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            ps = node.parents
-            if not ps:
-                order.append(node)
-                continue
-            stack += (node, None)
-            stack += [p for p in reversed(ps) if id(p) not in seen]
-    return order

@@ -38,21 +38,21 @@ import os
 import re
 from dataclasses import dataclass, fields
 
-from ..graph import topological_order
-from ..ops import OPS
+from ..names import formula as formula_of, number, wrap as _wrap
+from ..table import GraphTable, chain_rule, path_counts, table
 from ..value import Value
 from .compute import js_rows, script as compute_script
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
-from .explain import explain
+from .explain import explain_row
 from .page import Page, asset, shell
-from .text import check_digits, is_number, number
+from .text import check_digits
 
 # The chain-rule paths written out (by ``explain``) for at most this many nodes, labelled
-# ones first: each costs a pass over the graph and up to a few kilobytes of page. Every
-# node's panel gives its path count and sum whatever the size.
+# ones first: each costs a pass over the rows of the graph table above the node (no walk
+# of the graph, no backward: the page's one table and gradients are read) and up to a few
+# kilobytes of page. Every node's panel gives its path count and sum whatever the size.
 MAX_EXPLAINED = 60
 EXPLAIN_BUDGET = 250_000  # characters of written-out paths per page, at most
-_NAME_LENGTH = 24  # an unlabelled op is named by its expression ("x*w") up to this length
 
 
 @dataclass(frozen=True)
@@ -81,63 +81,10 @@ class BackpropPage(Page):
         self.steps = steps
 
 
-def _names(order: list[Value], digits: int) -> dict[Value, str]:
-    """What captions call each node: its label; a constant's number; else the expression
-    that made it, if short ('x*w'), else op and position ('tanh#5')."""
-    names: dict[Value, str] = {}
-    for k, node in enumerate(order):
-        if node.label:
-            names[node] = node.label
-        elif not node.parents:
-            names[node] = number(node.data, digits)
-        else:
-            parts = [names[p] for p in node.parents]
-            wrapped = [p if _simple(p) else f"({p})" for p in parts]
-            symbol = op_label(node)
-            if len(parts) == 2 and symbol in ("+", "-", "*", "/", "**"):
-                text = f"{wrapped[0]}{symbol}{wrapped[1]}"
-            elif len(parts) == 1:
-                text = f"{symbol}({parts[0]})" if symbol.isalpha() or len(symbol) > 1 else f"{symbol}{wrapped[0]}"
-            else:
-                text = ""
-            names[node] = text if text and len(text) <= _NAME_LENGTH else f"{node.op}#{k}"
-    return names
-
-
-def _simple(text: str) -> bool:
-    """Whether a name needs no brackets before '.grad' or inside '∂a/∂b': a bare name or
-    number, or one call whose brackets close at the end ('tanh(x*w)')."""
-    bare = text.replace("_", "").replace("#", "").replace(".", "").replace("[", "").replace("]", "")
-    if bare.isalnum() or is_number(text):
-        return True
-    head, bracket, _ = text.partition("(")
-    if not bracket or not head.isalpha() or not text.endswith(")"):
-        return False
-    depth = 0
-    for k, ch in enumerate(text):
-        depth += (ch == "(") - (ch == ")")
-        if depth == 0 and ch == ")" and k < len(text) - 1:
-            return False  # 'f(a)+g(b)': the first call closes before the end
-    return True
-
-
 def formula(node: Value, slot: int, names: dict[Value, str]) -> str:
     """The op table's formula for d node / d (input ``slot``), with the inputs' names,
     e.g. 'w' for d(x*w)/dx, '1 − tanh(n)²' for tanh; '' if the table has none."""
-    forms = OPS[node.op].formula if node.op in OPS else ()
-    parents = node.parents
-    if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
-        n = len(parents) // 2
-        other = parents[slot + n] if slot < n else parents[slot - n]
-        return forms[0].format(other=_wrap(names[other]))
-    if slot >= len(forms):
-        return ""
-    raw = [names[p] for p in parents] + ["", ""]
-    return forms[slot].format(a=_wrap(raw[0]), b=_wrap(raw[1]) if raw[1] else "", A=raw[0], B=raw[1])
-
-
-def _wrap(text: str) -> str:
-    return text if _simple(text) else f"({text})"
+    return formula_of(node.rule, [names[p] for p in node.parents], slot)
 
 
 BLANK = "·"  # the data of a node the forward pass has not reached yet
@@ -187,7 +134,7 @@ def substituted(node: Value, slot: int, nums: _Numbers, row: dict[Value, int]) -
     >>> nums.fill(substituted(o, 0, nums, {n: 0, o: 1}))
     '1 − 0.7071²'
     """
-    forms = OPS[node.op].formula if node.op in OPS else ()
+    forms = node.rule.formula
     parents = node.parents
     if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
         n = len(parents) // 2
@@ -387,23 +334,23 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
     outputs'), what reaches the Values outside, and what it handed its parameters (once per
     call of the scope: their gradient norm and largest entries)."""
     nums = _Numbers(digits)
-    changed: dict[Value, str] = {}
-    start: dict[Value, float] = {}
+    old: dict[Value, float] = {}  # each input reached, and its gradient before the run
     flowed_in = [n for n in run if n in shown and grad[n] != 0.0]
-    for n in flowed_in:
-        start[n] = grad[n]
+    start = {n: grad[n] for n in flowed_in}  # what the captions write as a gradient before the run
     for node in run:
         g = grad[node]
         for parent, local in zip(node.parents, node.local_grads):
-            if parent not in changed:
-                changed[parent] = num(grad[parent])
+            if parent not in old:
+                old[parent] = grad[parent]
                 start.setdefault(parent, grad[parent])
             grad[parent] += g * local
             if parent.role == "param" and not parent.parents:
                 handed[parent] = handed.get(parent, 0.0) + g * local
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
-    # reads again itself); the caption names those outside the box.
-    updates = tuple((shown[p], num(grad[p]), changed[p]) for p in changed if p in shown)
+    # reads again itself); the caption names those outside the box. Only those are
+    # written as text: a box's run reaches most of a big graph.
+    changed = {p: num(before) for p, before in old.items() if p in shown}
+    updates = tuple((shown[p], num(grad[p]), before) for p, before in changed.items())
     outside = [p for p in changed if p in shown and pic.folded.get(p) != box]
     path = "/".join(pic.boxes[box])
     lines = [f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"]
@@ -428,19 +375,6 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
                  rows=tuple(row[n] for n in run))
 
 
-def _path_counts(order: list[Value], root: Value) -> dict[Value, int]:
-    """How many paths lead from ``root`` down to each node (``a*a`` reaches ``a`` twice):
-    one pass from the root down, each node adding its count to each of its inputs."""
-    count = {node: 0 for node in order}
-    count[root] = 1
-    for node in reversed(order):
-        c = count[node]
-        if c:
-            for parent in node.parents:
-                count[parent] += c
-    return count
-
-
 def _count_text(c: int) -> str:
     return f"{c:,}" if c < 10 ** 15 else f"about 10^{len(str(c)) - 1}"
 
@@ -461,25 +395,30 @@ def _path_edges(path, pic: Picture) -> list[str]:
     return edges
 
 
-def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value, float], digits: int,
+def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[float], digits: int,
            explained: bool = True) -> dict:
-    """What a click on each node shows, keyed by its DOT ids (record and op alike)."""
+    """What a click on each node shows, keyed by its DOT ids (record and op alike).
+
+    Read from the graph table: one pass gives every node's path count, the page's played
+    gradients are each node's sum over paths, and the paths written out come from
+    ``explain_row`` on the same table (no walk, no backward per node)."""
     num = lambda x: number(x, digits)  # noqa: E731
-    counts = _path_counts(pic.order, root)
+    counts = path_counts(t)
+    row = t.row
     drawn = [n for n in pic.records if n not in pic.constants]
     # Labelled nodes first (the ones a learner asks about), then the rest, in graph order.
     chosen = set(sorted(drawn, key=lambda n: not n.label)[:MAX_EXPLAINED])  # sorted() is stable
     nodes: dict[str, dict] = {}
     budget = EXPLAIN_BUDGET
     for node, rid in pic.records.items():
+        k = row[node]
         entry = {"name": names[node], "label": node.label, "op": node.op,
                  "symbol": op_label(node) if node.parents else "",
-                 "data": num(node.data), "grad": "" if node in pic.constants else num(grads[node]),
+                 "data": num(node.data), "grad": "" if node in pic.constants else num(grads[k]),
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
-                 "paths": _count_text(counts[node])}
-        rule = OPS.get(node.op) if node.parents else None
-        if rule is not None and rule.js is None:
-            entry["readonly"] = (f"Read-only: the op {rule.name!r} has no JavaScript form "
+                 "paths": _count_text(counts[k])}
+        if node.parents and node.rule.js is None:
+            entry["readonly"] = (f"Read-only: the op {node.op!r} has no JavaScript form "
                                  "(defop(..., js=JsForm(...))), "
                                  "so after an edit the page keeps the numbers Python gave it.")
         entry["locals"] = [{"input": names[p], "formula": formula(node, slot, names), "value": num(d),
@@ -487,7 +426,7 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
                             "id": pic.records.get(p) or pic.folded.get(p, "")}
                            for slot, (p, d) in enumerate(zip(node.parents, node.local_grads))]
         if explained and node in chosen and budget > 0:
-            e = explain(root, node, digits=digits)
+            e = explain_row(t, k, grads[k], digits=digits)
             budget -= len(e.text)
             entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text,
                                 "lit": [_path_edges(path, pic) for path in e.paths[:_LIT_PATHS]]}
@@ -532,19 +471,6 @@ def _svg(pic: Picture) -> str:
     return svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
 
 
-def _played(order: list[Value], root: Value) -> dict[Value, float]:
-    """The gradients the steps play: ``backward``'s loop (``grad[parent] += grad[node] *
-    local``, from the root down in reverse topological order) from zero. The same in
-    every layout of the page, whatever its boxes."""
-    grad = dict.fromkeys(order, 0.0)
-    grad[root] = 1.0
-    for node in reversed(order):
-        g = grad[node]
-        for parent, local in zip(node.parents, node.local_grads):
-            grad[parent] += g * local
-    return grad
-
-
 _STEP_FIELDS = tuple(f.name for f in fields(Step))
 
 
@@ -557,13 +483,14 @@ def _step_data(step: Step, editable: bool) -> dict:
     return out
 
 
-def _view(root: Value, names: dict[Value, str], digits: int, forward: bool, draw_options: dict,
-          grads: dict[Value, float], fold=None, explained: bool = True,
+def _view(root: Value, t: GraphTable, names: dict[Value, str], digits: int, forward: bool, draw_options: dict,
+          played: list[float], fold=None, explained: bool = True,
           editable: bool = True) -> tuple[dict, str, Picture, list[Step]]:
-    """One layout of the page: its SVG and the steps, panels and starting texts that go with it."""
+    """One layout of the page: its SVG and the steps, panels and starting texts that go
+    with it. ``played``: the gradients the steps end with, by row of the table ``t``."""
     # One picture: it checks the options and refuses graphs that are too large; its
     # records print the gradients the steps end with.
-    pic = picture(root, grads=grads, fold=fold, **draw_options)
+    pic = picture(root, grads=dict(zip(t.nodes, played)), table=t, fold=fold, **draw_options)
     steps, _, known = _steps(root, pic, names, digits, forward=forward)
     svg = _svg(pic)
     by_label: dict[str, str] = {}
@@ -575,7 +502,7 @@ def _view(root: Value, names: dict[Value, str], digits: int, forward: bool, draw
         "start": {rid: number(0.0, digits) for node, rid in pic.records.items() if node not in pic.constants},
         "startData": {rid: (BLANK if forward and node.parents else number(node.data, digits))
                       for node, rid in pic.records.items() if node not in pic.constants},
-        "nodes": _panel(root, pic, names, grads, digits, explained),
+        "nodes": _panel(t, pic, names, played, digits, explained),
         "labels": by_label,
         "root": pic.records.get(root, ""),
     }
@@ -599,7 +526,7 @@ _EXPAND_LEVELS = 2  # the page's boxes open, and the boxes inside them
 _EXPAND_WORK = 100_000
 
 
-def _open_views(root, names, digits, forward, draw_options, grads, base_pic: Picture, base: dict, base_svg: str,
+def _open_views(root, t, names, digits, forward, draw_options, played, base_pic: Picture, base: dict, base_svg: str,
                 depth: int, editable: bool) -> tuple[list[dict], list[dict]]:
     """The layouts of the page's boxes opened: breadth first from the page's own boxes,
     each opened one level and (for the page's own) all the way, within ``EXPAND_BUDGET``."""
@@ -650,7 +577,7 @@ def _open_views(root, names, digits, forward, draw_options, grads, base_pic: Pic
                 try:
                     if len(pic.records) + extra > max_nodes:
                         raise GraphTooLargeError(too_large)
-                    view, svg, child, _ = _view(root, names, digits, forward, options, grads, fold=fold,
+                    view, svg, child, _ = _view(root, t, names, digits, forward, options, played, fold=fold,
                                                 explained=False, editable=editable)
                 except GraphTooLargeError:
                     entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
@@ -683,13 +610,13 @@ def _unpack(text: str) -> dict:
     return json.loads(gzip.decompress(base64.b64decode(text)))
 
 
-def _values(order: list[Value], views: list[dict[str, dict]], grads: dict[Value, float]) -> dict[str, list]:
+def _values(order: list[Value], views: list[dict[str, dict]], played: list[float]) -> dict[str, list]:
     """Every drawn Value's data and gradient at full precision (null where not finite), for
-    the page's value() and grad(); keyed by record id (``n{k}``, its place in ``order``)."""
+    the page's value() and grad(); keyed by record id (``n{k}``, its row in the table)."""
     finite = lambda x: x if x == x and abs(x) != float("inf") else None  # noqa: E731
     drawn = {rid for nodes in views for rid, entry in nodes.items()
              if not entry.get("box") and not entry.get("ref") and not entry.get("constant")}
-    return {rid: [finite(order[int(rid[1:])].data), finite(grads.get(order[int(rid[1:])], 0.0))]
+    return {rid: [finite(order[int(rid[1:])].data), finite(played[int(rid[1:])])]
             for rid in sorted(drawn, key=lambda r: int(r[1:]))}
 
 
@@ -743,18 +670,21 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     if unknown:
         raise TypeError(f"html: unknown option {sorted(unknown)[0]!r}; draw's options are show, edge_labels, "
                         "collapse, max_nodes, digits, rankdir and legend")
-    order = topological_order(root)
-    names = _names(order, digits)
+    # One walk (the table), one chain-rule pass for the gradients the steps play (the same
+    # in every layout of the page), one picture per layout with them in its records.
+    t = table(root)
+    order = list(t.nodes)
+    names = dict(zip(t.nodes, t.names(digits)))
+    played = chain_rule(t)
     editable = len(order) <= EDIT_LIMIT
-    grads = _played(order, root)
-    base, svg, pic, steps = _view(root, names, digits, bool(forward), draw_options, grads, editable=editable)
+    base, svg, pic, steps = _view(root, t, names, digits, bool(forward), draw_options, played, editable=editable)
     depth = draw_options.get("collapse")
     views, view_nodes = ([base], [base["nodes"]])
     if pic.boxes:
-        views, view_nodes = _open_views(root, names, digits, bool(forward), draw_options, grads, pic, base, svg,
+        views, view_nodes = _open_views(root, t, names, digits, bool(forward), draw_options, played, pic, base, svg,
                                         depth, editable)
     title = title if title is not None else f"Backprop through {names[root]}, step by step"
-    data = {"views": views, "values": _values(order, view_nodes, grads), "explained": MAX_EXPLAINED, "digits": digits}
+    data = {"views": views, "values": _values(order, view_nodes, played), "explained": MAX_EXPLAINED, "digits": digits}
     script = asset("backprop.js")
     if editable:
         data["graph"] = {"rows": js_rows(order), "root": len(order) - 1,
@@ -764,7 +694,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     else:
         data["readonly"] = (f"the graph has {len(order):,} Values, more than the {EDIT_LIMIT:,} a page recomputes; "
                             "change the value in Python and make the page again")
-    n_ops = sum(1 for n in order if n.parents)
+    n_ops = sum(1 for ps in t.parents if ps)
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
     page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, script,

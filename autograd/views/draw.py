@@ -45,10 +45,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import files
-from ..graph import topological_order
-from ..ops import OPS
+from ..names import number, op_symbol
+from ..table import GraphTable, table as graph_table
 from ..value import Value
-from .text import check_digits, number
+from .text import check_digits
 
 if TYPE_CHECKING:  # graphviz is imported when a drawing is made: `import autograd` stays fast
     import graphviz
@@ -140,10 +140,7 @@ def _finite(x: float) -> bool:
 def op_label(node: Value) -> str:
     """How a drawing names a node's op: its symbol ('*', 'tanh'), or, where the symbol is
     one glyph that reads as punctuation at drawing size (dot's '·'), the op's name."""
-    symbol = OPS[node.op].symbol if node.op in OPS else ""
-    if not symbol or (len(symbol) == 1 and not symbol.isascii()):
-        return node.op
-    return symbol
+    return op_symbol(node.rule)
 
 
 # Two-input ops whose inputs play different parts (a − b, a / b, a ** b): the drawing
@@ -161,7 +158,7 @@ def operands(node: Value) -> tuple[str, ...]:
     >>> operands(a - b), operands(a * b), operands(a.tanh())
     (('a', 'b'), (), ())
     """
-    if len(node.parents) == 2 and node.op not in COMMUTATIVE and not (OPS[node.op].nary if node.op in OPS else False):
+    if len(node.parents) == 2 and node.op not in COMMUTATIVE and not node.rule.nary:
         return ("a", "b")
     return ()
 
@@ -316,13 +313,16 @@ def picture(
     digits: int = 4,
     legend: bool = True,
     grads: Mapping[Value, float] | None = None,
+    table: GraphTable | None = None,
     fold: Callable[[Value], tuple | None] | None = None,
 ) -> Picture:
     """What ``draw`` draws, with the map from Values to the ids of their DOT nodes.
 
     Options as for ``draw``; ``grads`` (Value -> gradient) replaces ``.grad`` in the
-    records, for a view that shows gradients it computed itself; ``fold`` (Value -> the
-    scope path of the box it folds into, or None) replaces ``collapse``'s rule.
+    records, for a view that shows gradients it computed itself; ``table`` is the graph
+    table of ``root`` if the caller has made it already (the page does), so the graph is
+    not walked again; ``fold`` (Value -> the scope path of the box it folds into, or None)
+    replaces ``collapse``'s rule.
 
     >>> from autograd import Value
     >>> x = Value(2.0, label="x"); y = x * 3; y.label = "y"
@@ -332,8 +332,9 @@ def picture(
     """
     show = _check_options(root, rankdir, show, collapse, max_nodes, digits, "draw")
     graphviz = _graphviz("draw")
-    order = topological_order(root)
-    index = {node: k for k, node in enumerate(order)}
+    t = graph_table(root) if table is None else table
+    order = list(t.nodes)
+    index = t.row
 
     group, boxes, exported, box_inputs = _fold(order, index, root, collapse, fold)
     n_drawn = len(order) - len(group) + sum(len(v) for v in exported.values()) + len(boxes)

@@ -19,22 +19,28 @@ the product of the local derivatives along the path (d child / d parent at each 
 ``x * x`` reaches ``x`` twice, once per factor, hence two paths. The number of paths can
 grow exponentially with depth (``y = y * y`` doubles it each time), so they are counted
 by dynamic programming, never listed. Only the ``top`` paths with the largest products in
-magnitude are written out, with the share of the gradient each carries; they are found
-by dynamic programming too, keeping at each node the ``top`` largest partial products
-from it down to ``wrt`` (|a·b| = |a|·|b|, so the best paths through a node extend the
-best paths from its inputs): linear in the graph's size for a fixed ``top``. The total
-comes from a forward-mode pass, which is checked against ``backward``.
+magnitude are written out, with the share of the gradient each carries. The same
+forward pass that counts them keeps, for each node, the largest |product| of a path from
+it down to ``wrt`` (|a·b| = |a|·|b|, so it is the largest over its inputs of |local| times
+theirs); then a best-first search from the root, which ranks a partial path by its
+|product| so far times that largest rest, reaches the complete paths largest first
+(equal ones in the order of their inputs, the first input's first): it visits about
+``top`` times the paths' length nodes, not the graph. The total comes from the
+forward-mode pass, which is checked against ``backward``.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 
-from ..graph import gradients, topological_order
-from ..ops import OPS, exact_sum
+from ..graph import gradients
+from ..names import formula, number, wrap
+from ..ops import exact_sum
+from ..table import GraphTable, table
 from ..value import Value
-from .text import check_digits, is_number, number
+from .text import check_digits
 
 _MAX_STEPS = 16  # steps of one path written out; longer paths show both ends
 _MAX_FACTORS = 12  # factors of a product written out
@@ -101,17 +107,18 @@ def _close(a: float, b: float, scale: float) -> bool:
     return abs(a - b) <= 1e-9 * scale + 1e-300
 
 
-def _find(order: list[Value], wrt: Value | str) -> Value:
-    """``wrt`` itself, or the one node of the graph carrying that label."""
+def _find(t: GraphTable, wrt: Value | str) -> int:
+    """The row of ``wrt`` itself, or of the one node of the graph carrying that label."""
     if isinstance(wrt, Value):
-        return wrt
+        k = t.row.get(wrt)
+        return len(t) if k is None else k  # not in the graph: no path reaches it
     if not isinstance(wrt, str):
         raise TypeError(f"explain: wrt must be a Value or a label (str), got {type(wrt).__name__} {wrt!r}")
-    found = [n for n in order if n.label == wrt]
+    found = [k for k, label in enumerate(t.labels) if label == wrt]
     if len(found) == 1:
         return found[0]
     if not found:
-        labels = sorted({n.label for n in order if n.label})
+        labels = sorted({label for label in t.labels if label})
         have = f"; labels in the graph: {', '.join(labels)}" if labels else "; no node has a label"
         raise ValueError(f"explain: no node labelled {wrt!r} in the graph{have}. Pass the Value itself or set .label")
     raise ValueError(f"explain: {len(found)} nodes are labelled {wrt!r}; pass the Value itself instead of its label")
@@ -148,50 +155,67 @@ def explain(root: Value, wrt: Value | str, *, top: int = 10, digits: int = 4,
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
         raise ValueError(f"explain: {given} must be an int >= 0 (how many paths to write out), got {top!r}")
     check_digits(digits, "explain")
-    order = topological_order(root)
-    wrt = _find(order, wrt)
+    t = table(root)
+    k = _find(t, wrt)
+    node = wrt if k == len(t) else t.nodes[k]
+    (from_backward,) = gradients(root, [node])
+    return explain_row(t, k, from_backward, top=top, digits=digits, wrt_node=node)
 
-    # Forward from wrt (parents before children), for each node n that depends on it:
-    # count[n], how many paths lead from n down to wrt; tangent[n], d n / d wrt, the sum
+
+def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10, digits: int = 4,
+                wrt_node: Value | None = None) -> Explanation:
+    """``explain`` of d root / d (row ``wrt``) read from the graph table ``t``, with
+    ``from_backward`` the gradient to check against: no walk of the graph, one pass over
+    the rows above ``wrt``. The page explains its nodes this way, from one table.
+
+    >>> from autograd import Value
+    >>> from autograd.table import chain_rule
+    >>> x = Value(3.0, label="x"); t = table(x * x)
+    >>> explain_row(t, 0, chain_rule(t)[0]).gradient
+    6.0
+    """
+    n = len(t)
+    root_row = t.roots[0]
+    # Forward from wrt (parents before children), for each row r that depends on it:
+    # count[r], how many paths lead from r down to wrt; tangent[r], d r / d wrt, the sum
     # over those paths of their products (computed independently of backward's reverse
-    # pass); size[n], the sum of |product| over them; best[n], the ``top`` paths from n
-    # down to wrt with the largest |product|, largest first, as linked entries
-    # (|product|, product, parent, slot, parent's entry).
-    count: dict[Value, int] = {wrt: 1}
-    tangent: dict[Value, float] = {wrt: 1.0}
-    size: dict[Value, float] = {wrt: 1.0}
-    best: dict[Value, list] = {wrt: [(1.0, 1.0, None, -1, None)] if top else []}
-    reached = False
-    for node in order:
-        if node is wrt:
-            reached = True
-            continue
-        if not reached:
-            continue  # before wrt in topological order: cannot depend on it
+    # pass); size[r], the sum of |product| over them; most[r], the largest |product| of
+    # one of them (a NaN counts as inf: a NaN path is the first one to show).
+    count = [0] * n
+    tangent = [0.0] * n
+    size = [0.0] * n
+    most = [0.0] * n
+    if wrt < n:
+        count[wrt], tangent[wrt], size[wrt], most[wrt] = 1, 1.0, 1.0, 1.0
+    parents, locals_ = t.parents, t.locals
+    for r in range(wrt + 1, root_row + 1):
         c = 0
-        t = m = 0.0
-        found = []  # (slot, parent, local) of the inputs that lead to wrt
-        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            pc = count.get(parent)
+        tan = m = big = 0.0
+        for p, local in zip(parents[r], locals_[r]):
+            pc = count[p]
             if pc:
                 c += pc
-                t += local * tangent[parent]
-                m += abs(local) * size[parent]
-                found.append((slot, parent, local))
+                tan += local * tangent[p]
+                a = abs(local)
+                m += a * size[p]
+                b = _magnitude(a * most[p])
+                if b > big:
+                    big = b
         if c:
-            count[node] = c
-            tangent[node] = t
-            size[node] = m
-            best[node] = _best(found, best, top)
-    n_paths = count.get(root, 0)
-    shown = _paths(root, best[root]) if n_paths else []
+            count[r] = c
+            tangent[r] = tan
+            size[r] = m
+            most[r] = big
+    n_paths = count[root_row] if wrt < n else 0
+    shown = _top_paths(t, root_row, wrt, count, most, top) if n_paths and top else []
     if shown and len(shown) == n_paths:
         total = exact_sum(p.product for p in shown)  # the literal sum over the paths
     else:
-        total = tangent.get(root, 0.0)
-    (from_backward,) = gradients(root, [wrt])
-    result = Explanation(root, wrt, n_paths, shown, total, from_backward, size.get(root, 0.0))
-    result.text = _write(result, order, digits)
+        total = tangent[root_row] if n_paths else 0.0
+    node = t.nodes[wrt] if wrt < n else wrt_node
+    result = Explanation(t.nodes[root_row], node, n_paths, shown, total, from_backward,
+                         size[root_row] if n_paths else 0.0)
+    result.text = _write(result, t, digits)
     return result
 
 
@@ -200,85 +224,129 @@ def _magnitude(x: float) -> float:
     return m if m == m else math.inf  # a NaN path is the first one to show
 
 
-def _best(found: list, best: dict, top: int) -> list:
-    """The ``top`` entries of largest |product| through the inputs ``found``, largest first.
+def _top_paths(t: GraphTable, root: int, wrt: int, count: list, most: list, top: int) -> list[ChainPath]:
+    """The ``top`` paths from row ``root`` down to row ``wrt`` of largest |product|,
+    largest first, equal ones in the order of their inputs (the first input's first).
 
-    Each input's list is sorted already, so one input's list times its local derivative
-    is sorted too; several are merged. Sorting is stable, so equal products keep the
-    order of the inputs (the first input's path first): the order a depth-first listing
-    would give.
+    Best-first from the root: a partial path is ranked by its |product| so far times
+    ``most`` of the row it has reached (the most any completion of it can have, and just
+    that for its best one), so complete paths come off the heap largest first, after
+    about ``top`` times their length rows. Ranks are rounded to 36 bits, so that rounding
+    in the last digits does not rank a path's best continuation below its siblings; were
+    the search still to wander (very many paths of one size), past a budget the paths
+    are found by ``_top_paths_everywhere`` instead, one pass over the rows.
     """
-    if len(found) == 1:
-        slot, parent, local = found[0]
-        return [(_magnitude(local * e[1]), local * e[1], parent, slot, e) for e in best[parent]]
-    merged = [(_magnitude(local * e[1]), local * e[1], parent, slot, e)
-              for slot, parent, local in found for e in best[parent]]
-    merged.sort(key=_first, reverse=True)
-    del merged[top:]
-    return merged
+    parents, locals_ = t.parents, t.locals
+    budget = 10_000 + (root - wrt) // 4  # pops; the pass over the rows costs about this
+    # (-rank, -push number, row, steps so far, |product| so far); steps are linked,
+    # (row, slot, local, the steps before), so a step costs the same however deep. Equal
+    # ranks pop last pushed first, and a row's inputs are pushed last one first: among
+    # equal paths the search goes depth first, first input first, as the pass does.
+    heap: list = [(-_coarse(most[root]), 0, root, None, 1.0)]
+    pushed = 0
+    found: list = []
+    while heap and len(found) < top:
+        budget -= 1
+        if budget < 0:
+            return _top_paths_everywhere(t, root, wrt, count, top)
+        rank, _, r, steps, so_far = heapq.heappop(heap)
+        if r == wrt:
+            found.append(_unlinked(steps))
+            continue
+        ins = parents[r]
+        for slot in range(len(ins) - 1, -1, -1):
+            p = ins[slot]
+            if count[p]:
+                local = locals_[r][slot]
+                reached = _magnitude(so_far * abs(local))
+                child = max(rank, -_coarse(_magnitude(reached * most[p])))  # never above its parent
+                pushed += 1
+                heapq.heappush(heap, (child, -pushed, p, (r, slot, local, steps), reached))
+    # In the order the products themselves give (the last step first, as the pass does).
+    found.sort(key=lambda steps: (-_magnitude(_product_from_the_end(steps)), [slot for _, slot, _ in steps]))
+    nodes = t.nodes
+    return [ChainPath(tuple(nodes[r] for r, _, _ in steps) + (nodes[wrt],), tuple(slot for _, slot, _ in steps),
+                      tuple(local for _, _, local in steps)) for steps in found]
+
+
+def _unlinked(steps) -> list[tuple]:
+    """The linked steps of a path as a list, from the root down."""
+    out = []
+    while steps is not None:
+        r, slot, local, steps = steps
+        out.append((r, slot, local))
+    out.reverse()
+    return out
+
+
+def _coarse(x: float) -> float:
+    """``x`` rounded to 36 significant bits (ranks that differ only by rounding tie)."""
+    if x == 0.0 or x == math.inf:
+        return x
+    mantissa, exponent = math.frexp(x)
+    return math.ldexp(round(mantissa * 68719476736.0), exponent - 36)
+
+
+def _product_from_the_end(steps: tuple) -> float:
+    product = 1.0
+    for _, _, local in reversed(steps):
+        product = local * product
+    return product
+
+
+def _top_paths_everywhere(t: GraphTable, root: int, wrt: int, count: list, top: int) -> list[ChainPath]:
+    """``_top_paths`` by one pass from ``wrt`` up to ``root``, keeping for every row the
+    ``top`` paths from it down to ``wrt`` of largest |product|, as linked entries
+    (|product|, product, input row, slot, the input's entry). Each input's list is
+    sorted, so one input's list times its local derivative is sorted too; several are
+    merged, and the sort is stable: equal products keep the order of the inputs."""
+    parents, locals_ = t.parents, t.locals
+    best: dict[int, list] = {wrt: [(1.0, 1.0, None, -1, None)]}
+    for r in range(wrt + 1, root + 1):
+        if not count[r]:
+            continue
+        merged = []
+        for slot, (p, local) in enumerate(zip(parents[r], locals_[r])):
+            if count[p]:
+                merged += [(_magnitude(local * e[1]), local * e[1], p, slot, e) for e in best[p]]
+        merged.sort(key=_first, reverse=True)
+        best[r] = merged[:top]
+    paths = []
+    for entry in best[root]:
+        rows, slots, steps = [root], [], []
+        while entry[2] is not None:  # the entry of wrt itself has no input
+            _, _, p, slot, tail = entry
+            steps.append(locals_[rows[-1]][slot])
+            rows.append(p)
+            slots.append(slot)
+            entry = tail
+        paths.append(ChainPath(tuple(t.nodes[r] for r in rows), tuple(slots), tuple(steps)))
+    return paths
 
 
 def _first(entry: tuple) -> float:
     return entry[0]
 
 
-def _paths(root: Value, entries: list) -> list[ChainPath]:
-    """The ChainPaths the linked entries of ``root`` stand for."""
-    paths = []
-    for entry in entries:
-        nodes, slots, locals_ = [root], [], []
-        while entry[2] is not None:  # the entry of wrt itself has no parent
-            _, _, parent, slot, tail = entry
-            locals_.append(nodes[-1].local_grads[slot])
-            nodes.append(parent)
-            slots.append(slot)
-            entry = tail
-        paths.append(ChainPath(tuple(nodes), tuple(slots), tuple(locals_)))
-    return paths
-
-
 # ---------------------------------------------------------------------------------------
 # Writing it out.
 
 
-def _namer(order: list[Value], digits: int):
-    index = {node: k for k, node in enumerate(order)}
+def _write(e: Explanation, t: GraphTable, digits: int) -> str:
+    names, row = t.names(digits), t.row
+    outside = {e.wrt: number(e.wrt.data, digits) if not e.wrt.label else e.wrt.label} if e.wrt not in row else {}
 
     def name(node: Value) -> str:
-        if node.label:
-            return node.label
-        if not node.parents:
-            return number(node.data, digits)  # a constant reads best as its value
-        return f"{node.op}#{index[node]}"  # position in topological order: stable
+        k = row.get(node)
+        return names[k] if k is not None else outside[node]
 
-    return name
+    def rule_of(node: Value, slot: int) -> str:
+        k = row[node]
+        return formula(t.rules[k], [names[p] for p in t.parents[k]], slot)
 
-
-def _wrapped(text: str) -> str:
-    simple = text.replace("_", "").replace("#", "").replace(".", "").isalnum()
-    return text if simple or is_number(text) else f"({text})"
-
-
-def _rule(node: Value, slot: int, name) -> str:
-    """The local derivative's formula from the op table, e.g. '1 − tanh(n)²', or ''."""
-    forms = OPS[node.op].formula if node.op in OPS else ()
-    parents = node.parents
-    if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
-        n = len(parents) // 2
-        other = parents[slot + n] if slot < n else parents[slot - n]
-        return forms[0].format(other=_wrapped(name(other)))
-    if slot >= len(forms):
-        return ""
-    raw = [name(p) for p in parents]
-    raw += [""] * (2 - len(raw))
-    return forms[slot].format(a=_wrapped(raw[0]), b=_wrapped(raw[1]) if raw[1] else "", A=raw[0], B=raw[1])
-
-
-def _write(e: Explanation, order: list[Value], digits: int) -> str:
-    name = _namer(order, digits)
     num = lambda x: number(x, digits)  # noqa: E731
     top, bottom = name(e.root), name(e.wrt)
-    d = f"∂{_wrapped(top)}/∂{_wrapped(bottom)}"
+    d = f"∂{wrap(top)}/∂{wrap(bottom)}"
     lines: list[str] = []
     if e.n_paths == 0:
         lines.append(f"{d} = 0: {top} does not depend on {bottom} (no path leads from {top} to {bottom})")
@@ -305,9 +373,9 @@ def _write(e: Explanation, order: list[Value], digits: int) -> str:
             if n_steps > _MAX_STEPS and i == n_steps - keep:
                 steps.append(("…", f"{n_steps - 2 * keep:,} more steps …"))
             node, local = path.nodes[i], path.locals[i]
-            rule = _rule(node, path.slots[i], name)
+            rule = rule_of(node, path.slots[i])
             parent = path.nodes[i + 1]
-            head = f"∂{_wrapped(name(node))}/∂{_wrapped(name(parent))}"
+            head = f"∂{wrap(name(node))}/∂{wrap(name(parent))}"
             if sum(p is parent for p in node.parents) > 1:  # x*x: say which factor this is
                 head += f" (input {path.slots[i] + 1})"
             if rule and rule.replace("−", "-") != num(local):  # skip '= -1 = -1'
@@ -361,4 +429,4 @@ def _arrows(names: list[str]) -> str:
     return " ← ".join(names)
 
 
-__all__ = ["explain", "Explanation", "ChainPath"]
+__all__ = ["explain", "explain_row", "Explanation", "ChainPath"]

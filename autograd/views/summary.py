@@ -5,7 +5,7 @@
 >>> with scope("layer"):
 ...     y = (w * 2.0 + 1.0).tanh()
 >>> print(summary(y))
-graph below tanh: 6 nodes (3 ops, 3 leaves), 5 edges, depth 3, memory about 1.1 kB
+graph below tanh(w*2+1): 6 nodes (3 ops, 3 leaves), 5 edges, depth 3, memory about 1.1 kB
 leaves: 3: 1 parameter (role 'param'), 2 others (inputs and constants)
 by op                  nodes  share
   leaf                     3   50.0%
@@ -19,9 +19,9 @@ by scope    calls      nodes  share
 For a model's step: how many nodes of each op, how many are parameters, where they were
 made (scopes, with call numbers folded: ``linear#1``..``linear#56`` count as one row of 56
 calls; a scope's nodes include those of the scopes inside it), the longest path from a
-leaf to the root (depth, in edges), and an estimate of the memory the nodes take. One
-walk of the graph (``graph.census``) finds all of it, keeping one number per node (its
-depth); the tables are counted from that walk's order.
+leaf to the root (depth, in edges), and an estimate of the memory the nodes take. It reads
+the graph table (``autograd.table``): one walk, then a pass for each node's depth; the
+counts are made from the table's columns.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..graph import census
+from ..table import depths, table
 from ..value import Value
 
 _MAX_SCOPE_ROWS = 40  # rows of the scope table; the rest are counted in one line
@@ -53,7 +53,7 @@ class ScopeRow:
 class Summary:
     """What ``summary`` found. Prints itself at the prompt; shows as a table in Jupyter."""
 
-    name: str  # the root's label, or its op
+    name: str  # the root's name (autograd.names)
     nodes: int
     edges: int  # parent links (a*a counts two)
     leaves: int
@@ -124,21 +124,29 @@ def summary(root: Value) -> Summary:
     """
     if not isinstance(root, Value):
         raise TypeError(f"summary: expected a Value, got {type(root).__name__} {root!r}")
-    walk = census(root)
+    t = table(root)
+    rules = t.rules
+    by_id = Counter(map(id, rules))  # an Op is a NamedTuple, hashed field by field: count by id
+    rule_of = dict(zip(map(id, rules), rules))  # in C: a few keys, however many rows
     by_op: Counter = Counter()
-    for op, n in walk.by_op.items():
-        by_op[op or "leaf"] += n  # no op is named 'leaf': a leaf's op is ''
+    for key, n in by_id.items():
+        by_op[rule_of[key].name or "leaf"] += n  # no op is named 'leaf': a leaf's op is ''
     leaves = by_op.get("leaf", 0)
-    params = sum(n for meta, n in walk.leaf_metas.items() if meta is not None and meta.role == "param")
-    by_scope_tuple: Counter = Counter()
-    for meta, n in walk.by_meta.items():
-        by_scope_tuple[meta.scope if meta is not None else ()] += n
+    roles, parents = t.roles, t.parents
+    params = sum(1 for k, role in enumerate(roles) if role == "param" and not parents[k])
+    by_scope_tuple: Counter = Counter(t.scopes)
     ops = sorted(by_op.items(), key=lambda item: (-item[1], item[0]))
     rows, more = _scope_rows(by_scope_tuple)
-    nodes = len(walk.order)
-    return Summary(name=root.label or root.op or "a leaf", nodes=nodes, edges=walk.edges, leaves=leaves,
-                   params=params, depth=walk.depth,
-                   memory=_memory(root, nodes, walk.edges, walk.wide, sum(m is not None for m in walk.by_meta)),
+    nodes = len(t)
+    edges = sum(map(len, parents))
+    wide = [len(ps) for ps in parents if len(ps) > 2]
+    # Records of label, scope and role: one per scope call (shared by its nodes), one per
+    # node with a label or role of its own.
+    own = sum(1 for k, label in enumerate(t.labels) if label or roles[k])
+    metas = own + sum(1 for scope in by_scope_tuple if scope)
+    return Summary(name=t.names()[t.roots[0]], nodes=nodes, edges=edges, leaves=leaves,
+                   params=params, depth=depths(t)[t.roots[0]],
+                   memory=_memory(root, nodes, edges, (len(wide), sum(wide)), metas),
                    by_op=ops, by_scope=rows, more_scopes=more)
 
 

@@ -5,57 +5,20 @@
 >>> y.backward()
 >>> print(y.tree())
 y: tanh  data=0.9993  grad=1
-└── *  data=4  grad=0.001341
+└── x*x: *  data=4  grad=0.001341
     ├── x  data=2  grad=0.005364  [#1]
     └── x  [#1, shown above]
 
-Each node is printed once; a node used again (here ``x``, both factors of ``x*x``) is
+Each node is called by its one name (``autograd.names``), as every view calls it, and
+printed once; a node used again (here ``x``, both factors of ``x*x``) is
 referenced by its number instead of repeating its whole subgraph.
 """
 
 from __future__ import annotations
 
-import math
-
-from ..graph import (
-    Node as Value,  # any node: the views need no arithmetic
-    topological_order,
-)
-from ..ops import OPS
-
-
-def number(x: float, digits: int = 4) -> str:
-    """``x`` with ``digits`` significant digits, as short as possible.
-
-    >>> number(0.7071067811865476), number(-1.4999999999999996), number(1.5e-7), number(-0.0)
-    ('0.7071', '-1.5', '1.5e-7', '0')
-    """
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == 0.0:
-        return "0"  # no "-0": the sign of zero only distracts in a picture
-    text = f"{x:.{digits}g}"
-    # 1e-05 -> 1e-5 and 1e+20 -> 1e20: the padding is noise in a small drawing.
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        sign = "-" if exponent[0] == "-" else ""
-        text = f"{mantissa}e{sign}{exponent[1:].lstrip('0') or '0'}"
-    return text
-
-
-def is_number(text: str) -> bool:
-    """Whether ``text`` reads as a number, as views decide when a name needs brackets.
-
-    >>> is_number("-1.5e-3"), is_number("x1")
-    (True, False)
-    """
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+from ..graph import Node as Value  # any node: the views need no arithmetic
+from ..names import is_number, number, op_symbol
+from ..table import GraphTable, table
 
 
 def check_digits(digits: int, where: str) -> int:
@@ -63,12 +26,6 @@ def check_digits(digits: int, where: str) -> int:
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"{where}: digits must be an int from 1 to 17, got {digits!r}")
     return digits
-
-
-def op_text(node: Value) -> str:
-    """How text views show a node's op: its symbol ('*', 'tanh'), or its name."""
-    op = OPS.get(node.op)
-    return op.symbol if op is not None and op.symbol else node.op
 
 
 FOLD_DEPTH = 40  # deeper levels are not indented further: their depth is written instead
@@ -91,7 +48,7 @@ def tree(root: Value, *, digits: int = 4, max_lines: int | None = 500) -> str:
     >>> print(tree(b))
     b: +  data=4  grad=0
     ├── a  data=3  grad=0
-    └── leaf  data=1  grad=0
+    └── 1  data=1  grad=0
     """
     if not isinstance(root, Value):
         raise TypeError(f"tree: expected the Value at the top of a graph, got {type(root).__name__}")
@@ -105,24 +62,23 @@ def tree(root: Value, *, digits: int = 4, max_lines: int | None = 500) -> str:
     return "\n".join(lines)
 
 
-def _shared(root: Value) -> set[Value]:
-    """The nodes that are an input more than once (they get a reference number)."""
-    seen: set[Value] = set()
-    shared: set[Value] = set()
-    for node in topological_order(root):
-        for parent in node.parents:
-            if parent in seen:
-                shared.add(parent)
-            seen.add(parent)
+def _shared(t: GraphTable) -> set[int]:
+    """The rows that are an input more than once (they get a reference number)."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    for ps in t.parents:
+        for p in ps:
+            if p in seen:
+                shared.add(p)
+            seen.add(p)
     return shared
 
 
-def _head(node: Value) -> str:
-    """The node's name and op: ``n: +``, ``tanh``, ``x``, ``leaf``."""
-    name = node.label
-    if node.op:
-        return f"{name}: {op_text(node)}" if name else op_text(node)
-    return name or "leaf"
+def _head(t: GraphTable, k: int, names) -> str:
+    """The node's name and op: ``y: tanh``, ``x*x: *``; a leaf's name alone: ``x``, ``1``."""
+    if t.parents[k]:
+        return f"{names[k]}: {op_symbol(t.rules[k])}"
+    return names[k]
 
 
 def _tree_lines(root: Value, digits: int, max_lines: int | None) -> tuple[list[str], int]:
@@ -132,33 +88,36 @@ def _tree_lines(root: Value, digits: int, max_lines: int | None) -> tuple[list[s
     recursion limit). Each entry is (node, its depth, the guides drawn left of its
     children, the branch drawn before it).
     """
-    shared = _shared(root)
-    numbers: dict[Value, int] = {}  # shared node -> its reference number
+    t = table(root)
+    names = t.names(digits)
+    shared = _shared(t)
+    parents = t.parents
+    numbers: dict[int, int] = {}  # shared row -> its reference number
     lines: list[str] = []
     hidden = 0
-    stack: list[tuple[Value, int, str, str]] = [(root, 0, "", "")]
+    stack: list[tuple[int, int, str, str]] = [(t.roots[0], 0, "", "")]
     while stack:
-        node, depth, indent, branch = stack.pop()
+        k, depth, indent, branch = stack.pop()
         if max_lines is not None and len(lines) >= max_lines:
             hidden += 1  # keep walking only to count what is left out
-            if node not in numbers:
-                if node in shared:
-                    numbers[node] = len(numbers) + 1
-                stack.extend((parent, 0, "", "") for parent in node.parents)
+            if k not in numbers:
+                if k in shared:
+                    numbers[k] = len(numbers) + 1
+                stack.extend((p, 0, "", "") for p in parents[k])
             continue
-        if node in numbers:
-            lines.append(f"{branch}{_head(node)}  [#{numbers[node]}, shown above]")
+        if k in numbers:
+            lines.append(f"{branch}{_head(t, k, names)}  [#{numbers[k]}, shown above]")
             continue
-        line = f"{branch}{_head(node)}  data={number(node.data, digits)}  grad={number(node.grad, digits)}"
-        if node in shared:
-            numbers[node] = len(numbers) + 1
-            line += f"  [#{numbers[node]}]"
+        line = f"{branch}{_head(t, k, names)}  data={number(t.data[k], digits)}  grad={number(t.grad[k], digits)}"
+        if k in shared:
+            numbers[k] = len(numbers) + 1
+            line += f"  [#{numbers[k]}]"
         lines.append(line)
-        stack.extend(_children(node.parents, depth + 1, indent))
+        stack.extend(_children(parents[k], depth + 1, indent))
     return lines, hidden
 
 
-def _children(parents: tuple[Value, ...], depth: int, indent: str) -> list[tuple[Value, int, str, str]]:
+def _children(parents: tuple[int, ...], depth: int, indent: str) -> list[tuple[int, int, str, str]]:
     """Stack entries for ``parents`` at ``depth``, last first so the first is shown first."""
     folded = depth > FOLD_DEPTH
     marker = f"[depth {depth}] " if folded else ""
@@ -171,4 +130,4 @@ def _children(parents: tuple[Value, ...], depth: int, indent: str) -> list[tuple
     return entries
 
 
-__all__ = ["tree", "number", "FOLD_DEPTH"]
+__all__ = ["tree", "number", "is_number", "FOLD_DEPTH"]

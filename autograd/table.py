@@ -1,0 +1,264 @@
+"""The graph as a table: ``table(root)``, one walk, one row per node, parents as row numbers.
+
+Everything that looks at a whole graph reads this table instead of walking the nodes
+again: ``summary``, ``tree``, ``draw``/``render``, ``explain``, the step-through page
+and the trace tape; a pickle holds the same rows (``Node.__reduce__``: the same walk and
+``graph.parent_rows``). Rows are in topological order (each after its inputs, the
+root last), in the order ``topological_order`` gives and ``backward`` processes (in
+reverse); row ``k`` is what drawings call ``n{k}``.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x"); y = (x * x + 1).tanh()
+>>> t = table(y)
+>>> len(t), t.parents, t.names()
+(5, ((), (), (1, 1), (2, 0), (3,)), ('1', 'x', 'x*x', 'x*x+1', 'tanh(x*x+1)'))
+>>> t[2]
+Row(k=2, op='mul', parents=(1, 1), locals=(2.0, 2.0), data=4.0, grad=0.0, name='x*x')
+
+A table is a snapshot: ``data`` and ``grad`` are the numbers when it was made, the other
+columns (op rows, local derivatives, labels, scopes, roles) are read from the nodes the
+first time they are asked for. Its columns are tuples, so nothing changes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+from .graph import Node, parent_rows, topological_order
+from .names import name_rows
+from .ops import Op
+
+
+class Row(NamedTuple):
+    """One row of a graph table: a node and what the views need of it."""
+
+    k: int  # the row number: position in topological order
+    node: Any  # the Node itself
+    rule: Op  # its op row (``ops.LEAF`` for a leaf)
+    parents: tuple[int, ...]  # the rows of its inputs, in order (``a*a`` lists ``a`` twice)
+    locals: tuple[float, ...]  # d node / d input, per input
+    data: float
+    grad: float
+    label: str
+    scope: tuple[str, ...]
+    role: str
+    name: str
+
+    @property
+    def op(self) -> str:
+        return self.rule.name
+
+    def __repr__(self) -> str:
+        return (f"Row(k={self.k}, op={self.op!r}, parents={self.parents}, locals={self.locals}, "
+                f"data={self.data}, grad={self.grad}, name={self.name!r})")
+
+
+_rule, _locals = attrgetter("rule"), attrgetter("local_grads")
+_label, _scope, _role, _site = attrgetter("label"), attrgetter("scope"), attrgetter("role"), attrgetter("site")
+_data, _grad = attrgetter("data"), attrgetter("grad")
+
+
+class GraphTable:
+    """The rows of a graph (see the module docstring). Columns are tuples indexed by row:
+    ``nodes``, ``parents``, ``data``, ``grad``; ``rules``, ``locals``, ``labels``,
+    ``scopes``, ``roles`` are read from the nodes once, when first asked for;
+    ``names(digits)`` is the one namer's answer. ``row[node]`` is a node's row number."""
+
+    __slots__ = ("nodes", "data", "grad", "row", "roots", "_cache")
+
+    def __init__(self, nodes: tuple, parents: tuple | None, row: dict, roots: tuple[int, ...]) -> None:
+        self.nodes = nodes
+        self.row = row  # node -> its row number
+        self.roots = roots  # the rows of the nodes the table was made from
+        self.data = tuple(map(_data, nodes))
+        self.grad = tuple(map(_grad, nodes))
+        self._cache: dict = {} if parents is None else {"parents": parents}
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __getitem__(self, k: int) -> Row:
+        k = range(len(self.nodes))[k]  # negative rows count from the end; out of range raises
+        return Row(k, self.nodes[k], self.rules[k], self.parents[k], self.locals[k], self.data[k],
+                   self.grad[k], self.labels[k], self.scopes[k], self.roles[k], self.names()[k])
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self[k] for k in range(len(self.nodes)))
+
+    def __repr__(self) -> str:
+        return f"<GraphTable of {len(self.nodes):,} rows below {self.names()[-1]!r}>"
+
+    @property
+    def root(self) -> Node:
+        """The (first) node the table was made from."""
+        return self.nodes[self.roots[0]]
+
+    def _column(self, key: str, reader) -> tuple:
+        column = self._cache.get(key)
+        if column is None:
+            column = self._cache[key] = tuple(map(reader, self.nodes))
+        return column
+
+    @property
+    def parents(self) -> tuple[tuple[int, ...], ...]:
+        """Each row's inputs as row numbers (found when first asked for: a drawing does
+        not need them, and it is a pass over every edge)."""
+        column = self._cache.get("parents")
+        if column is None:
+            column = self._cache["parents"] = tuple(parent_rows(self.nodes, self.row))
+        return column
+
+    @property
+    def rules(self) -> tuple[Op, ...]:
+        return self._column("rules", _rule)
+
+    @property
+    def locals(self) -> tuple[tuple[float, ...], ...]:
+        return self._column("locals", _locals)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self._column("labels", _label)
+
+    @property
+    def scopes(self) -> tuple[tuple[str, ...], ...]:
+        return self._column("scopes", _scope)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return self._column("roles", _role)
+
+    def names(self, digits: int = 4) -> tuple[str, ...]:
+        """Every row's name (see ``autograd.names``), constants written with ``digits``."""
+        key = ("names", digits)
+        column = self._cache.get(key)
+        if column is None:
+            column = self._cache[key] = name_rows(self.rules, self.parents, self.labels, self.scopes,
+                                                  self.roles, self.data, digits)
+        return column
+
+    def name(self, node: Node, digits: int = 4) -> str:
+        """The name of ``node``, one of the table's."""
+        return self.names(digits)[self.row[node]]
+
+    def is_leaf(self, k: int) -> bool:
+        return not self.parents[k]
+
+
+def table(root: Node, *more: Node, inputs_in_order: bool = False) -> GraphTable:
+    """The table of the graph below ``root`` (and below ``more`` roots, sharing rows).
+
+    One walk with an explicit stack (no recursion: graphs can be millions deep). By
+    default it is ``topological_order``'s (a node's inputs placed last one first, the order
+    ``backward`` processes), so row numbers are drawings' node ids. With several roots or
+    ``inputs_in_order`` (the first input placed first, which puts the nodes of a layer in
+    the order the next layer lists them: the trace tape), a walk that numbers each node's
+    inputs as it places the node.
+
+    >>> from autograd import Value
+    >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    >>> table(a * b).names(), table(a * b, inputs_in_order=True).names()
+    (('b', 'a', 'a*b'), ('a', 'b', 'a*b'))
+    """
+    if not more and not inputs_in_order:
+        # ``topological_order``'s walk, read straight from the nodes' slots; the inputs'
+        # row numbers are found when first asked for.
+        order = tuple(topological_order(root))
+        return GraphTable(order, None, {node: k for k, node in enumerate(order)}, (len(order) - 1,))
+    nodes: list = []
+    parents: list[tuple[int, ...]] = []
+    row: dict = {}  # node -> row; -1 while its inputs are being placed (the "seen" mark)
+    roots = []
+    for start in (root, *more):
+        stack: list = [start]
+        while stack:
+            node = stack.pop()
+            if node is None:  # the marker above an expanded node: its inputs have rows
+                ps = stack.pop()
+                node = stack.pop()
+                row[node] = len(nodes)
+                nodes.append(node)
+                parents.append(tuple(map(row.__getitem__, ps)))
+                continue
+            while node not in row:
+                ps = node.parents
+                if not ps:  # a leaf
+                    row[node] = len(nodes)
+                    nodes.append(node)
+                    parents.append(())
+                    break
+                row[node] = -1
+                stack += (node, ps, None)
+                if inputs_in_order:
+                    stack += ps[:0:-1]
+                    node = ps[0]
+                else:
+                    stack += ps[:-1]
+                    node = ps[-1]
+        roots.append(row[start])
+    return GraphTable(tuple(nodes), tuple(parents), row, tuple(roots))
+
+
+def depths(t: GraphTable) -> tuple[int, ...]:
+    """Each row's depth: edges on the longest path from a leaf up to it. One pass: a
+    row's inputs come before it.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0); depths(table(x * x + x))
+    (0, 1, 2)
+    """
+    depth: list[int] = []
+    for ps in t.parents:
+        if not ps:
+            depth.append(0)
+        elif len(ps) == 1:
+            depth.append(depth[ps[0]] + 1)
+        else:
+            depth.append(max(map(depth.__getitem__, ps)) + 1)
+    return tuple(depth)
+
+
+def path_counts(t: GraphTable, root: int | None = None) -> list[int]:
+    """How many paths lead from row ``root`` (the table's root) down to each row (``a*a``
+    reaches ``a`` twice): one pass from the root down, each row adding its count to each
+    of its inputs.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0); path_counts(table(x * x + x))
+    [3, 1, 1]
+    """
+    top = t.roots[0] if root is None else root
+    count = [0] * len(t)
+    count[top] = 1
+    parents = t.parents
+    for k in range(top, -1, -1):
+        c = count[k]
+        if c:
+            for p in parents[k]:
+                count[p] += c
+    return count
+
+
+def chain_rule(t: GraphTable, root: int | None = None) -> list[float]:
+    """d root / d row for every row, from 0: the chain-rule loop of ``backward``, in the
+    same order (so the same sums, digit for digit), on the table's local derivatives;
+    the nodes' ``.grad`` are not touched.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0); chain_rule(table(x * x + x))
+    [7.0, 1.0, 1.0]
+    """
+    top = t.roots[0] if root is None else root
+    grad = [0.0] * len(t)
+    grad[top] = 1.0
+    parents, locals_ = t.parents, t.locals
+    for k in range(top, -1, -1):
+        g = grad[k]
+        for p, d in zip(parents[k], locals_[k]):
+            grad[p] += g * d
+    return grad
+
+
+__all__ = ["table", "GraphTable", "Row", "depths", "path_counts", "chain_rule"]
