@@ -336,16 +336,17 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
     nums = _Numbers(digits)
     old: dict[Value, float] = {}  # each input reached, and its gradient before the run
     flowed_in = [n for n in run if n in shown and grad[n] != 0.0]
-    start = {n: grad[n] for n in flowed_in}  # what the captions write as a gradient before the run
+    came = {n: grad[n] for n in flowed_in}
     for node in run:
         g = grad[node]
         for parent, local in zip(node.parents, node.local_grads):
             if parent not in old:
                 old[parent] = grad[parent]
-                start.setdefault(parent, grad[parent])
             grad[parent] += g * local
-            if parent.role == "param" and not parent.parents:
-                handed[parent] = handed.get(parent, 0.0) + g * local
+    start = {**old, **came}  # each gradient before the run, as the caption writes it
+    for p, before in old.items():  # what this call handed its parameters: their gradients' growth
+        if p.role == "param" and not p.parents:
+            handed[p] = handed.get(p, 0.0) + (grad[p] - before)
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
     # reads again itself); the caption names those outside the box. Only those are
     # written as text: a box's run reaches most of a big graph.
