@@ -522,9 +522,10 @@ EDIT_LIMIT = 3000
 EXPAND_BUDGET = 100_000
 _EXPAND_LEVELS = 2  # the page's boxes open, and the boxes inside them
 # Laying out an opened box costs passes over the whole graph (~2 s for a 68k-node GPT
-# step): the layouts made stop at this many Values visited in all (one for that GPT step,
-# every one the size budget allows for an MLP).
-_EXPAND_WORK = 100_000
+# step, where the page itself takes about as long): the layouts made stop at this many
+# Values visited in all. Every one the size budget allows for an MLP; none for that GPT
+# step, whose boxes say which collapse= draws their inside.
+_EXPAND_WORK = 50_000
 
 
 def _open_views(root, t, names, digits, forward, draw_options, played, base_pic: Picture, base: dict, base_svg: str,
