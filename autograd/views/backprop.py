@@ -336,14 +336,14 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
     nums = _Numbers(digits)
     old: dict[Value, float] = {}  # each input reached, and its gradient before the run
     flowed_in = [n for n in run if n in shown and grad[n] != 0.0]
-    came = {n: grad[n] for n in flowed_in}
+    before_in = {n: grad[n] for n in flowed_in}
     for node in run:
         g = grad[node]
         for parent, local in zip(node.parents, node.local_grads):
             if parent not in old:
                 old[parent] = grad[parent]
             grad[parent] += g * local
-    start = {**old, **came}  # each gradient before the run, as the caption writes it
+    start = {**old, **before_in}  # each gradient before the run, as the caption writes it
     for p, before in old.items():  # what this call handed its parameters: their gradients' growth
         if p.role == "param" and not p.parents:
             handed[p] = handed.get(p, 0.0) + (grad[p] - before)
