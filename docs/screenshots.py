@@ -22,40 +22,19 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import autograd  # noqa: E402
-from autograd import Value  # noqa: E402
+from examples import mlp_loss, neuron_graph  # noqa: E402  (the tests' graphs, one definition)
 
 SIZE = {"width": 1280, "height": 720}
 
 
-def neuron() -> Value:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
-
-
-def mlp_loss() -> Value:
-    from nn import MLP
-
-    model = MLP(2, [4, 4, 1], activation="tanh", seed=0)
-    preds = [model(x) for x in ([2.0, 3.0], [3.0, -1.0])]
-    preds = [p[0] if isinstance(p, list) else p for p in preds]
-    loss = autograd.sum([(p - y) ** 2 for p, y in zip(preds, (1.0, -1.0))])
-    loss.label = "loss"
-    return loss
-
-
 def main() -> None:
-    from browser import ARGS, chromium_path
     from playwright.sync_api import sync_playwright
+
+    from browser import ARGS, chromium_path
 
     out = ROOT / "docs" / "img"
     folder = Path(tempfile.mkdtemp(prefix="chainrule-shots-"))
-    autograd.html(neuron(), folder / "neuron.html", edge_labels=True)
+    autograd.html(neuron_graph(), folder / "neuron.html", edge_labels=True)
     mlp = autograd.html(mlp_loss(), folder / "mlp.html", edge_labels=True, collapse=2)
     box = next(k for k, s in enumerate(mlp.steps) if s.back and s.name == "scope mlp/layer1")
     with sync_playwright() as p:

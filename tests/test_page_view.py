@@ -14,32 +14,10 @@ import autograd
 from autograd import Value, scope
 from autograd.views.page import asset
 from autograd.views.text import number
+from examples import mlp_loss, neuron_graph as neuron
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
 SIZES = ((1024, 768), (1920, 1080))
-
-
-def neuron(x1: float = 2.0):
-    x1, x2 = Value(x1, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
-
-
-def mlp_loss():
-    """A 2-4-4-1 MLP's squared error on two samples."""
-    from nn import MLP
-
-    model = MLP(2, [4, 4, 1], activation="tanh", seed=0)
-    preds = [model(x) for x in ([2.0, 3.0], [3.0, -1.0])]
-    preds = [p[0] if isinstance(p, list) else p for p in preds]
-    loss = autograd.sum([(p - y) ** 2 for p, y in zip(preds, (1.0, -1.0))])
-    loss.label = "loss"
-    return loss
 
 
 # Every step, in turn: the focus element's box must lie inside #main (below the controls
@@ -275,32 +253,18 @@ def test_setting_a_leaf_recomputes_every_value_and_gradient_as_python_does(brows
     tab.page.close()
 
 
-# Random expressions: a few leaves, then ops reading earlier nodes. Only ops whose
-# derivative is defined everywhere on the values drawn, and a division by x² + 1.
-UNARY = ("tanh", "sin", "cos", "sigmoid", "relu", "exp_bounded")
-BINARY = ("add", "sub", "mul", "div_safe", "pow2")
+def _tree_graph(tree, values: list[float]):
+    """The engine tests' random expression tree on leaves x0, x1, ... (None where the
+    point is one the tests reject: near a kink, or huge)."""
+    from test_engine_rules import Reject, build
 
-
-def _expression(leaves: list[float], program: list[tuple[str, int, int]]) -> Value:
-    nodes = [Value(x, label=f"x{i}") for i, x in enumerate(leaves)]
-    for op, i, j in program:
-        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
-        if op == "exp_bounded":
-            out = a.tanh().exp()
-        elif op in UNARY:
-            out = getattr(a, op)()
-        elif op == "add":
-            out = a + b
-        elif op == "sub":
-            out = a - b
-        elif op == "mul":
-            out = a * b
-        elif op == "div_safe":
-            out = a / (b * b + 1.0)
-        else:
-            out = a ** 2
-        nodes.append(out)
-    root = nodes[-1]
+    xs = [Value(x, label=f"x{i}") for i, x in enumerate(values)]
+    try:
+        root = build(tree, xs)
+    except (Reject, ValueError, OverflowError, ZeroDivisionError):
+        return None
+    if not isinstance(root, Value) or not root.parents:
+        return None
     root.label = "out"
     return root
 
@@ -308,25 +272,32 @@ def _expression(leaves: list[float], program: list[tuple[str, int, int]]) -> Val
 @needs_dot
 def test_random_expressions_recompute_in_the_page_as_in_python(browser, tmp_path):
     hypothesis = pytest.importorskip("hypothesis")
-    st = hypothesis.strategies
-    value = st.floats(-2.0, 2.0, allow_nan=False)
-    step = st.tuples(st.sampled_from(UNARY + BINARY), st.integers(0, 20), st.integers(0, 20))
+    from test_engine_rules import reals, trees
 
-    @hypothesis.settings(max_examples=12, deadline=None, database=None,
-                         suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
-    @hypothesis.given(st.lists(value, min_size=1, max_size=3), st.lists(step, min_size=1, max_size=7),
-                      st.integers(0, 2), value)
-    def check(leaves, program, which, new):
-        root = _expression(leaves, program)
+    st = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=15, deadline=None, database=None,
+                         suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture,
+                                                hypothesis.HealthCheck.filter_too_much])
+    @hypothesis.given(st.integers(1, 3).flatmap(
+        lambda n: st.tuples(trees(n), st.lists(reals(-2, 2), min_size=n, max_size=n))),
+        st.integers(0, 2), reals(-2, 2))
+    def check(case, which, new):
+        tree, values = case
+        root = _tree_graph(tree, values)
+        hypothesis.assume(root is not None)
         present = sorted(int(n.label[1:]) for n in autograd.topological_order(root) if n.label.startswith("x"))
+        hypothesis.assume(present)
         which = present[which % len(present)]  # a leaf the expression reads
+        changed = list(values)
+        changed[which] = new
+        ref = _tree_graph(tree, changed)
+        hypothesis.assume(ref is not None)
         autograd.html(root, tmp_path / "e.html", edge_labels=True)
         tab = browser.open(tmp_path / "e.html")
         try:
             tab.js("([n, x]) => chainrule.set(n, x)", [f"x{which}", new])
-            changed = list(leaves)
-            changed[which] = new
-            _same(tab, _expression(changed, program))
+            _same(tab, ref)
             tab.check()
         finally:
             tab.page.close()
