@@ -739,6 +739,7 @@
   };
 
   // -- start -------------------------------------------------------------------------------
+  if (window.innerWidth >= 1400 && el("key")) el("key").open = true;  // room for the legend: show it
   mount(0);
   player = chainrule.player({
     count: view.steps.length, render: render,
