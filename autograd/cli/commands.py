@@ -52,6 +52,7 @@ from ..views.draw import (
 )
 from ..views.explain import explain
 from ..views.text import number, tree
+from .exercise_commands import EXERCISE_COMMANDS, run as run_exercise_command
 from .expr import FUNCTIONS, Evaluation, ExprError, Program, evaluate, parse
 
 PROG = "chainrule"
@@ -170,6 +171,8 @@ def _top_parser() -> _Parser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, _, _) in COMMANDS.items():
         commands.add_parser(name, help=help_text)
+    for name, help_text in EXERCISE_COMMANDS.items():
+        commands.add_parser(name, help=help_text)
     return parser
 
 
@@ -195,7 +198,8 @@ def parse_command_line(argv: list[str] | tuple[str, ...]) -> argparse.Namespace:
         raise SystemExit(0)
     if name not in COMMANDS:
         hint = "; options go after the command" if name.startswith("-") else ""
-        raise _ArgumentError(f"unknown command {_shown(name)}{hint}; the commands are {', '.join(COMMANDS)}")
+        every = ", ".join([*COMMANDS, *EXERCISE_COMMANDS])
+        raise _ArgumentError(f"unknown command {_shown(name)}{hint}; the commands are {every}")
     head, tail = _split_at_dashes(list(argv[1:]))
     args = _command_parser(name).parse_intermixed_args(head)
     args.command = name
@@ -416,8 +420,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int], Callable[[ar
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 1 other errors)."""
     _tolerant_streams()
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        args = parse_command_line(sys.argv[1:] if argv is None else argv)
+        if argv and isinstance(argv, list | tuple) and argv[0] in EXERCISE_COMMANDS:
+            return run_exercise_command(list(argv))
+        args = parse_command_line(argv)
         return COMMANDS[args.command][1](args)
     except SystemExit as exit_:  # --help has been printed
         return exit_.code if isinstance(exit_.code, int) else 2
