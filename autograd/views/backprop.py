@@ -387,23 +387,24 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
     outputs'), what reaches the Values outside, and what it handed its parameters (once per
     call of the scope: their gradient norm and largest entries)."""
     nums = _Numbers(digits)
-    changed: dict[Value, str] = {}
-    start: dict[Value, float] = {}
+    old: dict[Value, float] = {}  # each input reached, and its gradient before the run
     flowed_in = [n for n in run if n in shown and grad[n] != 0.0]
-    for n in flowed_in:
-        start[n] = grad[n]
+    before_in = {n: grad[n] for n in flowed_in}
     for node in run:
         g = grad[node]
         for parent, local in zip(node.parents, node.local_grads):
-            if parent not in changed:
-                changed[parent] = num(grad[parent])
-                start.setdefault(parent, grad[parent])
+            if parent not in old:
+                old[parent] = grad[parent]
             grad[parent] += g * local
-            if parent.role == "param" and not parent.parents:
-                handed[parent] = handed.get(parent, 0.0) + g * local
+    start = {**old, **before_in}  # each gradient before the run, as the caption writes it
+    for p, before in old.items():  # what this call handed its parameters: their gradients' growth
+        if p.role == "param" and not p.parents:
+            handed[p] = handed.get(p, 0.0) + (grad[p] - before)
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
-    # reads again itself); the caption names those outside the box.
-    updates = tuple((shown[p], num(grad[p]), changed[p]) for p in changed if p in shown)
+    # reads again itself); the caption names those outside the box. Only those are
+    # written as text: a box's run reaches most of a big graph.
+    changed = {p: num(before) for p, before in old.items() if p in shown}
+    updates = tuple((shown[p], num(grad[p]), before) for p, before in changed.items())
     outside = [p for p in changed if p in shown and pic.folded.get(p) != box]
     path = "/".join(pic.boxes[box])
     lines = [f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"]
