@@ -435,7 +435,12 @@
     pathMarks.forEach(function (m) { m[0].classList.remove(m[1]); });
     pathMarks = [];
     if (!n || !n.explain || !n.explain.lit) return;
-    n.explain.lit.forEach(function (titles, rank) {
+    n.explain.lit.forEach(function (rows, rank) {
+      // The path's drawn edges: into each op from the input it leaves by, op to result.
+      var titles = [];
+      for (var i = 0; i + 1 < rows.length; i++) {
+        titles.push("n" + rows[i] + "_op->n" + rows[i], "n" + rows[i + 1] + "->n" + rows[i] + "_op");
+      }
       titles.forEach(function (title) {
         (edges[title] || []).forEach(function (g) {
           var cls = "path" + Math.min(rank, 2);
@@ -536,7 +541,7 @@
     return text === "-0" ? "0" : text;
   }
   function wrapNeg(text) { return text.charAt(0) === "-" ? "(" + text + ")" : text; }
-  var TOKEN = /\u0001([A-Z])(w?):(\d+):(\d+)\u0002/g;
+  var TOKEN = /\ue000([A-Z])(w?)(\d+)\.(\d+)\ue001/g;
 
   function recompute() {
     var rows = graph.rows.map(function (r, k) {
@@ -545,7 +550,9 @@
     var result = chainruleCompute.evaluate(rows, { root: graph.root });
     version += 1;
     live = { data: result.data, local: result.local, grad: result.grad, error: result.error,
-             missing: result.missing, stale: result.stale, version: version };
+             missing: result.missing, stale: result.stale, version: version,
+             edited: Object.keys(edits).length > 0 };
+    if (!player) return;  // the first time, as the page opens: the captions are written at mount
     Object.keys(data.values).forEach(function (rid) {
       var k = +rid.slice(1);
       data.values[rid] = [live.data[k], live.grad[k]];
@@ -628,13 +635,13 @@
       n.data = fmt(D[k]);
       if (!n.constant) n.grad = fmt(live.grad[k]);
       (n.locals || []).forEach(function (d, slot) { d.value = fmt(L[k][slot]); });
-      if (n.explain) { n.explain.sum = n.grad; n.explain.stale = true; }
+      if (n.explain && live.edited) { n.explain.sum = n.grad; n.explain.stale = true; }
     });
   }
 
   // The edge numbers (d out / d in) of the picture shown, from the live locals.
   function relabel() {
-    if (!live) return;
+    if (!live || !live.edited) return;
     var seen = {};
     graph.rows.forEach(function (r, k) {
       r.parents.forEach(function (q, slot) {
@@ -685,7 +692,7 @@
   }
 
   function liveNote() {
-    if (!live) return "";
+    if (!live || !live.edited) return "";
     if (live.error) return "\n(After your edit " + live.error.message + ": the rows below it are NaN.)";
     if (live.stale.length) return "\n(Some ops have no JavaScript form; their numbers are Python's from before your edit, so what depends on them is approximate.)";
     return "";
@@ -739,6 +746,8 @@
   };
 
   // -- start -------------------------------------------------------------------------------
+  if (window.innerWidth >= 1400 && el("key")) el("key").open = true;  // room for the legend: show it
+  if (graph) recompute();  // the numbers the captions' templates are written with
   mount(0);
   player = chainrule.player({
     count: view.steps.length, render: render,

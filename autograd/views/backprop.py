@@ -147,8 +147,8 @@ _TOP = 3  # a box's step names this many of the parameters it hands the most to
 
 class _Numbers:
     """A caption's numbers, each written as a token the page can refill after an edit
-    (``\x01`` kind ``:`` row ``:`` slot ``\x02``; a ``w`` after the kind brackets a negative
-    number), with the value it has now; ``fill`` writes the caption as shown.
+    (U+E000, kind, row, ``.``, slot, U+E001: private-use characters no text holds; a ``w``
+    after the kind brackets a negative number), with the value it has now; ``fill`` writes the caption as shown.
 
     Kinds: ``D`` a row's data, ``L`` its local derivative through input ``slot``, ``G``
     its gradient (final when its op steps back), ``T`` = G × L, ``O``/``N`` the gradient
@@ -157,7 +157,7 @@ class _Numbers:
     ``row`` in all, ``Z`` the norm of what it handed its parameters.
     """
 
-    TOKEN = re.compile("\x01([A-Z])(w?):(\\d+):(\\d+)\x02")
+    TOKEN = re.compile("\ue000([A-Z])(w?)(\\d+)\\.(\\d+)\ue001")
 
     def __init__(self, digits: int) -> None:
         self.digits = digits
@@ -165,7 +165,7 @@ class _Numbers:
 
     def __call__(self, kind: str, row: int, value: float, slot: int = 0, wrap: bool = False) -> str:
         self.values[(kind, row, slot)] = value
-        return f"\x01{kind}{'w' if wrap else ''}:{row}:{slot}\x02"
+        return f"\ue000{kind}{'w' if wrap else ''}{row}.{slot}\ue001"
 
     def fill(self, template: str) -> str:
         def one(m: re.Match) -> str:
@@ -198,7 +198,7 @@ def substituted(node: Value, slot: int, nums: _Numbers, row: dict[Value, int]) -
     if slot >= len(forms):
         return ""
     text = forms[slot]
-    own = f"\x01Dw:{row[node]}:0\x02"
+    own = f"\ue000Dw{row[node]}.0\ue001"
     if node.op in _OWN and _OWN[node.op] in text:
         nums("D", row[node], node.data)
         text = text.replace(_OWN[node.op], "{own}")
@@ -446,20 +446,9 @@ def _count_text(c: int) -> str:
     return f"{c:,}" if c < 10 ** 15 else f"about 10^{len(str(c)) - 1}"
 
 
-_LIT_PATHS = 5  # a click lights this many of the node's paths to the output, largest |product| first
-
-
-def _path_edges(path, pic: Picture) -> list[str]:
-    """The drawn edges (their SVG titles) along one chain-rule path, from the output down:
-    into each op from the input the path leaves by, and from each op to its result."""
-    edges = []
-    for node, below in zip(path.nodes, path.nodes[1:]):
-        op_id, rid, into = pic.ops.get(node), pic.records.get(node), pic.records.get(below)
-        if op_id and rid:
-            edges.append(f"{op_id}->{rid}")
-        if op_id and into:
-            edges.append(f"{into}->{op_id}")
-    return edges
+# A click lights this many of the node's paths to the output, largest |product| first;
+# a path rides along as the rows it passes, from the output down.
+_LIT_PATHS = 5
 
 
 def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value, float], digits: int,
@@ -467,6 +456,7 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
     """What a click on each node shows, keyed by its DOT ids (record and op alike)."""
     num = lambda x: number(x, digits)  # noqa: E731
     counts = _path_counts(pic.order, root)
+    row = {node: k for k, node in enumerate(pic.order)}
     drawn = [n for n in pic.records if n not in pic.constants]
     # Labelled nodes first (the ones a learner asks about), then the rest, in graph order.
     chosen = set(sorted(drawn, key=lambda n: not n.label)[:MAX_EXPLAINED])  # sorted() is stable
@@ -491,7 +481,7 @@ def _panel(root: Value, pic: Picture, names: dict[Value, str], grads: dict[Value
             e = explain(root, node, digits=digits)
             budget -= len(e.text)
             entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text,
-                                "lit": [_path_edges(path, pic) for path in e.paths[:_LIT_PATHS]]}
+                                "lit": [[row[n] for n in path.nodes] for path in e.paths[:_LIT_PATHS]]}
         nodes[rid] = entry
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
@@ -550,11 +540,14 @@ _STEP_FIELDS = tuple(f.name for f in fields(Step))
 
 
 def _step_data(step: Step, editable: bool) -> dict:
-    """A step as the page's JSON holds it (a page that cannot recompute carries no caption
-    template and no rows). Its tuples are taken as they are: ``asdict`` would copy each."""
+    """A step as the page's JSON holds it: a page that recomputes carries a caption as its
+    template only, one that cannot carries no template and no rows. Its tuples are taken
+    as they are: ``asdict`` would copy each."""
     out = {name: getattr(step, name) for name in _STEP_FIELDS}
     if not editable:
         del out["template"], out["rows"]
+    elif out["template"]:
+        del out["caption"]  # the page writes it from the template and its numbers when it opens
     return out
 
 
