@@ -44,7 +44,7 @@ def asset(name: str) -> str:
 def compact(text: str) -> str:
     r"""Script or style text without its comment lines and indentation, as a page carries it:
     only whole lines that are comments go (``// ...``, ``/* ... */``), so no string or
-    expression is touched.
+    expression is touched (the pages' scripts have no string spanning lines).
 
     >>> compact("  // why\n  var a = 1;  // kept\n/* a\n   rule */\n  b { c: d }")
     'var a = 1;  // kept\nb { c: d }'
