@@ -278,8 +278,7 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
             steps.append(_op_step(ops[i], pic, grad, shown, names, num, row, digits, touched, at=n_ops + 2 + i))
             continue
         steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, row, digits,
-                               handed.setdefault(box, {}), last[box] == k, at=n_ops + 1 + j))
-        touched.update(p for n in ops[i:j] for p in n.parents)
+                               handed.setdefault(box, {}), last[box] == k, touched, at=n_ops + 1 + j))
     return steps, grad, known
 
 
@@ -329,7 +328,7 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num, row, digits: in
 
 
 def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num, row, digits: int,
-              handed: dict[Value, float], final: bool, at: int = 0) -> Step:
+              handed: dict[Value, float], final: bool, touched: set, at: int = 0) -> Step:
     """A run of a collapsed scope's nodes, stepped as one: the gradients that flowed in (its
     outputs'), what reaches the Values outside, and what it handed its parameters (once per
     call of the scope: their gradient norm and largest entries)."""
@@ -343,6 +342,7 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
             if parent not in old:
                 old[parent] = grad[parent]
             grad[parent] += g * local
+    touched.update(old)  # the Values this run gave a gradient (a later op's caption shows a sum)
     start = {**old, **before_in}  # each gradient before the run, as the caption writes it
     for p, before in old.items():  # what this call handed its parameters: their gradients' growth
         if p.role == "param" and not p.parents:
