@@ -129,41 +129,42 @@ def formula(rule: Op, inputs: Sequence[str], slot: int) -> str:
     return forms[slot].format(a=wrap(raw[0]), b=wrap(raw[1]) if raw[1] else "", A=raw[0], B=raw[1])
 
 
-def name_rows(rules: Sequence[Op], parents: Sequence[tuple[int, ...]], labels: Sequence[str],
-              scopes: Sequence[tuple], roles: Sequence[str], data: Sequence[float],
-              digits: int = 4) -> tuple[str, ...]:
-    """The name of every row of a graph table (see the module docstring), from its columns:
-    rows in topological order, ``parents`` as row numbers. One pass, then one more to
-    give the rows that share a name their row number."""
+def base_names(rules: Sequence[Op], parents: Sequence[tuple[int, ...]], labels: Sequence[str],
+               scopes: Sequence[tuple], roles: Sequence[str], data: Sequence[float],
+               digits: int = 4) -> tuple[list[str], Counter]:
+    """Every row's name before rows that share one are told apart, and how many rows
+    have each: one pass, inputs before the rows that read them. ``unique`` finishes a
+    row's name from these, so a view naming a few rows need not write every name."""
     base: list[str] = []
     level: list[int] = []  # how tightly each name binds (ATOM, or an operator's), for brackets
-    scoped: dict[tuple, tuple[str, int]] = {}  # (scope, op name) -> ("scope.path.op", binding)
-    for i, rule in enumerate(rules):
-        label = labels[i]
-        ps = parents[i]
-        if roles[i] == "param" or label:
-            text = label
-            if roles[i] == "param":  # its place: the scope path and the label
-                text = ".".join((*scopes[i], label or "param"))
-            bind = ATOM if simple(text) else 0  # a label such as 'a+b' is bracketed wherever it goes
-        elif not ps:
-            text = number(data[i], digits)
-            bind = 2 if text.startswith("-") else ATOM
-        else:
-            # Inputs named by their op (most of a big model's nodes) make no expression.
-            text, bind = ("", 0) if level[ps[0]] == FALLBACK or level[ps[-1]] == FALLBACK else \
-                _expression(rule, ps, base, level)
+    scoped: dict[tuple, str] = {}  # (scope, op name) -> "scope.path.op": most op nodes share a few
+    numbers: dict[float, tuple[str, int]] = {}  # a constant's text: the same few numbers recur
+    add_name, add_level = base.append, level.append
+    for i, (rule, label, ps, role) in enumerate(zip(rules, labels, parents, roles)):
+        if ps and not label and role != "param":
+            # An op node. Inputs named by their op (most of a big model's nodes) make no
+            # expression: 'mul' says nothing of what it was made from, so no 'mul+x' above it.
+            text = ""
+            if level[ps[0]] != FALLBACK and level[ps[-1]] != FALLBACK:
+                text, bind = _expression(rule, ps, base, level)
             if not text:
                 key = (scopes[i], rule.name)
-                found = scoped.get(key)
-                if found is None:
-                    scope_text = ".".join((*key[0], rule.name))
-                    found = scoped[key] = (scope_text, ATOM if simple(scope_text) else 0)
-                text, bind = found
-                bind = FALLBACK  # 'mul' says nothing of what it was made from: no 'mul+x' above it
-        base.append(text)
-        level.append(bind)
-    return _unique(base)
+                text = scoped.get(key) or scoped.setdefault(key, ".".join((*key[0], rule.name)))
+                bind = FALLBACK
+        elif ps or label or role == "param":
+            text = label
+            if role == "param":  # its place: the scope path and the label
+                text = ".".join((*scopes[i], label or "param"))
+            bind = ATOM if simple(text) else 0  # a label such as 'a+b' is bracketed wherever it goes
+        else:  # a number written into the expression
+            found = numbers.get(data[i])
+            if found is None:
+                text = number(data[i], digits)
+                found = numbers[data[i]] = (text, 2 if text.startswith("-") else ATOM)
+            text, bind = found
+        add_name(text)
+        add_level(bind)
+    return base, Counter(base)
 
 
 ATOM = 4
@@ -199,21 +200,18 @@ def _expression(rule: Op, ps: tuple[int, ...], base: list[str], level: list[int]
     return (text, bind) if len(text) <= SHORT else ("", 0)
 
 
-def _unique(base: list[str]) -> tuple[str, ...]:
-    """``base`` with ``#row`` added to every name more than one row has."""
-    counts = Counter(base)
-    if len(counts) == len(base):
-        return tuple(base)
-    taken = set(counts)
-    out = list(base)
-    for i, name in enumerate(base):
-        if counts[name] > 1:
-            new = f"{name}#{i}"
-            while new in taken:  # a label that is itself 'tanh#5': rare, but names stay unique
-                new += f"#{i}"
-            taken.add(new)
-            out[i] = new
-    return tuple(out)
+def unique(base: Sequence[str], counts: Counter, k: int) -> str:
+    """Row ``k``'s name: its base name, with ``#k`` if other rows have that name too.
+
+    A name ending in ``#k`` is never another row's (its last ``#`` says its row), so it
+    only has to stay clear of the names left as they are (a label 'tanh#5')."""
+    name = base[k]
+    if counts[name] == 1:
+        return name
+    new = f"{name}#{k}"
+    while new in counts:
+        new += f"#{k}"
+    return new
 
 
-__all__ = ["number", "is_number", "op_symbol", "simple", "wrap", "formula", "name_rows", "SHORT"]
+__all__ = ["number", "is_number", "op_symbol", "simple", "wrap", "formula", "base_names", "unique", "SHORT"]

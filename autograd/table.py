@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from .graph import Node, parent_rows, topological_order
-from .names import name_rows
+from .graph import Node, parent_rows, rules_and_metas, topological_order
+from .names import base_names, unique
 from .ops import Op
 
 
@@ -55,8 +55,8 @@ class Row(NamedTuple):
                 f"data={self.data}, grad={self.grad}, name={self.name!r})")
 
 
-_rule, _locals = attrgetter("rule"), attrgetter("local_grads")
-_label, _scope, _role, _site = attrgetter("label"), attrgetter("scope"), attrgetter("role"), attrgetter("site")
+_locals = attrgetter("local_grads")
+_label, _scope, _role = attrgetter("label"), attrgetter("scope"), attrgetter("role")
 _data, _grad = attrgetter("data"), attrgetter("grad")
 
 
@@ -95,12 +95,6 @@ class GraphTable:
         """The (first) node the table was made from."""
         return self.nodes[self.roots[0]]
 
-    def _column(self, key: str, reader) -> tuple:
-        column = self._cache.get(key)
-        if column is None:
-            column = self._cache[key] = tuple(map(reader, self.nodes))
-        return column
-
     @property
     def parents(self) -> tuple[tuple[int, ...], ...]:
         """Each row's inputs as row numbers (found when first asked for: a drawing does
@@ -112,36 +106,80 @@ class GraphTable:
 
     @property
     def rules(self) -> tuple[Op, ...]:
-        return self._column("rules", _rule)
+        """Each row's op row (``ops.LEAF`` for a leaf)."""
+        column = self._cache.get("rules")
+        if column is None:
+            column, self._cache["metas"] = rules_and_metas(self.nodes)
+            self._cache["rules"] = column
+        return column
 
     @property
     def locals(self) -> tuple[tuple[float, ...], ...]:
-        return self._column("locals", _locals)
+        """Each row's local derivatives, d node / d input per input."""
+        column = self._cache.get("locals")
+        if column is None:
+            column = self._cache["locals"] = tuple(map(_locals, self.nodes))
+        return column
+
+    @property
+    def metas(self) -> tuple:
+        """Each row's record of label, scope, role and site (a ``mode.Meta``, shared by the
+        nodes made in one scope call; None for a node with none of them)."""
+        if "metas" not in self._cache:
+            self.rules  # noqa: B018 - reads the metas with the rules
+        return self._cache["metas"]
+
+    def _meta_column(self, key: str, reader, empty) -> tuple:
+        # Read from the few distinct records of label, scope and role, not from each node.
+        column = self._cache.get(key)
+        if column is None:
+            metas = self.metas
+            of = {meta: reader(meta) for meta in set(metas) if meta is not None}
+            of[None] = empty
+            column = self._cache[key] = tuple(map(of.__getitem__, metas))
+        return column
 
     @property
     def labels(self) -> tuple[str, ...]:
-        return self._column("labels", _label)
+        return self._meta_column("labels", _label, "")
 
     @property
     def scopes(self) -> tuple[tuple[str, ...], ...]:
-        return self._column("scopes", _scope)
+        return self._meta_column("scopes", _scope, ())
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return self._column("roles", _role)
+        return self._meta_column("roles", _role, "")
+
+    def _base(self, digits: int) -> tuple[list[str], Any]:
+        key = ("base", digits)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = base_names(self.rules, self.parents, self.labels, self.scopes,
+                                                  self.roles, self.data, digits)
+        return found
 
     def names(self, digits: int = 4) -> tuple[str, ...]:
         """Every row's name (see ``autograd.names``), constants written with ``digits``."""
         key = ("names", digits)
         column = self._cache.get(key)
         if column is None:
-            column = self._cache[key] = name_rows(self.rules, self.parents, self.labels, self.scopes,
-                                                  self.roles, self.data, digits)
+            base, counts = self._base(digits)
+            column = self._cache[key] = tuple(name if counts[name] == 1 else unique(base, counts, k)
+                                              for k, name in enumerate(base))
         return column
+
+    def name_of(self, k: int, digits: int = 4) -> str:
+        """Row ``k``'s name, one of ``names(digits)``, without writing all of them."""
+        column = self._cache.get(("names", digits))
+        if column is not None:
+            return column[k]
+        base, counts = self._base(digits)
+        return unique(base, counts, k)
 
     def name(self, node: Node, digits: int = 4) -> str:
         """The name of ``node``, one of the table's."""
-        return self.names(digits)[self.row[node]]
+        return self.name_of(self.row[node], digits)
 
     def is_leaf(self, k: int) -> bool:
         return not self.parents[k]

@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass
 
 from ..graph import Node, topological_order
+from ..table import table
 from ..views.draw import op_label
 from ..views.text import number
 from .format import Case
@@ -59,12 +60,8 @@ def close(expected: float, given: float) -> bool:
 def node_names(order: list[Node]) -> list[str]:
     """The name of each node of ``order`` (topological order, root last), by the graph
     table's one namer, the name every view gives the node."""
-    try:
-        from ..table import table  # type: ignore[import-not-found]  # the one namer (issue #19)
-    except ImportError:  # until the table lands: labels, constants' numbers, op and row
-        return [n.label or (number(n.data) if not n.parents else f"{n.op}#{k}") for k, n in enumerate(order)]
     t = table(order[-1])
-    by_node = dict(zip((row.node for row in t), t.names()))
+    by_node = dict(zip(t.nodes, t.names()))
     return [by_node[n] for n in order]
 
 

@@ -81,6 +81,19 @@ class BackpropPage(Page):
         self.steps = steps
 
 
+class _Names(dict):
+    """Node -> its name from the table's one namer, written when a caption or panel
+    first asks (a page shows a few of a big graph's nodes)."""
+
+    def __init__(self, t: GraphTable, digits: int) -> None:
+        super().__init__()
+        self.table, self.digits = t, digits
+
+    def __missing__(self, node: Value) -> str:
+        name = self[node] = self.table.name(node, self.digits)
+        return name
+
+
 def formula(node: Value, slot: int, names: dict[Value, str]) -> str:
     """The op table's formula for d node / d (input ``slot``), with the inputs' names,
     e.g. 'w' for d(x*w)/dx, '1 − tanh(n)²' for tanh; '' if the table has none."""
@@ -233,21 +246,31 @@ def _forward_steps(pic: Picture, names: dict[Value, str], num, row: dict[Value, 
 
 
 def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
-           forward: bool = False) -> tuple[list[Step], dict[Value, float], dict[str, int]]:
-    """The page's steps, the gradients they end with, and (forward mode) when each edge's
-    number becomes known.
+           forward: bool = False, t: GraphTable | None = None,
+           final: list[float] | None = None) -> tuple[list[Step], dict[Value, float], dict[str, int]]:
+    """The page's steps, the gradients they end with (of the Values drawn, the inputs of
+    the ops drawn and the parameters), and (forward mode) when each edge's number becomes
+    known.
 
     The chain-rule loop of ``backward`` (``grad[parent] += grad[node] * local``, from the
     root down in reverse topological order, starting from 0), played one op at a time;
-    with ``forward``, the forward pass first.
+    with ``forward``, the forward pass first. ``t`` is the graph table and ``final`` its
+    ``chain_rule``: when an op is played its own gradient is complete, so it is read
+    from there, and only the gradients a step shows are followed as they grow.
     """
-    order = pic.order
-    row = {node: k for k, node in enumerate(order)}
-    grad: dict[Value, float] = {node: 0.0 for node in order}
+    t = table(root) if t is None else t
+    final = chain_rule(t) if final is None else final
+    row = t.row
+    nodes, parents = t.nodes, t.parents
     shown = {node: rid for node, rid in pic.records.items() if node not in pic.constants}
+    watched = set(shown)
+    for node in pic.ops:
+        watched.update(node.parents)
+    watched.update(n for n in nodes if n.role == "param" and not n.parents)  # what boxes hand them
+    grad: dict[Value, float] = dict.fromkeys(watched, 0.0)
     num = lambda x: number(x, digits)  # noqa: E731
     steps, known = _forward_steps(pic, names, num, row, digits) if forward else ([], {})
-    ops = [node for node in reversed(order) if node.parents]
+    ops = [k for k in range(t.roots[0], -1, -1) if parents[k]]
     n_ops = len(ops)
     steps.append(Step((), (), (), f"{'' if forward else 'Step 0: '}the forward pass is done (each record shows its "
                                   "data); every gradient is 0. Step forward (→) to run backward.", "forward pass done",
@@ -264,9 +287,9 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     runs: list[tuple[int, int, str | None]] = []
     i = 0
     while i < len(ops):
-        box = pic.folded.get(ops[i])
+        box = pic.folded.get(nodes[ops[i]])
         j = i + 1
-        while box is not None and j < len(ops) and pic.folded.get(ops[j]) == box:
+        while box is not None and j < len(ops) and pic.folded.get(nodes[ops[j]]) == box:
             j += 1
         runs.append((i, j, box))
         i = j
@@ -275,10 +298,11 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     touched: set[Value] = set()
     for k, (i, j, box) in enumerate(runs):
         if box is None:
-            steps.append(_op_step(ops[i], pic, grad, shown, names, num, row, digits, touched, at=n_ops + 2 + i))
+            steps.append(_op_step(nodes[ops[i]], pic, grad, shown, names, num, row, digits, touched,
+                                  at=n_ops + 2 + i))
             continue
         steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, row, digits,
-                               handed.setdefault(box, {}), last[box] == k, touched, at=n_ops + 1 + j))
+                               handed.setdefault(box, {}), last[box] == k, touched, t, final, at=n_ops + 1 + j))
     return steps, grad, known
 
 
@@ -327,21 +351,27 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num, row, digits: in
                  at=at, back=True, rows=(k,))
 
 
-def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num, row, digits: int,
-              handed: dict[Value, float], final: bool, touched: set, at: int = 0) -> Step:
-    """A run of a collapsed scope's nodes, stepped as one: the gradients that flowed in (its
-    outputs'), what reaches the Values outside, and what it handed its parameters (once per
-    call of the scope: their gradient norm and largest entries)."""
+def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, row, digits: int,
+              handed: dict[Value, float], final: bool, touched: set, t: GraphTable, played: list[float],
+              at: int = 0) -> Step:
+    """A run of a collapsed scope's nodes (rows of ``t``), stepped as one: the gradients
+    that flowed in (its outputs'), what reaches the Values outside, and what it handed its
+    parameters (once per call of the scope, at its last run: their gradient norm and
+    largest entries). Each node's own gradient is complete when it is played
+    (``played``); only the gradients in ``grad`` are followed."""
     nums = _Numbers(digits)
-    old: dict[Value, float] = {}  # each input reached, and its gradient before the run
-    flowed_in = [n for n in run if n in shown and grad[n] != 0.0]
+    nodes, parents, locals_ = t.nodes, t.parents, t.locals
+    old: dict[Value, float] = {}  # each followed input reached, and its gradient before the run
+    flowed_in = [nodes[k] for k in run if nodes[k] in shown and grad[nodes[k]] != 0.0]
     before_in = {n: grad[n] for n in flowed_in}
-    for node in run:
-        g = grad[node]
-        for parent, local in zip(node.parents, node.local_grads):
-            if parent not in old:
-                old[parent] = grad[parent]
-            grad[parent] += g * local
+    for k in run:
+        g = played[k]
+        for p, local in zip(parents[k], locals_[k]):
+            node = nodes[p]
+            if node in grad:
+                if node not in old:
+                    old[node] = grad[node]
+                grad[node] += g * local
     touched.update(old)  # the Values this run gave a gradient (a later op's caption shows a sum)
     start = {**old, **before_in}  # each gradient before the run, as the caption writes it
     for p, before in old.items():  # what this call handed its parameters: their gradients' growth
@@ -373,7 +403,7 @@ def _box_step(run: list[Value], box: str, pic: Picture, grad, shown, names, num,
     edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
     edges += tuple(f"{box}->{pic.records[n]}" for n in flowed_in if n in pic.records)
     return _step((box,), edges, updates, nums, "\n".join(lines), f"scope {path}", at=at, back=True,
-                 rows=tuple(row[n] for n in run))
+                 rows=tuple(run))
 
 
 def _count_text(c: int) -> str:
@@ -484,7 +514,7 @@ def _view(root: Value, t: GraphTable, names: dict[Value, str], digits: int, forw
     # One picture: it checks the options and refuses graphs that are too large; its
     # records print the gradients the steps end with.
     pic = picture(root, grads=dict(zip(t.nodes, played)), table=t, fold=fold, **draw_options)
-    steps, _, known = _steps(root, pic, names, digits, forward=forward)
+    steps, _, known = _steps(root, pic, names, digits, forward=forward, t=t, final=played)
     svg = _svg(pic)
     by_label: dict[str, str] = {}
     for node, rid in pic.records.items():
@@ -668,7 +698,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     # in every layout of the page), one picture per layout with them in its records.
     t = table(root)
     order = list(t.nodes)
-    names = dict(zip(t.nodes, t.names(digits)))
+    names = _Names(t, digits)
     played = chain_rule(t)
     editable = len(order) <= EDIT_LIMIT
     base, svg, pic, steps = _view(root, t, names, digits, bool(forward), draw_options, played, editable=editable)

@@ -35,7 +35,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 
-from ..graph import gradients
+from ..derivatives import gradients
 from ..names import formula, number, wrap
 from ..ops import exact_sum
 from ..table import GraphTable, table

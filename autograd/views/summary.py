@@ -30,6 +30,8 @@ import html
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import not_
 
 from ..table import depths, table
 from ..value import Value
@@ -132,19 +134,22 @@ def summary(root: Value) -> Summary:
     for key, n in by_id.items():
         by_op[rule_of[key].name or "leaf"] += n  # no op is named 'leaf': a leaf's op is ''
     leaves = by_op.get("leaf", 0)
-    roles, parents = t.roles, t.parents
-    params = sum(1 for k, role in enumerate(roles) if role == "param" and not parents[k])
-    by_scope_tuple: Counter = Counter(t.scopes)
+    parents = t.parents
+    # Counted by record of label, scope and role (most nodes share their scope call's), in
+    # C; then each record is read once.
+    by_meta = Counter(t.metas)
+    leaf_metas = Counter(compress(t.metas, map(not_, parents)))  # the leaves' records
+    params = sum(n for meta, n in leaf_metas.items() if meta is not None and meta.role == "param")
+    by_scope_tuple: Counter = Counter()
+    for meta, n in by_meta.items():
+        by_scope_tuple[meta.scope if meta is not None else ()] += n
     ops = sorted(by_op.items(), key=lambda item: (-item[1], item[0]))
     rows, more = _scope_rows(by_scope_tuple)
     nodes = len(t)
     edges = sum(map(len, parents))
     wide = [len(ps) for ps in parents if len(ps) > 2]
-    # Records of label, scope and role: one per scope call (shared by its nodes), one per
-    # node with a label or role of its own.
-    own = sum(1 for k, label in enumerate(t.labels) if label or roles[k])
-    metas = own + sum(1 for scope in by_scope_tuple if scope)
-    return Summary(name=t.names()[t.roots[0]], nodes=nodes, edges=edges, leaves=leaves,
+    metas = sum(meta is not None for meta in by_meta)
+    return Summary(name=t.name_of(t.roots[0]), nodes=nodes, edges=edges, leaves=leaves,
                    params=params, depth=depths(t)[t.roots[0]],
                    memory=_memory(root, nodes, edges, (len(wide), sum(wide)), metas),
                    by_op=ops, by_scope=rows, more_scopes=more)
