@@ -7,30 +7,61 @@
 (0.7071, -1.5, 1.0)
 """
 
-from . import files, ops
+import importlib
+import warnings
+
+from . import files as files, ops as ops  # documented submodules (see docs/engine.md, "API"), loaded with the package
+from .collector import fast_training
+from .derivatives import backward, gradients, zero_grad
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
 from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
-from .graph import Node, backward, fast_training, gradients, topological_order, zero_grad
-from .mode import current_scope, detect_anomaly, enable_grad, enter_scope, exit_scope, is_grad_enabled, no_grad, scope
-from .ops import OPS, Op, defop
-from .scopes import function_scopes
+from .graph import topological_order
+from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .ops import OPS, defop
+from .scopes import current_scope, function_scopes, scope
 
 # Trace one sample's graph, replay it over batches (numpy when installed).
-from .tracing import Traced, TraceError, trace
+from .tracing import TraceError, trace
 from .value import Value, apply, dot, sum
 
 # Seeing backprop: the views subpackage, built on the engine above.
-from .views import DotNotFoundError, Explanation, GraphTooLargeError, draw, explain, html, render, summary, tree
-from .views.page import Page, shell as page_shell  # the one page machinery: replay pages too
+from .views import DotNotFoundError, GraphTooLargeError, draw, explain, html, render, summary, tree
 
+# What users call. Everything else lives in a documented submodule (docs/engine.md, "API").
 __all__ = [
-    "Value", "Node", "sum", "dot", "apply", "enter_scope", "exit_scope",
+    "Value", "sum", "dot", "apply",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos", "abs",
     "backward", "gradients", "zero_grad", "topological_order", "fast_training",
-    "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "Traced", "TraceError",
+    "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "TraceError",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope", "function_scopes",
-    "files", "ops", "OPS", "Op", "defop",
-    "draw", "render", "explain", "tree", "summary", "Explanation", "DotNotFoundError", "GraphTooLargeError",
-    "html", "Page", "page_shell",
+    "OPS", "defop",
+    "draw", "render", "explain", "tree", "summary", "html", "DotNotFoundError", "GraphTooLargeError",
 ]
+
+# Names this package exported before they moved to the submodule that holds them: each
+# still works, with a DeprecationWarning saying where to import it from.
+MOVED = {
+    "Node": ("autograd.graph", "Node"),
+    "Op": ("autograd.ops", "Op"),
+    "enter_scope": ("autograd.scopes", "enter_scope"),
+    "exit_scope": ("autograd.scopes", "exit_scope"),
+    "Traced": ("autograd.tracing", "Traced"),
+    "Explanation": ("autograd.views", "Explanation"),
+    "Page": ("autograd.views", "Page"),
+    "page_shell": ("autograd.views.page", "shell"),
+}
+
+
+def __getattr__(name: str):
+    if name in MOVED:
+        module, attr = MOVED[name]
+        warnings.warn(f"autograd.{name} moved: use {module}.{attr} (from {module} import {attr})",
+                      DeprecationWarning, stacklevel=2)
+        # Kept once asked for: ``from autograd import Page`` asks twice (the import
+        # system's hasattr, then the import itself), and one warning says it.
+        value = globals()[name] = getattr(importlib.import_module(module), attr)
+        return value
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
+
 __version__ = "0.1.0"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Sequence
 
-from .graph import gradients, real
+from .derivatives import gradients
+from .errors import real
 from .mode import enable_grad, no_grad
 from .value import Value
 

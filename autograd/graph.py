@@ -30,16 +30,20 @@ No recursion anywhere: a chain of millions of nodes is walked with an explicit s
 
 from __future__ import annotations
 
-import gc
-import math
-import numbers
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 
-from .mode import MODE, Meta, enable_grad, user_site
+from .errors import check_forward, domain_error, number_of, real, short
+from .mode import MODE, Meta
 from .ops import LEAF, OPS, Op
+
+# Bound once: on an imported name CPython 3.11 makes a bound method per ``MODE.get()``,
+# and every op reads the mode (W2 and W3 run 5-6% fewer instructions, callgrind).
+get_mode = MODE.get
+
+# What a node without a Meta of its own (``_meta`` None, most nodes) reads as one.
+NO_META = Meta()
 
 # ``_in2`` of a node with more than two parents: ``_in1`` and ``_d1`` hold sequences.
 MANY = object()
@@ -59,7 +63,7 @@ class Node:
         self.grad = 0.0
         self._rule = LEAF
         self._in1 = self._in2 = None
-        mode = MODE.get()
+        mode = get_mode()
         # Label, scope, role and anomaly site live in a Meta, shared by all the nodes made
         # in one mode (usually None), so an unlabelled node pays nothing for them.
         self._meta = Meta(str(label), mode.scope) if label else mode.meta
@@ -98,39 +102,37 @@ class Node:
 
     @property
     def label(self) -> str:
-        meta = self._meta
-        return meta.label if meta is not None else ""
+        return (self._meta or NO_META).label
 
     @label.setter
     def label(self, text: str) -> None:
-        meta = self._meta or Meta()  # may be shared with the scope's nodes: write a copy
-        self._meta = Meta(str(text), meta.scope, meta.role, meta.site)
+        self._meta = (self._meta or NO_META).but(label=str(text))
 
     @property
     def scope(self) -> tuple[str, ...]:
         """The drawing scopes this node was made in, outermost first."""
-        meta = self._meta
-        return meta.scope if meta is not None else ()
+        return (self._meta or NO_META).scope
 
     @property
     def role(self) -> str:
         """'param' for model parameters (set by nn), else ''."""
-        meta = self._meta
-        return meta.role if meta is not None else ""
+        return (self._meta or NO_META).role
 
     @role.setter
     def role(self, text: str) -> None:
-        meta = self._meta or Meta()
-        self._meta = Meta(meta.label, meta.scope, str(text), meta.site)
+        self._meta = (self._meta or NO_META).but(role=str(text))
 
     @property
     def site(self) -> str:
         """The line of user code that made this node, if made under ``detect_anomaly``."""
-        meta = self._meta
-        return meta.site if meta is not None else ""
+        return (self._meta or NO_META).site
+
+    @site.setter
+    def site(self, text: str) -> None:
+        self._meta = (self._meta or NO_META).but(site=str(text))
 
     def __repr__(self) -> str:
-        parts = [f"data={_short(self.data)}", f"grad={_short(self.grad)}"]
+        parts = [f"data={short(self.data)}", f"grad={short(self.grad)}"]
         if self._in1 is not None:
             parts.append(f"op={self.op!r}")
         if self.label:
@@ -168,48 +170,6 @@ class Node:
 _new = object.__new__
 
 
-def real(x, where: str) -> float:
-    """``x`` as a float if it is a real number (an int, a float, a numpy float; not a
-    bool), else a TypeError that names what was received.
-
-    >>> real(3, "Value"), real(2.5, "Value")
-    (3.0, 2.5)
-    """
-    if x.__class__ is float:
-        return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        try:
-            return float(x)
-        except OverflowError:  # an int too large for a float
-            raise TypeError(f"{where}: {type(x).__name__} too large for a float ({_digits(x)} digits)") from None
-    hint = "use v.data for the number inside a Value" if isinstance(x, Node) else "pass an int or a float"
-    raise TypeError(f"{where}: expected an int or float, got {type(x).__name__} {_clip(repr(x))}; {hint}")
-
-
-def _digits(n: int) -> int:
-    return n.bit_length() * 30103 // 100000 + 1  # about log10(2) digits a bit, no str(n)
-
-
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def describe(nodes, symbol: str = "") -> str:
-    """The numbers of ``nodes`` for an error message, with their labels if they have any.
-
-    >>> describe([Node(-2.0, label="x")]), describe([Node(1.0), Node(0.0)], "/")
-    ("-2.0 (Value 'x')", '1.0 / 0.0')
-    """
-    joiner = f" {symbol} " if symbol and len(nodes) == 2 else ", "
-    numbers_ = joiner.join(_short(n.data) for n in nodes)
-    if not any(n.label for n in nodes):
-        return numbers_
-    if len(nodes) == 1:
-        return f"{numbers_} (Value {nodes[0].label!r})"
-    labels = ", ".join(repr(n.label) if n.label else "unlabelled" for n in nodes)
-    return f"{numbers_} (Values {labels})"
-
-
 # ``new_node``'s default: take the label-free Meta of the current mode.
 _FROM_MODE = object()
 
@@ -217,16 +177,13 @@ _FROM_MODE = object()
 def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), locals_: Sequence = (),
              meta=_FROM_MODE) -> Node:
     """A new node of class ``cls``: ``rule``'s result ``data``, linked to ``parents`` with
-    their local derivatives ``locals_``. It writes the layout in the table above; so do
-    ``Node(...)`` and ``constant`` (leaves) and ``operator`` (this, written out for one
-    and two inputs), and nothing else.
-
-    In the current mode: inside ``no_grad`` it is a leaf; inside ``detect_anomaly`` it
-    records the line of user code that made it and raises on a NaN or inf result. Given
-    ``meta`` (a copy, an unpickled node), the mode is not consulted.
+    their local derivatives ``locals_``, in the layout of the table above (which only
+    ``Node(...)``, ``constant`` and ``operator`` write besides). Inside ``no_grad`` it is a
+    leaf; inside ``detect_anomaly`` it records the line of user code that made it and
+    raises on a NaN or inf. Given ``meta`` (a copy, an unpickled node), the mode is not read.
     """
     if meta is _FROM_MODE:
-        mode = MODE.get()
+        mode = get_mode()
         if not mode.simple:  # no_grad or detect_anomaly: rare, so out of line
             return _made_in_special_mode(cls, mode, rule, data, parents, locals_)
         meta = mode.meta
@@ -250,16 +207,14 @@ def new_node(cls: type, rule: Op, data: float, parents: Sequence[Node] = (), loc
 
 
 def constant(cls: type, x: float) -> Node:
-    """A leaf of class ``cls`` for a number met in an expression (the 2 in ``x * 2``).
-
-    Written out rather than through ``new_node``: a model makes one for every such number.
-    """
+    """A leaf of class ``cls`` for a number met in an expression (the 2 in ``x * 2``);
+    written out rather than through ``new_node``: a model makes one for every such number."""
     node = _new(cls)
     node.data = x
     node.grad = 0.0
     node._rule = LEAF
     node._in1 = node._in2 = None
-    node._meta = MODE.get().meta
+    node._meta = get_mode().meta
     return node
 
 
@@ -268,10 +223,9 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
     ``a * b``, and reflected, ``2 * a`` (Python calls ``a.__rmul__(2)``: the inputs are
     ``(2, a)``). ``as_input`` turns the other operand into a node, or NotImplemented.
 
-    This is ``new_node`` written out for one and two inputs, with the rule's ``forward``
-    and ``local`` held by the closure: operators are the hot path of every model, and a
-    call to ``new_node`` (or one method taking ``*inputs``) would add about a third to
-    the work of each.
+    ``new_node`` written out for one and two inputs, ``forward`` and ``local`` held by the
+    closure: operators are every model's hot path, and a call to ``new_node`` (or a method
+    taking ``*inputs``) would add about a third to the work of each.
     """
     forward, local = rule.forward, rule.local
 
@@ -285,7 +239,7 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
                 out = forward(x)
             except (ValueError, ZeroDivisionError) as error:
                 raise domain_error(rule, (a,), error) from None
-            mode = MODE.get()
+            mode = get_mode()
             if not mode.simple:
                 return _made_in_special_mode(cls, mode, rule, out, (a,), local(out, x))
             node = _new(cls)
@@ -313,7 +267,7 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
                 out = forward(x, y)
             except (ValueError, ZeroDivisionError) as error:
                 raise domain_error(rule, (a, b), error) from None
-            mode = MODE.get()
+            mode = get_mode()
             if not mode.simple:
                 return _made_in_special_mode(cls, mode, rule, out, (a, b), local(out, x, y))
             node = _new(cls)
@@ -329,38 +283,14 @@ def operator(cls: type, rule: Op, arity: int, as_input: Callable, reflected: boo
     return method
 
 
-def number_of(node: Node, rule: Op) -> float:
-    """``node.data`` as a float, for ``rule``: users may assign ints or numpy floats to it."""
-    x = node.data
-    return x if x.__class__ is float else real(x, f"{rule.name}: the input's .data")
-
-
-def domain_error(rule: Op, inputs, error: Exception) -> Exception:
-    """The error for inputs outside the rule's domain, naming the op, the numbers and the fix."""
-    message = f"{rule.name}: {rule.domain or str(error)}, got {describe(inputs, rule.symbol)}"
-    if rule.hint:
-        message += f"; {rule.hint}"
-    return type(error)(message)
-
-
 def _made_in_special_mode(cls: type, mode, rule: Op, data: float, parents, locals_) -> Node:
     if mode.record:
         node = new_node(cls, rule, data, parents, locals_, meta=mode.meta)
     else:
         node = new_node(cls, LEAF, data, meta=mode.meta)
     if mode.anomaly:
-        _check_forward(node, rule, parents)
+        check_forward(node, rule, parents)
     return node
-
-
-def _check_forward(node: Node, rule: Op, parents) -> None:
-    site = user_site()
-    meta = node._meta or Meta()
-    node._meta = Meta(meta.label, meta.scope, meta.role, site)
-    if not math.isfinite(node.data):
-        raise FloatingPointError(
-            f"{rule.name} produced {node.data} from input{'s' if len(parents) > 1 else ''} "
-            f"{describe(parents)}, at {site}")
 
 
 def _rebuild_node(cls: type, data: float, grad: float, opname: str, meta, parents=(), locals_=()) -> Node:
@@ -378,14 +308,6 @@ def _rebuild_graph(cls: type, rows) -> Node:
         data, grad, opname, parent_rows, locals_, meta = row
         nodes.append(_rebuild_node(cls, data, grad, opname, meta, [nodes[i] for i in parent_rows], list(locals_)))
     return nodes[-1]
-
-
-def _short(x: float) -> str:
-    # Six significant digits read well at the prompt; .data has them all.
-    try:
-        return repr(float(f"{x:.6g}"))
-    except (TypeError, ValueError):
-        return repr(x)
 
 
 # ---------------------------------------------------------------------------------------
@@ -496,16 +418,15 @@ def census(root: Node) -> Census:
 _VISITED = float("0.0")
 
 
-def _clear_and_order(root: Node, saved: dict[Node, float]) -> list[Node]:
-    """Set the gradient of every node ``root`` depends on to 0, keeping nonzero ones in
-    ``saved``; return the op nodes (not the leaves) in topological order.
+def clear_and_order(root: Node, saved: dict[Node, float]) -> list[Node]:
+    """The fast backward's first half: set the gradient of every node ``root`` depends on
+    to 0, keeping nonzero ones in ``saved``; return the op nodes (not the leaves) in
+    topological order, for ``chain_rule``.
 
-    The walk of ``topological_order``, in the same order (so gradients are summed in the
-    same order as the ``create_graph`` path sums them), fused with the clearing: the mark
-    ``_VISITED`` in ``grad`` is the visited test (no set as large as the graph); it goes
-    straight on to the last parent, which ``topological_order`` would pop next; and of a
-    node with many parents it pushes only those not visited yet, since in a model the
-    same weights feed every example's ``dot`` node.
+    ``topological_order``'s walk and order (so gradients add up in the order the
+    ``create_graph`` path adds them), fused with the clearing: the mark ``_VISITED`` in
+    ``grad`` is the visited test (no set as large as the graph), and of a node with many
+    parents only those not visited yet are pushed (a model's weights feed every ``dot``).
     """
     order: list[Node] = []
     stack: list = [root]
@@ -535,8 +456,9 @@ def _clear_and_order(root: Node, saved: dict[Node, float]) -> list[Node]:
     return order
 
 
-def _chain_rule(order: list[Node]) -> None:
-    """The chain rule, one loop for every op: a node's gradient flows to each parent times
+def chain_rule(order: list[Node]) -> None:
+    """The fast backward's second half, the chain rule: one loop for every op, over the op
+    nodes ``clear_and_order`` returned. A node's gradient flows to each parent times
     the local derivative stored with it. In reverse topological order a node's gradient is
     complete before it is passed on."""
     for node in reversed(order):
@@ -552,150 +474,5 @@ def _chain_rule(order: list[Node]) -> None:
                 parent.grad += g * d
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    # The engine makes no reference cycles, so the cyclic collector has nothing to find in
-    # a graph; pausing it while backward allocates gradients saves it scanning the whole
-    # graph again and again. The previous state is restored, whatever happens.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _this_call_gradients(root: Node) -> dict[Node, float]:
-    """Put this call's gradient alone in ``.grad`` of every node; return the gradients it
-    replaced (usually all zero, so the dict stays empty), for the caller to add back or
-    restore. Under ``detect_anomaly`` the first NaN or inf gradient raises, with every
-    gradient as it was before."""
-    saved: dict[Node, float] = {}
-    try:
-        order = _clear_and_order(root, saved)
-        root.grad = 1.0
-        _chain_rule(order)
-        if MODE.get().anomaly:
-            _check_gradients(topological_order(root))
-    except BaseException:  # interrupted (Ctrl-C, out of memory) or an anomaly: undo
-        for node in topological_order(root):
-            node.grad = saved.get(node, 0.0)
-        raise
-    return saved
-
-
-def _check_gradients(order: list[Node]) -> None:
-    """Anomaly mode: the first node (from the root down) whose gradient is NaN/inf."""
-    for node in reversed(order):
-        if not math.isfinite(node.grad):
-            consumers = [c for c in order if any(p is node for p in c.parents)]
-            # Blame the consumer whose own contribution is NaN/inf, not just any of them.
-            bad = [c for c in consumers if any(
-                p is node and not math.isfinite(c.grad * d) for p, d in zip(c.parents, c.local_grads))]
-            culprit = (bad or consumers or [node])[-1]
-            site = culprit.site or "an unknown line (made outside detect_anomaly)"
-            raise FloatingPointError(
-                f"backward of {culprit.op or 'leaf'} gave gradient {node.grad} to its input "
-                f"{node.data!r}{f' ({node.label!r})' if node.label else ''}; local derivatives "
-                f"{culprit.local_grads}; node made at {site}")
-
-
-def backward(root: Node, create_graph: bool = False):
-    """Add d root / d node to ``node.grad`` for every node; see ``Value.backward``."""
-    if create_graph:
-        order = topological_order(root)
-        grads = _graph_gradients(root, order)
-        result = {}
-        for node in order:
-            g = grads.get(node)
-            if g is None:
-                g = type(root)(0.0)
-            node.grad += g.data
-            result[node] = g
-        return result
-    with _collector_paused():
-        saved = _this_call_gradients(root)
-        for node, old in saved.items():
-            node.grad = old + node.grad
-    return None
-
-
-def _graph_gradients(root: Node, order: list[Node]) -> dict[Node, Node]:
-    """d root / d node for every node, built out of nodes so it can be differentiated.
-
-    The same rule the forward pass used, now called on the nodes themselves: the local
-    derivatives become nodes, so the gradient graph records how they depend on the inputs.
-    It records even inside ``no_grad``: asking for the graph is asking to record it.
-    Under ``detect_anomaly`` a NaN or inf gradient raises, as in ``backward``.
-    """
-    one = type(root)(1.0)  # made by the root's own class: the layer knows no arithmetic
-    grads: dict[Node, Node] = {root: one}
-    with enable_grad():
-        for node in reversed(order):
-            g = grads.get(node)
-            if g is None or node._in1 is None:
-                continue
-            parents = node.parents
-            rule = node._rule
-            locals_ = rule.local(node, parents) if rule.nary else rule.local(node, *parents)
-            for parent, d in zip(parents, locals_):
-                term = g * d
-                grads[parent] = grads[parent] + term if parent in grads else term
-    if MODE.get().anomaly:
-        for node in order:
-            g = grads.get(node)
-            if g is not None and not math.isfinite(g.data):
-                raise FloatingPointError(
-                    f"create_graph: the gradient of {node.op or 'leaf'} node "
-                    f"{node.label or _short(node.data)} is {g.data}")
-    return grads
-
-
-def gradients(root: Node, wrt: Sequence[Node], create_graph: bool = False) -> list:
-    """d root / d w for each w in ``wrt``, without touching any ``.grad``.
-
-    Floats, or Values (differentiable again) with ``create_graph=True``.
-
-    >>> from autograd import Value
-    >>> x = Value(3.0); y = x ** 3
-    >>> (dy,) = gradients(y, [x], create_graph=True)
-    >>> dy.data, gradients(dy, [x])
-    (27.0, [18.0])
-    """
-    order = topological_order(root)
-    if create_graph:
-        grads = _graph_gradients(root, order)
-        return [grads[w] if w in grads else type(root)(0.0) for w in wrt]
-    with _collector_paused():
-        saved = _this_call_gradients(root)
-        in_graph = set(order)
-        result = [w.grad if w in in_graph else 0.0 for w in wrt]
-        for node in order:
-            node.grad = saved.get(node, 0.0)
-    return result
-
-
-def zero_grad(root: Node) -> None:
-    """Set ``grad`` to 0.0 on ``root`` and every node it depends on."""
-    for node in topological_order(root):
-        node.grad = 0.0
-
-
-@contextmanager
-def fast_training() -> Iterator[None]:
-    """Opt-in: pause the cyclic garbage collector for a training loop, then restore it.
-
-    The engine makes no reference cycles, so graphs are freed by reference counting alone;
-    the collector only spends time scanning them. Your own code inside the block should
-    not build reference cycles in a loop (they would wait until the block ends).
-
-    >>> with fast_training():
-    ...     pass
-    """
-    with _collector_paused():
-        yield
-
-
-__all__ = ["Node", "new_node", "constant", "operator", "number_of", "domain_error", "MANY", "topological_order",
-           "census", "Census", "backward", "gradients", "zero_grad", "fast_training", "real", "describe"]
+__all__ = ["Node", "new_node", "constant", "operator", "MANY", "topological_order", "census", "Census",
+           "clear_and_order", "chain_rule"]

@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import ops
-from .graph import Node, backward, constant, domain_error, new_node, number_of, operator, real, zero_grad
+from .derivatives import backward, zero_grad
+from .errors import domain_error, number_of, real
+from .graph import Node, constant, new_node, operator
 from .ops import Op
 
 

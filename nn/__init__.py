@@ -14,9 +14,11 @@ The public API, all importable from ``nn``:
 - Data (``nn.data``): ``make_moons``, ``make_circles``, ``make_spirals``, ``make_xor``,
   ``train_test_split``, ``batches``.
 - Training (``nn.train``): ``fit`` (a loop for demos), ``accuracy``.
-- Watching it (``nn.record``): ``Recorder(model)`` keeps snapshots of the parameters,
-  gradients and loss; ``fit(..., watch=True)`` shows them live in Jupyter and
-  ``recorder.html(path)`` writes an offline replay page.
+- Watching it (the ``nn.watching`` subpackage): ``Recorder(model)`` keeps snapshots of the
+  parameters, gradients and loss; ``fit(..., watch=True)`` shows them live in Jupyter and
+  ``recorder.html(path)`` writes an offline replay page. (``nn.record``, ``nn.panels``,
+  ``nn.replay``, ``nn.watch`` and ``nn.progress`` moved there; the old paths still work,
+  with a ``DeprecationWarning``.)
 - Files (``nn.io``): ``save(model, path)``, ``load(path)``, ``LoadError``.
 
 micrograd's demo runs with ``from nn import MLP``:
@@ -31,15 +33,23 @@ micrograd's demo runs with ``from nn import MLP``:
 ...     p.data -= 0.1 * p.grad
 """
 
-from . import data, losses, optim
+from . import data, losses, optim, watching
 from .data import batches, make_circles, make_moons, make_spirals, make_xor, train_test_split
 from .io import LoadError, load, save
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse
 from .module import Module
 from .optim import SGD, Adam, Optimizer, linear_decay
-from .record import Recorder
 from .train import accuracy, fit
+from .watching import Recorder
+
+
+def __getattr__(name: str):
+    # nn.record and the other modules that moved into nn.watching, as attributes of nn.
+    if f"nn.{name}" in watching.MOVED:
+        return watching.moved_module(f"nn.{name}")
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
+
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
@@ -48,5 +58,5 @@ __all__ = [
     "make_moons", "make_circles", "make_spirals", "make_xor", "train_test_split", "batches",
     "fit", "accuracy", "Recorder",
     "save", "load", "LoadError",
-    "data", "losses", "optim",
+    "data", "losses", "optim", "watching",
 ]

@@ -32,7 +32,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value, dot, enter_scope, exit_scope, scope
+from autograd import Value, dot, scope
+from autograd.scopes import enter_scope, exit_scope
 
 from .module import Module
 

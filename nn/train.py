@@ -2,7 +2,7 @@
 
 The explicit loop (forward, loss, ``zero_grad``, ``backward``, ``step``) stays the
 documented way to train; ``fit`` is that loop with mini-batches, a progress display
-(``nn.progress``: tqdm in a terminal, one line updated in place in Jupyter), a history of
+(``nn.watching.progress``: tqdm in a terminal, one line updated in place in Jupyter), a history of
 loss and accuracy per epoch, and optionally an ``nn.Recorder`` of every step, watched live
 in Jupyter with ``watch=True``.
 
@@ -32,9 +32,9 @@ from . import losses
 from .data import batches
 from .module import Module
 from .optim import SGD, Optimizer, linear_decay
-from .progress import progress as progress_bar
-from .record import Recorder
 from .traced import TracedStep, traced_step
+from .watching.progress import progress as progress_bar
+from .watching.record import Recorder
 
 LOSSES: dict[str, Callable[..., Value]] = {
     "hinge": losses.hinge,

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import autograd
+import autograd.derivatives as derivatives
 import autograd.graph as graph
 from autograd import Value, detect_anomaly, no_grad, scope, topological_order
 
@@ -86,13 +87,13 @@ def test_an_interrupted_backward_puts_every_gradient_back(monkeypatch):
     x = Value(3.0)
     x.grad = 0.25  # an old gradient, kept while backward works
     y = x * x + x
-    real_walk = graph._clear_and_order
+    real_walk = graph.clear_and_order
 
     def walk_then_interrupt(root, saved):
         real_walk(root, saved)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(graph, "_clear_and_order", walk_then_interrupt)
+    monkeypatch.setattr(derivatives, "clear_and_order", walk_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         y.backward()
     assert x.grad == 0.25 and all(n.grad == 0.0 for n in topological_order(y) if n is not x)
@@ -186,7 +187,7 @@ def test_dot_given_the_inputs_numbers_is_dot():
 
 
 def test_enter_scope_is_scope_without_a_with():
-    from autograd.mode import current_scope, enter_scope, exit_scope
+    from autograd.scopes import current_scope, enter_scope, exit_scope
 
     with scope("layer"):
         token = enter_scope("neuron0")

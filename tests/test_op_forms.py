@@ -24,7 +24,7 @@ from autograd.tracing.numpy_replay import XP  # noqa: E402 - needs numpy
 
 pytestmark = pytest.mark.slow
 
-BUILTIN = sorted(op.name for op in vars(autograd.ops).values() if isinstance(op, autograd.Op) and op.name)
+BUILTIN = sorted(op.name for op in vars(autograd.ops).values() if isinstance(op, autograd.ops.Op) and op.name)
 REL = 1e-12
 
 # Inputs the float rules treat specially: 0 and -0 (pow, sqrt, relu, abs), large |x|

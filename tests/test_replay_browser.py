@@ -11,7 +11,7 @@ import pytest
 
 import autograd
 from nn import MLP, SGD, Recorder, hinge, make_moons
-from nn.panels import PALETTE, colour_index
+from nn.watching.panels import PALETTE, colour_index
 
 pytestmark = pytest.mark.slow
 

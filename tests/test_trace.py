@@ -150,7 +150,7 @@ OP_CASES = {
 
 def test_every_op_of_the_table_has_a_case():
     # The engine's own entries (other tests and docs may add theirs to OPS for a while).
-    builtin = {op.name for op in vars(autograd.ops).values() if isinstance(op, autograd.Op) and op.name}
+    builtin = {op.name for op in vars(autograd.ops).values() if isinstance(op, autograd.ops.Op) and op.name}
     assert builtin <= set(OPS) and set(OP_CASES) == builtin, builtin ^ set(OP_CASES)
     # every row has every form: the numpy replay runs them all, the page recomputes them all
     assert all(OPS[name].array and OPS[name].source and OPS[name].js and OPS[name].doc for name in builtin)

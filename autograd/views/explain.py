@@ -31,7 +31,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..graph import gradients, topological_order
+from ..derivatives import gradients
+from ..graph import topological_order
 from ..ops import OPS, exact_sum
 from ..value import Value
 from .text import check_digits, is_number, number

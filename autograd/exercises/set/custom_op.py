@@ -27,7 +27,8 @@ def softplus(v):
 REFERENCE = '''\
 import math
 
-from autograd import Op, apply
+from autograd import apply
+from autograd.ops import Op
 
 # The reference is not registered with defop, so the learner's defop("softplus", ...) is free.
 SOFTPLUS = Op("softplus", "softplus", lambda x: math.log1p(math.exp(x)), lambda out, x: (1.0 / (1.0 + math.exp(-x)),))

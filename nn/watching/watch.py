@@ -11,8 +11,7 @@ Its cost is bounded by wall time, not steps: the panels are redrawn at most ever
 recomputed only while that work stays under a quarter of the time since watching began;
 otherwise the last one is shown, with its step. Outside a kernel nothing is displayed.
 
->>> from nn import MLP
->>> from nn.record import Recorder
+>>> from nn import MLP, Recorder
 >>> live = Live(Recorder(MLP(2, [2, 1], seed=0)))   # in a plain Python session: no display
 >>> live.enabled, live.handle
 (False, None)

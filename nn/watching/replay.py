@@ -1,13 +1,12 @@
 """The replay page of a recorded training run: ``Recorder.html`` builds it here.
 
-One ``autograd.Page`` on the shared step player: the slider, play/pause and ``#step=N``
+One ``autograd.views.Page`` on the shared step player: the slider, play/pause and ``#step=N``
 (the N-th snapshot; ``#step=end`` the last) move through the snapshots, and the panels of
-``nn.panels`` show each one. The page holds, per snapshot, only what changes (a letter of
+``nn.watching.panels`` show each one. The page holds, per snapshot, only what changes (a letter of
 colour and a width per parameter, the bars, the curves' marker, short texts of the
 numbers), so a 337-parameter model over 100 snapshots stays well under a megabyte.
 
->>> from nn import MLP
->>> from nn.record import Recorder
+>>> from nn import MLP, Recorder
 >>> model = MLP(2, [2, 1], seed=0); rec = Recorder(model, X=[[0.0, 0.0], [1.0, 1.0]], y=[-1, 1])
 >>> model([1.0, 1.0]).backward(); _ = rec.record(0.25)
 >>> page = replay_page(rec)
@@ -21,7 +20,7 @@ import math
 from importlib import resources
 from typing import TYPE_CHECKING
 
-import autograd
+from autograd.views.page import Page, shell
 
 from .panels import CODES, PALETTE, STYLE, View, panel_boxes
 
@@ -47,7 +46,7 @@ def boundary_picks(count: int, frames: int) -> list[int]:
     return sorted({math.floor(k * (count - 1) / (frames - 1)) for k in range(frames)})
 
 
-def replay_page(recorder: Recorder, *, title: str = "Training replay", boundary_frames: int = 12) -> autograd.Page:
+def replay_page(recorder: Recorder, *, title: str = "Training replay", boundary_frames: int = 12) -> Page:
     """The page for ``recorder``'s snapshots (see the module docstring)."""
     snaps = recorder.snapshots
     if not snaps:
@@ -78,8 +77,8 @@ def replay_page(recorder: Recorder, *, title: str = "Training replay", boundary_
     script = resources.files(__package__).joinpath("replay.js").read_text(encoding="utf-8")
     subtitle = (f"{recorder.model.short_repr()}, {len(recorder.names)} parameters; "
                 f"{len(snaps)} snapshots of steps {snaps[0].step} to {snaps[-1].step}")
-    html = autograd.page_shell(title, body, data, script, style=STYLE + EXTRA_STYLE, subtitle=subtitle)
-    return autograd.Page(html, title, height=900)
+    html = shell(title, body, data, script, style=STYLE + EXTRA_STYLE, subtitle=subtitle)
+    return Page(html, title, height=900)
 
 
 __all__ = ["replay_page", "boundary_picks"]

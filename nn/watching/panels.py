@@ -7,8 +7,7 @@ where the step marker is). The live view in Jupyter draws the latest frame strai
 the SVG; the replay page draws the first and its script sets the others' numbers into the
 same elements, so both show the same picture from the same code.
 
->>> from nn import MLP
->>> from nn.record import Recorder
+>>> from nn import MLP, Recorder
 >>> model = MLP(2, [3, 1], seed=0)
 >>> rec = Recorder(model)
 >>> model([1.0, 2.0]).backward(); _ = rec.record(0.5)
@@ -37,7 +36,7 @@ import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .layers import MLP, Layer, Neuron
+from ..layers import MLP, Layer, Neuron
 
 if TYPE_CHECKING:  # the recorder imports its views when asked for them: no cycle
     from .record import Recorder, Snapshot

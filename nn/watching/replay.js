@@ -1,5 +1,5 @@
 // chainrule training replay: sets each recorded step's numbers into the panels that
-// nn/panels.py drew for the first one. Runs on the shared step player (autograd's page
+// nn/watching/panels.py drew for the first one. Runs on the shared step player (autograd's page
 // shell); everything it needs is in chainrule.data, nothing is fetched.
 "use strict";
 (function () {

@@ -16,7 +16,7 @@ parameters that made the loss and the gradient of the loss at them.
 ...     opt.step()
 >>> len(rec), rec.every, [s.step for s in rec.snapshots][:4]
 (5, 4, [0, 4, 8, 12])
->>> page = rec.html()          # the replay page (an autograd.Page); rec.html("run.html") saves it
+>>> page = rec.html()          # the replay page (an autograd.views.Page); rec.html("run.html") saves it
 
 Memory stays bounded: at most ``max_snapshots`` (default 100) are kept, whatever the
 number of steps. When the recorder is full it drops every other snapshot and doubles
@@ -37,11 +37,15 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import autograd
 from autograd import Value
 
-from .module import Module
+from ..module import Module
+
+if TYPE_CHECKING:
+    from autograd.views import Page
 
 DEFAULT_MAX_SNAPSHOTS = 100
 
@@ -103,7 +107,7 @@ class Recorder:
       decision boundary over them; ``fit(..., recorder=rec)`` fills them in if missing.
     - ``grid``: the decision boundary's resolution (``grid × grid`` points).
     - ``watch``: show the panels live in Jupyter (one output, updated in place; see
-      ``nn.watch``); ``watch_seconds``: at most one update per this many seconds.
+      ``nn.watching.watch``); ``watch_seconds``: at most one update per this many seconds.
     """
 
     def __init__(
@@ -276,8 +280,8 @@ class Recorder:
             self._live = None
 
     def html(self, path: str | None = None, *, title: str = "Training replay",
-             boundary_frames: int = 12) -> autograd.Page:
-        """The replay page (an ``autograd.Page``); with ``path``, also saved there.
+             boundary_frames: int = 12) -> Page:
+        """The replay page (an ``autograd.views.Page``); with ``path``, also saved there.
 
         One self-contained offline file: a step slider, play/pause and ``#step=N`` links
         show the loss and accuracy curves, the network's weights and gradients, each

@@ -1,0 +1,52 @@
+"""The engine and Python's cyclic garbage collector.
+
+The engine makes no reference cycles: a node holds its parents and numbers, never a
+closure or anything that refers back to it, so a graph is freed by reference counting
+alone the moment it is dropped. The cyclic collector has nothing to find in it, yet it
+scans the graph again and again while a large one is built or differentiated. Pausing it
+saves that time; the state before is always restored.
+
+>>> import gc
+>>> with fast_training():
+...     gc.isenabled()
+False
+>>> gc.isenabled()
+True
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic collector for the block (``backward`` runs inside one), then put it
+    back as it was, whatever happens."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextmanager
+def fast_training() -> Iterator[None]:
+    """Opt-in: pause the cyclic garbage collector for a training loop, then restore it.
+
+    The engine makes no reference cycles, so graphs are freed by reference counting alone;
+    the collector only spends time scanning them. Your own code inside the block should
+    not build reference cycles in a loop (they would wait until the block ends).
+
+    >>> with fast_training():
+    ...     pass
+    """
+    with collector_paused():
+        yield
+
+
+__all__ = ["collector_paused", "fast_training"]
