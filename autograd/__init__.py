@@ -14,25 +14,25 @@ from . import files as files, ops as ops  # documented submodules (see docs/engi
 from .collector import fast_training
 from .derivatives import backward, gradients, zero_grad
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
-from .functions import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
+from .functions import abs, cos, exp, leaky_relu, log, log_softmax, relu, sigmoid, sin, softmax, sqrt, tanh
 from .graph import topological_order
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops import OPS, defop
 from .scopes import current_scope, function_scopes, scope
 
 # Trace one sample's graph, replay it over batches (numpy when installed).
-from .tracing import TraceError, trace
-from .value import Value, apply, dot, sum
+from .tracing import TraceError, trace, trace_cache
+from .value import Value, apply, dot, logsumexp, pick, sum
 
 # Seeing backprop: the views subpackage, built on the engine above.
 from .views import DotNotFoundError, GraphTooLargeError, draw, explain, html, render, summary, tree
 
 # What users call. Everything else lives in a documented submodule (docs/engine.md, "API").
 __all__ = [
-    "Value", "sum", "dot", "apply",
+    "Value", "sum", "dot", "pick", "logsumexp", "softmax", "log_softmax", "apply",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos", "abs",
     "backward", "gradients", "zero_grad", "topological_order", "fast_training",
-    "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "TraceError",
+    "grad", "value_and_grad", "gradcheck", "GradcheckError", "trace", "TraceError", "trace_cache",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope", "current_scope", "function_scopes",
     "OPS", "defop",
     "draw", "render", "explain", "tree", "summary", "html", "DotNotFoundError", "GraphTooLargeError",

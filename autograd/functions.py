@@ -10,7 +10,9 @@ A number becomes a constant Value, so the result is always a Value.
 
 from __future__ import annotations
 
-from .value import Value, as_value
+from collections.abc import Iterable
+
+from .value import Value, as_value, logsumexp
 
 
 def _value(x, name: str) -> Value:
@@ -33,3 +35,25 @@ def abs(x) -> Value: return _value(x, "abs").__abs__()  # shadows the builtin: t
 
 def leaky_relu(x, slope: float | Value = 0.01) -> Value:
     return _value(x, "leaky_relu").leaky_relu(slope)
+
+
+def log_softmax(xs: Iterable[Value | float]) -> list[Value]:
+    """x_i - log Σ exp(x): each input's log-probability. The stabilising max lives inside
+    ``logsumexp``, so user code reads no ``.data`` and the result traces.
+
+    >>> [round(v.data, 4) for v in log_softmax([0.0, 0.0])]
+    [-0.6931, -0.6931]
+    """
+    xs = [_value(x, "log_softmax") for x in xs]
+    total = logsumexp(xs)
+    return [x - total for x in xs]
+
+
+def softmax(xs: Iterable[Value | float]) -> list[Value]:
+    """exp(x_i - log Σ exp(x)): probabilities summing to 1, without overflow for any
+    inputs and without reading ``.data`` (it traces).
+
+    >>> [round(v.data, 4) for v in softmax([Value(1000.0), Value(1000.0)])]
+    [0.5, 0.5]
+    """
+    return [v.exp() for v in log_softmax(xs)]

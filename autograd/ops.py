@@ -551,3 +551,108 @@ DOT = defop(
     js=JsForm("exactSum({xs}.slice(0, {xs}.length / 2).map((w, i) => w * {xs}[{xs}.length / 2 + i]))",
               ("{xs}.slice({xs}.length / 2).concat({xs}.slice(0, {xs}.length / 2))",)),
 )
+
+
+# ---------------------------------------------------------------------------------------
+# Ops for sequence models: choosing by a number, and the softmax's normaliser.
+
+
+def exp(x):
+    return _exp(x) if x.__class__ is float else x.exp()
+
+
+def _pick_index(i: float, n: int) -> int:
+    """``i`` as a position among ``n`` choices; ValueError unless it is a whole number in range."""
+    k = int(i) if i == i and abs(i) != math.inf else -1
+    if k != i or not 0 <= k < n:
+        raise ValueError(f"the index (first input) must be a whole number from 0 to {n - 1}")
+    return k
+
+
+def _pick_forward(args: list[float]) -> float:
+    return args[1 + _pick_index(args[0], len(args) - 1)]
+
+
+def _pick_local(out, args):
+    # The chosen input passes its gradient on whole; the others and the index get none
+    # (the index only chooses: a small change of it changes nothing).
+    local = [0.0] * len(args)
+    local[1 + _pick_index(number(args[0]), len(args) - 1)] = 1.0
+    return tuple(local)
+
+
+def _logsumexp_forward(xs: list[float]) -> float:
+    # The stabilising shift lives here, on numbers: log Σ exp(x) = m + log Σ exp(x - m)
+    # for any m; m = max(x) keeps every exp in (0, 1], so nothing overflows.
+    m = max(xs)
+    if m == math.inf or m == -math.inf:  # +inf dominates; all -inf is log 0; NaN stays NaN
+        return math.nan if any(x != x for x in xs) else m
+    return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
+
+
+def _logsumexp_local(out, xs):
+    # d/dx_i log Σ exp(x) = exp(x_i - out): the softmax. x_i - out <= 0, so exp is finite.
+    return tuple([exp(x - out) for x in xs])
+
+
+def _pick_array(xp, xs):
+    # The choice where the index equals its position; the index is checked by ``invalid``.
+    index, out = xs[0], xs[1] * 0.0
+    for k, choice in enumerate(xs[1:]):
+        out = xp.where(index == k, choice, out)
+    return out
+
+
+def _pick_array_invalid(xp, xs):
+    index = xs[0]
+    return (index != xp.floor(index)) | (index < 0) | (index >= len(xs) - 1)
+
+
+def _pick_source(o: str, xs: list[str]) -> str:
+    return f"{o} = ({_comma_list(xs[1:])})[pick_index({xs[0]}, {len(xs) - 1})]"
+
+
+def _pick_source_backward(g: str, o: str, xs: list[str]) -> list[str]:
+    return ["0.0"] + [f"({g} if {xs[0]} == {k} else 0.0)" for k in range(len(xs) - 1)]
+
+
+def _logsumexp_array(xp, xs):
+    top = xs[0]
+    for x in xs[1:]:
+        top = xp.maximum(top, x)
+    infinite = xp.isinf(top)
+    shift = xp.where(infinite, 0.0, top)
+    total = xp.exp(xs[0] - shift)
+    for x in xs[1:]:
+        total = total + xp.exp(x - shift)
+    return xp.where(infinite, top, xp.log(xp.where(infinite, 1.0, total)) + shift)
+
+
+def _logsumexp_source_backward(g: str, o: str, xs: list[str]) -> list[str]:
+    return [f"{g} * exp({x} - {o})" for x in xs]
+
+
+# pick: inputs (index, c_0, ..., c_{n-1}), result c_index: an embedding row's entry chosen
+# by a token id, or the target's probability; with the id a Value, a traced input.
+PICK = defop(
+    "pick", "[i]", _pick_forward, _pick_local,  # the error says the range: no fixed domain text
+    hint="pass the position as an int-valued number: a token id, a target class",
+    formula=("1 for the chosen input, else 0",), nary=True,
+    doc="the input chosen by the first: x₁ … xₙ at position x₀ (0 for x₁)",
+    array=ArrayForm(_pick_array, lambda xp, out, xs: (0.0,) + tuple(xs[0] == k for k in range(len(xs) - 1)),
+                    _pick_array_invalid),
+    source=SourceForm(_pick_source, _pick_source_backward, {"pick_index": _pick_index}),
+    js=JsForm("{xs}[{xs}[0] + 1]", ("{xs}.map((_, i) => i === {xs}[0] + 1 ? 1 : 0)",),
+              "!Number.isInteger({xs}[0]) || {xs}[0] < 0 || {xs}[0] >= {xs}.length - 1"),
+)
+LOGSUMEXP = defop(
+    "logsumexp", "logΣexp", _logsumexp_forward, _logsumexp_local,
+    formula=("exp({A} − logsumexp)",), nary=True,
+    doc="log(e^x₁ + … + e^xₙ), the largest input taken out first so no exp overflows",
+    array=ArrayForm(_logsumexp_array, lambda xp, out, xs: tuple(xp.exp(x - out) for x in xs)),
+    source=SourceForm(lambda o, xs: f"{o} = logsumexp([{', '.join(xs)}])", _logsumexp_source_backward,
+                      {"logsumexp": _logsumexp_forward, "exp": _exp}),
+    js=JsForm("((m) => (m === Infinity || m === -Infinity) ? m : "
+              "m + Math.log(exactSum({xs}.map((x) => Math.exp(x - m)))))(Math.max(...{xs}))",
+              ("{xs}.map((x) => Math.exp(x - {o}))",)),
+)

@@ -18,6 +18,7 @@ a graph you drop is freed at once by reference counting.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from . import ops
 from .derivatives import backward, zero_grad
@@ -208,4 +209,43 @@ def dot(ws: Iterable[Value | float], xs: Iterable[Value | float], xs_data: list[
     return _apply_to_values(ops.DOT, args, datas)
 
 
-__all__ = ["Value", "apply", "sum", "dot", "as_value"]
+def pick(index: Value | int, choices: Iterable) -> Any:
+    """One node whose number is ``choices[index]``: the target's probability, an
+    embedding's entry chosen by a token id. The gradient goes whole to the chosen input.
+
+    ``index`` may be a Value (a traced input: each sample picks its own), so code that
+    would write ``table[token]`` with a traced ``token`` writes ``pick(token, table)``.
+    When ``choices`` is a table (a list of rows), the result is the chosen row: one node
+    per column.
+
+    >>> probs = [Value(0.2), Value(0.7), Value(0.1)]
+    >>> p = pick(1, probs); p.backward(); p.data, [q.grad for q in probs]
+    (0.7, [0.0, 1.0, 0.0])
+    >>> table = [[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]]
+    >>> [v.data for v in pick(Value(1.0), table)]
+    [3.0, 4.0]
+    """
+    choices = choices if choices.__class__ is list else list(choices)
+    if not choices:
+        raise ValueError("pick: needs at least one choice")
+    if isinstance(choices[0], (list, tuple)):  # a table: the row, column by column
+        if any(len(row) != len(choices[0]) for row in choices):
+            raise ValueError("pick: the rows of a table must all have the same length")
+        return [apply(ops.PICK, index, *column) for column in zip(*choices)]
+    return apply(ops.PICK, index, *choices)
+
+
+def logsumexp(values: Iterable[Value | float]) -> Value:
+    """One node computing log Σ exp(x_i), stable for any inputs: the max is taken out
+    inside the op, so no ``.data`` is read (it traces) and nothing overflows.
+
+    >>> round(logsumexp([Value(1000.0), Value(1000.0)]).data - 1000.0, 12)   # log 2
+    0.69314718056
+    """
+    values = values if values.__class__ is list else list(values)
+    if not values:
+        raise ValueError("logsumexp: needs at least one value")
+    return apply(ops.LOGSUMEXP, *values)
+
+
+__all__ = ["Value", "apply", "sum", "dot", "pick", "logsumexp", "as_value"]

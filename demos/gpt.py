@@ -1,34 +1,38 @@
-"""A tiny GPT made of Values: trained one name at a time, then drawn and explained.
+"""A tiny GPT of Values, trained one name per step (traced by default), then drawn and explained.
 
-    python -m demos.gpt
+    python -m demos.gpt                   # traced: recorded twice (8 and 16 positions), replayed with numpy
+    python -m demos.gpt --eager           # the same model, seed and names, the eager engine
+    python -m demos.gpt --batch 8         # 8 names a step, the mean of their losses
     python -m demos.gpt --steps 300 --quick
 
-A character-level transformer written the way people write them over a micrograd-style
-``Value``: plain functions over lists (``linear``, ``rmsnorm``, ``softmax``, ``attention``,
-``mlp``, ``add``, ``embed``, ``gpt``, ``cross_entropy``), the builtin ``sum``, ``.data`` read for
-softmax's max-shift. One layer, 4 heads, 16 wide: token and position embeddings, RMSNorm, multi-head causal attention,
-a ReLU MLP block, softmax cross-entropy, Adam, trained on one name per step from
-demos/data/names.txt (32,032 US first names, public domain). It prints the loss every 100
-steps and 20 names sampled from the trained model, and writes into --out:
+The model is ``nn.transformer.GPT``: a character-level transformer written as plain modules
+of Values (one layer, 4 heads, 16 wide: token and position embeddings, RMSNorm, multi-head
+causal attention, a ReLU MLP block, a softmax cross-entropy through ``logsumexp``), trained
+with Adam on one name per step from demos/data/names.txt (32,032 US first names, public
+domain). Traced, each name is padded to 8 or 16 positions with a weight mask (the same loss
+and gradients: attention is causal), the loss of each padded length is recorded once
+(``autograd.trace_cache``: the token ids are traced inputs, chosen by ``autograd.pick``)
+and replayed by numpy (``--buckets none`` traces each name length apart); ``--eager``
+builds every step's graph. Both print the loss every 100
+steps and end with one line ``steps=N seconds=T loss_last=L`` (T: the training's wall time,
+tracing included; L: the last step's loss), equal to 1e-9 between the two. It writes into
+--out:
 
 - gpt_loss.png: the loss per step and its running mean;
-- gpt_step_collapse1.svg, gpt_step_collapse2.svg: the last training step's graph, built
-  inside ``autograd.function_scopes()``, so every call of these functions is a scope:
-  collapse=1 draws one box per call of ``gpt`` (and ``cross_entropy``), collapse=2 opens each
-  into its ``embed``, ``rmsnorm``, ``attention``, ``add``, ``mlp`` and ``linear`` calls;
+- gpt_step_collapse1.svg, gpt_step_collapse2.svg: the last step's graph, built eagerly
+  after training: collapse=1 draws the model (``gpt``) and the ``loss`` as boxes,
+  collapse=2 opens them into the embeddings, the layer and the head;
 - gpt_summary.txt: ``autograd.summary`` of that step's graph (nodes by op and scope...);
 - gpt_explain.txt: ``explain(loss, w, top=5)``, the five paths that carry most of one
   attention weight's gradient.
 
->>> params = init_params(vocab_size=3, block_size=4, seed=0)
->>> logits = gpt(0, 0, [[]], [[]], params)
->>> len(logits), len(parameters(params))
-(3, 3232)
+>>> model = make_model(vocab_size=3, seed=0)
+>>> len(model([0])[0]), model.num_parameters()
+(3, 3424)
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import random
@@ -37,97 +41,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import autograd
-from autograd import Value
+import nn
+from nn.transformer import GPT, pad
 
 from . import _common
 
 NAMES = Path(__file__).resolve().parent / "data" / "names.txt"
 N_EMBD, N_HEAD, N_LAYER, BLOCK_SIZE = 16, 4, 1, 16
-HEAD_DIM = N_EMBD // N_HEAD
+BUCKETS = (8, 16)  # traced: each name padded to one of these lengths (one trace each)
 
 
-# -- the model: plain functions over lists of Values --------------------------------------
-
-
-def matrix(n_out: int, n_in: int, rng: random.Random, std: float = 0.08) -> list[list[Value]]:
-    return [[Value(rng.gauss(0, std)) for _ in range(n_in)] for _ in range(n_out)]
-
-
-def init_params(vocab_size: int, block_size: int = BLOCK_SIZE, seed: int = 0) -> dict:
-    rng = random.Random(seed)
-    params = {"wte": matrix(vocab_size, N_EMBD, rng), "wpe": matrix(block_size, N_EMBD, rng)}
-    for i in range(N_LAYER):
-        for name in ("wq", "wk", "wv", "wo"):
-            params[f"layer{i}.attn.{name}"] = matrix(N_EMBD, N_EMBD, rng)
-        params[f"layer{i}.mlp.fc1"] = matrix(4 * N_EMBD, N_EMBD, rng)
-        params[f"layer{i}.mlp.fc2"] = matrix(N_EMBD, 4 * N_EMBD, rng)
-    params["lm_head"] = matrix(vocab_size, N_EMBD, rng)
-    for p in parameters(params):
-        p.role = "param"  # so summary counts them and draw colours them
-    return params
-
-
-def parameters(params: dict) -> list[Value]:
-    return [p for mat in params.values() for row in mat for p in row]
-
-
-def linear(x, w):
-    return [sum(wi * xi for wi, xi in zip(row, x)) for row in w]
-
-
-def rmsnorm(x):
-    ms = sum(xi * xi for xi in x) / len(x)
-    scale = (ms + 1e-5) ** -0.5
-    return [xi * scale for xi in x]
-
-
-def softmax(logits):
-    top = max(v.data for v in logits)  # the max-shift: a number, not part of the graph
-    exps = [(v - top).exp() for v in logits]
-    total = sum(exps)
-    return [e / total for e in exps]
-
-
-def attention(x, keys, values, params, layer):
-    """Multi-head causal attention of this position over itself and the ones before it."""
-    q = linear(x, params[f"layer{layer}.attn.wq"])
-    keys.append(linear(x, params[f"layer{layer}.attn.wk"]))
-    values.append(linear(x, params[f"layer{layer}.attn.wv"]))
-    out = []
-    for h in range(N_HEAD):
-        s = slice(h * HEAD_DIM, (h + 1) * HEAD_DIM)
-        q_h = q[s]
-        scores = [sum(a * b for a, b in zip(q_h, k[s])) / HEAD_DIM ** 0.5 for k in keys]
-        weights = softmax(scores)
-        out += [sum(w * v[s][j] for w, v in zip(weights, values)) for j in range(HEAD_DIM)]
-    return linear(out, params[f"layer{layer}.attn.wo"])
-
-
-def mlp(x, params, layer):
-    hidden = [h.relu() for h in linear(x, params[f"layer{layer}.mlp.fc1"])]
-    return linear(hidden, params[f"layer{layer}.mlp.fc2"])
-
-
-def add(xs, ys):
-    return [x + y for x, y in zip(xs, ys)]
-
-
-def embed(token: int, pos: int, params: dict):
-    return add(params["wte"][token], params["wpe"][pos])
-
-
-def gpt(token: int, pos: int, keys: list, values: list, params: dict) -> list[Value]:
-    """The logits of the next character after ``token`` at position ``pos``.
-
-    ``keys``/``values`` hold, per layer, those of the positions before (the cache grows
-    by one per call). Every op is made inside one of the helpers, so a drawing collapsed
-    one level into ``gpt`` shows them as boxes.
-    """
-    x = rmsnorm(embed(token, pos, params))
-    for layer in range(N_LAYER):
-        x = add(attention(rmsnorm(x), keys[layer], values[layer], params, layer), x)  # residual
-        x = add(mlp(rmsnorm(x), params, layer), x)
-    return linear(x, params["lm_head"])
+def make_model(vocab_size: int, seed: int = 0) -> GPT:
+    return GPT(vocab_size, BLOCK_SIZE, N_EMBD, N_HEAD, N_LAYER, seed=seed)
 
 
 # -- data, training, sampling -------------------------------------------------------------
@@ -146,86 +71,82 @@ class Vocab:
         self.size = len(self.chars) + 1
 
     def encode(self, name: str) -> list[int]:
-        return [0] + [self.ids[c] for c in name] + [0]
+        """BOS, the name's letters, EOS; cut to the model's block (its inputs and one target)."""
+        return ([0] + [self.ids[c] for c in name] + [0])[:BLOCK_SIZE + 1]
 
     def decode(self, ids) -> str:
         return "".join(self.chars[i - 1] for i in ids)
 
 
-def cross_entropy(logits, target: int):
-    return -softmax(logits)[target].log()
+def bucket_of(n: int, buckets: Sequence[int]) -> int:
+    """The smallest bucket length that holds ``n`` positions."""
+    return next(b for b in sorted(buckets) if b >= n)
 
 
-def document_loss(tokens: list[int], params: dict):
-    """The mean cross-entropy of predicting each next token of one name (BOS name EOS)."""
-    n = min(BLOCK_SIZE, len(tokens) - 1)
-    keys, values = [[] for _ in range(N_LAYER)], [[] for _ in range(N_LAYER)]
-    losses = []
-    for pos in range(n):
-        losses.append(cross_entropy(gpt(tokens[pos], pos, keys, values, params), tokens[pos + 1]))
-    return (1 / n) * sum(losses)
+def train(names, vocab, model: GPT, steps: int, *, lr: float = 0.01, eager: bool = False,
+          quiet: bool = False, buckets: Sequence[int] = BUCKETS, batch: int = 1,
+          timings: list[tuple[float, bool]] | None = None) -> list[float]:
+    """Adam on ``batch`` names per step (the mean of their losses), the learning rate
+    decaying linearly to 0; the losses.
 
-
-def train(names, vocab, params, steps: int, *, lr: float = 0.01, quiet: bool = False, look=None):
-    """Adam on one name per step, the learning rate decaying linearly to 0.
-
-    The last step's forward pass runs inside ``function_scopes``, so its graph has a scope
-    per call of ``gpt``, ``softmax``...; ``look(loss, tokens, seconds)`` is then called
-    after its backward, before its update (``seconds``: the CPU time of its forward). (The forward
-    is written out here, not as a call of ``document_loss``: inside the block that call would be
-    one scope holding everything.)
+    Traced, each name is padded to the shortest of ``buckets`` that holds it (with weight 0
+    on the padding: the same loss and gradients), and ``trace_cache`` records ``model.loss``
+    the first time a length comes, then replays that trace (numpy), once a step for all the
+    step's names of that length; with no buckets each name length is traced apart. Eager,
+    every step builds its graph and calls ``backward``. The same updates follow either way.
+    ``timings`` receives (seconds, traced this step) for every step (the benchmark's steady
+    state leaves out the steps that traced).
     """
-    ps = parameters(params)
-    beta1, beta2, eps = 0.85, 0.99, 1e-8
-    m, v = [0.0] * len(ps), [0.0] * len(ps)
+    params = model.parameters()
+    opt = nn.Adam(params, lr=lambda step: lr * (1 - step / steps), betas=(0.85, 0.99), eps=1e-8)
+    loss_of = None if eager else autograd.trace_cache(model.loss)
+    buckets = sorted(set(buckets) | {BLOCK_SIZE}) if buckets else []
     history = []
     bar = _common.progress(range(steps), desc="gpt", quiet=quiet)
     for step in bar:
-        tokens = vocab.encode(names[step % len(names)])
-        looking = look is not None and step == steps - 1
-        started = time.process_time()
-        with autograd.function_scopes() if looking else contextlib.nullcontext():
-            n = min(BLOCK_SIZE, len(tokens) - 1)
-            keys, values = [[] for _ in range(N_LAYER)], [[] for _ in range(N_LAYER)]
-            losses = []
-            for pos in range(n):
-                losses.append(cross_entropy(gpt(tokens[pos], pos, keys, values, params), tokens[pos + 1]))
-            loss = (1 / n) * sum(losses)
-        forward_seconds = time.process_time() - started
-        loss.backward()
-        if looking:
-            look(loss, tokens, forward_seconds)
-        lr_t = lr * (1 - step / steps)
-        for i, p in enumerate(ps):
-            g = p.grad
-            m[i] = beta1 * m[i] + (1 - beta1) * g
-            v[i] = beta2 * v[i] + (1 - beta2) * g ** 2
-            m_hat = m[i] / (1 - beta1 ** (step + 1))
-            v_hat = v[i] / (1 - beta2 ** (step + 1))
-            p.data -= lr_t * m_hat / (v_hat ** 0.5 + eps)
-            p.grad = 0
-        history.append(loss.data)
+        started, traces = time.perf_counter(), 0 if loss_of is None else len(loss_of.traces)
+        docs = [vocab.encode(names[(step * batch + j) % len(names)]) for j in range(batch)]
+        if loss_of is None:
+            loss_value = model.loss(docs[0]) if batch == 1 else \
+                autograd.sum([model.loss(doc) for doc in docs]) * (1.0 / batch)
+            loss_value.backward()
+            loss = loss_value.data
+        elif batch == 1 and not buckets:
+            loss = loss_of.batch(docs)  # one sample: its loss, gradients added to .grad
+        else:  # grouped by padded length, each document's weights 1/(its length · batch)
+            groups: dict[int, tuple[list, list]] = {}
+            for doc in docs:
+                n = len(doc) - 1
+                padded, weights = pad(doc, bucket_of(n, buckets) if buckets else n)
+                group = groups.setdefault(len(padded), ([], []))
+                group[0].append(padded)
+                group[1].append([w / batch for w in weights])
+            loss = sum(loss_of.batch(tokens, weights, reduce="sum") for tokens, weights in groups.values())
+        opt.step()
+        opt.zero_grad()
+        if timings is not None:
+            timings.append((time.perf_counter() - started, loss_of is not None and len(loss_of.traces) > traces))
+        history.append(loss)
         if (step + 1) % 100 == 0 or step + 1 == steps:
             recent = history[-100:]
-            print(f"step {step + 1:5d}/{steps}  loss {loss.data:.4f}  "
+            print(f"step {step + 1:5d}/{steps}  loss {loss:.4f}  "
                   f"(mean of the last {len(recent)}: {sum(recent) / len(recent):.4f})", flush=True)
-        bar.set_postfix(loss=f"{loss.data:.3f}")
+        bar.set_postfix(loss=f"{loss:.3f}")
     return history
 
 
-def sample(params, vocab, n: int, rng: random.Random, temperature: float = 0.5) -> list[str]:
+def sample(model: GPT, vocab, n: int, rng: random.Random, temperature: float = 0.5) -> list[str]:
     out = []
     with autograd.no_grad():
         for _ in range(n):
-            keys, values = [[] for _ in range(N_LAYER)], [[] for _ in range(N_LAYER)]
-            token, ids = 0, []
-            for pos in range(BLOCK_SIZE):
-                probs = softmax([logit / temperature for logit in gpt(token, pos, keys, values, params)])
+            tokens = [0]
+            while len(tokens) <= BLOCK_SIZE:
+                probs = autograd.softmax([logit / temperature for logit in model(tokens)[-1]])
                 token = rng.choices(range(vocab.size), weights=[p.data for p in probs])[0]
                 if token == 0:
                     break
-                ids.append(token)
-            out.append(vocab.decode(ids))
+                tokens.append(token)
+            out.append(vocab.decode(tokens[1:]))
     return out
 
 
@@ -261,68 +182,78 @@ def plot_loss(plt, history, path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _common.make_parser(__doc__.split("\n\n")[0], steps=(1000, 5))
     parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
+    parser.add_argument("--eager", action="store_true",
+                        help="train with the eager engine instead of the traced replay (same numbers)")
+    parser.add_argument("--buckets", type=str, default=",".join(map(str, BUCKETS)),
+                        help="traced: pad names to these lengths, comma-separated; 'none' traces "
+                             f"each length apart (default {','.join(map(str, BUCKETS))})")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="names per step, the mean of their losses (default 1, as microgpt)")
     parser.add_argument("--samples", type=int, default=None, help="names to sample (default 20, or 3 with --quick)")
     args = _common.parse(parser, argv)
     clock = _common.Stopwatch()
+    try:
+        buckets = [] if args.buckets == "none" else [int(b) for b in args.buckets.split(",") if b]
+    except ValueError:
+        parser.error(f"--buckets: expected lengths like 8,16 or 'none', got {args.buckets!r}")
+    if args.batch < 1:
+        parser.error(f"--batch: expected a positive number of names, got {args.batch}")
+    if any(not 0 < b <= BLOCK_SIZE for b in buckets):
+        parser.error(f"--buckets: each length must be from 1 to {BLOCK_SIZE}, got {args.buckets!r}")
 
     names = load_names()
     random.Random(args.seed).shuffle(names)
     vocab = Vocab(names)
     if args.quick:  # short names make small graphs: seconds, drawings included
         names = [name for name in names if len(name) <= 3]
-    params = init_params(vocab.size, seed=args.seed)
-    wq = params["layer0.attn.wq"][0][0]
+    model = make_model(vocab.size, seed=args.seed)
+    wq = model.layers[0].attn.wq.w[0][0]
     wq.label = "wq[0][0]"  # the attention weight whose gradient is explained
-    print(f"{len(names):,} names, {vocab.size} tokens, {len(parameters(params)):,} parameters")
+    print(f"{len(names):,} names, {vocab.size} tokens, {model.num_parameters():,} parameters, "
+          f"{'eager' if args.eager else 'traced'}")
 
     files = {key: args.out / name for key, name in (
         ("loss", "gpt_loss.png"), ("c1", "gpt_step_collapse1.svg"), ("c2", "gpt_step_collapse2.svg"),
         ("summary", "gpt_summary.txt"), ("explain", "gpt_explain.txt"))}
-    seen = {}
-
-    def look(loss, tokens, scoped_seconds):
-        watch = _common.Stopwatch()
-        loss.label = "loss"
-        seen["nodes"] = nodes = len(autograd.topological_order(loss))
-        # What function_scopes cost: the same forward again, outside the block (best of 2).
-        plain = []
-        for _ in range(2):
-            started = time.process_time()
-            document_loss(tokens, params)
-            plain.append(time.process_time() - started)
-        seen["scopes"] = (f"{scoped_seconds / nodes * 1e6:.1f} µs per node inside the block, "
-                          f"{min(plain) / nodes * 1e6:.1f} outside ({scoped_seconds / min(plain):.1f}x, CPU time)")
-        seen["name"] = names[(args.steps - 1) % len(names)]
-        _common.save_graph(loss, files["c1"], collapse=1)
-        _common.save_graph(loss, files["c2"], collapse=2)
-        report = autograd.summary(loss)
-        write_text(files["summary"], f"One training step on {seen['name']!r}\n\n{report}\n")
-        why = autograd.explain(loss, wq, top=5)
-        write_text(files["explain"], f"{why}\n")
-        seen["look"] = watch.seconds()
 
     # The engine makes no reference cycles: pausing the cyclic collector while training
-    # saves it scanning each step's graph again and again (about half the time).
+    # saves it scanning each step's graph again and again.
+    started, cpu_started = time.perf_counter(), time.process_time()
     with autograd.fast_training():
-        history = train(names, vocab, params, args.steps, lr=args.lr, quiet=args.quick, look=look)
-    train_time = clock.seconds()
+        history = train(names, vocab, model, args.steps, lr=args.lr, eager=args.eager, quiet=args.quick,
+                        buckets=buckets, batch=args.batch)
+    train_seconds = time.perf_counter() - started
+    train_cpu = time.process_time() - cpu_started
+
     n_samples = args.samples if args.samples is not None else (3 if args.quick else 20)
     print(f"\n{n_samples} names sampled from the model (temperature 0.5):")
-    for name in sample(params, vocab, n_samples, random.Random(args.seed + 1)):
+    for name in sample(model, vocab, n_samples, random.Random(args.seed + 1)):
         print(f"  {name}")
+
+    # The last step's graph, built again eagerly (the traced run never builds one a step).
+    watch = _common.Stopwatch()
+    last_name = names[(args.steps * args.batch - 1) % len(names)]
+    loss = model.loss(vocab.encode(last_name))
+    loss.label = "loss"
+    loss.backward()  # so the pictures show gradients (the model is not updated again)
+    nodes = len(autograd.topological_order(loss))
+    _common.save_graph(loss, files["c1"], collapse=1)
+    _common.save_graph(loss, files["c2"], collapse=2)
+    write_text(files["summary"], f"One training step on {last_name!r}\n\n{autograd.summary(loss)}\n")
+    write_text(files["explain"], f"{autograd.explain(loss, wq, top=5)}\n")
     plot_loss(_common.pyplot(), history, files["loss"])
 
     recent = history[-100:]
     _common.summary("gpt", [
-        ("steps", f"{args.steps}"),
+        ("steps", f"{args.steps} ({'eager' if args.eager else 'traced'})"),
         ("first loss", f"{history[0]:.4f}"),
         ("mean loss, last 100 steps", f"{sum(recent) / len(recent):.4f}"),
-        ("nodes in the drawn step", f"{seen['nodes']:,} ({seen['name']!r})"),
-        ("function_scopes forward", seen["scopes"]),
-        ("training time", f"{train_time - seen['look']:.1f} s"),
-        ("drawing, summary, explain", f"{seen['look']:.1f} s"),
+        ("nodes in the drawn step", f"{nodes:,} ({last_name!r})"),
+        ("training time", f"{train_seconds:.1f} s ({train_cpu:.1f} s of CPU)"),
+        ("drawing, summary, explain", f"{watch.seconds():.1f} s"),
         ("time", f"{clock.seconds():.1f} s"),
     ], list(files.values()))
+    print(f"steps={args.steps} seconds={train_seconds:.3f} loss_last={history[-1]!r}")
     return 0
 
 

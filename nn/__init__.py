@@ -20,6 +20,10 @@ The public API, all importable from ``nn``:
   ``nn.replay``, ``nn.watch`` and ``nn.progress`` moved there; the old paths still work,
   with a ``DeprecationWarning``.)
 - Files (``nn.io``): ``save(model, path)``, ``load(path)``, ``LoadError``.
+- Sequence models (``nn.transformer``): ``Embedding``, ``Linear``, ``RMSNorm``,
+  ``CausalSelfAttention``, ``Block``, ``GPT``, ``sequence_loss``, ``pad``: a GPT of Values
+  written so ``autograd.trace`` records it (token ids chosen by ``pick``, softmax by
+  ``logsumexp``, one ``dot`` per output).
 
 micrograd's demo runs with ``from nn import MLP``:
 
@@ -33,7 +37,7 @@ micrograd's demo runs with ``from nn import MLP``:
 ...     p.data -= 0.1 * p.grad
 """
 
-from . import data, losses, optim, watching
+from . import data, losses, optim, transformer, watching
 from .data import batches, make_circles, make_moons, make_spirals, make_xor, train_test_split
 from .io import LoadError, load, save
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
@@ -58,5 +62,5 @@ __all__ = [
     "make_moons", "make_circles", "make_spirals", "make_xor", "train_test_split", "batches",
     "fit", "accuracy", "Recorder",
     "save", "load", "LoadError",
-    "data", "losses", "optim", "watching",
+    "data", "losses", "optim", "transformer", "watching",
 ]

@@ -134,7 +134,7 @@ def test_w1_through_trace_and_the_numpy_floor_train_the_same_model():
         assert traced[key]["steps"] == 3 and traced[key]["s_per_step"] > 0
         assert abs(traced[key]["loss"] - eager) <= 1e-12 * eager, (key, traced[key]["loss"], eager)
     assert traced["traced"]["backend"] == "numpy" and traced["traced python"]["backend"] == "python"
-    assert set(traced["traced"]["parts_s"]) == {"zero_grad", "batch", "l2_penalty", "update"}
+    assert set(traced["traced"]["parts_s"]) == {"zero_grad", "batch", "update"}  # L2 inside the batch
     names = {t["target"] for t in json.loads(done.stdout)["targets"]}
     assert {"W1 traced step / numpy floor", "traced.batch / numpy floor", "W1 traced loss vs eager",
             "python replay vs eager"} <= names
@@ -144,3 +144,18 @@ def test_the_traced_training_functions_run_on_a_tiny_problem():
     result = benchmark.train_w1_traced([[0.0, 1.0], [1.0, 0.0]], [1, -1], steps=2, backend="python")
     assert len(result["seconds"]) == 2 and result["backend"] == "python"
     assert all(len(v) == 2 for v in result["parts"].values())
+
+
+def test_the_gpt_workload_trains_eager_and_traced_to_the_same_loss():
+    done = run(["--workloads", "GPT", "--gpt-steps", "4", "--repeat", "1", "--json"])
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    one, eight = results["GPT"]
+    assert (one["steps"], one["batch"], eight["steps"], eight["batch"]) == (4, 1, 1, 8)
+    for g in (one, eight):
+        assert g["traced"]["traces"] >= 1 and g["eager"]["traces"] == 0
+        assert abs(g["traced"]["loss_last"] - g["eager"]["loss_last"]) <= 1e-9 * g["eager"]["loss_last"]
+    names = {t["target"] for t in results["targets"]}
+    assert {"GPT traced run / eager run", "GPT traced step vs eager step", "GPT traced loss_last vs eager"} <= names
+    held = {t["target"]: t["holds"] for t in results["targets"]}
+    assert held["GPT traced loss_last vs eager"]

@@ -258,14 +258,16 @@ def test_conv1d_detects_the_pattern(quick_run):
 def test_gpt_draws_explains_and_summarises_its_step(quick_run):
     out, printed = quick_run("gpt")
     assert abs(float(summary_value(printed, "first loss")) - math.log(27)) < 0.3
-    # collapse=1: one box per call of gpt and cross_entropy, the parameters as one node.
+    # collapse=1: the model and the loss as boxes, the parameters as one node.
     one = svg_text(check_svg(out / "gpt_step_collapse1.svg"))
-    assert "gpt#2" in one and "cross_entropy#2" in one and "parameters" in one and "wq[0][0]" in one
+    assert "gpt" in one and "loss" in one and "parameters" in one and "wq[0][0]" in one
     two = svg_text(check_svg(out / "gpt_step_collapse2.svg"))
-    for name in ("attention", "mlp", "rmsnorm", "linear", "embed"):
+    for name in ("embed", "layer0", "lm_head"):
         assert name in two
     summary = (out / "gpt_summary.txt").read_text(encoding="utf-8")
-    assert "by op" in summary and "by scope" in summary and "attention" in summary
+    assert "by op" in summary and "by scope" in summary and "attn" in summary and "pick" in summary
+    # traced by default, and the closing line the benchmark and docs read
+    assert re.search(r"^steps=5 seconds=[\d.]+ loss_last=[\d.]+$", printed, re.M)
     explained = (out / "gpt_explain.txt").read_text(encoding="utf-8")
     assert "the 5 with the largest products" in explained and "backward gives the same" in explained
     assert explained.count("\npath ") == 5
@@ -312,3 +314,20 @@ def test_default_output_folder_is_git_ignored():
     root = Path(__file__).resolve().parent.parent
     assert _common.DEFAULT_OUT == root / "demos" / "out"
     assert "demos/out/" in (root / ".gitignore").read_text().splitlines()
+
+
+@pytest.mark.parametrize("buckets, batch", [((), 1), ((8, 16), 1), ((8, 16), 4), ((), 3)])
+def test_gpt_traced_trains_as_eager_step_for_step(buckets, batch):
+    from demos import gpt
+
+    names = gpt.load_names()[:40]
+    vocab = gpt.Vocab(gpt.load_names())
+    histories = []
+    for eager in (True, False):
+        model = gpt.make_model(vocab.size, seed=3)
+        with contextlib.redirect_stdout(io.StringIO()):
+            histories.append(gpt.train(names, vocab, model, 30 // batch, eager=eager, quiet=True, buckets=buckets,
+                                       batch=batch))
+    eager_losses, traced_losses = histories
+    assert all(abs(t - e) <= 1e-9 * abs(e) for t, e in zip(traced_losses, eager_losses))
+    assert len(traced_losses) == 30 // batch and traced_losses[-1] < traced_losses[0]

@@ -208,6 +208,49 @@ def test_dot(xs):
     )
 
 
+def ref_logsumexp(*fs: float) -> float:
+    # Plain math with its own shift, so an overflowing exp cannot hide a wrong forward.
+    m = max(fs)
+    return m + math.log(math.fsum(math.exp(f - m) for f in fs))
+
+
+@given(st.lists(reals(-50, 50), min_size=1, max_size=8), st.floats(-1e3, 1e3))
+def test_logsumexp(xs, shift):
+    check_rule(lambda *vs: autograd.logsumexp(vs), ref_logsumexp, xs)
+    # The shift inside: a thousand added to every input, and no overflow.
+    big = autograd.logsumexp([Value(x + shift) for x in xs])
+    assert math.isclose(big.data, ref_logsumexp(*xs) + shift, rel_tol=1e-12, abs_tol=1e-9)
+
+
+@given(st.lists(reals(-50, 50), min_size=1, max_size=8))
+def test_softmax_and_log_softmax(xs):
+    for k in range(len(xs)):
+        check_rule(lambda *vs, k=k: autograd.softmax(vs)[k],
+                   lambda *fs, k=k: math.exp(fs[k] - ref_logsumexp(*fs)), xs)
+        check_rule(lambda *vs, k=k: autograd.log_softmax(vs)[k],
+                   lambda *fs, k=k: fs[k] - ref_logsumexp(*fs), xs)
+
+
+@given(st.lists(reals(-100, 100), min_size=1, max_size=8).flatmap(
+    lambda cs: st.tuples(st.just(cs), st.integers(0, len(cs) - 1))))
+def test_pick(case):
+    choices, k = case
+    # The index is input 0: a whole number, not differentiable (its gradient is 0, the
+    # slope of a step function away from its jumps); the choices get a one-hot gradient.
+    check_rule(lambda i, *vs: autograd.pick(i, vs), lambda i, *fs: fs[int(round(i))],
+               [float(k)] + choices, which=list(range(1, len(choices) + 1)))
+    index = Value(float(k))
+    leaves = [Value(c) for c in choices]
+    autograd.pick(index, leaves).backward()
+    assert index.grad == 0.0 and [v.grad for v in leaves] == [float(j == k) for j in range(len(choices))]
+
+
+@pytest.mark.parametrize("index", [-1, 3, 1.5, math.nan, math.inf])
+def test_pick_refuses_an_index_that_is_not_a_place(index):
+    with pytest.raises(ValueError, match=r"pick: the index \(first input\) must be a whole number from 0 to 2, got"):
+        autograd.pick(Value(index), [Value(1.0), Value(2.0), Value(3.0)])
+
+
 def test_sum_and_dot_accept_plain_numbers():
     w = Value(2.0)
     s = autograd.sum([w, 3, 0.5])

@@ -12,7 +12,10 @@ relative over 20 training steps of Adam.
 from __future__ import annotations
 
 import math
+import os
 import random
+import re
+from pathlib import Path
 
 import autograd
 
@@ -180,3 +183,81 @@ def test_a_micrograd_style_transformer_gives_the_reference_numbers():
         assert not bad, f"step {step}: {len(bad)} gradients differ, e.g. {bad[:3]}"
         n_checked += len(ours)
     assert n_checked == 20 * len(our_grads[0]) and any(g != 0 for g in our_grads[-1])
+
+
+# -- docs/microgpt.md: the changes that run a microgpt-style script on chainrule, then traced --
+
+SCRIPT = Path(__file__).resolve().parent / "microgpt_script.py"
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "microgpt.md"
+
+
+def diff_blocks(markdown: str) -> list[list[str]]:
+    """The ```diff blocks of the guide, as their lines."""
+    return [block.split("\n") for block in re.findall(r"```diff\n(.*?)```", markdown, re.S)]
+
+
+def apply_diff(text: str, diff: list[str]) -> str:
+    """Apply a unified diff's hunks (``@@`` separates them; context ' ', removed '-', added
+    '+'): each hunk's old lines must occur exactly once in ``text``."""
+    hunks, hunk = [], []
+    for line in diff:
+        if line.startswith("@@"):
+            hunks.append(hunk)
+            hunk = []
+        elif line:
+            hunk.append(line)
+        else:
+            hunk.append(" ")  # a blank context line
+    hunks.append(hunk)
+    for hunk in filter(None, hunks):
+        old = "\n".join(line[1:] for line in hunk if line[0] in " -") + "\n"
+        new = "\n".join(line[1:] for line in hunk if line[0] in " +") + "\n"
+        assert text.count(old) == 1, f"the guide's hunk does not match the script once:\n{old}"
+        text = text.replace(old, new)
+    return text
+
+
+def on_chainrule(script: str) -> str:
+    """The guide's step 1: the script's Value class replaced by chainrule's."""
+    start = script.index("\nclass Value:\n")
+    end = script.index("\n\n\n", script.index("    def backward(self):", start))
+    return script[:start] + "\nfrom autograd import Value\n" + script[end:]
+
+
+def run_script(source: str, folder: Path, steps: int) -> tuple[list[float], list[str]]:
+    """Run the script for ``steps`` steps on ``folder``'s input.txt: each step's loss (the
+    printed one, at full precision) and the sampled names."""
+    source = source.replace("num_steps = 1000", f"num_steps = {steps}")
+    source = source.replace("{loss.data:.4f}", "{loss.data!r}").replace("{loss:.4f}", "{loss!r}")
+    printed: list[str] = []
+    namespace = {"__name__": "__microgpt__", "print": lambda *args, **kw: printed.append(" ".join(map(str, args)))}
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        exec(compile(source, str(SCRIPT), "exec"), namespace)  # our test script, not user text
+    finally:
+        os.chdir(cwd)
+    losses = [float(line.rsplit("loss ", 1)[1]) for line in printed if line.startswith("step ")]
+    samples = [line for line in printed if line.startswith("sample ")]
+    return losses, samples
+
+
+def test_the_guides_changes_trace_a_microgpt_script_with_the_eager_losses(tmp_path):
+    names = [line for line in (Path(__file__).resolve().parent.parent / "demos" / "data" / "names.txt")
+             .read_text(encoding="utf-8").split("\n") if line][:200]
+    (tmp_path / "input.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+    first, second = diff_blocks(GUIDE.read_text(encoding="utf-8"))
+    script = SCRIPT.read_text(encoding="utf-8")
+    assert first[0] == "-class Value:" and first[-2] == "+from autograd import Value"
+    eager = on_chainrule(script)
+    traced = apply_diff(eager, second)
+    assert "trace_cache(document_loss)" in traced and ".data for val" not in traced
+    own_losses, own_samples = run_script(script, tmp_path, 12)
+    eager_losses, eager_samples = run_script(eager, tmp_path, 12)
+    traced_losses, traced_samples = run_script(traced, tmp_path, 12)
+    assert len(traced_losses) == 12 and traced_losses[-1] < traced_losses[0]
+    for ours in (eager_losses, traced_losses):
+        bad = [(i, a, b) for i, (a, b) in enumerate(zip(ours, own_losses)) if abs(a - b) > 1e-9 * abs(b)]
+        assert not bad, bad[:3]
+    # The same model after training: the samples drawn from it are the same names.
+    assert own_samples == eager_samples == traced_samples and len(traced_samples) == 20

@@ -1,6 +1,8 @@
 """Optimizers and schedules against hand computation."""
 
+import importlib.util
 import math
+import random
 
 import pytest
 
@@ -109,3 +111,23 @@ def test_bad_arguments_are_refused_with_the_reason():
     with pytest.raises(ValueError, match="the learning rate at step 0 must be a finite number >= 0, got -1.0"):
         opt.step()
     assert w.data == 1.0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="numpy is not installed")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_adam_over_arrays_gives_the_loops_numbers_to_the_last_bit(seed, monkeypatch):
+    from nn import optim
+
+    def run(arrays_from: int) -> list[float]:
+        monkeypatch.setattr(optim, "_ARRAYS_FROM", arrays_from)
+        rng = random.Random(seed)
+        params = [Value(rng.gauss(0.0, 1.0)) for _ in range(300)]
+        params[0].data = 2  # an int: users may assign one
+        opt = optim.Adam(params, lr=lambda step: 0.01 * (1 - step / 50), betas=(0.85, 0.99))
+        for _ in range(20):
+            for p in params:
+                p.grad = rng.choice([0, rng.gauss(0.0, 1.0), rng.gauss(0.0, 1e-9)])
+            opt.step()
+        return [p.data for p in params]
+
+    assert run(1) == run(10**9)

@@ -85,3 +85,59 @@ def test_what_has_no_counterpart_is_refused_by_name(torch):
         nn.MLP.from_torch(torch.nn.Linear(2, 2))
     with pytest.raises(ValueError, match="has no bias"):
         nn.MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 1, bias=False)))
+
+
+# -- trace(..., backend="torch"): the replay as torch tensor ops, equal to eager to 1e-9 ------
+
+
+@pytest.mark.parametrize("name", sorted(__import__("test_trace").OP_CASES))
+def test_every_op_replays_on_torch_as_the_engine_computes_it(torch, name):
+    from test_trace import OP_CASES
+
+    import autograd
+    from autograd import Value, trace
+
+    expr = OP_CASES[name]
+    w = Value(0.8, label="w")
+    traced = trace(lambda x: expr(x, w), 0.5, backend="torch", device="cpu")
+    assert traced.backend == "torch"
+    xs = [-1.7, -0.4, 0.0, 0.3, 1.2, 2.5]
+    w.grad = 0.0
+    got, traced_grad = traced.batch(xs, reduce="sum"), w.grad
+    w.grad = 0.0
+    expected = autograd.sum([expr(Value(x), w) for x in xs])
+    expected.backward()
+    assert abs(got - expected.data) <= 1e-9 * max(1.0, abs(expected.data))
+    assert abs(traced_grad - w.grad) <= 1e-9 * max(1.0, abs(w.grad))
+    values = traced.values(xs)
+    assert all(abs(v - expr(Value(x), w).data) <= 1e-9 * max(1.0, abs(v)) for v, x in zip(values, xs))
+
+
+def test_a_gpt_batch_replays_on_torch_with_the_eager_gradients(torch):
+    from test_transformer import assert_close, documents, eager_sum, replay_by_length, replay_padded
+
+    from autograd import trace_cache
+    from nn.transformer import GPT
+
+    rng = random.Random(5)
+    model = GPT(vocab_size=6, block_size=6, n_embd=8, n_head=2, std=0.4, rng=rng)
+    docs = documents(rng, 6, 6, 8)
+    want, want_grads = eager_sum(model, docs)
+    for replay in (replay_by_length, replay_padded):
+        model.zero_grad()
+        got = replay(trace_cache(model.loss, backend="torch", device="cpu"), docs)
+        assert_close([got], [want], rel=1e-9)
+        assert_close([p.grad for p in model.parameters()], want_grads, rel=1e-9)
+
+
+def test_torch_replay_refuses_what_the_engine_refuses(torch):
+    from autograd import Value, log, pick, trace
+
+    table = [Value(1.0), Value(2.0)]
+    traced = trace(lambda i, x: pick(i, table) * log(x), 0.0, 1.0, backend="torch")
+    with pytest.raises(ValueError, match=r"pick: the index \(first input\) must be a whole number from 0 to 1"):
+        traced.batch([0.0, 2.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="log: input must be > 0"):
+        traced.batch([0.0, 1.0], [1.0, -1.0])
+    with pytest.raises(ValueError, match="device= is for backend='torch'"):
+        trace(lambda x: x * table[0], 1.0, backend="numpy", device="cpu")

@@ -4,10 +4,13 @@
 - ``arguments``: traced arguments, their shapes and flattening;
 - ``guard``: ``TraceError``, raised when traced code branches on a traced number;
 - ``numpy_replay`` and ``python_replay``: the two ways to run a tape over a batch;
-- ``traced``: ``trace`` and ``Traced``, what users call.
+- ``traced``: ``trace`` and ``Traced``, what users call;
+- ``cache``: ``trace_cache``, one trace per shape of the arguments (sequences of any length);
+- ``sequence_groups``: the numpy replay's groups for pick, logsumexp and attention's dots.
 """
 
+from .cache import TraceCache, trace_cache
 from .guard import TraceError
 from .traced import Traced, numpy_available, trace
 
-__all__ = ["trace", "Traced", "TraceError", "numpy_available"]
+__all__ = ["trace", "Traced", "TraceError", "numpy_available", "trace_cache", "TraceCache"]

@@ -6,7 +6,8 @@ from one) into a Python number is refused, naming the user's line:
 
 - reading ``.data`` (outside the engine itself, which reads it to compute the op),
 - ``float(v)`` (and so ``math.exp(v)`` and the like), ``bool(v)`` (``if v:``),
-- ``<``, ``<=``, ``>``, ``>=`` (and so ``max``, ``min`` and ``sorted`` over Values).
+- ``<``, ``<=``, ``>``, ``>=`` (and so ``max``, ``min`` and ``sorted`` over Values),
+- ``table[v]`` (a list index: ``autograd.pick`` chooses per sample instead).
 
 Values that do not depend on the inputs (parameters, constants) can still be read.
 
@@ -15,7 +16,8 @@ How (the engine hook): for the duration of the call, and only then, the class at
 and ``Value`` gets checking ``__float__``, ``__bool__`` and comparisons; all are put back
 when the call ends, however it ends. Outside ``trace`` the engine runs untouched, at its
 own speed. The engine's modules (``autograd.*``) and ``nn.layers`` (which reads its
-inputs' numbers once per layer, for the engine's ``dot``) are trusted readers.
+inputs' numbers once per layer, for the engine's ``dot``) and ``nn.transformer`` (the same,
+for its ``Linear``) are trusted readers.
 
 >>> from autograd import Value, trace
 >>> try:
@@ -44,7 +46,7 @@ class TraceError(RuntimeError):
 
 
 # Modules whose reads of ``.data`` are the engine computing, not a branch of the user's.
-_TRUSTED = ("autograd.", "nn.layers")
+_TRUSTED = ("autograd.", "nn.layers", "nn.transformer")
 _UNTRUSTED = ("autograd.tracing",)  # reads nothing while fn runs; its doctests are user code
 _LIBRARY_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(p))) + os.sep
                       for p in (__file__,))  # the autograd package's folder
@@ -95,10 +97,10 @@ def _is_traced(node: object) -> bool:
     return isinstance(node, Node) and any(w.traced(node) for w in _watches)
 
 
-def _user_line() -> str:
+def _user_line(depth: int = 3) -> str:
     """The first frame outside the library: the user's line that asked for the number
     (and the library line that read it, when a library function did)."""
-    frame = reader = sys._getframe(3)
+    frame = reader = sys._getframe(depth)
     while frame is not None:
         path = os.path.abspath(frame.f_code.co_filename)
         name = frame.f_globals.get("__name__", "")
@@ -149,11 +151,20 @@ def _install() -> None:
             return NotImplemented
         return compare
 
+    def as_index(v):
+        if _is_traced(v):
+            raise TraceError(f"trace: fn uses a traced Value as a list index; at {_user_line(2)}: "
+                             "a replay would reuse this sample's choice for every sample. Write "
+                             "autograd.pick(index, choices) (nn.Embedding for table rows): one node "
+                             "that chooses per sample")
+        raise TypeError("a Value is not a list index; use int(v.data), or autograd.pick(v, choices)")
+
     _saved["data"] = member
     _saved["__float__"] = Value.__dict__.get("__float__")
     Node.data = property(read, write, doc=getattr(member, "__doc__", None))
     Value.__float__ = as_float
     Value.__bool__ = as_bool
+    Value.__index__ = as_index
     for name, symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
         setattr(Value, name, comparison(symbol))
 
@@ -165,7 +176,7 @@ def _uninstall() -> None:
         Value.__float__ = original
     else:
         del Value.__float__
-    for name in ("__bool__", "__lt__", "__le__", "__gt__", "__ge__"):
+    for name in ("__bool__", "__index__", "__lt__", "__le__", "__gt__", "__ge__"):
         delattr(Value, name)
 
 

@@ -16,18 +16,23 @@ The plan is made once, from the tape:
   ``S`` under the layer's inputs that holds the 1.
 - **Gradients without scattering.** The backward plan knows, node by node, whether a row
   already holds a gradient: the first contribution is written, later ones added. Indices
-  that repeat within one call are split into rounds of distinct indices, or, for fixed
-  numbers, summed with ``bincount``; ``np.add.at`` is never used.
+  that repeat within one call are summed first (``np.add.reduceat`` over the rows sorted,
+  or ``bincount`` for fixed numbers), then added once; ``np.add.at`` is never used.
+- **Sequences.** ``pick``, ``logsumexp`` and dots whose pairs are both per-sample
+  (attention) are grouped by level and op whatever their number of inputs, and matrix
+  products applying the same weights at every position of a sequence become one product
+  (``sequence_groups``).
 
 Values and local derivatives come from each op's array form (``Op.array``, see
 ``autograd.ops.ArrayForm``: the same formulas and edge cases as the float rules), per
 sample, so relu, abs and leaky_relu replay elementwise; inputs outside an op's domain are
 found by its ``invalid`` mask. Sums and dots are planned as block sums and matrix products
-(the shape of the graph, not a rule); any other n-ary op runs node by node from its array
-form. The forms get ``XP`` as their namespace: numpy, where exp, pow and divide give their
-IEEE results (inf) without a warning, as the engine does; domain errors are found by the
-masks. An op without an array form (a user's ``defop`` given only its float rules) is
-refused by name, with the advice to use ``backend="python"``, which runs any op.
+(the shape of the graph, not a rule); pick and logsumexp as sequence groups; any other
+n-ary op runs node by node from its array form. The forms get ``XP`` as their namespace:
+numpy, where exp, pow and divide give their IEEE results (inf) without a warning, as the
+engine does; domain errors are found by the masks. An op without an array form (a user's
+``defop`` given only its float rules) is refused by name, with the advice to use
+``backend="python"``, which runs any op.
 
 >>> from autograd import Value
 >>> from autograd.tracing.tape import Tape
@@ -48,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from ..ops import Op, exact_sum
+from . import sequence_groups
 from .arguments import DomainError, flatten, is_flat, size
 from .tape import CAPTURED, INPUT, SAMPLE, SHARED, Tape
 
@@ -121,7 +127,9 @@ class NumpyReplay:
                     xs = tuple(v if per_sample[v] else u for u, v in pairs if per_sample[u] or per_sample[v])
                     key = ("matmul", level[i], xs)
                 else:
-                    key = ("dot", level[i], i)
+                    key = sequence_groups.key(name, level[i])
+            elif name in sequence_groups.OPS:
+                key = sequence_groups.key(name, level[i])
             elif name == "sum":
                 key = ("sum", level[i], i)
             elif ops[i].nary:
@@ -129,6 +137,7 @@ class NumpyReplay:
             else:
                 key = ("each", level[i], name, tuple(per_sample[p] for p in ps))
             groups.setdefault(key, []).append(i)
+        groups = sequence_groups.merge_positions(groups, parents, per_sample)
         # Rows: each argument's inputs (filled from the batch in one copy), then group after
         # group; every block is followed by one spare row, for the bias trick below.
         row = [-1] * n
@@ -160,7 +169,7 @@ class NumpyReplay:
         for key, members in ordered:
             if key[0] != "matmul":
                 continue
-            weights = [self._weights(i, per_sample) for i in members]
+            weights = [self.weights_of(i, per_sample) for i in members]
             flat = [w for ws in weights for w in ws]
             if not flat or any(place[w] >= 0 for w in flat) or len(set(flat)) != len(flat):
                 continue
@@ -182,6 +191,14 @@ class NumpyReplay:
         # The shared nodes (computed from captured leaves only), in graph order: the one
         # Python loop over fixed nodes a replay runs, so it skips the captured leaves.
         self.shared_order = [i for i in range(n) if kind[i] == SHARED]
+        # Each shared node's parents as places in P, read in one call: an L2 term folded
+        # into the traced loss is one shared dot over every parameter (twice), whose
+        # parents read one by one cost more than the batch's replay.
+        self.shared_parents = [np.array([place[p] for p in parents[i]], dtype=np.intp) for i in self.shared_order]
+        self.shared_repeats = [len(set(ps.tolist())) != len(ps) for ps in self.shared_parents]
+        # A shared dot (that L2 term) runs as one numpy dot, and its local derivatives (each
+        # input's partner) are read as arrays, not lists of floats.
+        self.shared_dot = [ops[i].name == "dot" for i in self.shared_order]
         # The captured leaves in the order of their places: read and written as one slice
         # of P when they fill its start, as they do unless a shared node sits among them.
         by_place = sorted(tape.captured, key=place.__getitem__)
@@ -189,7 +206,7 @@ class NumpyReplay:
         self.captured_places = np.array([place[i] for i in by_place], dtype=np.intp)
         self.captured_prefix = [place[i] for i in by_place] == list(range(len(by_place)))
 
-    def _weights(self, i: int, per_sample: list[bool]) -> list[int]:
+    def weights_of(self, i: int, per_sample: list[bool]) -> list[int]:
         """The fixed side of each (weight, per-sample input) pair of dot node ``i``."""
         ps = self.tape.parents[i]
         half = len(ps) // 2
@@ -222,7 +239,7 @@ class NumpyReplay:
         spare[below] = vs[0]
         return us, below, vs[0]
 
-    def _constant_pairs(self, i: int) -> list[tuple[int, int]]:
+    def constant_pairs(self, i: int) -> list[tuple[int, int]]:
         """The (fixed, fixed) pairs of dot node ``i``, as places in P: its bias terms."""
         ps = self.tape.parents[i]
         half = len(ps) // 2
@@ -239,7 +256,7 @@ class NumpyReplay:
             cached = self._sized[(batch, backward)] = _Builder(self, batch, backward).build()
         return cached
 
-    def _fill(self, state, batched: Sequence) -> None:
+    def fill(self, state, batched: Sequence) -> None:
         """Read the batch into the input rows."""
         S = state.S
         for arg, shape, r in zip(batched, self.shapes, self.arg_rows):
@@ -250,23 +267,27 @@ class NumpyReplay:
                                  dtype=np.float64)
             S[r:r + k] = block.reshape(len(block), k).T
 
-    def _fixed_values(self, state) -> None:
+    def fixed_values(self, state) -> None:
         """P: the captured leaves' current numbers, then the shared nodes computed from them."""
         tape, P, place = self.tape, state.P, self.place
         if self.captured_prefix:
             P[:len(self.captured_nodes)] = [node.data for node in self.captured_nodes]
         elif self.captured_nodes:
             P[self.captured_places] = [node.data for node in self.captured_nodes]
-        for i in self.shared_order:
+        for i, parents, is_dot in zip(self.shared_order, self.shared_parents, self.shared_dot):
+            if is_dot:
+                half = len(parents) // 2
+                P[place[i]] = P[parents[:half]] @ P[parents[half:]]
+                continue
             op = tape.ops[i]
-            xs = [float(P[place[p]]) for p in tape.parents[i]]
+            xs = P[parents].tolist()
             P[place[i]] = op.forward(xs) if op.nary else op.forward(*xs)
 
     def values(self, batched: Sequence, batch: int) -> np.ndarray:
         """Every output of every sample, forward only: an array (batch, outputs)."""
         state = self._steps(batch, False)
-        self._fixed_values(state)
-        self._fill(state, batched)
+        self.fixed_values(state)
+        self.fill(state, batched)
         for step in state.forward:
             step()
         return state.S[[self.row[o] for o in self.tape.outputs]].T.copy()
@@ -275,8 +296,8 @@ class NumpyReplay:
         """Sum of the root over the batch; adds ``weight`` · d(sum)/d(leaf) to captured leaves."""
         tape = self.tape
         state = self._steps(batch, True)
-        self._fixed_values(state)
-        self._fill(state, batched)
+        self.fixed_values(state)
+        self.fill(state, batched)
         for step in state.forward:
             step()
         root = self.row[tape.outputs[0]]
@@ -285,19 +306,34 @@ class NumpyReplay:
         state.GP.fill(0.0)
         for step in state.backward:
             step()
-        GP, P, place = state.GP, state.P, self.place
-        for i in reversed(self.shared_order):  # shared nodes pass their gradient down
-            if not GP[place[i]]:
+        self.finish_gradients(state.P, state.GP)
+        return total
+
+    def finish_gradients(self, P: np.ndarray, GP: np.ndarray) -> None:
+        """From the fixed numbers' gradients ``GP`` (the per-sample part done): the shared
+        nodes pass theirs down to the captured leaves, which add theirs to ``.grad``. (The
+        torch replay ends the same way.)"""
+        tape, place = self.tape, self.place
+        shared = zip(self.shared_order, self.shared_parents, self.shared_repeats, self.shared_dot)
+        for i, parents, repeats, is_dot in reversed(list(shared)):  # shared nodes pass their gradient down
+            g = float(GP[place[i]])
+            if not g:
                 continue
-            op, ps = tape.ops[i], tape.parents[i]
-            xs = [float(P[place[p]]) for p in ps]
-            local = op.local(float(P[place[i]]), xs) if op.nary else op.local(float(P[place[i]]), *xs)
-            for p, d in zip(ps, local):
-                GP[place[p]] += GP[place[i]] * d
+            if is_dot:  # d/dw_j = x_j and d/dx_j = w_j, as ops._dot_local
+                xs, half = P[parents], len(parents) // 2
+                local = np.concatenate((xs[half:], xs[:half]))
+            else:
+                op = tape.ops[i]
+                xs = P[parents].tolist()
+                out = float(P[place[i]])
+                local = np.asarray(op.local(out, xs) if op.nary else op.local(out, *xs), dtype=np.float64)
+            if repeats:  # a parent met twice (dot(w, w)): its contributions added, not overwritten
+                GP[:] += np.bincount(parents, weights=g * local, minlength=self.n_fixed)
+            else:
+                GP[parents] += g * local
         grads = GP[:len(self.captured_nodes)] if self.captured_prefix else GP[self.captured_places]
         for node, g in zip(self.captured_nodes, grads.tolist()):
             node.grad += g
-        return total
 
 
 _ROWS = {list, tuple}
@@ -356,10 +392,12 @@ class _Builder:
                 f, b = self._matmul(key, members)
             elif kind == "each":
                 f, b = self._each(members)
+            elif kind == "seq":  # pick, logsumexp, dots with per-sample pairs, one Linear at every position
+                f, b = sequence_groups.group(self, key, members)
             elif kind == "nary":
                 f, b = self._nary(members[0])
-            else:  # a sum or a dot with per-sample pairs, one node
-                f, b = self._general(key[0], members[0])
+            else:  # a sum, one node
+                f, b = self._general(members[0])
             st.forward.append(f)
             makers.append(b)
         if self.want_backward:
@@ -451,26 +489,19 @@ class _Builder:
             def add_rows(c):
                 GS[where] += c
             return add_rows
-        # Rows repeat (a node used twice by one group): rounds of distinct rows.
+        # Rows repeat (a node used by many members: the scale every entry of an RMSNorm
+        # is multiplied by): the blocks sorted by row, one sum per distinct row
+        # (``reduceat``), then one add, however often a row repeats.
         self.zero_first += [x for x in rows if x not in self.written]
         self.written.update(rows)
-        rounds: list[list[int]] = []
-        for position, x in enumerate(rows):
-            for rnd in rounds:
-                if all(rows[p] != x for p in rnd):
-                    rnd.append(position)
-                    break
-            else:
-                rounds.append([position])
-        plans = [(np.array(rnd, dtype=np.intp), np.array([rows[p] for p in rnd], dtype=np.intp))
-                 for rnd in rounds]
+        by_row = np.argsort(np.array(rows, dtype=np.intp), kind="stable")
+        distinct, starts = np.unique(np.array(rows, dtype=np.intp)[by_row], return_index=True)
         k = len(rows)
 
-        def add_rounds(c):
+        def add_summed(c):
             c = np.broadcast_to(c, (k, c.shape[-1]))
-            for positions, target_rows in plans:
-                GS[target_rows] += c[positions]
-        return add_rounds
+            GS[distinct] += np.add.reduceat(c[by_row], starts, axis=0)
+        return add_summed
 
     def out_view(self, members: Sequence[int]) -> np.ndarray:
         where = self.rows_of(members)
@@ -502,13 +533,13 @@ class _Builder:
                 bias = (r.place[factor_node], factor, WB[:, m])
             w_unique = True
         else:
-            places = np.array([[r.place[w] for w in r._weights(i, r.per_sample)] for i in members],
+            places = np.array([[r.place[w] for w in r.weights_of(i, r.per_sample)] for i in members],
                               dtype=np.intp)
             read_w = lambda: P[places]  # noqa: E731
             WB = GWB = None
             w_unique = len(set(places.ravel().tolist())) == places.size
         if bias is None:  # any fixed pairs are added apart, neuron by neuron
-            pairs = [r._constant_pairs(i) for i in members]
+            pairs = [r.constant_pairs(i) for i in members]
             cu = np.array([u for ps in pairs for u, _ in ps], dtype=np.intp)
             cv = np.array([v for ps in pairs for _, v in ps], dtype=np.intp)
             owner = np.array([j for j, ps in enumerate(pairs) for _ in ps], dtype=np.intp)
@@ -543,7 +574,7 @@ class _Builder:
         G = self.grad_view(members)
         sink_x = self.sink(xs)
         tape = r.tape
-        weights_need = any(tape.needs_grad[w] for i in members for w in r._weights(i, r.per_sample))
+        weights_need = any(tape.needs_grad[w] for i in members for w in r.weights_of(i, r.per_sample))
         weights_need = weights_need or bias is not None
         direct = getattr(sink_x, "out", None)
 
@@ -655,60 +686,34 @@ class _Builder:
 
         return forward, make
 
-    def _general(self, name: str, i: int):
-        """One ``sum`` node, or one ``dot`` with per-sample inputs on both sides of a pair."""
+    def _general(self, i: int):
+        """One ``sum`` node."""
         r = self.r
         ps = list(r.tape.parents[i])
         out = self.state.S[r.row[i]]
         P = self.state.P
-        if name == "sum":
-            sample = [p for p in ps if r.per_sample[p]]
-            fixed = np.array([r.place[p] for p in ps if not r.per_sample[p]], dtype=np.intp)
-            read = self.reader(sample)
+        sample = [p for p in ps if r.per_sample[p]]
+        fixed = np.array([r.place[p] for p in ps if not r.per_sample[p]], dtype=np.intp)
+        read = self.reader(sample)
 
-            def forward():
-                np.sum(read(), axis=0, out=out)
-                if len(fixed):
-                    out[...] += P[fixed].sum()
-            parts = (sample, fixed)
-        else:
-            half = len(ps) // 2
-            us, vs = ps[:half], ps[half:]
-            read_u = [self.reader([u]) for u in us]
-            read_v = [self.reader([v]) for v in vs]
-
-            def forward():
-                out[...] = 0.0
-                for ru, rv in zip(read_u, read_v):
-                    out[...] += (ru() * rv()).reshape(-1)
-            parts = (us, vs, read_u, read_v)
+        def forward():
+            np.sum(read(), axis=0, out=out)
+            if len(fixed):
+                out[...] += P[fixed].sum()
         if not self.want_backward or not r.tape.needs_grad[i]:
             return forward, None
-        return forward, lambda: self._general_backward(name, i, ps, parts)
+        return forward, lambda: self._general_backward(i, ps, sample, fixed)
 
-    def _general_backward(self, name, i, ps, parts):
+    def _general_backward(self, i, ps, sample, fixed):
         r = self.r
         G = self.state.GS[r.row[i]:r.row[i] + 1]
-        if name == "sum":
-            sample, fixed = parts
-            sink_s = self.sink(sample) if sample else None
-            sink_f = self.sink([p for p in ps if not r.per_sample[p]]) if len(fixed) else None
-            n_s, n_f = len(sample), len(fixed)
+        sink_s = self.sink(sample) if sample else None
+        sink_f = self.sink([p for p in ps if not r.per_sample[p]]) if len(fixed) else None
+        n_s, n_f = len(sample), len(fixed)
 
-            def backward():
-                if sink_s is not None:
-                    sink_s(np.broadcast_to(G, (n_s, G.shape[1])))
-                if sink_f is not None:
-                    sink_f(np.broadcast_to(G, (n_f, G.shape[1])))
-        else:
-            us, vs, read_u, read_v = parts
-            sinks_u = [self.sink([u]) for u in us]
-            sinks_v = [self.sink([v]) for v in vs]
-
-            def backward():
-                for ru, rv, su, sv in zip(read_u, read_v, sinks_u, sinks_v):
-                    if su is not None:
-                        su(np.broadcast_to(G * rv(), G.shape))
-                    if sv is not None:
-                        sv(np.broadcast_to(G * ru(), G.shape))
+        def backward():
+            if sink_s is not None:
+                sink_s(np.broadcast_to(G, (n_s, G.shape[1])))
+            if sink_f is not None:
+                sink_f(np.broadcast_to(G, (n_f, G.shape[1])))
         return backward

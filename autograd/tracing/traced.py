@@ -23,7 +23,7 @@ from .guard import TraceError, watching
 from .python_replay import PythonReplay
 from .tape import SAMPLE, Tape
 
-BACKENDS = ("numpy", "python")
+BACKENDS = ("numpy", "python", "torch")
 
 
 def numpy_available() -> bool:
@@ -39,7 +39,7 @@ class Traced:
     """One sample's graph, recorded by ``trace``, that replays over batches of samples."""
 
     def __init__(self, fn: Callable, graph: Value | list[Value], tape: Tape, shapes: list,
-                 backend: str) -> None:
+                 backend: str, device: Any = None) -> None:
         self.fn = fn
         self.graph = graph  # the traced sample's result: draw, explain and tree take it
         self.tape = tape
@@ -48,6 +48,10 @@ class Traced:
             from .numpy_replay import NumpyReplay
 
             self._replay = NumpyReplay(tape, shapes)
+        elif backend == "torch":
+            from .torch_replay import TorchReplay
+
+            self._replay = TorchReplay(tape, shapes, device)
         else:
             self._replay = PythonReplay(tape, shapes)
         self.backend = backend
@@ -100,7 +104,7 @@ class Traced:
             weight = 1.0
         else:
             raise ValueError(f"batch: reduce must be 'mean' or 'sum', got {reduce!r}")
-        total = self._run(lambda: self._replay.batch(batched, n, weight) if self.backend == "numpy"
+        total = self._run(lambda: self._replay.batch(batched, n, weight) if self.backend != "python"
                           else self._replay.batch(batched, weight), batched)
         return total * weight
 
@@ -108,7 +112,7 @@ class Traced:
         """The traced result for each sample, forward only (no gradients): a list of floats,
         or of lists when the traced function returned a list."""
         n = self._check(batched, "values")
-        if self.backend == "numpy":
+        if self.backend != "python":
             rows = self._run(lambda: self._replay.values(batched, n).tolist(), batched)
         else:
             rows = self._run(lambda: self._replay.values(batched), batched)
@@ -137,7 +141,7 @@ class Traced:
             self.fn(*args)  # raises the engine's error for this sample
 
 
-def trace(fn: Callable, *example_args: Any, backend: str | None = None) -> Traced:
+def trace(fn: Callable, *example_args: Any, backend: str | None = None, device: Any = None) -> Traced:
     """Record ``fn`` on one sample (``example_args``) and return a ``Traced`` to replay it.
 
     ``fn`` takes Values, numbers or (nested) lists of them and returns a Value (or a list of
@@ -147,7 +151,9 @@ def trace(fn: Callable, *example_args: Any, backend: str | None = None) -> Trace
     per-sample Value as a Python number or branch raises ``TraceError``.
 
     ``backend``: "numpy" (vectorised over the batch; needs numpy), "python" (generated
-    straight-line code) or None (numpy when it is installed and every op has an array form).
+    straight-line code), "torch" (the numpy replay's plan run as float64 torch tensor ops on
+    ``device``, "cpu" by default or e.g. "cuda"; needs torch and numpy) or None (numpy when
+    it is installed and every op has an array form).
 
     >>> from autograd import Value, trace
     >>> k = Value(3.0)
@@ -157,9 +163,17 @@ def trace(fn: Callable, *example_args: Any, backend: str | None = None) -> Trace
     if not callable(fn):
         raise TypeError(f"trace: fn must be callable, got {type(fn).__name__}")
     if backend not in (None, *BACKENDS):
-        raise ValueError(f"trace: backend must be 'numpy', 'python' or None, got {backend!r}")
-    if backend == "numpy" and not numpy_available():
-        raise ImportError("trace: backend='numpy' needs numpy (pip install 'chainrule[fast]')")
+        raise ValueError(f"trace: backend must be 'numpy', 'python', 'torch' or None, got {backend!r}")
+    if backend in ("numpy", "torch") and not numpy_available():
+        raise ImportError(f"trace: backend={backend!r} needs numpy (pip install 'chainrule[fast]')")
+    if backend == "torch":
+        from .torch_replay import torch_available
+
+        if not torch_available():
+            raise ImportError("trace: backend='torch' needs torch (pip install torch)")
+    elif device is not None:
+        raise ValueError(f"trace: device= is for backend='torch' (the numpy and python replays run on the "
+                         f"CPU), got device={device!r} with backend={backend!r}")
     shapes, leaves, args = [], [], []
     for j, example in enumerate(example_args):
         shape, these = placeholders(example, f"arg{j}")
@@ -187,7 +201,7 @@ def trace(fn: Callable, *example_args: Any, backend: str | None = None) -> Trace
         # numpy when every op has an array form (the numpy replay refuses any other op)
         runs_on_arrays = all(op.array is not None for op in tape.ops if op is not None)
         backend = "numpy" if runs_on_arrays and numpy_available() else "python"
-    return Traced(fn, out if isinstance(out, Value) else outputs, tape, shapes, backend)
+    return Traced(fn, out if isinstance(out, Value) else outputs, tape, shapes, backend, device)
 
 
 __all__ = ["trace", "Traced", "TraceError", "numpy_available"]
