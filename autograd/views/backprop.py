@@ -129,7 +129,8 @@ def formula(node: Value, slot: int, names: dict[Value, str]) -> str:
     if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
         n = len(parents) // 2
         other = parents[slot + n] if slot < n else parents[slot - n]
-        return forms[0].format(other=_wrap(names[other]))
+        mine = _wrap(names[parents[slot]])
+        return forms[0].format(other=_wrap(names[other]), a=mine, A=names[parents[slot]], b="", B="")
     if slot >= len(forms):
         return ""
     raw = [names[p] for p in parents] + ["", ""]
@@ -187,18 +188,27 @@ def substituted(node: Value, slot: int, nums: _Numbers, row: dict[Value, int]) -
     >>> nums.fill(substituted(o, 0, nums, {n: 0, o: 1}))
     '1 − 0.7071²'
     """
-    forms = OPS[node.op].formula if node.op in OPS else ()
+    forms = node.rule.formula
     parents = node.parents
-    if len(forms) == 1 and len(parents) > 1:  # n-ary (sum, dot): one text for all inputs
-        n = len(parents) // 2
-        other = parents[slot + n] if slot < n else parents[slot - n]
-        text = forms[0]
-        return "" if "{other}" == text or not _PLACEHOLDER.search(text) else text.format(
-            other=nums("D", row[other], other.data, wrap=True))
+    own = f"\ue000Dw{row[node]}.0\ue001"
+    if node.rule.nary or (len(forms) == 1 and len(parents) > 1):  # n-ary: one text for every input
+        text = forms[0] if forms else ""
+        if not _PLACEHOLDER.search(text) or _PLACEHOLDER.fullmatch(text):
+            return ""  # a constant, or one input's number: the local derivative's number says it
+        if re.search(rf"\b{re.escape(node.op)}\b(?!\()", text):  # logsumexp's own result, by name
+            nums("D", row[node], node.data)
+            text = re.sub(rf"\b{re.escape(node.op)}\b(?!\()", "{own}", text)
+        mine = parents[slot]
+        fill = {"own": own, "a": nums("D", row[mine], mine.data, wrap=True), "A": nums("D", row[mine], mine.data),
+                "b": "", "B": "", "other": ""}
+        if "{other}" in text:  # dot: the input paired with this one
+            n = len(parents) // 2
+            other = parents[slot + n] if slot < n else parents[slot - n]
+            fill["other"] = nums("D", row[other], other.data, wrap=True)
+        return text.format(**fill)
     if slot >= len(forms):
         return ""
     text = forms[slot]
-    own = f"\ue000Dw{row[node]}.0\ue001"
     if node.op in _OWN and _OWN[node.op] in text:
         nums("D", row[node], node.data)
         text = text.replace(_OWN[node.op], "{own}")
