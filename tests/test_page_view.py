@@ -319,3 +319,17 @@ def test_the_inputs_of_an_op_that_is_not_commutative_are_named_a_and_b():
     assert any(line.startswith("n0 -> ") and 'label="b: -1"' in line for line in lines), lines
     s = Value(1.0, label="s") * Value(2.0, label="t")
     assert "a: " not in picture(s, edge_labels=True).graph.source  # x*y reads the same either way
+
+
+def test_an_n_ary_ops_formula_gets_its_inputs_number_and_its_own_result():
+    from autograd.views.backprop import _Numbers, substituted
+
+    a, b = Value(0.5, label="a"), Value(-1.0, label="b")
+    y = autograd.logsumexp([a, b])
+    nums = _Numbers(4)
+    # d logsumexp / d b = exp(b − logsumexp), with b and the result written in.
+    assert nums.fill(substituted(y, 1, nums, {a: 0, b: 1, y: 2})) == f"exp(-1 − {number(y.data)})"
+    d = autograd.dot([a, b], [b, a])
+    assert substituted(d, 0, _Numbers(4), {a: 0, b: 1, d: 2}) == ""  # just the paired input: its number says it
+    s = autograd.sum([a, b])
+    assert substituted(s, 0, _Numbers(4), {a: 0, b: 1, s: 2}) == ""
