@@ -8,7 +8,17 @@
 """
 
 import importlib
+import os as _os
 import warnings
+
+# HIPS autograd (`pip install autograd`) installs into this same folder; installed after
+# it, chainrule's files win but HIPS's stay beside them (and its users get this package).
+if _os.path.exists(_os.path.join(_os.path.dirname(__file__), "differential_operators.py")):
+    warnings.warn(
+        f"autograd: {_os.path.dirname(__file__)} holds files of HIPS autograd too (both packages "
+        "are named autograd, and pip installs one over the other); this is chainrule's. To fix: "
+        "`pip uninstall autograd chainrule`, then install the one you want (each in its own "
+        "virtual environment if you need both)", stacklevel=2)
 
 from . import files as files, ops as ops  # documented submodules (see docs/engine.md, "API"), loaded with the package
 from .collector import fast_training

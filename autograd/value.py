@@ -24,6 +24,7 @@ from . import ops
 from .derivatives import backward, zero_grad
 from .errors import domain_error, number_of, real
 from .graph import Node, constant, new_node, operator
+from .mode import MODE
 from .ops import Op
 
 
@@ -33,8 +34,12 @@ class Value(Node):
     >>> a = Value(-4.0, label="a")
     >>> a
     Value(data=-4.0, grad=0.0, label='a')
-    >>> float(a * 2), f"{a:.2f}"
+    >>> (a * 2).data, f"{a:.2f}"
     (-8.0, '-4.00')
+    >>> import math; math.exp(a)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: float() of a Value 'a' (data=-4.0) would give a plain number and cut the gradient...
     """
 
     __slots__ = ()
@@ -63,8 +68,33 @@ class Value(Node):
 
     # -- numbers out ---------------------------------------------------------------------
 
+    # A Value gives up its number by ``.data``. A conversion to a plain number (float(),
+    # which math.exp(v), '%f' % v and numpy call; int(), round(), bool()) would leave the
+    # graph without a word, so the gradient through it would be cut: while ops record it
+    # is refused, naming what to write instead; under ``no_grad`` nothing is recorded, so
+    # nothing can be cut, and it gives the number.
+
     def __float__(self) -> float:
-        return float(self.data)
+        if MODE.get().record:
+            raise TypeError(number_refused(self, "float()"))
+        return self.data
+
+    def __int__(self) -> int:
+        if MODE.get().record:
+            raise TypeError(number_refused(self, "int()"))
+        return int(self.data)
+
+    def __round__(self, ndigits: int | None = None):
+        if MODE.get().record:
+            raise TypeError(number_refused(self, "round()"))
+        return round(self.data, ndigits)
+
+    def __bool__(self) -> bool:
+        if MODE.get().record:
+            raise TypeError(number_refused(self, "bool() (`if v:`, `v and w`)"))
+        return self.data != 0.0
+
+    __trunc__ = __floor__ = __ceil__ = __int__  # math.trunc/floor/ceil: refused as int() is
 
     def __format__(self, spec: str) -> str:
         # f"{v:.3f}" formats the number; a bare f"{v}" is str(v), as Python expects.
@@ -140,6 +170,16 @@ for _rule in (ops.EXP, ops.LOG, ops.SQRT, ops.TANH, ops.SIGMOID, ops.RELU, ops.S
     _install(_rule.name, _rule, 1)
 _leaky_relu = operator(Value, ops.LEAKY_RELU, 2, as_value)
 del _name, _rule
+
+
+def number_refused(v: Value, how: str) -> str:
+    """Why ``how`` (a conversion to a plain number) of ``v`` is refused, and what to write."""
+    name = f" {v.label!r}" if v.label else ""
+    return (f"{how} of a Value{name} (data={v.data!r}) would give a plain number and cut the "
+            "gradient through it (math.exp(v), math.log(v), float(v), '%f' % v and numpy's "
+            "float conversions all ask for one). Use the Value's own ops to keep the gradient "
+            "(v.exp(), v.log(), v.tanh(), v ** 2, abs(v)), v.data for the number itself "
+            "(f'{v:.4f}' prints it), or compute inside `with autograd.no_grad():`")
 
 
 def apply(rule: Op, *inputs) -> Value:

@@ -37,15 +37,20 @@ micrograd's demo runs with ``from nn import MLP``:
 ...     p.data -= 0.1 * p.grad
 """
 
-from . import data, losses, optim, transformer, watching
-from .data import batches, make_circles, make_moons, make_spirals, make_xor, train_test_split
-from .io import LoadError, load, save
-from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
-from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse
-from .module import Module
-from .optim import SGD, Adam, Optimizer, linear_decay
-from .train import accuracy, fit
-from .watching import Recorder
+try:
+    from . import data, losses, optim, transformer, watching
+    from .data import batches, make_circles, make_moons, make_spirals, make_xor, train_test_split
+    from .io import LoadError, load, save
+    from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
+    from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse
+    from .module import Module
+    from .optim import SGD, Adam, Optimizer, linear_decay
+    from .train import accuracy, fit
+    from .watching import Recorder
+except ImportError as error:  # another package named autograd (HIPS's) took the name?
+    from .engine import explained
+
+    raise explained(error) from None
 
 
 def __getattr__(name: str):

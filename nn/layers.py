@@ -140,7 +140,11 @@ def as_inputs(x: object, nin: int, where: str) -> list[Value]:
         if not isinstance(v, Value):
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
                 raise TypeError(f"{where}: input {i} must be a number or a Value, got {type(v).__name__} {v!r}")
-            v = Value(float(v), label=f"x{i}")  # named, so drawings show which input
+            try:
+                v = Value(float(v), label=f"x{i}")  # named, so drawings show which input
+            except OverflowError:
+                raise ValueError(f"{where}: input {i} is an int too large for a float (past "
+                                 "1.8e308); scale the inputs") from None
         out.append(v)
     return out
 

@@ -32,6 +32,17 @@ def _batch(preds: object, targets: object, where: str) -> tuple[list, list]:
                          "give one target per prediction")
     if not preds:
         raise ValueError(f"{where}: the batch is empty")
+    for i, (p, t) in enumerate(zip(preds, targets)):
+        if not isinstance(p, (Value, numbers.Real)):
+            size = f"a list of {len(p)}" if isinstance(p, (list, tuple)) else f"a {type(p).__name__}"
+            raise TypeError(f"{where}: prediction {i} is {size}, but {where} takes one number per sample; "
+                            "give the model one output (MLP(nin, [..., 1])), or use cross_entropy "
+                            "for one logit per class")
+        if isinstance(t, bool) or not isinstance(t, (Value, numbers.Real)):
+            raise TypeError(f"{where}: target {i} must be a number, got {type(t).__name__} {t!r:.40}")
+        if isinstance(t, numbers.Real) and not math.isfinite(t):
+            raise ValueError(f"{where}: target {i} is {t}; a loss with it would make every gradient "
+                             "NaN. Drop or fill the samples with missing targets")
     return preds, targets
 
 
@@ -67,7 +78,7 @@ def hinge(scores: Sequence[Scalar] | Scalar, labels: Sequence[int] | int, margin
         if y not in (-1, 1) or isinstance(y, bool):
             raise ValueError(
                 f"hinge: labels must be -1 or +1, got {y!r} at position {i}; "
-                "for 0/1 labels use y*2 - 1, or binary_cross_entropy")
+                "for 0/1 labels pass [2 * t - 1 for t in y], or use binary_cross_entropy")
     scores = [s if isinstance(s, Value) else Value(s) for s in scores]
     return _reduce([(margin - y * s).relu() for s, y in zip(scores, labels)], reduction, "hinge")
 

@@ -44,18 +44,36 @@ def linear_decay(start: float, end: float, steps: int) -> Schedule:
     return schedule
 
 
+def _real(x: object) -> float | None:
+    """``x`` as a float if it is a real number a float can hold (not a bool), else None."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return None
+    try:
+        return float(x)
+    except OverflowError:  # an int past 1.8e308
+        return None
+
+
 def _positive(x: object, what: str, where: str, allow_zero: bool = False) -> float:
-    if (isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x) or x < 0
-            or (x == 0 and not allow_zero)):
+    f = _real(x)
+    if f is None or not math.isfinite(f) or f < 0 or (f == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{where}: {what} must be a finite number {bound}, got {x!r}")
-    return float(x)
+        raise ValueError(f"{where}: {what} must be a finite number {bound}, got {_short(x)}")
+    return f
 
 
 def _fraction(x: object, what: str, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0.0 <= x < 1.0:
-        raise ValueError(f"{where}: {what} must be in [0, 1), got {x!r}")
-    return float(x)
+    f = _real(x)
+    if f is None or not 0.0 <= f < 1.0:
+        raise ValueError(f"{where}: {what} must be in [0, 1), got {_short(x)}")
+    return f
+
+
+def _short(x: object) -> str:
+    """``repr(x)``, or for an int too large for a float its size (its repr is 400 digits)."""
+    if isinstance(x, int) and not isinstance(x, bool) and abs(x) > 1e308:
+        return "an int too large for a float (past 1.8e308)"
+    return repr(x)
 
 
 class Optimizer:

@@ -19,6 +19,7 @@ in Jupyter with ``watch=True``.
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import time
 import warnings
@@ -60,8 +61,7 @@ def accuracy(model: Callable, X: Sequence, y: Sequence) -> float:
     >>> accuracy(lambda x: Value(x[0]), [[2.0], [-1.0], [3.0], [0.5]], [1, 1, 1, 0])
     0.5
     """
-    if len(X) != len(y) or not X:
-        raise ValueError(f"accuracy: X and y must be non-empty and of equal length, got {len(X)} and {len(y)}")
+    X, y = as_lists(X, y, "accuracy")
     with autograd.no_grad():
         return sum(_correct(model(x), label) for x, label in zip(X, y)) / len(X)
 
@@ -82,11 +82,57 @@ def loss_function(loss: str | Callable, track_accuracy: bool | None, where: str 
     raise TypeError(f"{where}: loss must be a name or a function, got {type(loss).__name__}")
 
 
-def _check_data(epochs: object, X: Sequence, y: Sequence) -> None:
+def as_lists(X: Sequence, y: Sequence, where: str) -> tuple[list, list]:
+    """``X`` and ``y`` as lists of Python numbers (numpy arrays are what users have: their
+    truth value is ambiguous and their int64 overflows where Python's int does not), checked
+    to be non-empty, of equal length and finite (a NaN target would turn every parameter
+    into NaN, and the trained weights are the user's).
+
+    >>> as_lists([[1, 2.5]], [1], "fit")
+    ([[1, 2.5]], [1])
+    """
+    X = X.tolist() if hasattr(X, "tolist") else list(X)
+    y = y.tolist() if hasattr(y, "tolist") else list(y)
+    X = [x.tolist() if hasattr(x, "tolist") else x for x in X]
+    if len(X) != len(y) or not X:
+        raise ValueError(f"{where}: X and y must be non-empty and of equal length, got {len(X)} and {len(y)}")
+    for name, rows in (("X", X), ("y", y)):
+        for i, row in enumerate(rows):
+            for v in (row if isinstance(row, (list, tuple)) else (row,)):
+                if isinstance(v, float) and not math.isfinite(v):
+                    raise ValueError(f"{where}: {name}[{i}] holds {v}; training on it would make every "
+                                     "parameter NaN. Drop or fill the samples with missing values first")
+    return X, y
+
+
+def _check_epochs(epochs: object) -> None:
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
-    if len(X) != len(y) or not X:
-        raise ValueError(f"fit: X and y must be non-empty and of equal length, got {len(X)} and {len(y)}")
+
+
+def _check_fits(model: Module, loss: str | Callable, X: list, y: list) -> None:
+    """A named loss against the model's output and the labels, before any step: a model
+    with 2 outputs and a one-number loss, or 0/1 labels with hinge, named here with the
+    shapes, rather than by an operator deep inside the loss."""
+    if not isinstance(loss, str):
+        return
+    with autograd.no_grad():
+        out = model(X[0])
+    outputs = len(out) if isinstance(out, (list, tuple)) else 1
+    if loss == "cross_entropy":
+        if outputs == 1:
+            raise ValueError("fit: loss='cross_entropy' takes one logit per class, but the model "
+                             "gives one number per sample; give its last layer one output per "
+                             "class (MLP(nin, [..., classes])), or use loss='binary_cross_entropy' for two classes")
+        return
+    if outputs != 1:
+        raise ValueError(f"fit: loss={loss!r} takes one number per sample, but the model gives "
+                         f"{outputs} per sample (a list of {outputs} Values); give its last layer one "
+                         "output (MLP(nin, [..., 1])), or use loss='cross_entropy' for one logit per class")
+    if loss == "hinge" and 0 in y and all(t in (0, 1) for t in y):
+        raise ValueError("fit: loss='hinge' (the default) takes labels -1 and +1, but y holds 0/1 "
+                         "labels (as make_moons gives them); pass y=[2 * t - 1 for t in y], or "
+                         "loss='binary_cross_entropy'")
 
 
 def _recorder_for(model: Module, X: Sequence, y: Sequence, recorder: Recorder | None, watch: bool) -> Recorder | None:
@@ -131,12 +177,19 @@ class _Epoch:
                 self.optimizer.zero_grad()
                 value.backward()
                 good = sum(_correct(s, t) for s, t in zip(scores, yb)) if self.track else 0
+            number = value if value.__class__ is float else value.data
+            if not math.isfinite(number):
+                # Stop before the update: the parameters keep the last finite values.
+                raise FloatingPointError(
+                    f"fit: the loss became {number} at step {self.step}; stopped before updating, so "
+                    "the parameters keep their values from the step before. Lower the learning "
+                    "rate (optimizer=SGD(model.parameters(), lr=...)) or scale the inputs")
             if self.recorder is not None:  # after backward, before the update: a consistent snapshot
                 self.recorder.record(value, step=self.step, force=self.step == self.last_step,
                                      accuracy=good / len(Xb) if self.track else None)
             self.optimizer.step()
             self.step += 1
-            total += float(value) * len(Xb)
+            total += number * len(Xb)
             right += good
         return total, right
 
@@ -190,10 +243,12 @@ def fit(
     >>> fit(MLP(2, [8, 1], seed=0), X, [2 * t - 1 for t in y], epochs=30, progress=False)["accuracy"][-1]
     1.0
     """
-    _check_data(epochs, X, y)
+    _check_epochs(epochs)
+    X, y = as_lists(X, y, "fit")
     loss_fn, track = loss_function(loss, track_accuracy)
     params = model.parameters()
     n_batches = len(list(batches(X, y, batch_size, shuffle=False)))  # also checks batch_size
+    _check_fits(model, loss, X, y)
     if optimizer is None:
         optimizer = SGD(params, lr=linear_decay(1.0, 0.1, epochs * n_batches))
     recorder = _recorder_for(model, X, y, recorder, watch)

@@ -36,3 +36,12 @@ def test_the_readme_makes_and_activates_a_venv_before_installing_and_so_does_ci(
     made, activated, ran = (script.index('-m venv "$work/venv"'), script.index('. "$work/venv/bin/activate"'),
                             script.index('bash -c "set -e; $command"'))
     assert made < activated < ran
+
+
+def test_ci_lints_with_the_dev_extras_ruff_after_installing_it():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "\nruff check .\n" in script
+    assert script.index('bash -c "set -e; $command"') < script.index("\nruff check .\n")
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    dev = re.search(r"^dev = \[(.*)\]$", pyproject, re.M)
+    assert dev and '"ruff' in dev.group(1), "ruff must be in the dev extra, which CI installs before linting"

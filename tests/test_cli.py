@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import math
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -17,6 +19,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import autograd
 from autograd import Value, draw, tanh
 from autograd.cli import main
+from autograd.cli.commands import COMMANDS
+from autograd.cli.examples import EXAMPLES
+from autograd.cli.exercise_commands import EXERCISE_COMMANDS
 from autograd.cli.expr import FUNCTIONS, ExprError, Program, evaluate, parse
 
 NEURON = "tanh(x*w + b)"
@@ -210,6 +215,55 @@ def test_bad_arguments_exit_2_and_say_what_is_wrong(args, message, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err.splitlines()[0]
+
+
+def test_version_prints_the_one_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"chainrule {autograd.__version__}\n"
+    result = run("-V")
+    assert (result.returncode, result.stdout) == (0, f"chainrule {autograd.__version__}\n")
+    assert main(["--version", "grad"]) == 2
+    assert "--version takes nothing after it" in capsys.readouterr().err
+
+
+def test_the_installed_metadata_has_the_one_version():
+    installed = importlib.metadata.version("chainrule")
+    assert installed == autograd.__version__, (
+        f"chainrule's installed metadata says {installed}, autograd.__version__ {autograd.__version__}: "
+        "pyproject.toml reads the version from autograd/__init__.py at install time; reinstall (pip install -e .)")
+
+
+def test_every_command_has_examples():
+    assert set(EXAMPLES) == set(COMMANDS) | set(EXERCISE_COMMANDS)
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_each_commands_help_shows_examples_that_run(name, capsys, tmp_path, monkeypatch):
+    assert main([name, "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "examples:" in shown
+    monkeypatch.chdir(tmp_path)  # the examples that write files write them here
+    if name == "check":  # its example checks the file `exercise --start` writes: not filled in yet, so wrong
+        assert main(shlex.split(EXAMPLES["exercise"][-1][0])[1:]) == 0
+        capsys.readouterr()
+    for command, what in EXAMPLES[name]:
+        assert f"  {command}\n" in shown and what.split()[0] in shown
+        words = shlex.split(command)
+        assert words[0] == "chainrule"
+        if name == "repl":
+            continue  # interactive; test_repl_* cover it
+        assert main(words[1:]) == (1 if name == "check" else 0), command
+        assert capsys.readouterr().out, f"{command} printed nothing"
+    for output in tmp_path.iterdir():
+        assert output.stat().st_size > 0
+
+
+def test_the_top_help_shows_an_example_of_each_command_and_the_version_option(capsys):
+    assert main(["--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "--version" in shown
+    for examples in EXAMPLES.values():
+        assert f"  {examples[0][0]}\n" in shown
 
 
 def test_argparse_errors_exit_2(capsys):

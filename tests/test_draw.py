@@ -374,3 +374,32 @@ def test_picture_gives_the_svg_title_of_every_value(tmp_path):
     assert {pic.records[n] for n in v.values()} <= titles
     assert {pic.ops[n] for n in v.values() if n.parents} <= titles
     assert pic.records[v["x1"]] == "n" + str(autograd.topological_order(o).index(v["x1"]))
+
+
+def test_a_drawing_at_a_plain_repl_says_how_to_see_it(tmp_path):
+    y = Value(2.0, label="x").tanh()
+    y.backward()
+    g = draw(y)
+    shown = repr(g)
+    assert "object at 0x" not in shown
+    assert 'autograd.render(y, "y.svg")' in shown and '.save("y.dot")' in shown and "Jupyter" in shown
+    assert g.save(tmp_path / "y.dot") and (tmp_path / "y.dot").read_text() == g.source  # .save does what it says
+    assert "image/svg+xml" in g._repr_mimebundle_()  # Jupyter still gets the picture, not the text
+
+def test_draw_in_a_notebook_without_dot_or_graphviz_pure_shows_our_advice(tmp_path, monkeypatch):
+    # Neither program: the notebook's display shows our message (naming graphviz-pure), not
+    # graphviz's ExecutableNotFound traceback; pipe and the Digraph's render raise ours.
+    from IPython.core.formatters import DisplayFormatter
+
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(sys, "executable", str(empty / "python"))  # graphviz-pure is looked for beside it
+    g = draw(Value(2.0, label="x") * 3)
+    data, _ = DisplayFormatter().format(g)
+    assert list(data) == ["text/plain"]
+    assert "pip install graphviz-pure" in data["text/plain"] and "apt-get install graphviz" in data["text/plain"]
+    with pytest.raises(DotNotFoundError, match="draw: .*graphviz-pure"):
+        g.pipe(format="svg")
+    with pytest.raises(DotNotFoundError, match="Digraph.render: .*autograd.render"):
+        g.render(str(tmp_path / "g"), format="svg")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import autograd
-from autograd import GradcheckError, Value, detect_anomaly, grad, gradcheck, topological_order, value_and_grad
+from autograd import GradcheckError, Value, detect_anomaly, grad, gradcheck, no_grad, topological_order, value_and_grad
 
 
 def next_line() -> int:
@@ -232,10 +232,14 @@ def test_repr():
     assert repr(Value(math.inf)) == "Value(data=inf, grad=0.0)"
 
 
-def test_float_and_format():
-    v = Value(2.0 / 3.0)
-    assert float(v) == v.data and f"{v:.3f}" == "0.667" and f"{v:+.1e}" == "+6.7e-01"
-    assert math.sqrt(Value(4.0)) == 2.0  # math functions take it through __float__
+def test_format_and_print_give_the_number_and_float_is_refused_while_recording():
+    v = Value(2.0 / 3.0, label="v")
+    assert f"{v:.3f}" == "0.667" and f"{v:+.1e}" == "+6.7e-01" and str(v) == repr(v)
+    with pytest.raises(TypeError, match=r"float\(\) of a Value 'v'.*v\.exp\(\).*v\.data.*no_grad"):
+        float(v)
+    with no_grad():  # nothing is recorded, so nothing can be cut
+        assert float(v) == v.data and math.sqrt(Value(4.0)) == 2.0 and int(Value(2.7)) == 2
+        assert round(v, 2) == 0.67 and bool(Value(0.0)) is False and math.floor(Value(1.5)) == 1
 
 
 def test_micrograd_aliases():

@@ -52,7 +52,8 @@ def test_hinge_gradcheck_away_from_the_kink():
 
 
 def test_hinge_refuses_zero_one_labels_and_says_what_to_do():
-    with pytest.raises(ValueError, match=r"labels must be -1 or \+1, got 0 at position 1; for 0/1 labels use y\*2 - 1"):
+    with pytest.raises(ValueError, match=r"labels must be -1 or \+1, got 0 at position 1; "
+                       r"for 0/1 labels pass \[2 \* t - 1 for t in y\]"):
         hinge([Value(1.0), Value(2.0)], [1, 0])
 
 

@@ -80,6 +80,18 @@ def executed() -> LoggingClient:
         "history2 = fit(MLP(2, [4, 1], seed=0), X, y, epochs=30)",
         # 3: the numbers the live view must have shown last
         "print(f'LAST {last.step} {last.loss:.6g}')",
+        # 4: a hand-written loop, watched with the default time limit (0.5 s between
+        # redraws), never closed: it must still end showing its last step
+        "from nn import SGD, hinge\n"
+        "model2 = MLP(2, [4, 1], seed=1)\n"
+        "rec2 = Recorder(model2, watch=True)\n"
+        "opt = SGD(model2.parameters(), lr=0.1)\n"
+        "for _ in range(12):\n"
+        "    loss = hinge([model2(x) for x in X[:20]], y[:20])\n"
+        "    opt.zero_grad(); loss.backward(); rec2.record(loss); opt.step()\n"
+        "last2 = rec2.snapshots[-1]",
+        # 5: its numbers
+        "print(f'LAST2 {last2.step} {last2.loss:.6g}')",
     ])
 
 
@@ -108,6 +120,18 @@ def test_watch_creates_one_display_and_updates_it_in_place(executed):
     assert f"training step <b>{step}</b> · loss <b>{loss}</b>" in final
     # Nothing else: no stream output (stderr warnings, a tqdm bar), no error.
     assert not [kind for kind, _ in messages if kind in ("stream", "error")], messages
+
+
+def test_a_hand_written_loop_ends_showing_its_last_step_without_close(executed):
+    messages = [(kind, c) for i, kind, c in executed.messages if i == 4]
+    shown = [c for kind, c in messages if kind in ("display_data", "update_display_data")]
+    assert shown and len({display_id(c) for c in shown}) == 1
+    step, loss = next(c["text"] for i, kind, c in executed.messages if i == 5 and kind == "stream").split()[1:3]
+    assert step == "11"
+    final = shown[-1]["data"]["text/html"]
+    assert f"training step <b>{step}</b> · loss <b>{loss}</b>" in final
+    # No redraw in later cells: the hook draws only what is new.
+    assert not [c for i, kind, c in executed.messages if i == 5 and kind == "update_display_data"]
 
 
 def test_fit_in_a_notebook_shows_one_progress_line_updated_in_place(executed):

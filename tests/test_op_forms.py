@@ -17,7 +17,7 @@ import autograd
 from autograd import OPS, Value, defop, trace
 from autograd.ops import ArrayForm, JsForm, SourceForm
 from autograd.views.compute import js_rows, script
-from autograd.views.page import CSP
+from autograd.views.page import policy
 
 np = pytest.importorskip("numpy")
 from autograd.tracing.numpy_replay import XP  # noqa: E402 - needs numpy
@@ -58,13 +58,17 @@ def floats_of(name: str, xs: list[float]):
 # -- the JavaScript forms, in Chromium -----------------------------------------------------
 
 
+def _page(title: str, text: str) -> str:
+    """A page running the script ``text`` under the pages' policy, which allows exactly it."""
+    return (f'<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" '
+            f'content="{policy(text)}"><title>{title}</title><script>{text}</script>')
+
+
 @pytest.fixture(scope="module")
 def js_tab(browser, tmp_path_factory):
     """One page holding compute.js and every op's JS form, under the pages' CSP."""
     path = tmp_path_factory.mktemp("forms") / "forms.html"
-    path.write_text(f'<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" '
-                    f'content="{CSP}"><title>forms</title><script>\n{script(OPS.values())}\n</script>',
-                    encoding="utf-8")
+    path.write_text(_page("forms", f"\n{script(OPS.values())}\n"), encoding="utf-8")
     tab = browser.open(path)
     yield tab
     tab.check()
@@ -215,9 +219,7 @@ def test_a_new_op_with_one_defop_runs_eagerly_in_both_replays_and_in_the_page(hy
     order = autograd.topological_order(y)
     rows = js_rows(order)
     path = tmp_path / "hypot.html"
-    path.write_text(f'<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" '
-                    f'content="{CSP}"><title>hypot</title><script>\n{script({n.op for n in order if n.op})}\n</script>',
-                    encoding="utf-8")
+    path.write_text(_page("hypot", f"\n{script({n.op for n in order if n.op})}\n"), encoding="utf-8")
     tab = browser.open(path)
     result = tab.js("rows => chainruleCompute.evaluate(rows)", rows)
     assert result["error"] is None and result["missing"] == []
@@ -251,8 +253,7 @@ def test_an_op_without_forms_runs_eagerly_falls_back_in_python_and_is_refused_by
         # while its inputs do, and is listed (missing, and stale once an input changes).
         order = autograd.topological_order((autograd.apply(cube, w * 2.0) + w).tanh())
         path = tmp_path / "cube.html"
-        path.write_text(f'<!doctype html><meta http-equiv="Content-Security-Policy" content="{CSP}">'
-                        f'<title>c</title><script>{script({n.op for n in order if n.op})}</script>', encoding="utf-8")
+        path.write_text(_page("c", script({n.op for n in order if n.op})), encoding="utf-8")
         tab = browser.open(path)
         rows = js_rows(order)
         same = tab.js("rows => chainruleCompute.evaluate(rows)", rows)
@@ -332,8 +333,7 @@ def test_an_nary_op_of_ones_own_runs_node_by_node_in_the_numpy_replay(browser, t
         y.backward()
         order = autograd.topological_order(y)
         path = tmp_path / "rms.html"
-        path.write_text(f'<!doctype html><meta http-equiv="Content-Security-Policy" content="{CSP}">'
-                        f'<title>r</title><script>{script({n.op for n in order if n.op})}</script>', encoding="utf-8")
+        path.write_text(_page("r", script({n.op for n in order if n.op})), encoding="utf-8")
         tab = browser.open(path)
         result = tab.js("rows => chainruleCompute.evaluate(rows)", js_rows(order))
         for node, data, grad in zip(order, result["data"], result["grad"]):

@@ -6,6 +6,7 @@
     chainrule explain "tanh(x*w + b)" --wrt x x=2 w=-3 b=6.8814
     chainrule tree "tanh(x*w + b)" x=2 w=-3 b=6.8814
     chainrule repl
+    chainrule --version
 
 Options go anywhere after the command, before or after the NAME=NUMBER values. The
 expression is the first word that is not an option; one that starts with ``-`` goes after
@@ -35,6 +36,7 @@ import math
 import os
 import re
 import sys
+import textwrap
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -52,6 +54,7 @@ from ..views.draw import (
 )
 from ..views.explain import explain
 from ..views.text import number, tree
+from .examples import EXAMPLES, epilog, examples_text
 from .exercise_commands import EXERCISE_COMMANDS, run as run_exercise_command
 from .expr import FUNCTIONS, Evaluation, ExprError, Program, evaluate, parse
 
@@ -156,7 +159,8 @@ def _command_parser(name: str) -> _Parser:
     words = "" if name == "repl" else " EXPRESSION [NAME=NUMBER ...]"
     parser = _Parser(prog=f"{PROG} {name}", usage=f"{PROG} {name} [options]{words}", description=help_text,
                      allow_abbrev=False,  # "--w" for "--wrt" would be a guess
-                     epilog=None if name == "repl" else _EPILOG)
+                     formatter_class=argparse.RawDescriptionHelpFormatter,  # the examples keep their lines
+                     epilog=epilog(name) + ("" if name == "repl" else "\n\n" + _wrapped(_EPILOG)))
     parser.add_argument("words", nargs="*", metavar="EXPRESSION NAME=NUMBER",
                         help=argparse.SUPPRESS if name == "repl" else
                         'the expression, e.g. "tanh(x*w + b)", then a value for each variable, e.g. x=2')
@@ -165,15 +169,29 @@ def _command_parser(name: str) -> _Parser:
 
 
 def _top_parser() -> _Parser:
-    parser = _Parser(prog=PROG, allow_abbrev=False, epilog=_EPILOG,
-                     description="See backpropagation: gradients, graph drawings and chain-rule explanations "
-                                 "of a scalar expression.")
+    first = [examples[0] for examples in EXAMPLES.values()]  # one of each command
+    parser = _Parser(prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+                     epilog=examples_text(first) + "\n\n" + _wrapped(_EPILOG + f" See {PROG} COMMAND --help."),
+                     description="See backpropagation: gradients, graph drawings and chain-rule\n"
+                                 "explanations of a scalar expression.")
+    parser.add_argument("-V", "--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, _, _) in COMMANDS.items():
         commands.add_parser(name, help=help_text)
     for name, help_text in EXERCISE_COMMANDS.items():
         commands.add_parser(name, help=help_text)
     return parser
+
+
+def _wrapped(text: str) -> str:
+    return textwrap.fill(text, 80)
+
+
+def version() -> str:
+    """``chainrule 0.1.0``: what ``chainrule --version`` prints (the one version, ``autograd.__version__``)."""
+    import autograd  # the package is imported by then: the command line lives inside it
+
+    return f"{PROG} {autograd.__version__}"
 
 
 _EPILOG = (f"Expressions use numbers, names, + - * / **, and the functions {', '.join(FUNCTIONS)}; "
@@ -195,6 +213,11 @@ def parse_command_line(argv: list[str] | tuple[str, ...]) -> argparse.Namespace:
     name = argv[0]
     if name in ("-h", "--help"):
         _top_parser().print_help()
+        raise SystemExit(0)
+    if name in ("-V", "--version"):
+        if argv[1:]:
+            raise _ArgumentError(f"{name} takes nothing after it, got {_shown(' '.join(argv[1:]))}")
+        print(version())
         raise SystemExit(0)
     if name not in COMMANDS:
         hint = "; options go after the command" if name.startswith("-") else ""

@@ -14,6 +14,7 @@ import argparse
 import sys
 
 from .. import exercises as ex
+from .examples import epilog
 
 PROG = "chainrule"
 
@@ -28,7 +29,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser(command: str) -> _Parser:
-    p = _Parser(prog=f"{PROG} {command}", allow_abbrev=False, description=EXERCISE_COMMANDS[command])
+    p = _Parser(prog=f"{PROG} {command}", allow_abbrev=False, description=EXERCISE_COMMANDS[command],
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog(command))
     if command in ("exercise", "check"):
         p.add_argument("name", metavar="NAME", help="an exercise of `chainrule exercises`, or an exercise file (.py)")
     if command == "exercise":

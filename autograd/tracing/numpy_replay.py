@@ -54,7 +54,7 @@ import numpy as np
 
 from ..ops import Op, exact_sum
 from . import sequence_groups
-from .arguments import DomainError, flatten, is_flat, size
+from .arguments import DomainError, flatten, is_flat, plain, size
 from .tape import CAPTURED, INPUT, SAMPLE, SHARED, Tape
 
 
@@ -345,15 +345,17 @@ def _read_flat(arg: Any, shape: Any, k: int):
     A list of rows is read with ``fromiter`` over the rows chained (twice as fast as
     ``np.array`` on nested lists) once every row is checked to have k entries.
     """
+    # Only numbers: numpy would read the string "1.5" as 1.5 and True as 1, where the
+    # eager loop refuses them; anything else is read sample by sample by ``flatten``.
     try:
+        if not plain(arg, shape):
+            return None
         if isinstance(arg, np.ndarray):
             block = arg.astype(np.float64, copy=False)
         elif shape is None:
             block = np.fromiter(arg, np.float64, len(arg))
-        elif isinstance(arg, list) and set(map(type, arg)) <= _ROWS and set(map(len, arg)) == {k}:
-            block = np.fromiter(chain.from_iterable(arg), np.float64, len(arg) * k)
         else:
-            block = np.asarray(arg, dtype=np.float64)
+            block = np.fromiter(chain.from_iterable(arg), np.float64, len(arg) * k)
     except (TypeError, ValueError):
         return None
     expected = (len(arg),) if shape is None else (len(arg), k)

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..ops import Op, exact_sum
-from .arguments import flatten
+from .arguments import cleaned, flatten
 from .tape import CAPTURED, SAMPLE, SHARED, Tape
 
 
@@ -149,6 +149,11 @@ class PythonReplay:
         return self._call(False, self._fixed_values(), batched, 0.0)
 
     def _call(self, backward: bool, fixed: list[float], batched, weight: float):
+        # The generated code calls float() on each number, which would read a string sample
+        # "1.5" as 1.5, unpack "12" as [1, 2] and take True as 1: a batch that is not plain
+        # numbers is read sample by sample first, as the eager loop would (or refused).
+        batched = [cleaned(arg, shape, f"batch: argument {k}")
+                   for k, (arg, shape) in enumerate(zip(batched, self.shapes))]
         try:
             return self._function(backward)(fixed, batched, weight)
         except (TypeError, ValueError, OverflowError):

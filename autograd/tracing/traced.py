@@ -66,6 +66,16 @@ class Traced:
         """The input leaves of the traced sample, in argument order."""
         return [self.tape.nodes[i] for i in self.tape.inputs]
 
+    def __reduce__(self):
+        # The replays hold closures over this Traced's own arrays and leaves, which
+        # copy.deepcopy would share with the copy (its batch would then run the original's
+        # steps). So a copy (or a pickle) is the graph and its inputs; the tape and the
+        # replays are made again from them. Leaves shared by the graph and the inputs stay
+        # shared (pickle's and deepcopy's memo); ``fn`` is the same function.
+        device = getattr(self._replay, "device", None)  # the torch replay's; None elsewhere
+        return (_retrace, (self.fn, self.graph, self.inputs, self.shapes, self.backend,
+                           None if device is None else str(device)))
+
     def __repr__(self) -> str:
         tape = self.tape
         ops = sum(1 for op in tape.ops if op is not None)
@@ -139,6 +149,13 @@ class Traced:
         for j in samples:
             args = [arg[j] for arg in batched]
             self.fn(*args)  # raises the engine's error for this sample
+
+
+def _retrace(fn: Callable, graph: Value | list[Value], inputs: list[Value], shapes: list,
+             backend: str, device: Any = None) -> Traced:
+    """A ``Traced`` made again from its graph and input leaves (see ``Traced.__reduce__``)."""
+    outputs = [graph] if isinstance(graph, Value) else list(graph)
+    return Traced(fn, graph, Tape.record(outputs, inputs), shapes, backend, device)
 
 
 def trace(fn: Callable, *example_args: Any, backend: str | None = None, device: Any = None) -> Traced:

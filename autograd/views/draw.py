@@ -90,9 +90,26 @@ class DotNotFoundError(RuntimeError):
 # Text that graphviz would otherwise interpret.
 
 
+# Control characters have no glyph and break dot (a NUL ends its input; others make SVG
+# that is not XML): each is drawn as its Unicode control picture (NUL as ␀, ESC as ␛);
+# line breaks and tabs become spaces, and a lone surrogate (not UTF-8) the replacement mark.
+_PRINTABLE = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
+_PRINTABLE.update({c: 0xFFFD for c in range(0x80, 0xA0)} | {c: 0xFFFD for c in range(0xD800, 0xE000)})
+_PRINTABLE.update({ord("\n"): " ", ord("\r"): " ", ord("\t"): " "})
+
+
 def _escape(text: str) -> str:
-    """Text for a quoted DOT string: backslashes and quotes escaped, one line."""
-    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
+    r"""Text for a quoted DOT string: backslashes and quotes escaped, one line.
+
+    Every string from a user or from data (labels, scope names, op names) is passed to
+    graphviz through ``_escape`` and then ``nohtml``: graphviz's Python package writes a
+    string shaped like ``<...>`` unquoted, as an HTML-like label, so a scope named
+    ``<a> URL=<javascript:...>`` would otherwise become attributes and markup.
+
+    >>> print(_escape('say "hi" \\ bye\x00'))
+    say \"hi\" \\ bye␀
+    """
+    return str(text).translate(_PRINTABLE).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _escape_record(text: str) -> str:
@@ -234,7 +251,7 @@ class _Builder:
                 if prefix not in clusters:
                     clusters[prefix] = self.gv.Digraph(
                         f"cluster_{len(clusters)}",
-                        graph_attr={"label": _escape(prefix[-1]), "labeljust": "l",
+                        graph_attr={"label": self.gv.nohtml(_escape(prefix[-1])), "labeljust": "l",
                                     "style": "rounded", "color": "#9a9a9a",
                                     "fontname": "Helvetica", "fontsize": "10"})
         return clusters[path]
@@ -585,7 +602,7 @@ def layout(source: str, fmt: str, where: str = "render") -> bytes:
     """
     found = layout_program()
     if found is None:
-        raise DotNotFoundError(f"{where}: graphviz's `dot` program is not on PATH; to fix, {INSTALL_ADVICE}")
+        raise DotNotFoundError(_missing(where))
     name, program = found
     if name == PURE and fmt not in ("svg", "png"):
         raise DotNotFoundError(f"{where}: graphviz-pure (used because graphviz's `dot` is missing) makes "
@@ -601,19 +618,46 @@ def layout(source: str, fmt: str, where: str = "render") -> bytes:
 @functools.cache
 def _digraph_class(graphviz):
     """``graphviz.Digraph`` whose ``pipe`` (which Jupyter's display calls) falls back to
-    graphviz-pure when ``dot`` is missing; everything else is graphviz's own."""
+    graphviz-pure when ``dot`` is missing, and which, with neither, says so in our words:
+    a notebook cell shows the message naming both (no traceback), ``pipe`` and ``render``
+    raise ``DotNotFoundError``. Everything else is graphviz's own."""
 
     class Digraph(graphviz.Digraph):
         def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
                  engine=None, encoding=None):
             found = layout_program()
-            if found is None or found[0] == "dot" or renderer or formatter or engine not in (None, "dot"):
+            if found is None:
+                raise DotNotFoundError(_missing("draw"))
+            if found[0] == "dot" or renderer or formatter or engine not in (None, "dot"):
                 return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
             data = layout(self.source, format or self.format, "draw")
             return data.decode(encoding) if encoding else data
 
+        def __repr__(self) -> str:
+            # What a plain REPL prints for draw(y) (Jupyter shows the picture instead, from
+            # graphviz's _repr_mimebundle_): how to see it, not just an address.
+            return ('<Digraph: a drawing of a graph. Jupyter shows it; elsewhere, autograd.render(y, "y.svg") '
+                    'writes a picture of the Value y you drew, .save("y.dot") writes this DOT source, '
+                    '.source is its text>')
+
+        def render(self, *args, **kwargs):
+            if shutil.which("dot") is None:
+                raise DotNotFoundError(_missing("Digraph.render") + "; autograd.render(y, 'y.svg') "
+                                       "lays out with graphviz-pure too")
+            return super().render(*args, **kwargs)
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            if layout_program() is None:  # a notebook shows the advice, not a traceback
+                return {"text/plain": _missing("draw")}
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+
     Digraph.__qualname__ = Digraph.__name__ = "Digraph"
     return Digraph
+
+
+def _missing(where: str) -> str:
+    return (f"{where}: graphviz's `dot` program is not on PATH, so the picture cannot be laid out; "
+            f"to fix, {INSTALL_ADVICE}")
 
 
 def svg(root: Value, **draw_options) -> str:

@@ -23,17 +23,46 @@ draws step ``k``. ``chainrule.data`` is the parsed JSON.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html as _html
 import json
 import os
+import warnings
 from importlib import resources
 from pathlib import Path
 
 from ..files import write_atomic
 
-# Nothing may be fetched: no network, no other file. Inline script and style only;
-# images only as data: URLs.
-CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+# Nothing may be fetched: no network, no other file; images only as data: URLs. Scripts
+# run only if their sha256 is listed (``policy``): the page's own two scripts. So no
+# inline event handler (``onclick="..."``) and no ``javascript:`` URL can run, whatever
+# text reached the page. Inline style stays allowed: the scripts set styles.
+POLICY = "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data:"
+
+
+def script_hash(source: str) -> str:
+    """The CSP source that lets exactly this inline script run.
+
+    >>> script_hash("")
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+    """
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def policy(*scripts: str) -> str:
+    """The page's Content-Security-Policy, allowing exactly these inline scripts."""
+    return POLICY.format(scripts=" ".join(script_hash(s) for s in scripts))
+
+
+def __getattr__(name: str) -> str:
+    # ``CSP`` was the pages' policy with 'unsafe-inline'; kept for pages of one's own.
+    if name == "CSP":
+        warnings.warn("autograd.views.page.CSP allows any inline script; use policy(*scripts), "
+                      "which allows exactly the page's own", DeprecationWarning, stacklevel=2)
+        return POLICY.format(scripts="'unsafe-inline'")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def asset(name: str) -> str:
@@ -93,6 +122,10 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     Elements the script may fill: ``#caption`` (a line under the controls), ``#main``,
     ``#panel``. Titles and subtitles are plain text (escaped here).
     """
+    # The text between <script> and </script>, exactly as the browser hashes it (its parser
+    # turns CR LF and CR into LF first).
+    own = f"\n{compact(asset('page.js'))}\n"
+    theirs = "\n" + compact(script.replace("\r\n", "\n").replace("\r", "\n")) + "\n"
     side = '<aside id="panel" hidden aria-live="polite"></aside>' if panel else ""
     sub = f"<p>{_html.escape(subtitle)}</p>" if subtitle else ""
     speeds = "".join(f'<option value="{s}"{" selected" if s == "2" else ""}>{s}×</option>'
@@ -101,7 +134,7 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta http-equiv="Content-Security-Policy" content="{policy(own, theirs)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="chainrule">
 <title>{_html.escape(title)}</title>
@@ -127,12 +160,8 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 {body}
 </main>{side}</div>
 <script type="application/json" id="chainrule-data">{json_for_script(data)}</script>
-<script>
-{compact(asset("page.js"))}
-</script>
-<script>
-{compact(script)}
-</script>
+<script>{own}</script>
+<script>{theirs}</script>
 </body>
 </html>
 """
@@ -190,4 +219,4 @@ class Page:
         return path
 
 
-__all__ = ["Page", "shell", "json_for_script", "compact", "CSP"]
+__all__ = ["Page", "shell", "json_for_script", "compact", "POLICY", "policy", "script_hash"]

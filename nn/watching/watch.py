@@ -11,6 +11,10 @@ Its cost is bounded by wall time, not steps: the panels are redrawn at most ever
 recomputed only while that work stays under a quarter of the time since watching began;
 otherwise the last one is shown, with its step. Outside a kernel nothing is displayed.
 
+The last step is always shown: a snapshot held back by that limit is drawn when the cell
+ends (an IPython ``post_run_cell`` hook), so a hand-written loop ends on its last step
+without calling ``recorder.close()``.
+
 >>> from nn import MLP, Recorder
 >>> live = Live(Recorder(MLP(2, [2, 1], seed=0)))   # in a plain Python session: no display
 >>> live.enabled, live.handle
@@ -20,6 +24,7 @@ otherwise the last one is shown, with its step. Outside a kernel nothing is disp
 from __future__ import annotations
 
 import time
+import weakref
 from typing import TYPE_CHECKING
 
 from .panels import STYLE, View, loss_text, panel_boxes
@@ -62,8 +67,30 @@ class Live:
         self.shown = float("-inf")
         self.boundary_seconds = 0.0
         self.boundary: tuple[str, str, int] | None = None  # (image, line, step) last computed
-        if self.enabled and recorder.snapshots:
-            self.update(recorder, force=True)
+        self.shown_step: int | None = None  # the step of the snapshot on screen
+        self.finished = False  # the recorder stopped watching (close)
+        if self.enabled:
+            self._show_last_when_cells_end(recorder)
+            if recorder.snapshots:
+                self.update(recorder, force=True)
+
+    def _show_last_when_cells_end(self, recorder: Recorder) -> None:
+        """After each cell, draw the latest snapshot if the time limit held it back, until
+        the recorder stops watching (``close``) or is gone."""
+        from IPython import get_ipython
+
+        events = get_ipython().events
+        ref = weakref.ref(recorder)  # the hook must not keep a finished recorder alive
+
+        def flush(*_) -> None:
+            rec = ref()
+            if rec is None or self.finished:
+                events.unregister("post_run_cell", flush)
+                return
+            if rec.snapshots and rec.snapshots[-1].step != self.shown_step:
+                self.update(rec, force=True)
+
+        events.register("post_run_cell", flush)
 
     def _boundary(self, recorder: Recorder, force: bool) -> None:
         if recorder.extent() is None:
@@ -96,10 +123,12 @@ class Live:
         else:
             self.handle.update(content)
         self.shown = time.perf_counter()
+        self.shown_step = recorder.snapshots[-1].step
 
     def finish(self, recorder: Recorder) -> None:
         """The last redraw: the latest snapshot and its boundary, whatever the timing."""
         self.update(recorder, force=True)
+        self.finished = True
 
 
 __all__ = ["Live", "panels_html"]
