@@ -765,7 +765,9 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
         data["graph"] = {"rows": js_rows(order), "root": len(order) - 1,
                          "leaves": [k for k, n in enumerate(order) if not n.parents and (n.label or n.role)],
                          "params": [k for k, n in enumerate(order) if not n.parents and n.role == "param"]}
-        script = compute_script(sorted({n.op for n in order if n.parents})) + "\n" + script
+        # The ops' rows themselves (a user's op may have left the table since it was used).
+        rules = {n.rule.name: n.rule for n in order if n.parents}
+        script = compute_script([rules[name] for name in sorted(rules)]) + "\n" + script
     else:
         data["readonly"] = (f"the graph has {len(order):,} Values, more than the {EDIT_LIMIT:,} a page recomputes; "
                             "change the value in Python and make the page again")
