@@ -105,6 +105,31 @@ class GraphTable:
         return column
 
     @property
+    def consumers(self) -> tuple[list[int], ...]:
+        """Each row's consumers: the rows that read it (once per input slot that does)."""
+        column = self._cache.get("consumers")
+        if column is None:
+            column = tuple([] for _ in self.nodes)
+            for k, ps in enumerate(self.parents):
+                for p in ps:
+                    column[p].append(k)
+            self._cache["consumers"] = column
+        return column
+
+    def above(self, k: int) -> list[int]:
+        """The rows that depend on row ``k`` (``k`` included), in row order: a walk up the
+        consumers with an explicit stack."""
+        consumers = self.consumers
+        seen = {k}
+        stack = [k]
+        while stack:
+            for c in consumers[stack.pop()]:
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
+        return sorted(seen)
+
+    @property
     def rules(self) -> tuple[Op, ...]:
         """Each row's op row (``ops.LEAF`` for a leaf)."""
         column = self._cache.get("rules")

@@ -254,7 +254,7 @@ def _step_views(loss: Any, w: Any) -> dict[str, Any]:
     loss.label = "loss"
     figures: dict[str, Any] = {"step_nodes": len(autograd.topological_order(loss))}
     explained = []
-    counted = backprop.explain
+    counted = backprop.explain_row  # what the page's click panels call, one per node explained
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         explained.append(1)
@@ -276,13 +276,13 @@ def _step_views(loss: Any, w: Any) -> dict[str, Any]:
             page = Path(out) / "step.html"
             figures[f"html_collapse{depth}_s"] = round(
                 _median_seconds(lambda d=depth, page=page: autograd.html(loss, page, collapse=d)), 2)
-            backprop.explain = counting  # how many explains the page writes into its captions
+            backprop.explain_row = counting  # how many explains the page writes into its panels
             try:
                 explained.clear()
                 autograd.html(loss, page, collapse=depth)
                 figures[f"html_collapse{depth}_explains"] = len(explained)
             finally:
-                backprop.explain = counted
+                backprop.explain_row = counted
     return figures
 
 

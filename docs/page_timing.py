@@ -2,8 +2,10 @@
 
     python docs/page_timing.py [runs]
 
-Builds `demos.gpt`'s training step on "michael" under `function_scopes()` (about 68,000
-nodes), labels the attention weight `demos.gpt` explains, then runs `render(loss, path,
+Builds a step of `demos.gpt`'s model over the first names of its data set, summed until
+the graph has 60,000 nodes or more (a microgpt-sized step; the model's modules open
+scopes, so `collapse=1` draws it as boxes), labels the attention weight `demos.gpt`
+explains, then runs `render(loss, path,
 collapse=1)` and `html(loss, collapse=1)` in turn `runs` times (default 5) and prints the
 medians and their ratio, and how many times one `html` call walks the graph
 (`topological_order`, the table, backward's own walk) and lays a picture out.
@@ -20,7 +22,6 @@ import time
 from collections import Counter
 
 import autograd
-from autograd import function_scopes
 from demos import gpt
 
 WALKS = ("topological_order", "_clear_and_order", "table", "picture")
@@ -29,10 +30,14 @@ WALKS = ("topological_order", "_clear_and_order", "table", "picture")
 def main(runs: int = 5) -> None:
     names = gpt.load_names()
     vocab = gpt.Vocab(names)
-    params = gpt.init_params(vocab.size, seed=0)
-    params["layer0.attn.wq"][0][0].label = "wq[0][0]"  # as demos.gpt does: the page explains it
-    with function_scopes():
-        loss = gpt.document_loss(vocab.encode("michael"), params)
+    model = gpt.make_model(vocab.size, seed=0)
+    model.layers[0].attn.wq.w[0][0].label = "wq[0][0]"  # as demos.gpt does: the page explains it
+    losses = []
+    for name in names:
+        losses.append(model.loss(vocab.encode(name)))
+        loss = autograd.sum(losses)
+        if len(autograd.topological_order(loss)) >= 60_000:
+            break
     loss.label = "loss"
     print(f"{len(autograd.topological_order(loss)):,} nodes")
 

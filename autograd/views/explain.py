@@ -188,7 +188,11 @@ def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10,
     if wrt < n:
         count[wrt], tangent[wrt], size[wrt], most[wrt] = 1, 1.0, 1.0, 1.0
     parents, locals_ = t.parents, t.locals
-    for r in range(wrt + 1, root_row + 1):
+    # Only the rows above wrt (that depend on it) can: found up its consumers, not by a
+    # pass over every row after it (a page explains dozens of nodes of one table).
+    for r in (t.above(wrt)[1:] if wrt < n else ()):
+        if r > root_row:
+            break
         c = 0
         tan = m = big = 0.0
         for p, local in zip(parents[r], locals_[r]):
