@@ -333,3 +333,12 @@ def test_an_n_ary_ops_formula_gets_its_inputs_number_and_its_own_result():
     assert substituted(d, 0, _Numbers(4), {a: 0, b: 1, d: 2}) == ""  # just the paired input: its number says it
     s = autograd.sum([a, b])
     assert substituted(s, 0, _Numbers(4), {a: 0, b: 1, s: 2}) == ""
+
+
+@needs_dot
+def test_a_page_of_a_softmax_names_logsumexps_derivative():
+    a, b = Value(0.5, label="a"), Value(-1.0, label="b")
+    y = autograd.logsumexp([a, b]) * 2.0
+    y.label = "y"
+    page = autograd.html(y)  # its panels write d logsumexp / d a with a's name in it
+    assert any("exp(" in s.caption for s in page.steps)
