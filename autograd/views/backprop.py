@@ -552,11 +552,11 @@ EDIT_LIMIT = 3000
 # bytes a Value); a box past it says how to see its inside.
 EXPAND_BUDGET = 100_000
 _EXPAND_LEVELS = 2  # the page's boxes open, and the boxes inside them
-# Laying out an opened box costs passes over the whole graph (~2 s for a 68k-node GPT
-# step, where the page itself takes about as long): the layouts made stop at this many
-# Values visited in all. Every one the size budget allows for an MLP; none for that GPT
-# step, whose boxes say which collapse= draws their inside.
-_EXPAND_WORK = 50_000
+# Laying out an opened box costs passes over the whole graph and a run of dot (~0.2 s
+# for a 7k-node GPT step): the layouts made stop at this many Values visited in all (two
+# for that step, none for a 68k-node one, every one the size budget allows for an MLP).
+# A box past it says which collapse= draws its inside.
+_EXPAND_WORK = 20_000
 
 
 def _open_views(root, t, names, digits, forward, draw_options, played, base_pic: Picture, base: dict, base_svg: str,
