@@ -122,7 +122,8 @@ def formula(rule: Op, inputs: Sequence[str], slot: int) -> str:
     if len(forms) == 1 and len(inputs) > 1:  # n-ary (sum, dot): one text for all inputs
         n = len(inputs) // 2
         other = inputs[slot + n] if slot < n else inputs[slot - n]
-        return forms[0].format(other=wrap(other))
+        mine = inputs[slot]  # logsumexp's 'exp({A} − logsumexp)' names the input itself
+        return forms[0].format(other=wrap(other), a=wrap(mine), A=mine, b="", B="")
     if slot >= len(forms):
         return ""
     raw = list(inputs) + ["", ""]

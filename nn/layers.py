@@ -195,7 +195,7 @@ class Neuron(Module):
         self.b.role = "param"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        xs1 = as_inputs(x, self.nin, self.short_repr()) + [Value(1.0, label="1")]
+        xs1 = as_inputs(x, self.nin, self.short_repr()) + [Value(1.0)]
         return self.forward(xs1, [v.data for v in xs1])
 
     def forward(self, xs1: list[Value], data1: list[float]) -> Value:
@@ -264,7 +264,7 @@ class Layer(Module):
         """The layer on inputs already checked and made Values (``__call__`` does that)."""
         with scope(self.name):
             # One constant 1 per call, shared by the neurons: the input their bias multiplies.
-            xs1 = xs + [Value(1.0, label="1")]
+            xs1 = xs + [Value(1.0)]
             data1 = [v.data for v in xs1]  # read once here, not once per neuron
             return [n.forward(xs1, data1) for n in self.neurons]
 

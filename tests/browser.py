@@ -144,7 +144,7 @@ def _measure() -> None:
         print("paint (ms from navigation):", paint)
         per_step = tab.evaluate("""() => {
             const next = document.getElementById('next'), first = document.getElementById('first');
-            const n = chainrule.data.steps.length; const times = [];
+            const n = chainrule.steps; const times = [];
             for (let i = 1; i < n; i++) {
                 const t = performance.now(); next.click(); times.push(performance.now() - t);
             }

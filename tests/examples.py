@@ -3,7 +3,7 @@
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, scope
+from autograd import Value, scope, topological_order
 
 
 def g4(x: float) -> str:
@@ -11,17 +11,36 @@ def g4(x: float) -> str:
     return format(x, ".4g")
 
 
-def neuron() -> tuple[Value, dict[str, Value]]:
-    """micrograd's classic neuron, o = tanh(x1·w1 + x2·w2 + b), with backward done."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+def neuron_graph(x1: float = 2.0) -> Value:
+    """micrograd's classic neuron, o = tanh(x1·w1 + x2·w2 + b), before backward."""
+    x1_, x2 = Value(x1, label="x1"), Value(0.0, label="x2")
     w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
     b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
+    n = x1_ * w1 + x2 * w2 + b
     n.label = "n"
     o = n.tanh()
     o.label = "o"
+    return o
+
+
+def neuron() -> tuple[Value, dict[str, Value]]:
+    """micrograd's classic neuron, o = tanh(x1·w1 + x2·w2 + b), with backward done."""
+    o = neuron_graph()
     o.backward()
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n, o=o)
+    named = {v.label: v for v in topological_order(o)}
+    return o, {k: named[k] for k in ("x1", "x2", "w1", "w2", "b", "n", "o")}
+
+
+def mlp_loss() -> Value:
+    """A 2-4-4-1 tanh MLP's squared error on two samples (the step page's MLP)."""
+    from nn import MLP
+
+    model = MLP(2, [4, 4, 1], activation="tanh", seed=0)
+    preds = [model(x) for x in ([2.0, 3.0], [3.0, -1.0])]
+    preds = [p[0] if isinstance(p, list) else p for p in preds]
+    loss = autograd.sum([(p - y) ** 2 for p, y in zip(preds, (1.0, -1.0))])
+    loss.label = "loss"
+    return loss
 
 
 # Recipes for ``random_graph``: (op, picks of earlier nodes), drawn by hypothesis.

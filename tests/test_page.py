@@ -3,6 +3,7 @@ in a real headless Chromium and stepped through by its controls, keys and URL ha
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -104,11 +105,31 @@ def test_captions_give_the_numbers_and_the_sum_where_paths_meet():
     text = "\n".join(s.caption for s in page.steps)
     a = 1.5
     # y = b*c with b = 2a, c = exp(a): a gets 2·c·1 through b and b·c through c.
-    assert f"a.grad += b.grad {number(__import__('math').exp(a))} × ∂b/∂a" in text
+    c, two_c = number(math.exp(a)), number(2 * math.exp(a))
+    # The arithmetic written out: b.grad (= c) times db/da = 2, then the running sum.
+    assert f"a.grad += b.grad × ∂b/∂a = {c} × 2 = {two_c}   (a.grad: 0 → {two_c})" in text
     last = [s for s in page.steps if "a.grad" in s.caption][-1].caption
-    assert "  →  " in last and " + " in last.split("→")[-1]  # old + term = new
+    # exp's derivative is its own result, written as the number: b.grad × c
+    assert f"a.grad += c.grad × ∂c/∂a = 3 × {c} = " in last
+    assert last.endswith(f"(a.grad: {number(2 * math.exp(a))} + {number(3 * math.exp(a))} = {number(5 * math.exp(a))})")
     assert page.steps[0].updates == () and "every gradient is 0" in page.steps[0].caption
     assert page.steps[1].caption.startswith("y.grad = 1")
+
+
+@needs_dot
+def test_captions_substitute_the_numbers_into_the_local_derivative():
+    page = autograd.html(readme_neuron())
+    # tanh's 1 − tanh(n)² with tanh(n) = o = 0.7071 written in, and the gradient's old → new.
+    assert page.steps[2].caption == ("(x*w+b).grad += o.grad × ∂o/∂(x*w+b) = 1 × (1 − 0.7071²) = 0.5"
+                                     "   ((x*w+b).grad: 0 → 0.5)")
+    assert page.steps[-1].caption.splitlines()[0] == ("x.grad += (x*w).grad × ∂(x*w)/∂x = 0.5 × (-3) = -1.5"
+                                                      "   (x.grad: 0 → -1.5)")
+    x = Value(2.0, label="x")
+    y = x / Value(-4.0, label="d")
+    y.label = "y"
+    captions = autograd.html(y).steps[-1].caption
+    # Which operand is which: d(x/d)/dd = −x/d² with d negative in brackets.
+    assert "∂y/∂d = 1 × (−2/(-4)²) = -0.125" in captions
 
 
 @needs_dot
@@ -145,7 +166,8 @@ def test_page_shell_escapes_and_saves_atomically(tmp_path):
     assert text.count("</script>") == 3 and "<title>a &lt;title&gt;</title>" in text
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
     frame = page._repr_html_()
-    assert frame.startswith("<iframe srcdoc=") and "<p>" not in frame and "&lt;p&gt;body" in frame
+    assert "<iframe srcdoc=" in frame and "resize: vertical" in frame
+    assert "<p>" not in frame and "&lt;p&gt;body" in frame
     path = tmp_path / "p.html"
     path.write_text("old")
     os.chmod(path, 0o640)
@@ -213,7 +235,7 @@ def test_without_dot_graphviz_pure_renders_pages_and_jupyter_pictures(tmp_path):
 
 SHOWN_GRADS = """() => {
     const out = {};
-    for (const id of Object.keys(chainrule.data.start)) {
+    for (const id of Object.keys(chainrule.data.views[0].start)) {
         const g = [...document.querySelectorAll('#graph g.node')]
             .find(n => n.querySelector('title').textContent === id);
         const t = [...g.querySelectorAll('text')].find(t => t.textContent.startsWith('grad '));
@@ -236,7 +258,7 @@ def _open(browser, tmp_path, name, fragment=""):
 def test_browser_steps_to_backwards_gradients_and_back(browser, tmp_path, name):
     tab, root, expected = _open(browser, tmp_path, name)
     page = tab.page
-    count = tab.js("chainrule.data.steps.length")
+    count = tab.js("chainrule.steps")
     assert set(tab.js(SHOWN_GRADS).values()) == {"0"}
     # Step to the end with the "next" button, one click per step.
     for _ in range(count - 1):
@@ -287,10 +309,19 @@ def test_browser_hash_opens_the_end_and_a_node_whose_panel_matches_explain(brows
 def test_browser_mlp_panel_and_box_steps(browser, tmp_path):
     tab, root, expected = _open(browser, tmp_path, "mlp", "step=end")
     assert tab.js(SHOWN_GRADS) == expected
-    captions = tab.js("chainrule.data.steps.map(s => s.caption)")
+    captions = tab.js("chainrule.data.views[0].steps.map(s => s.caption)")
     assert any("(a collapsed scope) passes the gradient back" in c for c in captions)
+    before = tab.js("chainrule.names()")
+    # A click on a box opens it in place (its layout was made with the page), at the same
+    # point of the pass; the fold-back button closes it again.
     tab.page.click("#graph g.node:has(title:text-is('s0'))")
-    assert "collapsed scope" in tab.page.inner_text("#panel")
+    tab.page.wait_for_selector("#fold-back:not([hidden])")
+    opened = tab.js("chainrule.names()")
+    assert len(opened) > len(before) and tab.js(SHOWN_GRADS.replace("views[0]", "views[1]")) != {}
+    assert tab.js("window.chainruleBackprop.player.current()") == tab.js("chainrule.steps") - 1
+    tab.page.click("#fold-back")
+    tab.page.wait_for_selector("#fold-back[hidden]", state="attached")
+    assert tab.js("chainrule.names()") == before and tab.js(SHOWN_GRADS) == expected
     tab.check()
     tab.page.close()
 
@@ -308,7 +339,7 @@ def test_two_pages_in_one_notebook_output_keep_apart(browser, tmp_path):
     for frame in frames:
         frame.wait_for_function("() => window.chainruleBackprop !== undefined")
     frames[0].click("#last")
-    counts = [f.evaluate("chainrule.data.steps.length") for f in frames]
+    counts = [f.evaluate("chainrule.steps") for f in frames]
     assert frames[0].evaluate("window.chainruleBackprop.player.current()") == counts[0] - 1
     assert frames[1].evaluate("window.chainruleBackprop.player.current()") == 0  # the other did not move
     assert "x.grad +=" in frames[0].inner_text("#caption")
@@ -356,7 +387,7 @@ def test_browser_forward_pass_first_makes_each_value_appear(browser, tmp_path):
     assert tab.js(SHOWN_DATA) == data
     tab.page.keyboard.press("ArrowRight")
     assert "the forward pass is done" in tab.page.inner_text("#caption").lower()
-    assert page.steps[1].caption == "x*w = 2 * -3 = -6"
+    assert page.steps[1].caption == "x*w = 2 * (-3) = -6"
     tab.page.keyboard.press("End")
     assert tab.js(SHOWN_GRADS) == expected_grads(root)
     tab.page.keyboard.press("Home")

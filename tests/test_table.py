@@ -161,7 +161,7 @@ def test_one_name_for_a_node_in_every_view():
     page = autograd.html(o)
     captions = "\n".join(s.caption for s in page.steps)
     assert f"({name[n]}).grad" in captions and f"{name[w]}.grad +=" in captions
-    panels = {entry["name"] for entry in _page_data(page)["nodes"].values() if "name" in entry}
+    panels = {entry["name"] for entry in _page_data(page)["views"][0]["nodes"].values() if "name" in entry}
     assert {name[n], name[w], name[o], "x"} <= panels
     text = autograd.tree(o)
     assert f"{name[o]}: tanh" in text and f"{name[n]}: *" in text and f"── {name[w]}  data" in text

@@ -5,7 +5,7 @@
 >>> o = (x * w + b).tanh(); o.label = "o"
 >>> page = html(o, edge_labels=True)        # page.save("neuron.html"); in Jupyter, end a cell in page
 >>> page.steps[-1].caption.splitlines()[0]
-'x.grad += (x*w).grad 0.5 × ∂(x*w)/∂x = w = -3  →  -1.5'
+'x.grad += (x*w).grad × ∂(x*w)/∂x = 0.5 × (-3) = -1.5   (x.grad: 0 → -1.5)'
 
 The picture is ``draw``'s (the same records, colours, legend and node ids), laid out by
 graphviz when the page is made, and the page plays the backward pass over it: step 0 is
@@ -30,13 +30,19 @@ address open a step and a node.
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
+import math
 import os
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import dataclass, fields
 
 from ..names import formula as formula_of, number, wrap as _wrap
 from ..table import GraphTable, chain_rule, path_counts, table
 from ..value import Value
-from .draw import DotNotFoundError, Picture, layout, op_label, picture
+from .compute import js_rows, script as compute_script
+from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
 from .explain import explain_row
 from .page import Page, asset, shell
 from .text import check_digits
@@ -60,6 +66,10 @@ class Step:
     updates: tuple[tuple[str, ...], ...]  # (id, new, old) for a gradient, (id, new, old, "d") for data
     caption: str
     name: str
+    at: int = 0  # how far the pass is after this step: ops run forward, then n_ops + 1 + ops run back
+    back: bool = False  # a backward step: its lit edges carry the gradient against their arrows
+    template: str = ""  # the caption with its numbers as tokens, for the page to refill after an edit
+    rows: tuple[int, ...] = ()  # the graph rows (topological positions) whose ops this step runs
 
 
 class BackpropPage(Page):
@@ -91,18 +101,119 @@ def formula(node: Value, slot: int, names: dict[Value, str]) -> str:
 
 
 BLANK = "·"  # the data of a node the forward pass has not reached yet
+_OWN = {"tanh": "tanh({A})", "exp": "exp({A})", "sigmoid": "σ({A})"}  # formula text that is the op's own result
+_TOP = 3  # a box's step names this many of the parameters it hands the most to
 
 
-def _forward_steps(pic: Picture, names: dict[Value, str], num) -> list[Step]:
+class _Numbers:
+    """A caption's numbers, each written as a token the page can refill after an edit
+    (U+E000, kind, row, ``.``, slot, U+E001: private-use characters no text holds; a ``w``
+    after the kind brackets a negative number), with the value it has now; ``fill`` writes the caption as shown.
+
+    Kinds: ``D`` a row's data, ``L`` its local derivative through input ``slot``, ``G``
+    its gradient (final when its op steps back), ``T`` = G × L, ``O``/``N`` the gradient
+    of input ``slot`` of row just before/after this op adds to it, ``S``/``E`` a row's
+    gradient at the start/end of a box's step, ``H`` what a box's call handed parameter
+    ``row`` in all, ``Z`` the norm of what it handed its parameters.
+    """
+
+    TOKEN = re.compile("\ue000([A-Z])(w?)(\\d+)\\.(\\d+)\ue001")
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+        self.values: dict[tuple[str, int, int], float] = {}
+
+    def __call__(self, kind: str, row: int, value: float, slot: int = 0, wrap: bool = False) -> str:
+        self.values[(kind, row, slot)] = value
+        return f"\ue000{kind}{'w' if wrap else ''}{row}.{slot}\ue001"
+
+    def fill(self, template: str) -> str:
+        def one(m: re.Match) -> str:
+            text = number(self.values[(m.group(1), int(m.group(3)), int(m.group(4)))], self.digits)
+            return _neg(text) if m.group(2) else text
+        return self.TOKEN.sub(one, template)
+
+
+_PLACEHOLDER = re.compile(r"\{(a|b|A|B|other)\}")
+
+
+def substituted(node: Value, slot: int, nums: _Numbers, row: dict[Value, int]) -> str:
+    """The op table's formula for d node / d (input ``slot``) with the numbers in it, as
+    tokens: '1 − 0.7071²' for tanh (its own result written for tanh(a)), '-3' for
+    d(x*w)/dx; '' if the table has none or the formula is one number.
+
+    >>> from autograd import Value
+    >>> n = Value(0.8813735870195432); o = n.tanh(); nums = _Numbers(4)
+    >>> nums.fill(substituted(o, 0, nums, {n: 0, o: 1}))
+    '1 − 0.7071²'
+    """
+    forms = node.rule.formula
+    parents = node.parents
+    own = f"\ue000Dw{row[node]}.0\ue001"
+    if node.rule.nary or (len(forms) == 1 and len(parents) > 1):  # n-ary: one text for every input
+        text = forms[0] if forms else ""
+        if not _PLACEHOLDER.search(text) or _PLACEHOLDER.fullmatch(text):
+            return ""  # a constant, or one input's number: the local derivative's number says it
+        if re.search(rf"\b{re.escape(node.op)}\b(?!\()", text):  # logsumexp's own result, by name
+            nums("D", row[node], node.data)
+            text = re.sub(rf"\b{re.escape(node.op)}\b(?!\()", "{own}", text)
+        mine = parents[slot]
+        fill = {"own": own, "a": nums("D", row[mine], mine.data, wrap=True), "A": nums("D", row[mine], mine.data),
+                "b": "", "B": "", "other": ""}
+        if "{other}" in text:  # dot: the input paired with this one
+            n = len(parents) // 2
+            other = parents[slot + n] if slot < n else parents[slot - n]
+            fill["other"] = nums("D", row[other], other.data, wrap=True)
+        return text.format(**fill)
+    if slot >= len(forms):
+        return ""
+    text = forms[slot]
+    if node.op in _OWN and _OWN[node.op] in text:
+        nums("D", row[node], node.data)
+        text = text.replace(_OWN[node.op], "{own}")
+    if _PLACEHOLDER.fullmatch(text) or not _PLACEHOLDER.search(text) and "{own}" not in text:
+        return ""  # one input's number or a constant: the local derivative's number says it
+    fill = {"own": own, "a": "", "b": "", "A": "", "B": "", "other": ""}
+    for letter, parent in zip("ab", parents):
+        fill[letter] = nums("D", row[parent], parent.data, wrap=True)
+        fill[letter.upper()] = nums("D", row[parent], parent.data)
+    return text.format(**fill)
+
+
+def _neg(text: str) -> str:
+    """A negative number in brackets, as it must be before ² or after ×: '(-3)'."""
+    return f"({text})" if text.startswith("-") else text
+
+
+def _times(node: Value, slot: int, nums: _Numbers, row: dict[Value, int], g: float, local: float) -> str:
+    """'1 × (1 − 0.7071²)': the gradient times the local derivative, worked out where the
+    op table has a formula with numbers in it, else its number ('0.5 × (-3)')."""
+    k = row[node]
+    expr = substituted(node, slot, nums, row)
+    head = nums("G", k, g, wrap=True)
+    if not expr:
+        return f"{head} × {nums('L', k, local, slot, wrap=True)}"
+    return f"{head} × {expr}" if _Numbers.TOKEN.fullmatch(expr) else f"{head} × ({expr})"
+
+
+def _step(focus, edges, updates, nums: _Numbers, template: str, name: str, **more) -> Step:
+    return Step(focus, edges, updates, nums.fill(template), name, template=template, **more)
+
+
+def _forward_steps(pic: Picture, names: dict[Value, str], num, row: dict[Value, int],
+                   digits: int) -> tuple[list[Step], dict[str, int]]:
     """Step 0 with only the leaves' data, then one step per op in topological order (a
-    collapsed scope's run of ops as one), each making its result's data appear."""
+    collapsed scope's run of ops as one), each making its result's data appear; and, per
+    edge title, the step from which its number (d out / d in) is known."""
     steps = [Step((), (), (), "Step 0: only the leaves have data. Step forward (→) to run the forward pass, "
                               "one op at a time, then backward.", "before the forward pass")]
+    known: dict[str, int] = {}
     ops = [node for node in pic.order if node.parents]
     i = 0
     while i < len(ops):
         node = ops[i]
         box = pic.folded.get(node)
+        nums = _Numbers(digits)
         if box is not None:
             j = i
             while j < len(ops) and pic.folded.get(ops[j]) == box:
@@ -110,31 +221,45 @@ def _forward_steps(pic: Picture, names: dict[Value, str], num) -> list[Step]:
             run = ops[i:j]
             made = [n for n in run if n in pic.records]
             updates = tuple((pic.records[n], num(n.data), BLANK, "d") for n in made)
-            told = "; ".join(f"{names[n]} = {num(n.data)}" for n in made[:8])
-            steps.append(Step((box,), (), updates, f"{'/'.join(pic.boxes[box])} (a collapsed scope) computes "
-                              f"{len(run)} of its op nodes at once" + (f": {told}" if told else ""),
-                              f"scope {'/'.join(pic.boxes[box])}"))
+            path = "/".join(pic.boxes[box])
+            inside = set(run)
+            read = [p for p in dict.fromkeys(q for n in run for q in n.parents) if p not in inside and p in pic.records
+                    and p not in pic.constants]
+            took = "; ".join(f"{names[n]} = {nums('D', row[n], n.data)}" for n in read[:6]) + (
+                f" and {len(read) - 6} more" if len(read) > 6 else "")
+            told = "; ".join(f"{names[n]} = {nums('D', row[n], n.data)}" for n in made[:8]) + (
+                f" and {len(made) - 8} more" if len(made) > 8 else "")
+            template = (f"{path} (a collapsed scope) computes {len(run)} of its op nodes at once"
+                        + (f"\nin: {took}" if took else "") + (f"\nout: {told}" if told else ""))
+            edges = tuple(f"{pic.records[p]}->{box}" for p in read)
+            steps.append(_step((box,), edges, updates, nums, template, f"scope {path}", at=j,
+                               rows=tuple(row[n] for n in run)))
             i = j
             continue
         rid, op_id = pic.records[node], pic.ops[node]
-        ins = [num(p.data) for p in node.parents]
+        ins = [nums("D", row[p], p.data, wrap=k > 0) for k, p in enumerate(node.parents)]
         symbol = op_label(node)
         if len(ins) == 2 and symbol in ("+", "-", "*", "/", "**"):
             how = f"{ins[0]} {symbol} {ins[1]}"
         else:
-            how = f"{symbol}({', '.join(ins[:6])}{', …' if len(ins) > 6 else ''})"
-        edges = tuple(f"{pic.records[p]}->{op_id}" for p in node.parents if p in pic.records) + (f"{op_id}->{rid}",)
-        steps.append(Step((rid, op_id), edges, ((rid, num(node.data), BLANK, "d"),),
-                          f"{names[node]} = {how} = {num(node.data)}", f"forward {symbol}"))
+            ins = [nums("D", row[p], p.data) for p in node.parents[:6]]
+            how = f"{symbol}({', '.join(ins)}{', …' if len(node.parents) > 6 else ''})"
+        into = tuple(f"{pic.records[p]}->{op_id}" for p in node.parents if p in pic.records)
+        for title in into:
+            known[title] = len(steps)
+        template = f"{names[node]} = {how} = {nums('D', row[node], node.data)}"
+        steps.append(_step((rid, op_id), into + (f"{op_id}->{rid}",), ((rid, num(node.data), BLANK, "d"),),
+                           nums, template, f"forward {symbol}", at=i + 1, rows=(row[node],)))
         i += 1
-    return steps
+    return steps, known
 
 
 def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
            forward: bool = False, t: GraphTable | None = None,
-           final: list[float] | None = None) -> tuple[list[Step], dict[Value, float]]:
-    """The page's steps, and the gradients they end with (of the Values drawn and the
-    inputs of the ops drawn).
+           final: list[float] | None = None) -> tuple[list[Step], dict[Value, float], dict[str, int]]:
+    """The page's steps, the gradients they end with (of the Values drawn, the inputs of
+    the ops drawn and the parameters), and (forward mode) when each edge's number becomes
+    known.
 
     The chain-rule loop of ``backward`` (``grad[parent] += grad[node] * local``, from the
     root down in reverse topological order, starting from 0), played one op at a time;
@@ -144,87 +269,123 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     """
     t = table(root) if t is None else t
     final = chain_rule(t) if final is None else final
+    row = t.row
+    nodes, parents = t.nodes, t.parents
     shown = {node: rid for node, rid in pic.records.items() if node not in pic.constants}
     watched = set(shown)
     for node in pic.ops:
         watched.update(node.parents)
+    watched.update(n for n in nodes if n.role == "param" and not n.parents)  # what boxes hand them
     grad: dict[Value, float] = dict.fromkeys(watched, 0.0)
     num = lambda x: number(x, digits)  # noqa: E731
-    steps = _forward_steps(pic, names, num) if forward else []
+    steps, known = _forward_steps(pic, names, num, row, digits) if forward else ([], {})
+    ops = [k for k in range(t.roots[0], -1, -1) if parents[k]]
+    n_ops = len(ops)
     steps.append(Step((), (), (), f"{'' if forward else 'Step 0: '}the forward pass is done (each record shows its "
-                                  "data); every gradient is 0. Step forward (→) to run backward.", "forward pass done"))
+                                  "data); every gradient is 0. Step forward (→) to run backward.", "forward pass done",
+                      at=n_ops))
     grad[root] = 1.0
     seed = ((shown[root], num(1.0), num(0.0)),) if root in shown else ()
     focus = (pic.records.get(root) or pic.folded.get(root, ""),)
     steps.append(Step(focus, (), seed, f"{names[root]}.grad = 1: backward starts at the output "
-                                       f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}"))
-
-    nodes, parents = t.nodes, t.parents
-    ops = [k for k in range(t.roots[0], -1, -1) if parents[k]]
+                                       f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}",
+                      at=n_ops + 1, back=True))
+    # The runs: one op each, or a box's nodes while backward stays inside it. A box (one
+    # call of its scope) may be left and entered again; its last run reports what the
+    # call handed its parameters in all.
+    runs: list[tuple[int, int, str | None]] = []
     i = 0
     while i < len(ops):
         box = pic.folded.get(nodes[ops[i]])
-        if box is None:
-            steps.append(_op_step(nodes[ops[i]], pic, grad, shown, names, num))
-            i += 1
-            continue
-        j = i
-        while j < len(ops) and pic.folded.get(nodes[ops[j]]) == box:
+        j = i + 1
+        while box is not None and j < len(ops) and pic.folded.get(nodes[ops[j]]) == box:
             j += 1
-        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, t, final))
+        runs.append((i, j, box))
         i = j
-    return steps, grad
+    last = {box: k for k, (_, _, box) in enumerate(runs) if box is not None}
+    handed: dict[str, dict[Value, float]] = {}  # box -> parameter -> what the call handed it
+    touched: set[Value] = set()
+    for k, (i, j, box) in enumerate(runs):
+        if box is None:
+            steps.append(_op_step(nodes[ops[i]], pic, grad, shown, names, num, row, digits, touched,
+                                  at=n_ops + 2 + i))
+            continue
+        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, row, digits,
+                               handed.setdefault(box, {}), last[box] == k, touched, t, final, at=n_ops + 1 + j))
+    return steps, grad, known
 
 
-def _op_step(node: Value, pic: Picture, grad, shown, names, num) -> Step:
+def _op_step(node: Value, pic: Picture, grad, shown, names, num, row, digits: int, touched: set,
+             at: int = 0) -> Step:
+    """One op's step back: each input's gradient grows by the op's gradient times the local
+    derivative, written out with its numbers (``touched``: the Values some step has given a
+    gradient already, whose captions show a sum)."""
     g = grad[node]
+    k = row[node]
     me = _wrap(names[node])
+    nums = _Numbers(digits)
     lines = []
     updates = []
     changed: dict[Value, str] = {}  # parent -> its gradient text before this step
     for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
         old = grad[parent]
-        new = old + g * local
+        term = g * local
+        new = old + term
         grad[parent] = new
         if parent in pic.constants:
             continue  # a constant's gradient is not shown (and goes nowhere)
-        rule = formula(node, slot, names)
-        rule_text = f" = {rule}" if rule and rule.replace("−", "-") != num(local) else ""
         which = f" (input {slot + 1})" if sum(p is parent for p in node.parents) > 1 else ""
-        receiver = _wrap(names[parent])
-        head = f"{receiver}.grad += {me}.grad {num(g)} × ∂{me}/∂{receiver}{which}{rule_text} = {num(local)}"
-        if old == 0.0 and parent not in changed:
-            lines.append(f"{head}  →  {num(new)}")
+        p = _wrap(names[parent])
+        head = (f"{p}.grad += {me}.grad × ∂{me}/∂{p}{which} = {_times(node, slot, nums, row, g, local)} = "
+                f"{nums('T', k, term, slot)}")
+        before, after = nums("O", k, old, slot), nums("N", k, new, slot)
+        if parent not in touched:
+            lines.append(f"{head}   ({p}.grad: {before} → {after})")
         else:  # paths meet here: the gradient is a sum, growing
-            lines.append(f"{head}  →  {num(old)} + {num(g * local)} = {num(new)}")
+            lines.append(f"{head}   ({p}.grad: {before} + {nums('T', k, term, slot, wrap=True)} = {after})")
         changed.setdefault(parent, num(old))
-    for parent, before in changed.items():
+        touched.add(parent)
+    for parent, before_text in changed.items():
         if parent in shown:
-            updates.append((shown[parent], num(grad[parent]), before))
+            updates.append((shown[parent], num(grad[parent]), before_text))
     if not lines:
-        lines.append(f"{names[node]} passes its gradient {num(g)} only to constants, which show none.")
+        lines.append(f"{names[node]} passes its gradient {nums('G', k, g)} only to constants, which show none.")
     focus = tuple(x for x in (pic.records.get(node), pic.ops.get(node)) if x)
     op_id = pic.ops.get(node)
-    edges = tuple(f"{pic.records[p]}->{op_id}" for p in node.parents if p in pic.records) if op_id else ()
-    return Step(focus, edges, tuple(updates), "\n".join(lines), f"{op_label(node)} → inputs of {names[node]}")
+    edges = ()
+    if op_id:
+        edges = (f"{op_id}->{pic.records[node]}",) + tuple(f"{pic.records[p]}->{op_id}" for p in node.parents
+                                                             if p in pic.records and p not in pic.constants)
+    return _step(focus, edges, tuple(updates), nums, "\n".join(lines), f"{op_label(node)} → inputs of {names[node]}",
+                 at=at, back=True, rows=(k,))
 
 
-def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, t: GraphTable,
-              final: list[float]) -> Step:
-    """A run of a collapsed scope's nodes (rows of ``t``), stepped as one: what reaches
-    the Values outside. Each node's own gradient is complete when it is played (``final``);
-    only the gradients in ``grad`` are followed."""
-    old: dict[Value, float] = {}  # each followed input reached, and its gradient before the run
+def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, row, digits: int,
+              handed: dict[Value, float], final: bool, touched: set, t: GraphTable, played: list[float],
+              at: int = 0) -> Step:
+    """A run of a collapsed scope's nodes (rows of ``t``), stepped as one: the gradients
+    that flowed in (its outputs'), what reaches the Values outside, and what it handed its
+    parameters (once per call of the scope, at its last run: their gradient norm and
+    largest entries). Each node's own gradient is complete when it is played
+    (``played``); only the gradients in ``grad`` are followed."""
+    nums = _Numbers(digits)
     nodes, parents, locals_ = t.nodes, t.parents, t.locals
+    old: dict[Value, float] = {}  # each followed input reached, and its gradient before the run
+    flowed_in = [nodes[k] for k in run if nodes[k] in shown and grad[nodes[k]] != 0.0]
+    before_in = {n: grad[n] for n in flowed_in}
     for k in run:
-        g = final[k]
+        g = played[k]
         for p, local in zip(parents[k], locals_[k]):
             node = nodes[p]
             if node in grad:
                 if node not in old:
                     old[node] = grad[node]
                 grad[node] += g * local
-    run_size = len(run)
+    touched.update(old)  # the Values this run gave a gradient (a later op's caption shows a sum)
+    start = {**old, **before_in}  # each gradient before the run, as the caption writes it
+    for p, before in old.items():  # what this call handed its parameters: their gradients' growth
+        if p.role == "param" and not p.parents:
+            handed[p] = handed.get(p, 0.0) + (grad[p] - before)
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
     # reads again itself); the caption names those outside the box. Only those are
     # written as text: a box's run reaches most of a big graph.
@@ -232,20 +393,39 @@ def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, t
     updates = tuple((shown[p], num(grad[p]), before) for p, before in changed.items())
     outside = [p for p in changed if p in shown and pic.folded.get(p) != box]
     path = "/".join(pic.boxes[box])
-    told = [f"{_wrap(names[p])}.grad {changed[p]} → {num(grad[p])}" for p in outside[:8]]
+    lines = [f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"]
+    if flowed_in:
+        came = [f"{_wrap(names[n])}.grad = {nums('S', row[n], start[n])}" for n in flowed_in[:6]]
+        lines.append("in: " + "; ".join(came)
+                     + (f" and {len(flowed_in) - 6} more" if len(flowed_in) > 6 else ""))
+    told = [f"{_wrap(names[p])}.grad {nums('S', row[p], start[p])} → {nums('E', row[p], grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
-    caption = (f"{path} (a collapsed scope) passes the gradient back through {run_size} of its op nodes at once"
-               + (f"; what reaches the Values outside it: {'; '.join(told)}{more}" if told
-                  else "; nothing it reads is drawn outside it"))
+    lines.append(f"out: {'; '.join(told)}{more}" if told else "out: nothing it reads is drawn outside it")
+    if final and handed:
+        # The call's parameters, and what it handed each (summed over its runs): their
+        # norm and the largest, written as the += this call made.
+        top = sorted(handed, key=lambda p: -abs(handed[p]))[:_TOP]
+        norm = math.sqrt(math.fsum(v * v for v in handed.values()))
+        lines.append(f"to its {len(handed)} parameter{'s' if len(handed) != 1 else ''}: gradient norm "
+                     f"{nums('Z', 0, norm)}; largest " + ", ".join(f"{names[p]}.grad += {nums('H', row[p], handed[p])}"
+                                                                for p in top))
     edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
-    return Step((box,), edges, updates, caption, f"scope {path}")
+    edges += tuple(f"{box}->{pic.records[n]}" for n in flowed_in if n in pic.records)
+    return _step((box,), edges, updates, nums, "\n".join(lines), f"scope {path}", at=at, back=True,
+                 rows=tuple(run))
 
 
 def _count_text(c: int) -> str:
     return f"{c:,}" if c < 10 ** 15 else f"about 10^{len(str(c)) - 1}"
 
 
-def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[float], digits: int) -> dict:
+# A click lights this many of the node's paths to the output, largest |product| first;
+# a path rides along as the rows it passes, from the output down.
+_LIT_PATHS = 5
+
+
+def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[float], digits: int,
+           explained: bool = True) -> dict:
     """What a click on each node shows, keyed by its DOT ids (record and op alike).
 
     Read from the graph table: one pass gives every node's path count, the page's played
@@ -266,14 +446,19 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
                  "data": num(node.data), "grad": "" if node in pic.constants else num(grads[k]),
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
                  "paths": _count_text(counts[k])}
+        if node.parents and node.rule.js is None:
+            entry["readonly"] = (f"Read-only: the op {node.op!r} has no JavaScript form "
+                                 "(defop(..., js=JsForm(...))), "
+                                 "so after an edit the page keeps the numbers Python gave it.")
         entry["locals"] = [{"input": names[p], "formula": formula(node, slot, names), "value": num(d),
                             "head": f"∂{_wrap(names[node])}/∂{_wrap(names[p])}",
                             "id": pic.records.get(p) or pic.folded.get(p, "")}
                            for slot, (p, d) in enumerate(zip(node.parents, node.local_grads))]
-        if node in chosen and budget > 0:
+        if explained and node in chosen and budget > 0:
             e = explain_row(t, k, grads[k], digits=digits)
             budget -= len(e.text)
-            entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text}
+            entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text,
+                                "lit": [[row[n] for n in path.nodes] for path in e.paths[:_LIT_PATHS]]}
         nodes[rid] = entry
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
@@ -283,6 +468,216 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
         nodes[box] = {"name": "/".join(path), "box": True, "members": len(members), "params": params,
                       "id": box, "grad": "", "data": "", "label": "", "op": "", "locals": []}
     return nodes
+
+
+def _fold_rule(depth: int, opened: frozenset, everything: frozenset):
+    """Which box a node folds into when the scopes in ``opened`` are open one level and
+    those under ``everything`` all the way (``collapse=depth`` otherwise). A parameter of an
+    open scope's child box (a neuron's weights) is drawn outside that box, so opening a
+    layer shows its parameters by name."""
+    def fold(node: Value) -> tuple | None:
+        s = node.scope
+        k = depth
+        while len(s) >= k:
+            path = s[:k]
+            if path in opened or everything and any(path[:len(e)] == e for e in everything):
+                k += 1
+                continue
+            if node.role == "param" and not node.parents and len(s) == k and k > depth:
+                return None  # a parameter of a box just opened: drawn beside its box
+            return path
+        return None
+    return fold
+
+
+def _svg(pic: Picture) -> str:
+    try:
+        svg = layout(pic.graph.source, "svg", "html").decode("utf-8")
+    except DotNotFoundError as error:
+        missing = "graphviz's `dot` program is not on PATH"
+        why = " (the page's picture is laid out by it)"
+        raise DotNotFoundError(str(error).replace(missing, missing + why)) from None
+    return svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
+
+
+_STEP_FIELDS = tuple(f.name for f in fields(Step))
+
+
+def _step_data(step: Step, editable: bool) -> dict:
+    """A step as the page's JSON holds it: a page that recomputes carries a caption as its
+    template only, one that cannot carries no template and no rows. Its tuples are taken
+    as they are: ``asdict`` would copy each."""
+    out = {name: getattr(step, name) for name in _STEP_FIELDS}
+    if not editable:
+        del out["template"], out["rows"]
+    elif out["template"]:
+        del out["caption"]  # the page writes it from the template and its numbers when it opens
+    return out
+
+
+def _view(root: Value, t: GraphTable, names: dict[Value, str], digits: int, forward: bool, draw_options: dict,
+          played: list[float], fold=None, explained: bool = True,
+          editable: bool = True) -> tuple[dict, str, Picture, list[Step]]:
+    """One layout of the page: its SVG and the steps, panels and starting texts that go
+    with it. ``played``: the gradients the steps end with, by row of the table ``t``."""
+    # One picture: it checks the options and refuses graphs that are too large; its
+    # records print the gradients the steps end with.
+    pic = picture(root, grads=dict(zip(t.nodes, played)), table=t, fold=fold, **draw_options)
+    steps, _, known = _steps(root, pic, names, digits, forward=forward, t=t, final=played)
+    svg = _svg(pic)
+    by_label: dict[str, str] = {}
+    for node, rid in pic.records.items():
+        if node.label:
+            by_label.setdefault(node.label, rid)
+    view = {
+        "steps": [_step_data(s, editable) for s in steps],
+        "start": {rid: number(0.0, digits) for node, rid in pic.records.items() if node not in pic.constants},
+        "startData": {rid: (BLANK if forward and node.parents else number(node.data, digits))
+                      for node, rid in pic.records.items() if node not in pic.constants},
+        "nodes": _panel(t, pic, names, played, digits, explained),
+        "labels": by_label,
+        "root": pic.records.get(root, ""),
+    }
+    if forward:
+        view["known"] = known
+    return view, svg, pic, steps
+
+
+# A page recomputes in the browser (a learner edits a leaf) graphs of at most this many
+# Values: the rows ride along in the page, some 60 bytes each.
+EDIT_LIMIT = 3000
+
+# The boxes' opened layouts ride along in the page, packed, up to this many characters in
+# all or the size of the page's own picture and steps if larger (a layout packs to ~60
+# bytes a Value); a box past it says how to see its inside.
+EXPAND_BUDGET = 100_000
+_EXPAND_LEVELS = 2  # the page's boxes open, and the boxes inside them
+# Laying out an opened box costs passes over the whole graph and a run of dot (~0.2 s
+# for a 7k-node GPT step): the layouts made stop at this many Values visited in all (two
+# for that step, none for a 68k-node one, every one the size budget allows for an MLP).
+# A box past it says which collapse= draws its inside.
+_EXPAND_WORK = 20_000
+
+
+def _open_views(root, t, names, digits, forward, draw_options, played, base_pic: Picture, base: dict, base_svg: str,
+                depth: int, editable: bool) -> tuple[list[dict], list[dict]]:
+    """The layouts of the page's boxes opened: breadth first from the page's own boxes,
+    each opened one level and (for the page's own) all the way, within ``EXPAND_BUDGET``."""
+    views = [base]
+    view_nodes = [base["nodes"]]  # each view's panel entries (a packed view's are inside its text)
+    max_nodes = draw_options.get("max_nodes", DEFAULT_MAX_NODES)
+    budget = max(EXPAND_BUDGET, len(base_svg) + len(json.dumps(base)))
+    keys = {(frozenset(), frozenset()): 0}
+    queue = [(0, base_pic, frozenset(), 0, ())]
+    used = work = 0
+    members_of: dict[int, dict[str, list[Value]]] = {}  # id(picture) -> its boxes' members
+    options = {k: v for k, v in draw_options.items() if k != "collapse"}
+    later: list = []  # the page's own boxes again, for their all-the-way layouts
+    last_round = False
+    while queue or (later and not last_round):
+        if not queue:
+            queue, last_round = later, True
+        parent, pic, opened, level, inner = queue.pop(0)
+        for box, path in pic.boxes.items():
+            if path[:len(inner)] != inner:
+                continue  # opened views open the boxes of the box they opened, not every mix
+            entry = view_nodes[parent][box]
+            for key_name, key in (("expand", (opened | {path}, frozenset())),
+                                  ("expandAll", (opened, frozenset({path})))):
+                if key in keys:
+                    entry[key_name] = keys[key]
+                    continue
+                # One level at a time, breadth first; all the way only for the page's own
+                # boxes, once every one-level layout has had its turn.
+                if level >= _EXPAND_LEVELS or (key_name == "expandAll" and (level > 0 or not last_round)):
+                    if key_name == "expandAll" and level == 0 and not last_round:
+                        later.append((parent, pic, opened, level, inner))
+                    continue
+                no_room = (f"The page has no room left for {'/'.join(path)} opened; "
+                           f"html(root, collapse={len(path) + 1}) draws its inside.")
+                if used >= budget or work + len(pic.order) > _EXPAND_WORK:
+                    entry.setdefault("why", no_room)
+                    continue
+                fold = _fold_rule(depth, key[0], key[1])
+                if id(pic) not in members_of:
+                    members_of[id(pic)] = {}
+                    for n, b in pic.folded.items():
+                        members_of[id(pic)].setdefault(b, []).append(n)
+                members = members_of[id(pic)][box]
+                folds = [fold(n) for n in members]
+                extra = len(set(folds)) + folds.count(None)
+                too_large = f"Opened, {'/'.join(path)} draws more Values than max_nodes allows"
+                try:
+                    if len(pic.records) + extra > max_nodes:
+                        raise GraphTooLargeError(too_large)
+                    view, svg, child, _ = _view(root, t, names, digits, forward, options, played, fold=fold,
+                                                explained=False, editable=editable)
+                except GraphTooLargeError:
+                    entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
+                    continue
+                work += len(pic.order)
+                packed = _pack({"svg": svg, **view})
+                if used + len(packed) > budget:
+                    entry.setdefault("why", no_room)
+                    continue
+                used += len(packed)
+                keys[key] = len(views)
+                entry[key_name] = len(views)
+                views.append({"packed": packed, "opened": "/".join(path), "parent": parent})
+                view_nodes.append(view["nodes"])
+                if key_name == "expand":
+                    queue.append((len(views) - 1, child, key[0], level + 1, path))
+    for k in range(1, len(views)):  # the entries gained their own boxes' links after packing
+        views[k]["packed"] = _pack({**_unpack(views[k]["packed"]), "nodes": view_nodes[k]})
+    return views, view_nodes
+
+
+def _pack(view: dict) -> str:
+    """A view as gzip'd JSON in base64: an opened layout is text that compresses ~8x, and
+    the page unpacks it (DecompressionStream) only when the box is opened."""
+    return base64.b64encode(gzip.compress(json.dumps(view, ensure_ascii=False, allow_nan=False).encode("utf-8"),
+                                          mtime=0)).decode("ascii")
+
+
+def _unpack(text: str) -> dict:
+    return json.loads(gzip.decompress(base64.b64decode(text)))
+
+
+def _values(order: list[Value], views: list[dict[str, dict]], played: list[float]) -> dict[str, list]:
+    """Every drawn Value's data and gradient at full precision (null where not finite), for
+    the page's value() and grad(); keyed by record id (``n{k}``, its row in the table)."""
+    finite = lambda x: x if x == x and abs(x) != float("inf") else None  # noqa: E731
+    drawn = {rid for nodes in views for rid, entry in nodes.items()
+             if not entry.get("box") and not entry.get("ref") and not entry.get("constant")}
+    return {rid: [finite(order[int(rid[1:])].data), finite(played[int(rid[1:])])]
+            for rid in sorted(drawn, key=lambda r: int(r[1:]))}
+
+
+def _frame_height(svg: str) -> int:
+    """A notebook frame tall enough for the picture fitted to a cell ~900 px wide, plus the controls."""
+    match = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if not match:
+        return 720
+    w, h = (float(v) * 4 / 3 for v in match.groups())
+    return int(max(420, min(800, h * min(1.0, 900 / max(w, 1)) + 300)))
+
+
+VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
+<button id="zoom-in" type="button" title="zoom in (+)" aria-label="zoom in">+</button>
+<button id="zoom-out" type="button" title="zoom out (-)" aria-label="zoom out">−</button>
+<button id="fit" type="button" title="fit the picture to the window (f)">fit</button>
+<label title="bring each step's node into view"><input id="follow" type="checkbox" checked> follow</label>
+<button id="fold-back" type="button" hidden></button>
+</div>
+<details id="key"><summary>legend</summary><ul>
+<li><span class="swatch focus"></span>the node whose step it is</li>
+<li><span class="swatch lit"></span>the edges it uses; a gradient or data that just changed</li>
+<li><span class="swatch back"></span>◀ a backward step: the gradient travels against the arrows</li>
+<li><span class="swatch selected"></span>the node whose panel is open;
+<span class="swatch paths"></span>its paths to the output</li>
+<li><b>1.5</b> on an edge: ∂(op's result)/∂(that input), the local derivative</li>
+<li>drag to pan, wheel or pinch to zoom; click a box to open it, a node for its chain rule</li>
+</ul></details>"""
 
 
 def html(root: Value, path: str | os.PathLike | None = None, *, title: str | None = None, forward: bool = False,
@@ -299,7 +694,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     >>> a = Value(3.0, label="a"); y = a * a; y.label = "y"
     >>> page = html(y)
     >>> [s.caption.splitlines()[-1] for s in page.steps][2]
-    'a.grad += y.grad 1 × ∂y/∂a (input 2) = a = 3  →  3 + 3 = 6'
+    'a.grad += y.grad × ∂y/∂a (input 2) = 1 × 3 = 3   (a.grad: 3 + 3 = 6)'
     """
     if not isinstance(root, Value):
         raise TypeError(f"html: expected a Value to show, got {type(root).__name__} {root!r}")
@@ -308,43 +703,41 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     if unknown:
         raise TypeError(f"html: unknown option {sorted(unknown)[0]!r}; draw's options are show, edge_labels, "
                         "collapse, max_nodes, digits, rankdir and legend")
-    # One walk (the table), one chain-rule pass for the gradients the steps play, one
-    # picture with those gradients in its records; the steps are read from the picture.
+    # One walk (the table), one chain-rule pass for the gradients the steps play (the same
+    # in every layout of the page), one picture per layout with them in its records.
     t = table(root)
+    order = list(t.nodes)
     names = _Names(t, digits)
     played = chain_rule(t)
-    pic = picture(root, grads=dict(zip(t.nodes, played)), table=t, **draw_options)
-    steps, _ = _steps(root, pic, names, digits, forward=bool(forward), t=t, final=played)
-    try:
-        svg = layout(pic.graph.source, "svg", "html").decode("utf-8")
-    except DotNotFoundError as error:
-        missing = "graphviz's `dot` program is not on PATH"
-        why = " (the page's picture is laid out by it)"
-        raise DotNotFoundError(str(error).replace(missing, missing + why)) from None
-    svg = svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
+    editable = len(order) <= EDIT_LIMIT
+    base, svg, pic, steps = _view(root, t, names, digits, bool(forward), draw_options, played, editable=editable)
+    depth = draw_options.get("collapse")
+    views, view_nodes = ([base], [base["nodes"]])
+    if pic.boxes:
+        views, view_nodes = _open_views(root, t, names, digits, bool(forward), draw_options, played, pic, base, svg,
+                                        depth, editable)
     title = title if title is not None else f"Backprop through {names[root]}, step by step"
-    by_label: dict[str, str] = {}
-    for node, rid in pic.records.items():
-        if node.label:
-            by_label.setdefault(node.label, rid)
-    data = {
-        "steps": [asdict(s) for s in steps],
-        "start": {rid: number(0.0, digits) for node, rid in pic.records.items() if node not in pic.constants},
-        "startData": {rid: (BLANK if forward and node.parents else number(node.data, digits))
-                      for node, rid in pic.records.items() if node not in pic.constants},
-        "nodes": _panel(t, pic, names, played, digits),
-        "labels": by_label,
-        "root": pic.records.get(root, ""),
-        "explained": MAX_EXPLAINED,
-    }
+    data = {"views": views, "values": _values(order, view_nodes, played), "explained": MAX_EXPLAINED, "digits": digits}
+    script = asset("backprop.js")
+    if editable:
+        data["graph"] = {"rows": js_rows(order), "root": len(order) - 1,
+                         "leaves": [k for k, n in enumerate(order) if not n.parents and (n.label or n.role)],
+                         "params": [k for k, n in enumerate(order) if not n.parents and n.role == "param"]}
+        # The ops' rows themselves (a user's op may have left the table since it was used).
+        rules = {n.rule.name: n.rule for n in order if n.parents}
+        script = compute_script([rules[name] for name in sorted(rules)]) + "\n" + script
+    else:
+        data["readonly"] = (f"the graph has {len(order):,} Values, more than the {EDIT_LIMIT:,} a page recomputes; "
+                            "change the value in Python and make the page again")
     n_ops = sum(1 for ps in t.parents if ps)
-    subtitle = (f"{len(t):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
-                "Keys: ← → step, space play/pause, Home/End. Click a node for its chain rule.")
-    page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>', data, asset("backprop.js"),
+    subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
+                "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
+    page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, script,
                               style=asset("backprop.css"), subtitle=subtitle, panel=True), title, steps)
+    page.height = _frame_height(svg)
     if path is not None:
         page.save(path)
     return page
 
 
-__all__ = ["html", "BackpropPage", "Step", "formula"]
+__all__ = ["html", "BackpropPage", "Step", "formula", "substituted"]

@@ -39,7 +39,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -162,6 +162,26 @@ def op_label(node: Node) -> str:
     return op_symbol(node.rule)
 
 
+# Two-input ops whose inputs play different parts (a − b, a / b, a ** b): the drawing
+# names them, the op node "a − b" and each edge in by its letter, so the picture says
+# which input is which.
+COMMUTATIVE = frozenset({"add", "mul"})
+
+
+def operands(node: Value) -> tuple[str, ...]:
+    """The letters a drawing gives the inputs of ``node``'s op: ('a', 'b') for a
+    two-input op whose inputs play different parts, () otherwise.
+
+    >>> from autograd import Value
+    >>> a, b = Value(1.0), Value(2.0)
+    >>> operands(a - b), operands(a * b), operands(a.tanh())
+    (('a', 'b'), (), ())
+    """
+    if len(node.parents) == 2 and node.op not in COMMUTATIVE and not node.rule.nary:
+        return ("a", "b")
+    return ()
+
+
 # ---------------------------------------------------------------------------------------
 # What a drawing is made of.
 
@@ -264,7 +284,9 @@ class _Builder:
     def op(self, sub, node: Value, k: int) -> None:
         op_id = f"n{k}_op"
         self.picture.ops[node] = op_id
-        sub.node(op_id, self.gv.nohtml(_escape(op_label(node))), shape="ellipse",
+        symbol = op_label(node)
+        text = f"a {symbol} b" if operands(node) else symbol
+        sub.node(op_id, self.gv.nohtml(_escape(text)), shape="ellipse",
                  height="0.3", margin="0.04,0.02", fontsize="10")
 
     def box(self, box_id: str, path: tuple, members: list[Value], exported: list[Value], index) -> None:
@@ -311,13 +333,15 @@ def picture(
     legend: bool = True,
     grads: Mapping[Value, float] | None = None,
     table: GraphTable | None = None,
+    fold: Callable[[Value], tuple | None] | None = None,
 ) -> Picture:
     """What ``draw`` draws, with the map from Values to the ids of their DOT nodes.
 
     Options as for ``draw``; ``grads`` (Value -> gradient) replaces ``.grad`` in the
     records, for a view that shows gradients it computed itself; ``table`` is the graph
     table of ``root`` if the caller has made it already (the page does), so the graph is
-    not walked again.
+    not walked again; ``fold`` (Value -> the scope path of the box it folds into, or None)
+    replaces ``collapse``'s rule.
 
     >>> from autograd import Value
     >>> x = Value(2.0, label="x"); y = x * 3; y.label = "y"
@@ -331,7 +355,7 @@ def picture(
     order = list(t.nodes)
     index = t.row
 
-    group, boxes, exported, box_inputs = _fold(order, index, root, collapse)
+    group, boxes, exported, box_inputs = _fold(order, index, root, collapse, fold)
     n_drawn = len(order) - len(group) + sum(len(v) for v in exported.values()) + len(boxes)
     bundled = _Bundles()
     if n_drawn > max_nodes and boxes:
@@ -370,9 +394,13 @@ def picture(
     for k, node in enumerate(order):
         if node in group or not node.parents:
             continue
-        for parent, local in zip(node.parents, node.local_grads):
+        letters = operands(node)
+        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            head = f"{letters[slot]}: " if letters else ""
             if edge_labels:
-                graph.edge(f"n{index[parent]}", f"n{k}_op", label=number(local, digits))
+                graph.edge(f"n{index[parent]}", f"n{k}_op", label=head + number(local, digits))
+            elif letters:
+                graph.edge(f"n{index[parent]}", f"n{k}_op", label=letters[slot])
             else:
                 graph.edge(f"n{index[parent]}", f"n{k}_op")
         graph.edge(f"n{k}_op", f"n{k}")
@@ -430,15 +458,24 @@ def draw(
                    max_nodes=max_nodes, digits=digits, legend=legend).graph
 
 
-def _fold(order: list[Value], index: dict[Value, int], root: Value, depth: int | None):
+def _fold(order: list[Value], index: dict[Value, int], root: Value, depth: int | None, fold=None):
     """Which nodes fold into which box for ``collapse=depth``, and each box's connections.
+
+    ``fold`` (node -> box path or None), if given, decides instead of ``depth``: the step
+    page lays out its boxes opened one by one with it.
 
     Returns (node -> box path, box path -> members, box path -> the Values it hands on,
     box path -> the Values it reads), every list in graph order.
     """
     group: dict[Value, tuple] = {}
     boxes: dict[tuple, list[Value]] = {}
-    if depth is not None:
+    if fold is not None:
+        for node in order:
+            path = fold(node)
+            if path is not None:
+                group[node] = path
+                boxes.setdefault(path, []).append(node)
+    elif depth is not None:
         for node in order:
             s = node.scope
             if len(s) >= depth:

@@ -1,7 +1,9 @@
 // chainrule page shell: a step player (slider, buttons, play/pause with a speed, keys,
 // #step=N / #step=end links) shared by every chainrule page. A page's own script calls
 // chainrule.player({count, render}) once; render(k, from) draws step k (from: the step
-// shown before, or -1 the first time). Everything is inline: no request leaves the page.
+// shown before, or -1 the first time); then chainrule.steps is the count and
+// chainrule.step(n) (n a number or "end") shows step n, for scripts and tests.
+// Everything is inline: no request leaves the page.
 "use strict";
 var chainrule = (function () {
   var el = function (id) { return document.getElementById(id); };
@@ -120,9 +122,26 @@ var chainrule = (function () {
     });
     if (!fromHash(state.params)) go(options.start || 0, true);
 
-    return { go: go, play: play, stop: stop, count: count, current: function () { return current; } };
+    // The scripting contract's stepping half (docs/seeing.md): chainrule.steps, .step(n).
+    self.steps = count;
+    self.step = function (n) {
+      stop();
+      go(n === "end" || n === "last" ? count - 1 : Number(n));
+      return current;
+    };
+    // Another set of steps on the same controls (the backprop page swaps in a box opened).
+    function reconfigure(o) {
+      stop();
+      count = o.count; render = o.render; names = o.names || null;
+      slider.max = Math.max(0, count - 1);
+      self.steps = count;
+      current = -1;
+    }
+    return { go: go, play: play, stop: stop, reconfigure: reconfigure,
+             count: function () { return count; }, current: function () { return current; } };
   }
 
-  return { data: data, player: player, params: function () { return state.params; },
-           onHash: onHash, setParam: setParam, el: el };
+  var self = { data: data, player: player, params: function () { return state.params; },
+               onHash: onHash, setParam: setParam, el: el };
+  return self;
 })();

@@ -70,6 +70,30 @@ def asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
+def compact(text: str) -> str:
+    r"""Script or style text without its comment lines and indentation, as a page carries it:
+    only whole lines that are comments go (``// ...``, ``/* ... */``), so no string or
+    expression is touched (the pages' scripts have no string spanning lines).
+
+    >>> compact("  // why\n  var a = 1;  // kept\n/* a\n   rule */\n  b { c: d }")
+    'var a = 1;  // kept\nb { c: d }'
+    """
+    out = []
+    in_comment = False
+    for line in text.splitlines():
+        s = line.strip()
+        if in_comment:
+            in_comment = "*/" not in s
+            continue
+        if not s or s.startswith("//"):
+            continue
+        if s.startswith("/*"):
+            in_comment = "*/" not in s
+            continue
+        out.append(s)
+    return "\n".join(out)
+
+
 def json_for_script(data: object) -> str:
     """``data`` as JSON that is safe inside ``<script type="application/json">``.
 
@@ -100,8 +124,8 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     """
     # The text between <script> and </script>, exactly as the browser hashes it (its parser
     # turns CR LF and CR into LF first).
-    own = f"\n{asset('page.js')}\n"
-    theirs = "\n" + script.replace("\r\n", "\n").replace("\r", "\n") + "\n"
+    own = f"\n{compact(asset('page.js'))}\n"
+    theirs = "\n" + compact(script.replace("\r\n", "\n").replace("\r", "\n")) + "\n"
     side = '<aside id="panel" hidden aria-live="polite"></aside>' if panel else ""
     sub = f"<p>{_html.escape(subtitle)}</p>" if subtitle else ""
     speeds = "".join(f'<option value="{s}"{" selected" if s == "2" else ""}>{s}×</option>'
@@ -115,8 +139,8 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 <meta name="generator" content="chainrule">
 <title>{_html.escape(title)}</title>
 <style>
-{asset("page.css")}
-{style}
+{compact(asset("page.css"))}
+{compact(style)}
 </style>
 </head>
 <body>
@@ -175,9 +199,12 @@ class Page:
     def _repr_html_(self) -> str:
         # srcdoc holds the whole page as an attribute value: escaping quotes and & is
         # all it needs. No sandbox attribute: the page's own CSP already forbids requests.
-        return (f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" title="{_html.escape(self.title)}" '
-                f'style="width: 100%; height: {self.height}px; border: 1px solid #d0d4d9; border-radius: 4px"'
-                ' loading="eager"></iframe>')
+        # The frame fills the cell's width; its holder can be dragged taller or shorter
+        # (resize: vertical), and the page inside refits its picture to the new size.
+        return (f'<div style="resize: vertical; overflow: hidden; height: {self.height}px; min-height: 240px; '
+                'width: 100%; border: 1px solid #d0d4d9; border-radius: 4px">'
+                f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" title="{_html.escape(self.title)}" '
+                'style="display: block; width: 100%; height: 100%; border: 0" loading="eager"></iframe></div>')
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the page to ``path`` (UTF-8) and return the path.
@@ -192,4 +219,4 @@ class Page:
         return path
 
 
-__all__ = ["Page", "shell", "json_for_script", "POLICY", "policy", "script_hash"]
+__all__ = ["Page", "shell", "json_for_script", "compact", "POLICY", "policy", "script_hash"]

@@ -438,8 +438,9 @@ STYLE = """
 
 def panel_boxes(view: View, frame: dict, *, clip_id: str | None, field: str | None, tooltips: bool) -> str:
     """The four panels as one grid of HTML boxes (the boundary only for 2-D inputs)."""
-    note = (f"colour: weight (blue +, red −); width: |gradient| ÷ largest now "
-            f"(<span class='cr-gmax'>{frame['gmax']}</span>); hover a weight for its numbers")
+    note = (f"line colour: weight (blue +, red −); width: |gradient| ÷ largest now "
+            f"(<span class='cr-gmax'>{frame['gmax']}</span>); a neuron's fill: its bias (same colours), "
+            "its outline's thickness: the bias's |gradient|; hover a weight for its numbers")
     boxes = [
         f'<div><h3>Loss and accuracy</h3>{view.curves(frame, clip_id=clip_id)}</div>',
         f'<div><h3>The network, one circle per neuron</h3>{view.network(frame, tooltips=tooltips)}'

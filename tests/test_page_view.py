@@ -1,0 +1,344 @@
+"""The step-through page as a learner meets it, in a real headless Chromium: the picture
+fits the window and follows the focus, boxes open, paths light up, and the scripting
+contract (``window.chainrule``: steps, step, focus, names, value, grad, set, expand,
+collapse) that docs/seeing.md documents."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+import autograd
+from autograd import Value, scope
+from autograd.views.page import asset
+from autograd.views.text import number
+from examples import mlp_loss, neuron_graph as neuron
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
+SIZES = ((1024, 768), (1920, 1080))
+
+
+# Every step, in turn: the focus element's box must lie inside #main (below the controls
+# and caption) and inside the window.
+FOCUS_OUTSIDE = """() => {
+    const bad = [];
+    const main = document.getElementById('main').getBoundingClientRect();
+    for (let k = 0; k < chainrule.steps; k++) {
+        chainrule.step(k);
+        const id = chainrule.focus();
+        if (k === 0) { if (id !== null) bad.push([k, 'focus at step 0']); continue; }
+        const r = document.getElementById(id).getBoundingClientRect();
+        const inside = r.left >= main.left && r.top >= main.top && r.right <= main.right && r.bottom <= main.bottom
+            && r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
+        if (!inside) bad.push([k, id, [r.left, r.top, r.right, r.bottom].map(Math.round)]);
+    }
+    return bad;
+}"""
+
+
+def _page(browser, tmp_path, root, name, **options):
+    autograd.html(root, tmp_path / f"{name}.html", edge_labels=True, **options)
+    return browser.open(tmp_path / f"{name}.html")
+
+
+@needs_dot
+@pytest.mark.parametrize("name, build, options", [
+    ("neuron", neuron, {}),
+    ("mlp", mlp_loss, {}),
+    ("mlp-collapse1", mlp_loss, {"collapse": 1}),
+])
+def test_every_steps_focus_is_in_view_at_both_window_sizes(browser, tmp_path, name, build, options):
+    tab = _page(browser, tmp_path, build(), name, **options)
+    for width, height in SIZES:
+        tab.page.set_viewport_size({"width": width, "height": height})
+        tab.page.wait_for_timeout(50)  # the resize observer refits
+        assert tab.js(FOCUS_OUTSIDE) == [], (width, height)
+        # The controls and the caption stay in the window whatever the step.
+        for selector in ("#controls", "#caption", "#view-controls"):
+            box = tab.page.locator(selector).bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, selector
+    tab.check()
+    tab.page.close()
+
+
+@needs_dot
+def test_the_picture_fits_zooms_pans_and_fits_again(browser, tmp_path):
+    tab = _page(browser, tmp_path, neuron(), "neuron")
+    tab.page.set_viewport_size({"width": 1024, "height": 768})
+    tab.page.wait_for_timeout(50)
+    picture = """() => {
+        const r = document.querySelector('#graph g.graph').getBoundingClientRect();
+        const m = document.getElementById('main').getBoundingClientRect();
+        return {w: r.width, l: r.left - m.left, r: m.right - r.right, t: r.top - m.top, b: m.bottom - r.bottom};
+    }"""
+    fitted = tab.js(picture)
+    assert min(fitted["l"], fitted["r"], fitted["t"], fitted["b"]) >= 0, fitted  # all of it in the window
+    tab.page.click("#zoom-in")
+    assert tab.js(picture)["w"] == pytest.approx(fitted["w"] * 1.25, rel=0.02)
+    main = tab.page.locator("#main").bounding_box()
+    cx, cy = main["x"] + main["width"] / 2, main["y"] + main["height"] / 2
+    tab.page.mouse.move(cx, cy)
+    tab.page.mouse.wheel(0, -300)  # wheel up zooms in about the pointer
+    zoomed = tab.js(picture)
+    assert zoomed["w"] > fitted["w"] * 1.4
+    before = zoomed["l"]
+    tab.page.mouse.move(cx, cy)
+    tab.page.mouse.down()
+    tab.page.mouse.move(cx + 120, cy + 10, steps=4)
+    tab.page.mouse.up()
+    assert tab.js(picture)["l"] == pytest.approx(before + 120, abs=2)  # a drag pans
+    assert tab.page.locator("#panel").is_hidden()  # and is not a click on a node
+    tab.page.keyboard.press("f")
+    assert tab.js(picture)["w"] == pytest.approx(fitted["w"], rel=0.01)
+    tab.check()
+    tab.page.close()
+
+
+@needs_dot
+def test_value_and_grad_are_the_numbers_backward_gives(browser, tmp_path):
+    root = neuron()
+    order = autograd.topological_order(root)
+    autograd.zero_grad(root)
+    root.backward()
+    tab = _page(browser, tmp_path, root, "neuron")
+    names = tab.js("chainrule.names()")
+    assert {"x1", "x2", "w1", "w2", "b", "n", "o"} <= set(names)
+    for node in order:
+        if node.label:
+            assert tab.js("n => chainrule.value(n)", node.label) == node.data
+            assert tab.js("n => chainrule.grad(n)", node.label) == node.grad
+    assert tab.js("chainrule.step('end')") == tab.js("chainrule.steps") - 1
+    with pytest.raises(Exception, match="no node is named"):
+        tab.js("chainrule.value('nothing')")
+    tab.page.close()
+
+
+def _machine_names(names: list[str]) -> list[str]:
+    """The names of the form op#number whose node shares its name with no other: a
+    '#' suffix is only for two nodes that would otherwise collide (two samples' x1)."""
+    bases = [re.sub(r"#\d+$", "", n) for n in names]
+    return [n for n, b in zip(names, bases) if re.fullmatch(r"[a-z_]+#\d+", n) and bases.count(b) < 2]
+
+
+@needs_dot
+def test_a_collapsed_mlp_opens_to_its_parameters_and_folds_back(browser, tmp_path):
+    tab = _page(browser, tmp_path, mlp_loss(), "mlp1", collapse=1)
+    base = tab.js("chainrule.names()")
+    assert "mlp" in base and not _machine_names(base), base
+    tab.js("chainrule.step('end')")
+    opened = tab.js("async () => await chainrule.expand('mlp')")
+    layers = [n for n in opened if n.startswith("mlp/layer")]
+    assert len(layers) == 3, opened
+    inner = tab.js("async () => await chainrule.expand('mlp/layer1')")
+    params = [n for n in inner if n not in opened]
+    # Opening a layer shows its neurons' parameters by name, beside their boxes.
+    assert sum(1 for n in inner if n.split(".")[-1].startswith(("w", "b"))) >= 4 * 5 - 0, inner
+    assert params
+    # The page stays at the same point of the pass (the end), with backward's gradients.
+    assert tab.js("window.chainruleBackprop.player.current()") == tab.js("chainrule.steps") - 1
+    assert not _machine_names(inner), inner
+    assert any(n.startswith("mlp.layer1.neuron") and n.endswith(".w0") for n in inner), inner
+    assert tab.js("async () => await chainrule.collapse('mlp/layer1')") == opened
+    assert tab.js("async () => await chainrule.collapse('mlp')") == base
+    tab.check()
+    tab.page.close()
+
+
+@needs_dot
+def test_a_box_step_says_what_flowed_and_what_its_parameters_got():
+    x = Value(0.5, label="x")
+    with scope("block"):
+        w = [Value(0.1 * (i + 1), label=f"w{i}") for i in range(5)]
+        for p in w:
+            p.role = "param"
+        h = autograd.sum([p * x * float(i + 1) for i, p in enumerate(w)]).tanh()
+    y = h * 2.0
+    y.label = "y"
+    page = autograd.html(y, collapse=1)
+    text = next(s.caption for s in page.steps if s.name == "scope block" and s.back)
+    assert "in: " in text and "out: x.grad 0 → " in text
+    autograd.zero_grad(y)
+    y.backward()
+    norm = sum(p.grad ** 2 for p in w) ** 0.5
+    assert f"to its 5 parameters: gradient norm {autograd.views.text.number(norm)}" in text
+    assert text.split("largest ")[1].startswith("block.w4.grad += ")  # the largest first, by its place
+
+
+@needs_dot
+def test_clicking_a_node_lights_its_paths_as_the_panel_lists_them(browser, tmp_path):
+    a = Value(1.5, label="a")
+    b = a * 2.0
+    b.label = "b"
+    c = a.exp()
+    c.label = "c"
+    y = b * c
+    y.label = "y"
+    tab = _page(browser, tmp_path, y, "diamond")
+    tab.page.click("#graph g.node:has(title:text-is('n0'))")  # a
+    assert "2 paths from the output" in tab.page.inner_text("#panel")
+    lit = tab.js("[...document.querySelectorAll('#graph g.edge.path0, #graph g.edge.path1')]"
+                 ".map(g => g.querySelector('title').textContent)")
+    assert len(lit) >= 4 and any(t.startswith("n0->") for t in lit)
+    tab.page.keyboard.press("Escape")
+    assert tab.js("document.querySelectorAll('#graph g.edge.path0').length") == 0
+    tab.check()
+    tab.page.close()
+
+
+@needs_dot
+def test_forward_mode_hides_an_edge_number_until_its_op_has_run(browser, tmp_path):
+    autograd.html(neuron(), tmp_path / "f.html", edge_labels=True, forward=True)
+    tab = browser.open(tmp_path / "f.html")
+    hidden = "[...document.querySelectorAll('#graph g.edge text')].filter(t => t.style.visibility === 'hidden').length"
+    total = tab.js("document.querySelectorAll('#graph g.edge text').length")
+    assert tab.js(hidden) == total  # nothing has run yet
+    tab.js("chainrule.step(1)")  # x1*w1 ran: its two edges show their numbers
+    assert tab.js(hidden) == total - 2
+    tab.js("chainrule.step('end')")
+    assert tab.js(hidden) == 0
+    # Backward steps point their lit edges back: a reversed head on each.
+    assert tab.js("document.querySelectorAll('#graph g.edge.back polygon.back-head').length") >= 2
+    tab.check()
+    tab.page.close()
+
+
+def test_page_scripts_use_no_eval_and_no_inline_handlers():
+    for name in ("page.js", "backprop.js"):
+        text = asset(name)
+        assert "eval(" not in text and "new Function" not in text and "innerHTML" not in text
+    html = str(autograd.html(neuron())) if shutil.which("dot") else ""
+    assert not re.search(r"<[^>]+\son[a-z]+\s*=", html)
+    frame = autograd.html(neuron())._repr_html_() if html else ""
+    assert "resize: vertical" in frame
+
+
+# -- edit and recompute -----------------------------------------------------------------------
+
+
+def _same(tab, root):
+    """The page's value() and grad() of every labelled node against ``root`` after backward."""
+    autograd.zero_grad(root)
+    root.backward()
+    for node in autograd.topological_order(root):
+        if node.label:
+            assert tab.js("n => chainrule.value(n)", node.label) == pytest.approx(node.data, rel=1e-12, abs=1e-12)
+            assert tab.js("n => chainrule.grad(n)", node.label) == pytest.approx(node.grad, rel=1e-12, abs=1e-12)
+
+
+@needs_dot
+def test_setting_a_leaf_recomputes_every_value_and_gradient_as_python_does(browser, tmp_path):
+    tab = _page(browser, tmp_path, neuron(), "neuron")
+    tab.js("chainrule.step(2)")
+    assert tab.js("chainrule.set('x1', 3.0)") == 3.0
+    ref = neuron(3.0)
+    _same(tab, ref)
+    # The caption of the step shown, the records and the edge numbers show the new numbers.
+    o = number(ref.data)
+    assert f"= 1 × (1 − ({o})²) = {number(1 - ref.data ** 2)}" in tab.page.inner_text("#caption")
+    tab.js("chainrule.step('end')")
+    texts = tab.js("[...document.querySelectorAll('#graph g.node text')].map(t => t.textContent)")
+    x1 = next(n for n in autograd.topological_order(ref) if n.label == "x1")
+    assert "data 3" in texts and f"grad {number(x1.grad)}" in texts and f"data {o}" in texts
+    edge_numbers = tab.js("[...document.querySelectorAll('#graph g.edge text')].map(t => t.textContent)")
+    assert number(1 - ref.data ** 2) in edge_numbers and "3" in edge_numbers  # d(x1*w1)/dw1 = x1 = 3 now
+    # Stepping back and forth replays the new gradients.
+    tab.js("chainrule.step(0)")
+    assert all(t == "grad 0" for t in tab.js("[...document.querySelectorAll('#graph g.node text')]"
+                                            ".map(t => t.textContent).filter(t => t.startsWith('grad '))"))
+    with pytest.raises(Exception, match="only a leaf"):
+        tab.js("chainrule.set('n', 1.0)")
+    tab.check()
+    tab.page.close()
+
+
+def _tree_graph(tree, values: list[float]):
+    """The engine tests' random expression tree on leaves x0, x1, ... (None where the
+    point is one the tests reject: near a kink, or huge)."""
+    from test_engine_rules import Reject, build
+
+    xs = [Value(x, label=f"x{i}") for i, x in enumerate(values)]
+    try:
+        root = build(tree, xs)
+    except (Reject, ValueError, OverflowError, ZeroDivisionError):
+        return None
+    if not isinstance(root, Value) or not root.parents:
+        return None
+    root.label = "out"
+    return root
+
+
+@needs_dot
+def test_random_expressions_recompute_in_the_page_as_in_python(browser, tmp_path):
+    hypothesis = pytest.importorskip("hypothesis")
+    from test_engine_rules import reals, trees
+
+    st = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=15, deadline=None, database=None,
+                         suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture,
+                                                hypothesis.HealthCheck.filter_too_much])
+    @hypothesis.given(st.integers(1, 3).flatmap(
+        lambda n: st.tuples(trees(n), st.lists(reals(-2, 2), min_size=n, max_size=n))),
+        st.integers(0, 2), reals(-2, 2))
+    def check(case, which, new):
+        tree, values = case
+        root = _tree_graph(tree, values)
+        hypothesis.assume(root is not None)
+        present = sorted(int(n.label[1:]) for n in autograd.topological_order(root) if n.label.startswith("x"))
+        hypothesis.assume(present)
+        which = present[which % len(present)]  # a leaf the expression reads
+        changed = list(values)
+        changed[which] = new
+        ref = _tree_graph(tree, changed)
+        hypothesis.assume(ref is not None)
+        autograd.html(root, tmp_path / "e.html", edge_labels=True)
+        tab = browser.open(tmp_path / "e.html")
+        try:
+            tab.js("([n, x]) => chainrule.set(n, x)", [f"x{which}", new])
+            _same(tab, ref)
+            tab.check()
+        finally:
+            tab.page.close()
+
+    check()
+
+
+def test_the_inputs_of_an_op_that_is_not_commutative_are_named_a_and_b():
+    from autograd.views.draw import picture
+
+    x, y = Value(5.0, label="x"), Value(2.0, label="y")
+    d = (x - y) / y
+    d.label = "d"
+    source = picture(d, edge_labels=True).graph.source
+    assert '[label="a - b"' in source and '[label="a / b"' in source
+    lines = [line.strip() for line in source.splitlines() if "->" in line and "_op" in line]
+    # x - y: x is a (∂/∂a = 1), y is b (∂/∂b = -1); then (x-y) / y.
+    assert any(line.startswith("n1 -> ") and 'label="a: 1"' in line for line in lines), lines
+    assert any(line.startswith("n0 -> ") and 'label="b: -1"' in line for line in lines), lines
+    s = Value(1.0, label="s") * Value(2.0, label="t")
+    assert "a: " not in picture(s, edge_labels=True).graph.source  # x*y reads the same either way
+
+
+def test_an_n_ary_ops_formula_gets_its_inputs_number_and_its_own_result():
+    from autograd.views.backprop import _Numbers, substituted
+
+    a, b = Value(0.5, label="a"), Value(-1.0, label="b")
+    y = autograd.logsumexp([a, b])
+    nums = _Numbers(4)
+    # d logsumexp / d b = exp(b − logsumexp), with b and the result written in.
+    assert nums.fill(substituted(y, 1, nums, {a: 0, b: 1, y: 2})) == f"exp(-1 − {number(y.data)})"
+    d = autograd.dot([a, b], [b, a])
+    assert substituted(d, 0, _Numbers(4), {a: 0, b: 1, d: 2}) == ""  # just the paired input: its number says it
+    s = autograd.sum([a, b])
+    assert substituted(s, 0, _Numbers(4), {a: 0, b: 1, s: 2}) == ""
+
+
+@needs_dot
+def test_a_page_of_a_softmax_names_logsumexps_derivative():
+    a, b = Value(0.5, label="a"), Value(-1.0, label="b")
+    y = autograd.logsumexp([a, b]) * 2.0
+    y.label = "y"
+    page = autograd.html(y)  # its panels write d logsumexp / d a with a's name in it
+    assert any("exp(" in s.caption for s in page.steps)
