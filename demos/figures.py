@@ -171,12 +171,13 @@ def _median_seconds(run: Callable[[], Any], repeat: int = 3) -> float:
 # -- the groups ------------------------------------------------------------------------------
 
 
-def demo(name: str) -> Callable[[], dict[str, Any]]:
+def demo(name: str, *options: str) -> Callable[[], dict[str, Any]]:
+    """The group that runs ``python -m demos.NAME OPTIONS`` (``gpt_eager``: demos.gpt --eager)."""
     def measure() -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as out:
             cpu = _children_cpu()
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", f"demos.{name}", "--out", out], cwd=ROOT,
+            done = subprocess.run([sys.executable, "-m", f"demos.{name}", *options, "--out", out], cwd=ROOT,
                                   capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
             wall = time.perf_counter() - started
             if done.returncode != 0:
@@ -348,6 +349,8 @@ def tests() -> dict[str, Any]:
 
 GROUPS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     **{name: (f"python -m demos.{name}", demo(name)) for name in DEMOS},
+    # The same GPT trained by the eager engine, for the traced/eager comparison the docs quote.
+    "gpt_eager": ("python -m demos.gpt --eager", demo("gpt", "--eager")),
     "recorder": (f"{COMMAND} --only recorder", recorder),
     "views": (f"{COMMAND} --only views", views),
     "tests": ("CI=true python -m pytest", tests),

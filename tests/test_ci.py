@@ -34,26 +34,18 @@ def test_the_readme_makes_and_activates_a_venv_before_installing_and_so_does_ci(
     assert venv < min(i for i, line in enumerate(lines) if line.startswith("pip install"))
     script = (ROOT / ".ci" / "run").read_text()
     made, activated, ran = (script.index('-m venv "$work/venv"'), script.index('. "$work/venv/bin/activate"'),
-                            script.index('bash -c "set -e; $command"'))
+                            script.index('run_readme_command "${commands[0]}"'))
     assert made < activated < ran
 
 
-def test_ci_lints_with_the_dev_extras_ruff_after_installing_it():
+def test_ci_lints_and_type_checks_after_the_demo_and_before_the_tests():
     script = (ROOT / ".ci" / "run").read_text()
-    assert "\nruff check .\n" in script
-    assert script.index('bash -c "set -e; $command"') < script.index("\nruff check .\n")
-    pyproject = (ROOT / "pyproject.toml").read_text()
-    dev = re.search(r"^dev = \[(.*)\]$", pyproject, re.M)
-    assert dev and '"ruff' in dev.group(1), "ruff must be in the dev extra, which CI installs before linting"
-
-
-def test_ci_type_checks_with_the_projects_mypy_config_after_installing_the_dev_extra():
-    script = (ROOT / ".ci" / "run").read_text()
-    ran = script.index('bash -c "set -e; $command"')  # the README's commands: the second installs mypy
-    checked = script.index("python -m mypy || status=$?")
-    assert ran < checked
-    assert script.rstrip().endswith('exit "$status"')  # mypy's errors fail CI
+    demo, tests = script.index('run_readme_command "${commands[0]}"'), script.index('run_readme_command "${commands[1]}"')
+    installed = script.index('pip install -q -e ".[dev]"\n')
+    linted, typed = script.index("\nruff check .\n"), script.index("\npython -m mypy\n")
+    assert demo < installed < linted < typed < tests
+    assert "set -euo pipefail" in script  # so a lint or type error stops CI before the tests
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert "[tool.mypy]" in pyproject and "check_untyped_defs = true" in pyproject
     dev = re.search(r"^dev = \[(.*)\]$", pyproject, re.M)
-    assert dev and '"mypy' in dev.group(1) and '"pyright' in dev.group(1)  # what tests/test_typing.py runs
+    assert dev and '"ruff' in dev.group(1) and '"mypy' in dev.group(1) and '"pyright' in dev.group(1)

@@ -35,7 +35,8 @@ FIXED = re.compile(r"(?P<number>\d[\d,]*(?:\.\d+)?)(?:[ \u00a0]?[^\s\d<]+)?[ \u0
 NOT_RECORDED = {
     ("performance.md", section): "python -m demos.benchmark's own dated output and the prototypes' history, "
                                  "quoted with their command, date and load"
-    for section in ("Running it", "The workloads", "Measured", "Spread", "W1 through `trace`", "What holds",
+    for section in ("Running it", "The workloads", "Measured", "Spread", "W1 through `trace`",
+                    "GPT: `demos.gpt` traced and eager", "What holds",
                     "What does not, and why", "The garbage collector", "What makes it fast", "Measured and not used")
 }
 

@@ -423,7 +423,7 @@
           add(panel, "p", "The picture lights the top " + n.explain.lit.length + " of these paths (the widest is the largest |product|).", "note");
       }
       else add(panel, "p", "(explain(root, " + JSON.stringify(n.label || n.id) + ") in Python writes the paths out; " +
-               "the page writes them for the first " + data.explained + " nodes, labelled ones first.)");
+               "the page writes them for up to " + data.explained + " nodes, labelled ones first, within its size and time budget.)");
     }
     lightPaths(n);
     if (select !== false) chainrule.setParam("node", n.label && view.labels[n.label] === id ? n.label : id);

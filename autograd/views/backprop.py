@@ -52,6 +52,14 @@ from .text import check_digits
 # of the graph, no backward: the page's one table and gradients are read) and up to a few
 # kilobytes of page. Every node's panel gives its path count and sum whatever the size.
 MAX_EXPLAINED = 60
+# Each node explained is a pass over the rows above it: on a big graph a deep parameter's
+# is most of the graph. The page's explains visit at most this many rows in all (twice
+# the graph, and never fewer than 100,000), so a 70k-node step's page costs a few passes,
+# not dozens; the rest of its panels give their path count and sum.
+def _explain_rows(n: int) -> int:
+    return max(2 * n, 100_000)
+
+
 EXPLAIN_BUDGET = 250_000  # characters of written-out paths per page, at most
 
 
@@ -277,6 +285,11 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
         watched.update(node.parents)
     watched.update(n for n in nodes if n.role == "param" and not n.parents)  # what boxes hand them
     grad: dict[Value, float] = dict.fromkeys(watched, 0.0)
+    # The same set by row, for the boxes' runs: a run passes over every edge of its rows,
+    # and reading a byte by row number costs less than looking the node up in ``grad``.
+    followed = bytearray(len(nodes))
+    for node in watched:
+        followed[row[node]] = 1
     num = lambda x: number(x, digits)  # noqa: E731
     steps, known = _forward_steps(pic, names, num, row, digits) if forward else ([], {})
     ops = [k for k in range(t.roots[0], -1, -1) if parents[k]]
@@ -311,7 +324,8 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
                                   at=n_ops + 2 + i))
             continue
         steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, row, digits,
-                               handed.setdefault(box, {}), last[box] == k, touched, t, final, at=n_ops + 1 + j))
+                               handed.setdefault(box, {}), last[box] == k, touched, t, final, followed,
+                               at=n_ops + 1 + j))
     return steps, grad, known
 
 
@@ -352,7 +366,7 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num, row, digits: in
         lines.append(f"{names[node]} passes its gradient {nums('G', k, g)} only to constants, which show none.")
     focus = tuple(x for x in (pic.records.get(node), pic.ops.get(node)) if x)
     op_id = pic.ops.get(node)
-    edges = ()
+    edges: tuple[str, ...] = ()
     if op_id:
         edges = (f"{op_id}->{pic.records[node]}",) + tuple(f"{pic.records[p]}->{op_id}" for p in node.parents
                                                              if p in pic.records and p not in pic.constants)
@@ -362,7 +376,7 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num, row, digits: in
 
 def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, row, digits: int,
               handed: dict[Value, float], final: bool, touched: set, t: GraphTable, played: list[float],
-              at: int = 0) -> Step:
+              followed: bytearray, at: int = 0) -> Step:
     """A run of a collapsed scope's nodes (rows of ``t``), stepped as one: the gradients
     that flowed in (its outputs'), what reaches the Values outside, and what it handed its
     parameters (once per call of the scope, at its last run: their gradient norm and
@@ -376,16 +390,16 @@ def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, r
     for k in run:
         g = played[k]
         for p, local in zip(parents[k], locals_[k]):
-            node = nodes[p]
-            if node in grad:
+            if followed[p]:  # a row of a node in ``grad``
+                node = nodes[p]
                 if node not in old:
                     old[node] = grad[node]
                 grad[node] += g * local
     touched.update(old)  # the Values this run gave a gradient (a later op's caption shows a sum)
     start = {**old, **before_in}  # each gradient before the run, as the caption writes it
-    for p, before in old.items():  # what this call handed its parameters: their gradients' growth
-        if p.role == "param" and not p.parents:
-            handed[p] = handed.get(p, 0.0) + (grad[p] - before)
+    for reached, before in old.items():  # what this call handed its parameters: their gradients' growth
+        if reached.role == "param" and not reached.parents:
+            handed[reached] = handed.get(reached, 0.0) + (grad[reached] - before)
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
     # reads again itself); the caption names those outside the box. Only those are
     # written as text: a box's run reaches most of a big graph.
@@ -436,9 +450,8 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
     row = t.row
     drawn = [n for n in pic.records if n not in pic.constants]
     # Labelled nodes first (the ones a learner asks about), then the rest, in graph order.
-    chosen = set(sorted(drawn, key=lambda n: not n.label)[:MAX_EXPLAINED])  # sorted() is stable
+    chosen = sorted(drawn, key=lambda n: not n.label)[:MAX_EXPLAINED]  # sorted() is stable
     nodes: dict[str, dict] = {}
-    budget = EXPLAIN_BUDGET
     for node, rid in pic.records.items():
         k = row[node]
         entry = {"name": names[node], "label": node.label, "op": node.op,
@@ -454,14 +467,21 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
                             "head": f"∂{_wrap(names[node])}/∂{_wrap(names[p])}",
                             "id": pic.records.get(p) or pic.folded.get(p, "")}
                            for slot, (p, d) in enumerate(zip(node.parents, node.local_grads))]
-        if explained and node in chosen and budget > 0:
-            e = explain_row(t, k, grads[k], digits=digits)
-            budget -= len(e.text)
-            entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text,
-                                "lit": [[row[n] for n in path.nodes] for path in e.paths[:_LIT_PATHS]]}
         nodes[rid] = entry
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
+    budget, rows_left = EXPLAIN_BUDGET, _explain_rows(len(t))
+    for node in chosen if explained else ():  # labelled ones first, within both budgets
+        if budget <= 0 or rows_left <= 0:
+            break
+        k = row[node]
+        above = t.above(k)
+        rows_left -= len(above)
+        e = explain_row(t, k, grads[k], digits=digits, above=above)
+        budget -= len(e.text)
+        nodes[pic.records[node]]["explain"] = {
+            "paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text,
+            "lit": [[row[n] for n in path.nodes] for path in e.paths[:_LIT_PATHS]]}
     for box, path in pic.boxes.items():
         members = [n for n, b in pic.folded.items() if b == box]
         params = sum(1 for n in members if n.role == "param")
@@ -567,8 +587,8 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
     view_nodes = [base["nodes"]]  # each view's panel entries (a packed view's are inside its text)
     max_nodes = draw_options.get("max_nodes", DEFAULT_MAX_NODES)
     budget = max(EXPAND_BUDGET, len(base_svg) + len(json.dumps(base)))
-    keys = {(frozenset(), frozenset()): 0}
-    queue = [(0, base_pic, frozenset(), 0, ())]
+    keys: dict[tuple[frozenset, frozenset], int] = {(frozenset(), frozenset()): 0}
+    queue: list[tuple[int, Picture, frozenset, int, tuple]] = [(0, base_pic, frozenset(), 0, ())]
     used = work = 0
     members_of: dict[int, dict[str, list[Value]]] = {}  # id(picture) -> its boxes' members
     options = {k: v for k, v in draw_options.items() if k != "collapse"}
@@ -713,7 +733,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     base, svg, pic, steps = _view(root, t, names, digits, bool(forward), draw_options, played, editable=editable)
     depth = draw_options.get("collapse")
     views, view_nodes = ([base], [base["nodes"]])
-    if pic.boxes:
+    if pic.boxes and depth is not None:  # boxes are the scopes collapse= folded
         views, view_nodes = _open_views(root, t, names, digits, bool(forward), draw_options, played, pic, base, svg,
                                         depth, editable)
     title = title if title is not None else f"Backprop through {names[root]}, step by step"

@@ -164,10 +164,11 @@ def explain(root: Value, wrt: Value | str, *, top: int = 10, digits: int = 4,
 
 
 def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10, digits: int = 4,
-                wrt_node: Value | None = None) -> Explanation:
+                wrt_node: Value | None = None, above: list[int] | None = None) -> Explanation:
     """``explain`` of d root / d (row ``wrt``) read from the graph table ``t``, with
     ``from_backward`` the gradient to check against: no walk of the graph, one pass over
-    the rows above ``wrt``. The page explains its nodes this way, from one table.
+    the rows above ``wrt`` (``t.above(wrt)``, passed as ``above`` by a caller that already
+    has it). The page explains its nodes this way, from one table.
 
     >>> from autograd import Value
     >>> from autograd.table import chain_rule
@@ -191,7 +192,11 @@ def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10,
     parents, locals_ = t.parents, t.locals
     # Only the rows above wrt (that depend on it) can: found up its consumers, not by a
     # pass over every row after it (a page explains dozens of nodes of one table).
-    for r in (t.above(wrt)[1:] if wrt < n else ()):
+    if wrt >= n:
+        above = []
+    elif above is None:
+        above = t.above(wrt)
+    for r in above[1:]:
         if r > root_row:
             break
         c = 0
