@@ -40,7 +40,8 @@ def test_the_readme_makes_and_activates_a_venv_before_installing_and_so_does_ci(
 
 def test_ci_lints_and_type_checks_after_the_demo_and_before_the_tests():
     script = (ROOT / ".ci" / "run").read_text()
-    demo, tests = script.index('run_readme_command "${commands[0]}"'), script.index('run_readme_command "${commands[1]}"')
+    demo = script.index('run_readme_command "${commands[0]}"')
+    tests = script.index('run_readme_command "${commands[1]}"')
     installed = script.index('pip install -q -e ".[dev]"\n')
     linted, typed = script.index("\nruff check .\n"), script.index("\npython -m mypy\n")
     assert demo < installed < linted < typed < tests
