@@ -304,13 +304,13 @@ def path_counts(t: GraphTable, root: int | None = None) -> list[int]:
     return count
 
 
-def chain_rule(t: GraphTable, root: int | None = None) -> list[float]:
+def row_gradients(t: GraphTable, root: int | None = None) -> list[float]:
     """d root / d row for every row, from 0: the chain-rule loop of ``backward``, in the
     same order (so the same sums, digit for digit), on the table's local derivatives;
     the nodes' ``.grad`` are not touched.
 
     >>> from autograd import Value
-    >>> x = Value(3.0); chain_rule(table(x * x + x))
+    >>> x = Value(3.0); row_gradients(table(x * x + x))
     [7.0, 1.0, 1.0]
     """
     top = t.roots[0] if root is None else root
@@ -324,4 +324,4 @@ def chain_rule(t: GraphTable, root: int | None = None) -> list[float]:
     return grad
 
 
-__all__ = ["table", "GraphTable", "Row", "depths", "path_counts", "chain_rule"]
+__all__ = ["table", "GraphTable", "Row", "depths", "path_counts", "row_gradients"]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 
 import autograd
 from autograd import Value, scope
-from autograd.table import chain_rule, depths, path_counts, table
+from autograd.table import depths, path_counts, row_gradients, table
 from examples import RECIPES, random_graph
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -37,7 +37,7 @@ def test_the_table_is_the_object_graph(recipe):
     assert len(set(names)) == len(names) == len(order)
     assert [r.name for r in t] == list(names)
     # What the views compute from the table agrees with the engine.
-    assert chain_rule(t) == [n.grad for n in order]
+    assert row_gradients(t) == [n.grad for n in order]
     counts = path_counts(t)
     assert counts[-1] == 1 and all(c >= 1 for c in counts)
     assert depths(t)[-1] == max((depths(t)[p] + 1 for p in t.parents[-1]), default=0)
@@ -118,7 +118,7 @@ def test_a_pickle_written_by_chainrule_0_1_0_loads():
     assert w.role == "param" and w.label == "w" and y.label == "y"
     t = table(y)
     assert w in t.row and x in t.row and len(t) == 6 + 600 * 3
-    grads = chain_rule(t)
+    grads = row_gradients(t)
     y.zero_grad()
     y.backward()
     assert grads[t.row[w]] == w.grad == -0.15492758485402233 and x.grad == 451.4150635484443

@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass, fields
 
 from ..names import formula as formula_of, number, wrap as _wrap
-from ..table import GraphTable, chain_rule, path_counts, table
+from ..table import GraphTable, path_counts, row_gradients, table
 from ..value import Value
 from .compute import js_rows, script as compute_script
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
@@ -272,11 +272,11 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     The chain-rule loop of ``backward`` (``grad[parent] += grad[node] * local``, from the
     root down in reverse topological order, starting from 0), played one op at a time;
     with ``forward``, the forward pass first. ``t`` is the graph table and ``final`` its
-    ``chain_rule``: when an op is played its own gradient is complete, so it is read
+    ``row_gradients``: when an op is played its own gradient is complete, so it is read
     from there, and only the gradients a step shows are followed as they grow.
     """
     t = table(root) if t is None else t
-    final = chain_rule(t) if final is None else final
+    final = row_gradients(t) if final is None else final
     row = t.row
     nodes, parents = t.nodes, t.parents
     shown = {node: rid for node, rid in pic.records.items() if node not in pic.constants}
@@ -728,7 +728,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     t = table(root)
     order = list(t.nodes)
     names = _Names(t, digits)
-    played = chain_rule(t)
+    played = row_gradients(t)
     editable = len(order) <= EDIT_LIMIT
     base, svg, pic, steps = _view(root, t, names, digits, bool(forward), draw_options, played, editable=editable)
     depth = draw_options.get("collapse")

@@ -171,9 +171,9 @@ def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10,
     has it). The page explains its nodes this way, from one table.
 
     >>> from autograd import Value
-    >>> from autograd.table import chain_rule
+    >>> from autograd.table import row_gradients
     >>> x = Value(3.0, label="x"); t = table(x * x)
-    >>> explain_row(t, 0, chain_rule(t)[0]).gradient
+    >>> explain_row(t, 0, row_gradients(t)[0]).gradient
     6.0
     """
     n = len(t)
