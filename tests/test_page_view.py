@@ -116,10 +116,32 @@ def test_value_and_grad_are_the_numbers_backward_gives(browser, tmp_path):
 
 
 def _machine_names(names: list[str]) -> list[str]:
-    """The names of the form op#number whose node shares its name with no other: a
-    '#' suffix is only for two nodes that would otherwise collide (two samples' x1)."""
-    bases = [re.sub(r"#\d+$", "", n) for n in names]
-    return [n for n, b in zip(names, bases) if re.fullmatch(r"[a-z_]+#\d+", n) and bases.count(b) < 2]
+    """The names with a row suffix (``sub#61``, ``x0#6``) that need none: on the MLP pages
+    every node but a constant (named by its number) is told apart by the call it was made
+    in (``mlp[1].layer2.neuron0.dot``, ``sample1.x0``), so only constants keep a row."""
+    return [n for n in names if re.search(r"#\d+$", n) and not _is_number(re.sub(r"#\d+$", "", n))]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@needs_dot
+def test_an_mlp_on_two_samples_names_each_samples_nodes_by_its_index():
+    loss = mlp_loss()
+    names = autograd.table.table(loss).names()
+    assert not _machine_names(list(names)), names
+    assert {"sample0.x0", "sample1.x0", "sample1.x1", "mlp[0].layer2.neuron0.dot", "mlp[1].layer0.neuron3.tanh",
+            "sample0.sub", "sample1.pow"} <= set(names)
+    page = autograd.html(loss, collapse=1)
+    for step in page.steps:
+        assert not re.search(r"[A-Za-z_\]]#\d", step.caption), step.caption
+    box = next(s.caption for s in page.steps if s.name == "scope mlp")
+    assert "in: mlp[1].layer2.neuron0.dot.grad = " in box and "out: sample1.x0.grad 0 → " in box
 
 
 @needs_dot
@@ -127,6 +149,7 @@ def test_a_collapsed_mlp_opens_to_its_parameters_and_folds_back(browser, tmp_pat
     tab = _page(browser, tmp_path, mlp_loss(), "mlp1", collapse=1)
     base = tab.js("chainrule.names()")
     assert "mlp" in base and not _machine_names(base), base
+    assert {"sample0.x0", "sample1.x0"} <= set(base), base
     tab.js("chainrule.step('end')")
     opened = tab.js("async () => await chainrule.expand('mlp')")
     layers = [n for n in opened if n.startswith("mlp/layer")]
@@ -164,6 +187,28 @@ def test_a_box_step_says_what_flowed_and_what_its_parameters_got():
     norm = sum(p.grad ** 2 for p in w) ** 0.5
     assert f"to its 5 parameters: gradient norm {autograd.views.text.number(norm)}" in text
     assert text.split("largest ")[1].startswith("block.w4.grad += ")  # the largest first, by its place
+
+
+@needs_dot
+def test_a_gpt_step_page_names_by_path_what_each_call_handed_its_parameters():
+    from nn.transformer import GPT
+
+    model = GPT(vocab_size=5, block_size=4, n_embd=8, n_head=2, seed=0)
+    loss = model.loss([0, 3, 1, 0])
+    loss.label = "loss"
+    page = autograd.html(loss, collapse=1)  # the model's 880 parameters are bundled into one node
+    assert not any("param#" in s.caption for s in page.steps)
+    handed = [s.caption.split("largest ")[1] for s in page.steps if "parameters: gradient norm" in s.caption]
+    assert handed
+    autograd.zero_grad(loss)
+    loss.backward()
+    by_label = {p.label: p for p in model.parameters()}
+    for text in handed:
+        named = re.findall(r"(\S+)\.grad \+= (\S+?)(?:,|$)", text)
+        assert len(named) == 3, text
+        for name, plus in named:
+            assert re.fullmatch(r"(wte|wpe|lm_head|layers\.\d+\.(attn\.w[qkvo]|fc[12]))\.w\[\d+\]\[\d+\]", name), name
+            assert plus == number(by_label[name].grad)  # one call of gpt: all it was handed
 
 
 @needs_dot

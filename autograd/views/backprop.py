@@ -420,7 +420,7 @@ def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, r
         # norm and the largest, written as the += this call made.
         top = sorted(handed, key=lambda p: -abs(handed[p]))[:_TOP]
         norm = math.sqrt(math.fsum(v * v for v in handed.values()))
-        lines.append(f"to its {len(handed)} parameter{'s' if len(handed) != 1 else ''}: gradient norm "
+        lines.append(f"to its {len(handed):,} parameter{'s' if len(handed) != 1 else ''}: gradient norm "
                      f"{nums('Z', 0, norm)}; largest " + ", ".join(f"{names[p]}.grad += {nums('H', row[p], handed[p])}"
                                                                 for p in top))
     edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
