@@ -63,6 +63,38 @@ def test_every_steps_focus_is_in_view_at_both_window_sizes(browser, tmp_path, na
     tab.page.close()
 
 
+# Every step, in turn: its caption needs no scrolling in the caption box, and the box lies
+# wholly in the window.
+CAPTION_CUT = """() => {
+    const bad = [], c = document.getElementById('caption');
+    for (let k = 0; k < chainrule.steps; k++) {
+        chainrule.step(k);
+        const r = c.getBoundingClientRect();
+        if (c.scrollHeight > c.clientHeight || r.top < 0 || r.bottom > innerHeight) {
+            bad.push([k, c.scrollHeight, c.clientHeight, Math.round(r.bottom)]);
+        }
+    }
+    return bad;
+}"""
+
+
+@needs_dot
+def test_every_steps_caption_is_wholly_visible_at_both_window_sizes(browser, tmp_path):
+    tab = _page(browser, tmp_path, mlp_loss(), "mlp-captions", collapse=1)
+    for width, height in SIZES:
+        tab.page.set_viewport_size({"width": width, "height": height})
+        tab.page.wait_for_timeout(50)
+        assert tab.js(CAPTION_CUT) == [], (width, height)
+        tab.js("async () => await chainrule.expand('mlp')")  # an opened box's steps too
+        assert tab.js(CAPTION_CUT) == [], (width, height, "mlp opened")
+        tab.js("async () => await chainrule.collapse('mlp')")
+    # The box step that hands its parameters their gradients has a fourth line, which wraps
+    # at 1024 px: it is the one that was cut.
+    assert any("to its 37 parameters" in s.caption for s in autograd.html(mlp_loss(), collapse=1).steps)
+    tab.check()
+    tab.page.close()
+
+
 @needs_dot
 def test_the_picture_fits_zooms_pans_and_fits_again(browser, tmp_path):
     tab = _page(browser, tmp_path, neuron(), "neuron")
