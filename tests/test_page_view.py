@@ -202,6 +202,36 @@ def test_a_collapsed_mlp_opens_to_its_parameters_and_folds_back(browser, tmp_pat
 
 
 @needs_dot
+def test_two_sibling_boxes_open_at_once_and_each_folds_back(browser, tmp_path):
+    tab = _page(browser, tmp_path, mlp_loss(), "mlp2", collapse=2)
+    base = tab.js("chainrule.names()")
+    assert {"mlp/layer0", "mlp/layer1", "mlp/layer2"} <= set(base), base
+    tab.js("chainrule.step('end')")
+    layer2 = tab.js("async () => await chainrule.expand('mlp/layer2')")
+    both = tab.js("async () => await chainrule.expand('mlp/layer1')")
+    # Both layers open, each down to its neurons' boxes; layer0 is still one box.
+    neurons1 = {f"mlp/layer1/neuron{i}" for i in range(4)}
+    assert "mlp/layer2/neuron0" in both and neurons1 <= set(both) and "mlp/layer0" in both, both
+    assert "mlp/layer1" not in both and "mlp/layer2" not in both
+    assert tab.js("window.chainruleBackprop.player.current()") == tab.js("chainrule.steps") - 1
+    # A button for each open box folds that one back, whichever was opened first.
+    buttons = tab.js("[...document.querySelectorAll('#view-controls button')].filter(b => !b.hidden)"
+                     ".map(b => b.textContent)")
+    assert "fold mlp/layer1 back" in buttons and "fold mlp/layer2" in buttons, buttons
+    tab.page.click("#folds button:text-is('fold mlp/layer2')")
+    tab.page.wait_for_function("!chainrule.names().includes('mlp/layer2/neuron0')")
+    only1 = tab.js("chainrule.names()")
+    assert "mlp/layer2" in only1 and neurons1 <= set(only1), only1
+    # The same again by the scripting contract, folding the first one opened.
+    assert tab.js("async () => await chainrule.expand('mlp/layer2')") == both
+    assert tab.js("async () => await chainrule.collapse('mlp/layer2')") == only1
+    assert tab.js("async () => await chainrule.collapse('mlp/layer1')") == base
+    assert tab.js("async () => await chainrule.expand('mlp/layer2')") == layer2
+    tab.check()
+    tab.page.close()
+
+
+@needs_dot
 def test_a_box_step_says_what_flowed_and_what_its_parameters_got():
     x = Value(0.5, label="x")
     with scope("block"):

@@ -513,6 +513,17 @@
     if (live) { refresh(view); relabel(); }
     back.hidden = k === 0;
     back.textContent = k === 0 ? "" : "fold " + view.opened + " back";
+    // The other boxes open in this layout, each with its own button to fold it back.
+    var folds = el("folds");
+    while (folds.firstChild) folds.removeChild(folds.firstChild);
+    Object.keys(view.folds || {}).forEach(function (name) {
+      if (name === view.opened) return;  // the button above
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = "fold " + name;
+      b.addEventListener("click", function () { openView(view.folds[name]); });
+      folds.appendChild(b);
+    });
     fitCaption();
     userZoomed = false; fit();
     lastSize = size().w + "x" + size().h;
@@ -782,6 +793,8 @@
     return openView(k).then(chainrule.names);
   };
   chainrule.collapse = function (name) {
+    var folds = views[viewIndex].folds || {};
+    if (name !== undefined && folds[name] !== undefined) return openView(folds[name]).then(chainrule.names);
     var k = viewIndex;
     while (k !== 0 && views[k].opened !== name && name !== undefined) k = views[k].parent || 0;
     return openView(k === 0 ? 0 : (views[k].parent || 0)).then(chainrule.names);
