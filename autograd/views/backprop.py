@@ -303,29 +303,39 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     steps.append(Step(focus, (), seed, f"{names[root]}.grad = 1: backward starts at the output "
                                        f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}",
                       at=n_ops + 1, back=True))
-    # The runs: one op each, or a box's nodes while backward stays inside it. A box (one
-    # call of its scope) may be left and entered again; its last run reports what the
-    # call handed its parameters in all.
-    runs: list[tuple[int, int, str | None]] = []
+    # The runs: one op each, or a box's nodes while backward stays inside it and in one
+    # call of the top-level scope around it (a model's call on one sample: the connected
+    # piece of its nodes, see autograd.names.Calls). A call may be left and entered again;
+    # its last run reports what that call handed its parameters in all.
+    calls = t.calls(digits) if pic.boxes else None
+    runs: list[tuple[int, int, str | None, int | None]] = []
     i = 0
     while i < len(ops):
         box = pic.folded.get(nodes[ops[i]])
         j = i + 1
-        while box is not None and j < len(ops) and pic.folded.get(nodes[ops[j]]) == box:
-            j += 1
-        runs.append((i, j, box))
+        call = None
+        if box is not None and calls is not None:
+            call = calls.piece(ops[i], 0)
+            while j < len(ops) and pic.folded.get(nodes[ops[j]]) == box and calls.piece(ops[j], 0) == call:
+                j += 1
+        runs.append((i, j, box, call))
         i = j
-    last = {box: k for k, (_, _, box) in enumerate(runs) if box is not None}
-    handed: dict[str, dict[Value, float]] = {}  # box -> parameter -> what the call handed it
+    last = {(box, call): k for k, (_, _, box, call) in enumerate(runs) if box is not None}
+    n_calls: dict[str, int] = {}  # how many calls each box has, for the captions
+    for box, _ in last:
+        n_calls[box] = n_calls.get(box, 0) + 1
+    handed: dict[tuple, dict[Value, float]] = {}  # (box, call) -> parameter -> what the call handed it
     touched: set[Value] = set()
-    for k, (i, j, box) in enumerate(runs):
+    for k, (i, j, box, call) in enumerate(runs):
         if box is None:
             steps.append(_op_step(nodes[ops[i]], pic, grad, shown, names, num, row, digits, touched,
                                   at=n_ops + 2 + i))
             continue
+        position = calls.position(ops[i], 0) if calls is not None and n_calls[box] > 1 else None
         steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, row, digits,
-                               handed.setdefault(box, {}), last[box] == k, touched, t, final, followed,
-                               at=n_ops + 1 + j))
+                               handed.setdefault((box, call), {}), last[(box, call)] == k, touched, t, final,
+                               followed, at=n_ops + 1 + j,
+                               call=None if position is None else (position, n_calls[box])))
     return steps, grad, known
 
 
@@ -376,7 +386,7 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num, row, digits: in
 
 def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, row, digits: int,
               handed: dict[Value, float], final: bool, touched: set, t: GraphTable, played: list[float],
-              followed: bytearray, at: int = 0) -> Step:
+              followed: bytearray, at: int = 0, call: tuple[int, int] | None = None) -> Step:
     """A run of a collapsed scope's nodes (rows of ``t``), stepped as one: the gradients
     that flowed in (its outputs'), what reaches the Values outside, and what it handed its
     parameters (once per call of the scope, at its last run: their gradient norm and
@@ -407,7 +417,9 @@ def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, r
     updates = tuple((shown[p], num(grad[p]), before) for p, before in changed.items())
     outside = [p for p in changed if p in shown and pic.folded.get(p) != box]
     path = "/".join(pic.boxes[box])
-    lines = [f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"]
+    which = f", call {call[0]} of {call[1]}" if call else ""  # (its position from 0, how many)
+    lines = [f"{path}{which} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes "
+             "at once"]
     if flowed_in:
         came = [f"{_wrap(names[n])}.grad = {nums('S', row[n], start[n])}" for n in flowed_in[:6]]
         lines.append("in: " + "; ".join(came)
