@@ -394,10 +394,9 @@ class _Flow:
         self.nodes, self.parents, self.locals = t.nodes, t.parents, t.locals
         self.played, self.followed = played, followed
 
-    def back(self, run: list[int], grad: list[float]) -> tuple[dict[int, float], list[int]]:
-        """The parameters reached, in order, with their gradients before the run; and the
-        noted rows reached, in order (``grad`` holds their gradients before the run until
-        the run passes them)."""
+    def back(self, run: list[int], grad: list[float]) -> tuple[dict[int, float], dict[int, float]]:
+        """The parameters reached and the noted rows reached, each in order, with their
+        gradients before the run."""
         parents, locals_, played, followed = self.parents, self.locals, self.played, self.followed
         # A run reaches most of a big graph: the rows that are only parameters (most of
         # what it reaches) are kept apart from the few the captions name, so that the
