@@ -130,6 +130,36 @@ class GraphTable:
                     stack.append(c)
         return sorted(seen)
 
+    def above_each(self, rows: Sequence[int]) -> list[list[int]]:
+        """``above(k)`` for each row ``k`` of ``rows`` (a page's explained nodes), from one
+        pass over the rows from the lowest of them up, each row taking the marks of its
+        inputs (a bit per row asked about): no consumers to find first, which is a pass
+        over every edge and about twice this one's cost.
+
+        >>> from autograd import Value
+        >>> x = Value(3.0); y = x * x; t = table(y + x)
+        >>> t.above_each([0, 2]) == [t.above(0), t.above(2)]
+        True
+        """
+        found: list[list[int]] = [[] for _ in rows]
+        if not rows:
+            return found
+        mark = [0] * len(self.nodes)
+        for i, k in enumerate(rows):
+            mark[k] |= 1 << i
+        parents = self.parents
+        for r in range(min(rows), len(mark)):
+            m = mark[r]
+            for p in parents[r]:
+                m |= mark[p]
+            if m:
+                mark[r] = m
+                while m:  # each bit set: the rows asked about that r depends on
+                    low = m & -m
+                    found[low.bit_length() - 1].append(r)
+                    m ^= low
+        return found
+
     @property
     def rules(self) -> tuple[Op, ...]:
         """Each row's op row (``ops.LEAF`` for a leaf)."""

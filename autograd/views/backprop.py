@@ -510,11 +510,12 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
     budget, rows_left = EXPLAIN_BUDGET, _explain_rows(len(t))
-    for node in chosen if explained else ():  # labelled ones first, within both budgets
+    chosen = chosen if explained else []
+    above_each = t.above_each([row[node] for node in chosen])
+    for node, above in zip(chosen, above_each):  # labelled ones first, within both budgets
         if budget <= 0 or rows_left <= 0:
             break
         k = row[node]
-        above = t.above(k)
         rows_left -= len(above)
         e = explain_row(t, k, grads[k], digits=digits, above=above)
         budget -= len(e.text)
