@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from .described import metas
 from .graph import Node, topological_order
-from .names import base_names, unique
+from .names import Calls, base_names
 from .ops import Op
 
 
@@ -215,13 +215,22 @@ class GraphTable:
                                                   self.roles, self.data, digits)
         return found
 
+    def _calls(self, digits: int) -> Calls:
+        key = ("calls", digits)
+        found = self._cache.get(key)
+        if found is None:
+            base, counts = self._base(digits)
+            found = self._cache[key] = Calls(base, counts, self.parents, self.scopes, self.labels, self.roles)
+        return found
+
     def names(self, digits: int = 4) -> tuple[str, ...]:
         """Every row's name (see ``autograd.names``), constants written with ``digits``."""
         key = ("names", digits)
         column = self._cache.get(key)
         if column is None:
             base, counts = self._base(digits)
-            column = self._cache[key] = tuple(name if counts[name] == 1 else unique(base, counts, k)
+            calls = self._calls(digits)
+            column = self._cache[key] = tuple(name if counts[name] == 1 else calls.name(k)
                                               for k, name in enumerate(base))
         return column
 
@@ -230,8 +239,7 @@ class GraphTable:
         column = self._cache.get(("names", digits))
         if column is not None:
             return column[k]
-        base, counts = self._base(digits)
-        return unique(base, counts, k)
+        return self._calls(digits).name(k)
 
     def name(self, node: Node, digits: int = 4) -> str:
         """The name of ``node``, one of the table's."""

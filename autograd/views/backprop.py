@@ -460,7 +460,7 @@ def _box_step(run: list[int], box: str, pic: Picture, grad: list[float], shown: 
         top = sorted(handed, key=lambda p: -abs(handed[p]))[:_TOP]
         norm = math.sqrt(math.fsum(v * v for v in handed.values()))
         largest = ", ".join(f"{names[nodes[p]]}.grad += {nums('H', p, handed[p])}" for p in top)
-        lines.append(f"to its {len(handed)} parameter{'s' if len(handed) != 1 else ''}: gradient norm "
+        lines.append(f"to its {len(handed):,} parameter{'s' if len(handed) != 1 else ''}: gradient norm "
                      f"{nums('Z', 0, norm)}; largest {largest}")
     edges = tuple(f"{pic.records[nodes[p]]}->{box}" for p in outside if nodes[p] in pic.records)
     edges += tuple(f"{box}->{pic.records[nodes[k]]}" for k in flowed_in if nodes[k] in pic.records)
@@ -612,6 +612,7 @@ EDIT_LIMIT = 3000
 # bytes a Value); a box past it says how to see its inside.
 EXPAND_BUDGET = 100_000
 _EXPAND_LEVELS = 2  # the page's boxes open, and the boxes inside them
+_EXPAND_OPEN = 4  # boxes open at once in one layout, at most (two layers of a model, say)
 # Laying out an opened box costs passes over the whole graph and a run of dot (~0.2 s
 # for a 7k-node GPT step): the layouts made stop at this many Values visited in all (two
 # for that step, none for a 68k-node one, every one the size budget allows for an MLP).
@@ -621,74 +622,96 @@ _EXPAND_WORK = 20_000
 
 def _open_views(root, t, names, digits, forward, draw_options, played, base_pic: Picture, base: dict, base_svg: str,
                 depth: int, editable: bool) -> tuple[list[dict], list[dict]]:
-    """The layouts of the page's boxes opened: breadth first from the page's own boxes,
-    each opened one level and (for the page's own) all the way, within ``EXPAND_BUDGET``."""
+    """The layouts of the page's boxes opened, within ``EXPAND_BUDGET``: breadth first from
+    the page's own boxes, by how many are open (see below), each box opened one level;
+    the page's own boxes all the way. Each layout says which layout each of its open
+    boxes folds back to (``folds``)."""
     views = [base]
     view_nodes = [base["nodes"]]  # each view's panel entries (a packed view's are inside its text)
     max_nodes = draw_options.get("max_nodes", DEFAULT_MAX_NODES)
     budget = max(EXPAND_BUDGET, len(base_svg) + len(json.dumps(base)))
     keys: dict[tuple[frozenset, frozenset], int] = {(frozenset(), frozenset()): 0}
-    queue: list[tuple[int, Picture, frozenset, int, tuple]] = [(0, base_pic, frozenset(), 0, ())]
-    used = work = 0
+    opened_by: list[tuple[frozenset, frozenset]] = [(frozenset(), frozenset())]  # each view's key
+    spent = {"used": 0, "work": 0}
     members_of: dict[int, dict[str, list[Value]]] = {}  # id(picture) -> its boxes' members
     options = {k: v for k, v in draw_options.items() if k != "collapse"}
-    later: list = []  # the page's own boxes again, for their all-the-way layouts
-    last_round = False
-    while queue or (later and not last_round):
-        if not queue:
-            queue, last_round = later, True
-        parent, pic, opened, level, inner = queue.pop(0)
-        for box, path in pic.boxes.items():
-            if path[:len(inner)] != inner:
-                continue  # opened views open the boxes of the box they opened, not every mix
-            entry = view_nodes[parent][box]
-            for key_name, key in (("expand", (opened | {path}, frozenset())),
-                                  ("expandAll", (opened, frozenset({path})))):
-                if key in keys:
-                    entry[key_name] = keys[key]
+
+    def lay(parent: int, pic: Picture, box: str, path: tuple, key_name: str,
+            key: tuple[frozenset, frozenset]) -> tuple[int, Picture] | None:
+        """The layout ``key`` (opened one level, opened all the way), linked from ``box``'s
+        entry in view ``parent`` as ``key_name``; (its view, its picture) if newly made."""
+        entry = view_nodes[parent][box]
+        if key in keys:
+            entry[key_name] = keys[key]
+            return None
+        no_room = (f"The page has no room left for {'/'.join(path)} opened; "
+                   f"html(root, collapse={len(path) + 1}) draws its inside.")
+        if spent["used"] >= budget or spent["work"] + len(pic.order) > _EXPAND_WORK:
+            entry.setdefault("why", no_room)
+            return None
+        fold = _fold_rule(depth, key[0], key[1])
+        if id(pic) not in members_of:
+            members_of[id(pic)] = {}
+            for n, b in pic.folded.items():
+                members_of[id(pic)].setdefault(b, []).append(n)
+        members = members_of[id(pic)][box]
+        folds = [fold(n) for n in members]
+        extra = len(set(folds)) + folds.count(None)
+        too_large = f"Opened, {'/'.join(path)} draws more Values than max_nodes allows"
+        try:
+            if len(pic.records) + extra > max_nodes:
+                raise GraphTooLargeError(too_large)
+            view, svg, child, _ = _view(root, t, names, digits, forward, options, played, fold=fold,
+                                        explained=False, editable=editable)
+        except GraphTooLargeError:
+            entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
+            return None
+        spent["work"] += len(pic.order)
+        packed = _pack({"svg": svg, **view})
+        if spent["used"] + len(packed) > budget:
+            entry.setdefault("why", no_room)
+            return None
+        spent["used"] += len(packed)
+        keys[key] = len(views)
+        entry[key_name] = len(views)
+        views.append({"packed": packed, "opened": "/".join(path), "parent": parent})
+        view_nodes.append(view["nodes"])
+        opened_by.append(key)
+        return len(views) - 1, child
+
+    # Breadth first by how many boxes are open: a layout opens the boxes inside the one it
+    # opened, or one beside those open and no deeper (a sibling layer, the loss beside the
+    # model). Up to _EXPAND_LEVELS open first; then the page's own boxes all the way; then
+    # up to _EXPAND_OPEN open, as the budgets allow.
+    queue: list[tuple[int, Picture, frozenset, tuple]] = [(0, base_pic, frozenset(), ())]
+    later: list[tuple[int, Picture, frozenset, tuple]] = []
+    for limit in (_EXPAND_LEVELS, _EXPAND_OPEN):
+        while queue:
+            parent, pic, opened, inner = queue.pop(0)
+            if len(opened) >= limit:
+                later.append((parent, pic, opened, inner))
+                continue
+            deepest = max(map(len, opened), default=0)
+            for box, path in pic.boxes.items():
+                if path[:len(inner)] != inner and len(path) > deepest:
                     continue
-                # One level at a time, breadth first; all the way only for the page's own
-                # boxes, once every one-level layout has had its turn.
-                if level >= _EXPAND_LEVELS or (key_name == "expandAll" and (level > 0 or not last_round)):
-                    if key_name == "expandAll" and level == 0 and not last_round:
-                        later.append((parent, pic, opened, level, inner))
-                    continue
-                no_room = (f"The page has no room left for {'/'.join(path)} opened; "
-                           f"html(root, collapse={len(path) + 1}) draws its inside.")
-                if used >= budget or work + len(pic.order) > _EXPAND_WORK:
-                    entry.setdefault("why", no_room)
-                    continue
-                fold = _fold_rule(depth, key[0], key[1])
-                if id(pic) not in members_of:
-                    members_of[id(pic)] = {}
-                    for n, b in pic.folded.items():
-                        members_of[id(pic)].setdefault(b, []).append(n)
-                members = members_of[id(pic)][box]
-                folds = [fold(n) for n in members]
-                extra = len(set(folds)) + folds.count(None)
-                too_large = f"Opened, {'/'.join(path)} draws more Values than max_nodes allows"
-                try:
-                    if len(pic.records) + extra > max_nodes:
-                        raise GraphTooLargeError(too_large)
-                    view, svg, child, _ = _view(root, t, names, digits, forward, options, played, fold=fold,
-                                                explained=False, editable=editable)
-                except GraphTooLargeError:
-                    entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
-                    continue
-                work += len(pic.order)
-                packed = _pack({"svg": svg, **view})
-                if used + len(packed) > budget:
-                    entry.setdefault("why", no_room)
-                    continue
-                used += len(packed)
-                keys[key] = len(views)
-                entry[key_name] = len(views)
-                views.append({"packed": packed, "opened": "/".join(path), "parent": parent})
-                view_nodes.append(view["nodes"])
-                if key_name == "expand":
-                    queue.append((len(views) - 1, child, key[0], level + 1, path))
+                made = lay(parent, pic, box, path, "expand", (opened | {path}, frozenset()))
+                if made:
+                    queue.append((made[0], made[1], opened | {path}, path))
+        if limit == _EXPAND_LEVELS:  # the page's own boxes all the way
+            for box, path in base_pic.boxes.items():
+                lay(0, base_pic, box, path, "expandAll", (frozenset(), frozenset({path})))
+            queue, later = later, []
     for k in range(1, len(views)):  # the entries gained their own boxes' links after packing
         views[k]["packed"] = _pack({**_unpack(views[k]["packed"]), "nodes": view_nodes[k]})
+    for k, (opened, everything) in enumerate(opened_by):  # what each open box folds back to
+        folds = {}
+        for path in opened | everything:
+            target = (frozenset(q for q in opened if q[:len(path)] != path),
+                      frozenset(q for q in everything if q[:len(path)] != path))
+            if target in keys:
+                folds["/".join(path)] = keys[target]
+        views[k]["folds"] = folds
     return views, view_nodes
 
 
@@ -727,7 +750,7 @@ VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
 <button id="zoom-out" type="button" title="zoom out (-)" aria-label="zoom out">−</button>
 <button id="fit" type="button" title="fit the picture to the window (f)">fit</button>
 <label title="bring each step's node into view"><input id="follow" type="checkbox" checked> follow</label>
-<button id="fold-back" type="button" hidden></button>
+<button id="fold-back" type="button" hidden></button><span id="folds"></span>
 </div>
 <details id="key"><summary>legend</summary><ul>
 <li><span class="swatch focus"></span>the node whose step it is</li>
