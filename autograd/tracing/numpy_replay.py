@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from ..ops import Op, exact_sum
-from . import sequence_groups
+from . import held, sequence_groups
 from .arguments import DomainError, flatten, is_flat, plain, size
 from .tape import CAPTURED, INPUT, SAMPLE, SHARED, Tape
 
@@ -103,6 +103,10 @@ class NumpyReplay:
         self.shapes = list(shapes)
         self._plan_layout()
         self._sized: dict[tuple[int, bool], _State] = {}
+        # The captured leaves' ParameterArrays (an optimizer's), if any: looked for when a
+        # new one has been made since the last look (``held.made``).
+        self.arrays: held.ParameterArrays | None = None
+        self._arrays_seen = -1
 
     # -- the layout: rows, places in P, levels, groups -----------------------------------
 
@@ -268,10 +272,40 @@ class NumpyReplay:
                                  dtype=np.float64)
             S[r:r + k] = block.reshape(len(block), k).T
 
+    def held_arrays(self) -> held.ParameterArrays | None:
+        """The captured leaves' ``ParameterArrays``, held (so the truth), or None: then the
+        Values are read and written. Found by the first captured leaf; the leaves it does
+        not list are read and written as Values."""
+        if self._arrays_seen != held.made:
+            self._arrays_seen = held.made
+            self._use(held.arrays_listing(self.captured_nodes[0]) if self.captured_nodes else None)
+        arrays = self.arrays
+        return arrays if arrays is not None and arrays.hold() else None
+
+    def _use(self, arrays: held.ParameterArrays | None) -> None:
+        self.arrays = arrays
+        if arrays is None:
+            return
+        at = arrays.positions(self.captured_nodes)
+        listed = [k for k, p in enumerate(at) if p >= 0]
+        # Where the listed leaves' numbers are in the arrays, and where they go in P (a
+        # slice when they open P, as they do unless a shared node sits among them).
+        self.arrays_from = np.array([at[k] for k in listed], dtype=np.intp)
+        places = self.captured_places[listed]
+        prefix = places.tolist() == list(range(len(listed)))
+        self.arrays_to: slice | np.ndarray = slice(0, len(listed)) if prefix else places
+        self.unlisted = [(self.captured_nodes[k], int(self.captured_places[k]))
+                         for k, p in enumerate(at) if p < 0]
+
     def fixed_values(self, state) -> None:
         """P: the captured leaves' current numbers, then the shared nodes computed from them."""
         tape, P, place = self.tape, state.P, self.place
-        if self.captured_prefix:
+        arrays = self.held_arrays()
+        if arrays is not None:
+            P[self.arrays_to] = arrays.data[self.arrays_from]
+            for node, at in self.unlisted:
+                P[at] = node.data
+        elif self.captured_prefix:
             P[:len(self.captured_nodes)] = [node.data for node in self.captured_nodes]
         elif self.captured_nodes:
             P[self.captured_places] = [node.data for node in self.captured_nodes]
@@ -332,6 +366,12 @@ class NumpyReplay:
                 GP[:] += np.bincount(parents, weights=g * local, minlength=self.n_fixed)
             else:
                 GP[parents] += g * local
+        arrays = self.arrays
+        if arrays is not None and arrays.held:  # held since fixed_values: add into its grad
+            arrays.grad[self.arrays_from] += GP[self.arrays_to]
+            for node, at in self.unlisted:
+                node.grad += float(GP[at])
+            return
         grads = GP[:len(self.captured_nodes)] if self.captured_prefix else GP[self.captured_places]
         for node, g in zip(self.captured_nodes, grads.tolist()):
             node.grad += g
