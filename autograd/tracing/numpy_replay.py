@@ -107,6 +107,8 @@ class NumpyReplay:
         # new one has been made since the last look (``held.made``).
         self.arrays: held.ParameterArrays | None = None
         self._arrays_seen = -1
+        self._released = 0  # batches in a row that found the arrays released (see held_arrays)
+        self._held_once = False  # whether this replay has held them
 
     # -- the layout: rows, places in P, levels, groups -----------------------------------
 
@@ -280,10 +282,25 @@ class NumpyReplay:
             self._arrays_seen = held.made
             self._use(held.arrays_listing(self.captured_nodes[0]) if self.captured_nodes else None)
         arrays = self.arrays
-        return arrays if arrays is not None and arrays.hold() else None
+        if arrays is None:
+            return None
+        if arrays.held:
+            self._released = 0
+            return arrays
+        # Released since this replay held them: someone read or wrote a parameter. When
+        # that happens every step (fit's eager L2 term, a user logging a weight), holding
+        # again each time costs more than reading the Values, so after three such batches
+        # in a row the Values are read, and holding is tried again once every 64 batches.
+        if self._released or self._held_once:
+            self._released += 1
+            if self._released > 3 and self._released % 64:
+                return None
+        self._held_once = arrays.hold()
+        return arrays if self._held_once else None
 
     def _use(self, arrays: held.ParameterArrays | None) -> None:
         self.arrays = arrays
+        self._released, self._held_once = 0, False
         if arrays is None:
             return
         at = arrays.positions(self.captured_nodes)
