@@ -189,6 +189,18 @@ def test_captured_leaves_the_optimizer_does_not_list_are_read_and_written_as_val
     assert loss == pytest.approx(3.0 * sum(hinge(model, x, t).data for x, t in zip(X, Y)) / len(X), rel=1e-12)
 
 
+def test_a_gpt_replay_holds_its_optimizers_arrays_whatever_leaf_it_captures_first():
+    from nn.transformer import GPT
+
+    model = GPT(vocab_size=5, block_size=6, n_embd=8, n_head=2, seed=0)
+    opt = nn.Adam(model.parameters(), lr=0.01)
+    loss_of = autograd.trace_cache(model.loss)
+    loss_of.batch([[0, 2, 4, 4, 1, 0]])
+    (traced,) = loss_of.traces.values()
+    assert traced.captured[0] not in model.parameters()  # a constant of the model comes first
+    assert opt.arrays.held
+
+
 def test_values_of_a_subclass_are_not_held_and_still_train():
     class Weight(Value):
         __slots__ = ()

@@ -178,12 +178,12 @@ class ParameterArrays:
         return f"ParameterArrays({len(self.values)} values, {'held' if self.held else 'released'})"
 
 
-def arrays_listing(node: Node) -> ParameterArrays | None:
-    """The newest live ``ParameterArrays`` that lists ``node``, or None (the newest: an
-    optimizer made again over the same parameters replaces the last one)."""
+def arrays_listing(nodes: Sequence[Node]) -> ParameterArrays | None:
+    """The newest live ``ParameterArrays`` that lists any of ``nodes``, or None (the newest:
+    an optimizer made again over the same parameters replaces the last one)."""
     for ref in reversed(_LIVE):
         arrays = ref()
-        if arrays is not None and id(node) in arrays.index:
+        if arrays is not None and any(id(node) in arrays.index for node in nodes):
             return arrays
     return None
 

@@ -276,11 +276,11 @@ class NumpyReplay:
 
     def held_arrays(self) -> held.ParameterArrays | None:
         """The captured leaves' ``ParameterArrays``, held (so the truth), or None: then the
-        Values are read and written. Found by the first captured leaf; the leaves it does
-        not list are read and written as Values."""
+        Values are read and written. The newest arrays listing a captured leaf; the leaves
+        they do not list are read and written as Values."""
         if self._arrays_seen != held.made:
             self._arrays_seen = held.made
-            self._use(held.arrays_listing(self.captured_nodes[0]) if self.captured_nodes else None)
+            self._use(held.arrays_listing(self.captured_nodes))
         arrays = self.arrays
         if arrays is None:
             return None
