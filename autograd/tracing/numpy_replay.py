@@ -311,8 +311,9 @@ class NumpyReplay:
         places = self.captured_places[listed]
         prefix = places.tolist() == list(range(len(listed)))
         self.arrays_to: slice | np.ndarray = slice(0, len(listed)) if prefix else places
-        self.unlisted = [(self.captured_nodes[k], int(self.captured_places[k]))
-                         for k, p in enumerate(at) if p < 0]
+        # The other captured leaves (a model's constants: the 0.25 of a scaled product)
+        self.unlisted = [self.captured_nodes[k] for k, p in enumerate(at) if p < 0]
+        self.unlisted_places = self.captured_places[[k for k, p in enumerate(at) if p < 0]]
 
     def fixed_values(self, state) -> None:
         """P: the captured leaves' current numbers, then the shared nodes computed from them."""
@@ -320,8 +321,8 @@ class NumpyReplay:
         arrays = self.held_arrays()
         if arrays is not None:
             P[self.arrays_to] = arrays.data[self.arrays_from]
-            for node, at in self.unlisted:
-                P[at] = node.data
+            if self.unlisted:
+                P[self.unlisted_places] = [node.data for node in self.unlisted]
         elif self.captured_prefix:
             P[:len(self.captured_nodes)] = [node.data for node in self.captured_nodes]
         elif self.captured_nodes:
@@ -386,8 +387,8 @@ class NumpyReplay:
         arrays = self.arrays
         if arrays is not None and arrays.held:  # held since fixed_values: add into its grad
             arrays.grad[self.arrays_from] += GP[self.arrays_to]
-            for node, at in self.unlisted:
-                node.grad += float(GP[at])
+            for node, g in zip(self.unlisted, GP[self.unlisted_places].tolist()):
+                node.grad += g
             return
         grads = GP[:len(self.captured_nodes)] if self.captured_prefix else GP[self.captured_places]
         for node, g in zip(self.captured_nodes, grads.tolist()):
