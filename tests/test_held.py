@@ -57,24 +57,35 @@ def numbers(params):
     return [(p.data, p.grad) for p in params]
 
 
+def assert_same(seen, expected):
+    """Each parameter's (data, grad) as the eager twin's, to 1e-9 relative."""
+    for (d, g), (d2, g2) in zip(seen, expected):
+        assert d == pytest.approx(d2, rel=1e-9, abs=1e-12) and g == pytest.approx(g2, rel=1e-9, abs=1e-12)
+
+
+def step_both(traced, opt, twin, twin_opt) -> float:
+    """One training step, traced and eager: zero, the batch's gradients, the update."""
+    opt.zero_grad()
+    twin_opt.zero_grad()
+    loss = traced.batch(X, Y)
+    assert loss == pytest.approx(eager_batch(twin), rel=1e-12)
+    opt.step()
+    twin_opt.step()
+    return loss
+
+
 @pytest.mark.parametrize("optimizer, options", [(nn.Adam, {}), (nn.SGD, {}),
                                                 (nn.SGD, {"momentum": 0.9, "weight_decay": 0.01})])
 def test_training_on_held_arrays_gives_the_eager_numbers(optimizer, options):
     model, traced, opt, twin, twin_opt = pair(optimizer, **options)
     for _ in range(5):
-        opt.zero_grad()
-        twin_opt.zero_grad()
-        loss = traced.batch(X, Y)
-        assert abs(loss - eager_batch(twin)) <= 1e-12 * abs(loss)
-        opt.step()
-        twin_opt.step()
+        step_both(traced, opt, twin, twin_opt)
     params = model.parameters()
     assert opt.arrays is not None and opt.arrays.held and is_held(params)  # nothing moved through a Value
     seen = numbers(params)
     assert not opt.arrays.held and not is_held(params)  # the first read gave every Value its numbers
     assert all(type(p) is Value for p in params)
-    for (d, g), (d2, g2) in zip(seen, numbers(twin.parameters())):
-        assert d == pytest.approx(d2, rel=1e-9, abs=1e-12) and g == pytest.approx(g2, rel=1e-9, abs=1e-12)
+    assert_same(seen, numbers(twin.parameters()))
 
 
 def test_a_user_reading_a_weight_after_a_traced_step_sees_the_new_number():
@@ -97,10 +108,7 @@ def test_a_user_reading_a_weight_after_a_traced_step_sees_the_new_number():
 
 def test_writes_to_a_held_parameter_reach_the_next_replay_and_the_optimizer():
     model, traced, opt, twin, twin_opt = pair()
-    traced.batch(X, Y)
-    eager_batch(twin)
-    opt.step()
-    twin_opt.step()
+    step_both(traced, opt, twin, twin_opt)
     for params in (model.parameters(), twin.parameters()):
         params[0].data = 0.75  # a user's edit between steps
         params[1].grad = 2.0
@@ -109,8 +117,7 @@ def test_writes_to_a_held_parameter_reach_the_next_replay_and_the_optimizer():
     assert opt.arrays.held
     opt.step()
     twin_opt.step()
-    for (d, g), (d2, g2) in zip(numbers(model.parameters()), numbers(twin.parameters())):
-        assert d == pytest.approx(d2, rel=1e-9, abs=1e-12) and g == pytest.approx(g2, rel=1e-9, abs=1e-12)
+    assert_same(numbers(model.parameters()), numbers(twin.parameters()))
 
 
 def test_zero_grad_on_held_arrays_zeroes_what_the_values_show():
@@ -145,6 +152,19 @@ def test_copies_pickles_views_and_eager_use_see_the_current_numbers():
     assert [p.data for p in whole.parameters()] == [p.data for p in params]
 
 
+def test_an_optimizer_copied_or_pickled_while_held_carries_the_current_numbers():
+    model, traced, opt, *_ = pair()
+    traced.batch(X, Y)
+    opt.step()
+    assert opt.arrays.held
+    current = opt.arrays.data.copy()
+    for clone in (copy.deepcopy(opt), pickle.loads(pickle.dumps(opt))):
+        assert [p.data for p in clone.params] == current.tolist()
+        assert clone.arrays.values == clone.params and clone.arrays.index == {id(p): i for i, p in enumerate(clone.params)}
+        clone.step()  # its own parameters, not the original's
+    assert [p.data for p in model.parameters()] == current.tolist()
+
+
 def test_tracing_again_reads_held_parameters_and_the_replays_agree():
     model, traced, opt, twin, twin_opt = pair()
     traced.batch(X, Y)
@@ -157,21 +177,12 @@ def test_tracing_again_reads_held_parameters_and_the_replays_agree():
 
 def test_a_new_optimizer_takes_the_arrays_over_and_the_old_one_still_steps_correctly():
     model, traced, old, twin, twin_old = pair()
-    traced.batch(X, Y)
-    eager_batch(twin)
-    old.step()
-    twin_old.step()
+    step_both(traced, old, twin, twin_old)
     new, twin_new = nn.SGD(model.parameters(), lr=0.1), nn.SGD(twin.parameters(), lr=0.1)
     for opt, twin_opt in ((new, twin_new), (old, twin_old), (new, twin_new)):
-        opt.zero_grad()
-        twin_opt.zero_grad()
-        traced.batch(X, Y)
-        eager_batch(twin)
-        opt.step()
-        twin_opt.step()
+        step_both(traced, opt, twin, twin_opt)
     assert new.arrays.held and not old.arrays.held  # the replay holds the newest arrays
-    for (d, g), (d2, g2) in zip(numbers(model.parameters()), numbers(twin.parameters())):
-        assert d == pytest.approx(d2, rel=1e-9, abs=1e-12) and g == pytest.approx(g2, rel=1e-9, abs=1e-12)
+    assert_same(numbers(model.parameters()), numbers(twin.parameters()))
 
 
 def test_captured_leaves_the_optimizer_does_not_list_are_read_and_written_as_values():
@@ -231,14 +242,9 @@ def test_the_torch_replay_reads_and_writes_the_held_arrays():
     traced = autograd.trace(lambda x, t: hinge(model, x, t), X[0], Y[0], backend="torch")
     opt, twin_opt = nn.Adam(model.parameters(), lr=0.05), nn.Adam(twin.parameters(), lr=0.05)
     for _ in range(3):
-        opt.zero_grad()
-        twin_opt.zero_grad()
-        assert traced.batch(X, Y) == pytest.approx(eager_batch(twin), rel=1e-9)
-        opt.step()
-        twin_opt.step()
+        step_both(traced, opt, twin, twin_opt)
     assert opt.arrays.held
-    for (d, g), (d2, g2) in zip(numbers(model.parameters()), numbers(twin.parameters())):
-        assert d == pytest.approx(d2, rel=1e-9, abs=1e-12) and g == pytest.approx(g2, rel=1e-9, abs=1e-12)
+    assert_same(numbers(model.parameters()), numbers(twin.parameters()))
 
 
 def test_a_replay_that_finds_its_arrays_released_every_step_reads_the_values_instead():
@@ -299,5 +305,4 @@ def test_any_interleaving_of_steps_reads_and_writes_matches_the_eager_twin(actio
         else:  # eager use of the traced model: a backward adds to the held parameters' grads
             eager_batch(model, X[:2], Y[:2])
             eager_batch(twin, X[:2], Y[:2])
-    for (d, g), (d2, g2) in zip(numbers(model.parameters()), numbers(twin.parameters())):
-        assert d == pytest.approx(d2, rel=1e-9, abs=1e-12) and g == pytest.approx(g2, rel=1e-9, abs=1e-12)
+    assert_same(numbers(model.parameters()), numbers(twin.parameters()))

@@ -169,6 +169,12 @@ class ParameterArrays:
             put_data(v, x)
             put_grad(v, g)
 
+    def __reduce__(self):
+        # Each list has its own held class, which pickle cannot name: a copy or a pickle is
+        # the list made again from its Values, released first so that they carry the numbers.
+        self.release()
+        return (ParameterArrays, (self.values,))
+
     def positions(self, nodes: Sequence[Node]) -> list[int]:
         """Where each of ``nodes`` sits in the arrays, -1 for a node not listed here."""
         index = self.index
