@@ -160,7 +160,8 @@ def test_an_optimizer_copied_or_pickled_while_held_carries_the_current_numbers()
     current = opt.arrays.data.copy()
     for clone in (copy.deepcopy(opt), pickle.loads(pickle.dumps(opt))):
         assert [p.data for p in clone.params] == current.tolist()
-        assert clone.arrays.values == clone.params and clone.arrays.index == {id(p): i for i, p in enumerate(clone.params)}
+        assert clone.arrays.values == clone.params
+        assert clone.arrays.index == {id(p): i for i, p in enumerate(clone.params)}
         clone.step()  # its own parameters, not the original's
     assert [p.data for p in model.parameters()] == current.tolist()
 
