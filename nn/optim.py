@@ -108,7 +108,7 @@ class Optimizer:
         if len(self.params) >= _ARRAYS_FROM and _numpy() is not None:
             self.arrays = ParameterArrays(self.params)
 
-    def held(self) -> ParameterArrays | None:
+    def held_arrays(self) -> ParameterArrays | None:
         """The parameters' arrays when a replay holds them (they are then the truth)."""
         arrays = self.arrays
         return arrays if arrays is not None and arrays.held else None
@@ -120,7 +120,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on every parameter (``backward`` adds to it)."""
-        arrays = self.held()
+        arrays = self.held_arrays()
         if arrays is not None:
             arrays.grad.fill(0.0)
             return
@@ -154,7 +154,7 @@ class SGD(Optimizer):
     def step(self) -> None:
         """Update every parameter once from its ``grad``."""
         lr, mu, wd = self.current_lr(), self.momentum, self.weight_decay
-        arrays = self.held()
+        arrays = self.held_arrays()
         np = _numpy()
         if arrays is not None and np is not None:  # in place: a replay holds the numbers and gradients
             # The same operations on arrays, each correctly rounded: the same numbers.
@@ -224,7 +224,7 @@ class Adam(Optimizer):
         per parameter was a step's largest cost after tracing)."""
         b1, b2 = self.betas
         params = self.params
-        arrays = self.held()
+        arrays = self.held_arrays()
         n = len(params)
         if arrays is not None:  # in place: a replay holds the numbers and gradients
             g, data = arrays.grad, arrays.data

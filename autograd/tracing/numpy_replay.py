@@ -174,13 +174,16 @@ class NumpyReplay:
         # start, width, and with a bias column (its spare row, the node of its factor)
         self.views: dict[tuple, tuple[int, int, tuple[int, int] | None]] = {}
         for key, members in ordered:
-            if key[0] != "matmul":
+            # A Linear at every position (sequence_groups.merge_positions) is a product too:
+            # its weights are those of the first position's block of rows.
+            linear = key[0] == "seq" and key[2] == "linear"
+            if key[0] != "matmul" and not linear:
                 continue
-            weights = [self.weights_of(i, per_sample) for i in members]
+            weights = [self.weights_of(i, per_sample) for i in (members[:key[3]] if linear else members)]
             flat = [w for ws in weights for w in ws]
             if not flat or any(place[w] >= 0 for w in flat) or len(set(flat)) != len(flat):
                 continue
-            bias = self._bias_column(key[2], members, per_sample, row, spare, set(flat), place)
+            bias = None if linear else self._bias_column(key[2], members, per_sample, row, spare, set(flat), place)
             if bias is not None:
                 biases, spare_row, factor = bias
                 weights = [ws + [b] for ws, b in zip(weights, biases)]
