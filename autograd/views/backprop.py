@@ -753,7 +753,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
     page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, script,
-                              style=asset("backprop.css"), subtitle=subtitle, panel=True), title, steps)
+                              style=asset("backprop.css"), subtitle=subtitle, panel=True, pack=True), title, steps)
     page.height = _frame_height(svg)
     if path is not None:
         page.save(path)
