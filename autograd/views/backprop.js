@@ -486,18 +486,21 @@
     return parsed[text.length + ":" + text.slice(0, 64)];
   }
 
-  // A packed view (gzip'd JSON in base64) is unpacked the first time its box opens.
+  // A packed view (page.py's pack_json) is inflated the first time its box opens. It is
+  // written against the view it opens from: a step that is a number is that view's step,
+  // a panel entry that is 0 that view's entry (copies: each view's numbers are its own).
   function unpack(k) {
     var v = views[k];
     if (!v.packed) return Promise.resolve(v);
-    var bytes = Uint8Array.from(atob(v.packed), function (c) { return c.charCodeAt(0); });
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(function (text) {
-      var parsed = JSON.parse(text);
-      Object.keys(parsed).forEach(function (key) { v[key] = parsed[key]; });
-      delete v.packed;
-      return v;
-    });
+    var from = views[v.parent || 0];
+    if (from.packed) unpack(v.parent || 0);
+    var parsed = JSON.parse(chainrule_unpack(v.packed));
+    var copy = function (x) { return JSON.parse(JSON.stringify(x)); };
+    parsed.steps = parsed.steps.map(function (s) { return typeof s === "number" ? copy(from.steps[s]) : s; });
+    Object.keys(parsed.nodes).forEach(function (id) { if (parsed.nodes[id] === 0) parsed.nodes[id] = copy(from.nodes[id]); });
+    Object.keys(parsed).forEach(function (key) { v[key] = parsed[key]; });
+    delete v.packed;
+    return Promise.resolve(v);
   }
 
   // Where the pass is (how many ops it has done, forward or back) is the same point in

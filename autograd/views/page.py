@@ -108,21 +108,22 @@ def json_for_script(data: object) -> str:
     return _script_safe(json.dumps(data, ensure_ascii=False, allow_nan=False))
 
 
-def pack_texts(parts: list[str]) -> str:
-    """Texts as one base64 string: the raw DEFLATE (RFC 1951) of their JSON array, what
-    ``unpack.js`` reads back in the browser (and ``unpack_texts`` here).
+def pack_json(value: object) -> str:
+    """``value`` as one string, ``size:base64``: the raw DEFLATE (RFC 1951) of its JSON in
+    base64, after the JSON's size in bytes; what ``unpack.js``'s ``chainrule_unpack``
+    reads back in the browser (and ``unpack_json`` here).
 
-    >>> unpack_texts(pack_texts(["a", "é"]))
+    >>> unpack_json(pack_json(["a", "é"]))
     ['a', 'é']
     """
     deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
-    text = json.dumps(parts, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    return base64.b64encode(deflate.compress(text) + deflate.flush()).decode("ascii")
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return f"{len(text)}:{base64.b64encode(deflate.compress(text) + deflate.flush()).decode('ascii')}"
 
 
-def unpack_texts(text: str) -> list:
-    """What ``pack_texts`` packed."""
-    return json.loads(zlib.decompress(base64.b64decode(text), -15).decode("utf-8"))
+def unpack_json(text: str):
+    """What ``pack_json`` packed."""
+    return json.loads(zlib.decompress(base64.b64decode(text.partition(":")[2]), -15).decode("utf-8"))
 
 
 _PACKED = re.compile(r'<script type="application/octet-stream" id="chainrule-packed">([^<]*)</script>')
@@ -134,16 +135,16 @@ def unpacked(page: str) -> str:
     returned as it is). For reading a page's text: its scripts' hashes are the packed ones.
 
     >>> page = shell("t", "<p>hi</p>", {"a": 1}, "var x = 1;", pack=True)
-    >>> "<p>hi</p>" in page, "<p>hi</p>" in unpacked(page)
-    (False, True)
+    >>> "<p>hi</p>" in page, "<p>hi</p>" in unpacked(page), "<script>\\nvar x = 1;\\n</script>" in unpacked(page)
+    (False, True, True)
     """
     match = _PACKED.search(page)
     if not match:
         return page
-    data, body, *scripts = unpack_texts(match.group(1))
+    data, body, *scripts = unpack_json(match.group(1))
+    page = page[:match.start()] + "".join(f"<script>{s}</script>" for s in scripts) + page[match.end():]
     page = page.replace('<main id="main"></main>', f'<main id="main">\n{body}\n</main>', 1)
-    page = page.replace('id="chainrule-data"></script>', f'id="chainrule-data">{_script_safe(data)}</script>', 1)
-    return page[:match.start()] + "".join(f"<script>{s}</script>" for s in scripts) + page[match.end():]
+    return page.replace('id="chainrule-data"></script>', f'id="chainrule-data">{_script_safe(data)}</script>', 1)
 
 
 def _script_safe(text: str) -> str:
@@ -165,7 +166,7 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     Elements the script may fill: ``#caption`` (a line under the controls), ``#main``,
     ``#panel``. Titles and subtitles are plain text (escaped here).
 
-    ``pack``: the data, the body and the scripts travel as one compressed string (``pack_texts``)
+    ``pack``: the data, the body and the scripts travel as one compressed string (``pack_json``)
     that a small inline loader (``unpack.js``) inflates and puts in place as the page is
     parsed, before its first paint; the policy lists the loader's hash and the scripts'
     own, so nothing else can run. A page of a big graph is several times smaller so.
@@ -177,7 +178,7 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     if pack:
         loader = f"\n{compact(asset('unpack.js'))}\n"
         scripts = (f'<script type="application/octet-stream" id="chainrule-packed">'
-                   f'{pack_texts([json.dumps(data, ensure_ascii=False, allow_nan=False), body, own, theirs])}'
+                   f'{pack_json([json.dumps(data, ensure_ascii=False, allow_nan=False), body, own, theirs])}'
                    f'</script>\n<script>{loader}</script>')
         allowed = policy(loader, own, theirs)
         body, data_text = "", ""
@@ -276,5 +277,5 @@ class Page:
         return path
 
 
-__all__ = ["Page", "shell", "json_for_script", "compact", "POLICY", "policy", "script_hash", "pack_texts",
-           "unpack_texts", "unpacked"]
+__all__ = ["Page", "shell", "json_for_script", "compact", "POLICY", "policy", "script_hash", "pack_json",
+           "unpack_json", "unpacked"]

@@ -32,37 +32,43 @@ var chainrule_inflate = (function () {
     return { table: table, bits: most };
   }
 
-  return function inflate(src) {
-    var out = new Uint8Array(Math.max(1024, src.length * 4)), n = 0, pos = 0, buf = 0, have = 0;
-    function room(k) {
-      if (n + k <= out.length) return;
-      var bigger = new Uint8Array(Math.max(out.length * 2, n + k));
-      bigger.set(out); out = bigger;
+  function grow(out, n, k) {
+    var bigger = new Uint8Array(Math.max(out.length * 2, n + k));
+    bigger.set(out);
+    return bigger;
+  }
+  // The next k bits of s's input, least significant first (headers only: the blocks'
+  // symbols are read by the loop below, with its state in local variables).
+  function bits(s, k) {
+    while (s.have < k) {
+      if (s.pos >= s.src.length) throw new Error("chainrule: the page's packed data is cut short");
+      s.buf |= s.src[s.pos++] << s.have; s.have += 8;
     }
-    function bits(k) {  // the next k bits, least significant first
-      while (have < k) {
-        if (pos >= src.length) throw new Error("chainrule: the page's packed data is cut short");
-        buf |= src[pos++] << have; have += 8;
-      }
-      var v = buf & ((1 << k) - 1);
-      buf >>>= k; have -= k;
-      return v;
-    }
-    function decode(h) {
-      while (have < h.bits) { buf |= (pos < src.length ? src[pos] : 0) << have; pos++; have += 8; }
-      var entry = h.table[buf & ((1 << h.bits) - 1)], len = entry & 15;
-      if (!len || pos > src.length + 4) throw new Error("chainrule: the page's packed data is damaged");
-      buf >>>= len; have -= len;
-      return entry >> 4;
-    }
+    var v = s.buf & ((1 << k) - 1);
+    s.buf >>>= k; s.have -= k;
+    return v;
+  }
+  function decode(s, h) {
+    while (s.have < h.bits) { s.buf |= (s.pos < s.src.length ? s.src[s.pos] : 0) << s.have; s.pos++; s.have += 8; }
+    var entry = h.table[s.buf & ((1 << h.bits) - 1)], len = entry & 15;
+    if (!len) throw new Error("chainrule: the page's packed data is damaged");
+    s.buf >>>= len; s.have -= len;
+    return entry >> 4;
+  }
+  function damaged() { return new Error("chainrule: the page's packed data is damaged"); }
+
+  return function inflate(src, size) {
+    var out = new Uint8Array(size || Math.max(1024, src.length * 4)), n = 0, end = src.length;
+    var s = { src: src, pos: 0, buf: 0, have: 0 };
     var last, type, lit, dist, k, len, sym, lengths;
     do {
-      last = bits(1); type = bits(2);
+      last = bits(s, 1); type = bits(s, 2);
       if (type === 0) {  // stored: the rest of this byte is skipped, then LEN, NLEN, bytes
-        pos -= (have - (have & 7)) >> 3;  // whole bytes read ahead go back
-        buf = 0; have = 0;
-        len = src[pos] | (src[pos + 1] << 8); pos += 4;
-        room(len); out.set(src.subarray(pos, pos + len), n); n += len; pos += len;
+        s.pos -= (s.have - (s.have & 7)) >> 3;  // whole bytes read ahead go back
+        s.buf = 0; s.have = 0;
+        len = src[s.pos] | (src[s.pos + 1] << 8); s.pos += 4;
+        if (n + len > out.length) out = grow(out, n, len);
+        out.set(src.subarray(s.pos, s.pos + len), n); n += len; s.pos += len;
         continue;
       }
       if (type === 1) {  // the fixed codes
@@ -73,53 +79,72 @@ var chainrule_inflate = (function () {
         for (k = 0; k < 30; k++) lengths[k] = 5;
         dist = code(lengths);
       } else if (type === 2) {  // codes of its own, their lengths coded too
-        var nlit = bits(5) + 257, ndist = bits(5) + 1, nlen = bits(4) + 4, small = [];
+        var nlit = bits(s, 5) + 257, ndist = bits(s, 5) + 1, nlen = bits(s, 4) + 4, small = [];
         for (k = 0; k < 19; k++) small[k] = 0;
-        for (k = 0; k < nlen; k++) small[ORDER[k]] = bits(3);
+        for (k = 0; k < nlen; k++) small[ORDER[k]] = bits(s, 3);
         var lencode = code(small);
         lengths = [];
         while (lengths.length < nlit + ndist) {
-          sym = decode(lencode);
+          sym = decode(s, lencode);
           if (sym < 16) { lengths.push(sym); continue; }
-          var repeat = sym === 16 ? 3 + bits(2) : sym === 17 ? 3 + bits(3) : 11 + bits(7);
+          var repeat = sym === 16 ? 3 + bits(s, 2) : sym === 17 ? 3 + bits(s, 3) : 11 + bits(s, 7);
           var value = sym === 16 ? lengths[lengths.length - 1] : 0;
           while (repeat--) lengths.push(value);
         }
         lit = code(lengths.slice(0, nlit));
         dist = code(lengths.slice(nlit));
       } else {
-        throw new Error("chainrule: the page's packed data is damaged");
+        throw damaged();
       }
+      // The block's symbols: the hot loop, every piece of state a local variable.
+      var pos = s.pos, buf = s.buf, have = s.have, e, x, back;
+      var lt = lit.table, lb = lit.bits, lm = (1 << lb) - 1, dt = dist.table, db = dist.bits, dm = (1 << db) - 1;
       for (;;) {
-        sym = decode(lit);
-        if (sym < 256) { room(1); out[n++] = sym; continue; }
+        while (have < lb) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        e = lt[buf & lm]; x = e & 15;
+        if (!x) throw damaged();
+        buf >>>= x; have -= x; sym = e >> 4;
+        if (sym < 256) {
+          if (n === out.length) out = grow(out, n, 1);
+          out[n++] = sym;
+          continue;
+        }
         if (sym === 256) break;
         sym -= 257;
-        len = LBASE[sym] + bits(LEXT[sym]);
-        k = decode(dist);
-        var back = DBASE[k] + bits(DEXT[k]);
-        room(len);
+        x = LEXT[sym];
+        while (have < x) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        len = LBASE[sym] + (buf & ((1 << x) - 1)); buf >>>= x; have -= x;
+        while (have < db) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        e = dt[buf & dm]; x = e & 15;
+        if (!x) throw damaged();
+        buf >>>= x; have -= x; k = e >> 4;
+        x = DEXT[k];
+        while (have < x) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        back = DBASE[k] + (buf & ((1 << x) - 1)); buf >>>= x; have -= x;
+        if (back > n) throw damaged();
+        if (n + len > out.length) out = grow(out, n, len);
         for (k = 0; k < len; k++, n++) out[n] = out[n - back];
       }
+      if (pos > end + 4) throw new Error("chainrule: the page's packed data is cut short");
+      s.pos = pos; s.buf = buf; s.have = have;
     } while (!last);
     return out.subarray(0, n);
   };
 }());
 
-// Base64 text to its text (UTF-8), through the inflater.
+// "size:base64" to its text (UTF-8), through the inflater; size is the inflated bytes'.
 function chainrule_unpack(text) {
-  var raw = atob(text), bytes = new Uint8Array(raw.length);
+  var colon = text.indexOf(":"), raw = atob(text.slice(colon + 1)), bytes = new Uint8Array(raw.length);
   for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-  return new TextDecoder().decode(chainrule_inflate(bytes));
+  return new TextDecoder().decode(chainrule_inflate(bytes, colon > 0 ? +text.slice(0, colon) : 0));
 }
 
 (function () {
-  var packed = document.getElementById("chainrule-packed");
-  var parts = JSON.parse(chainrule_unpack(packed.textContent));
+  var parts = JSON.parse(chainrule_unpack(document.getElementById("chainrule-packed").textContent));
   document.getElementById("chainrule-data").textContent = parts[0];
-  // The body as the page's own parser would read it (a parsed document runs no script).
-  var body = new DOMParser().parseFromString(parts[1], "text/html").body, main = document.getElementById("main");
-  while (body.firstChild) main.appendChild(body.firstChild);
+  // The body is the page's own markup, made and escaped in Python: parsed in place as the
+  // page's parser would have (markup inserted so runs no script).
+  document.getElementById("main").insertAdjacentHTML("beforeend", parts[1]);
   for (var k = 2; k < parts.length; k++) {
     var script = document.createElement("script");
     script.text = parts[k];
