@@ -424,7 +424,7 @@
         add(panel, "p", "(The paths written out are for the numbers the page was made with; explain(root, " +
             JSON.stringify(n.label || n.id) + ") in Python writes them for new ones.)", "note");
       } else if (n.explain) {
-        add(panel, "pre", n.explain.text);
+        add(panel, "pre", explainText(n));
         if (n.explain.lit && n.explain.lit.length)
           add(panel, "p", "The picture lights the top " + n.explain.lit.length + " of these paths (the widest is the largest |product|).", "note");
       }
@@ -433,6 +433,17 @@
     }
     lightPaths(n);
     if (select !== false) chainrule.setParam("node", n.label && view.labels[n.label] === id ? n.label : id);
+  }
+
+  // The paths written out: page.py's pack_json of {record id: text}, inflated when a panel
+  // first shows one.
+  var explainTexts = null;
+  function explainText(n) {
+    if (n.explain.text === undefined) {
+      if (!explainTexts) explainTexts = data.explainTexts ? JSON.parse(chainrule_unpack(data.explainTexts)) : {};
+      n.explain.text = explainTexts[n.id] || "";
+    }
+    return n.explain.text;
   }
 
   // The click panel's paths, lit on the picture: the largest |product| widest.

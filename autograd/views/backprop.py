@@ -788,6 +788,11 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
                                         depth, editable)
     title = title if title is not None else f"Backprop through {names[root]}, step by step"
     data = {"views": views, "values": _values(order, view_nodes, played), "explained": MAX_EXPLAINED, "digits": digits}
+    # The paths written out (most of a big page's text) are inflated when a panel first
+    # shows one, not as the page opens.
+    texts = {rid: entry["explain"].pop("text") for rid, entry in base["nodes"].items() if "explain" in entry}
+    if texts:
+        data["explainTexts"] = pack_json(texts)
     script = asset("backprop.js")
     if editable:
         data["graph"] = {"rows": js_rows(order), "root": len(order) - 1,
