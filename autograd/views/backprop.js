@@ -435,12 +435,12 @@
     if (select !== false) chainrule.setParam("node", n.label && view.labels[n.label] === id ? n.label : id);
   }
 
-  // The paths written out: page.py's pack_json of {record id: text}, inflated when a panel
-  // first shows one.
+  // The paths written out: page.py's pack_json of {record id: text} in the element
+  // data.explainTexts names, inflated when a panel first shows one.
   var explainTexts = null;
   function explainText(n) {
     if (n.explain.text === undefined) {
-      if (!explainTexts) explainTexts = data.explainTexts ? JSON.parse(chainrule_unpack(data.explainTexts)) : {};
+      if (!explainTexts) explainTexts = data.explainTexts ? JSON.parse(chainrule_unpack(el(data.explainTexts).textContent)) : {};
       n.explain.text = explainTexts[n.id] || "";
     }
     return n.explain.text;
@@ -503,7 +503,8 @@
     return parsed[text.length + ":" + text.slice(0, 64)];
   }
 
-  // A packed view (page.py's pack_json) is inflated the first time its box opens. It is
+  // A packed view (page.py's pack_json, in the element its `packed` names) is inflated the
+  // first time its box opens. It is
   // written against the view it opens from: a step that is a number is that view's step,
   // a panel entry that is 0 that view's entry (copies: each view's numbers are its own).
   function unpack(k) {
@@ -511,7 +512,7 @@
     if (!v.packed) return Promise.resolve(v);
     var from = views[v.parent || 0];
     if (from.packed) unpack(v.parent || 0);
-    var parsed = JSON.parse(chainrule_unpack(v.packed));
+    var parsed = JSON.parse(chainrule_unpack(el(v.packed).textContent));
     var copy = function (x) { return JSON.parse(JSON.stringify(x)); };
     parsed.steps = parsed.steps.map(function (s) { return typeof s === "number" ? copy(from.steps[s]) : s; });
     Object.keys(parsed.nodes).forEach(function (id) { if (parsed.nodes[id] === 0) parsed.nodes[id] = copy(from.nodes[id]); });

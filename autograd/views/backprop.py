@@ -791,8 +791,13 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     # The paths written out (most of a big page's text) are inflated when a panel first
     # shows one, not as the page opens.
     texts = {rid: entry["explain"].pop("text") for rid, entry in base["nodes"].items() if "explain" in entry}
+    # What is inflated later rides in elements of its own, outside what the page inflates
+    # as it opens: the paths written out, and the opened layouts (``packed`` names the element).
+    later = {"chainrule-explains": pack_json(texts)} if texts else {}
     if texts:
-        data["explainTexts"] = pack_json(texts)
+        data["explainTexts"] = "chainrule-explains"
+    for k, view in enumerate(views[1:], 1):
+        later[f"chainrule-view-{k}"], view["packed"] = view["packed"], f"chainrule-view-{k}"
     script = asset("backprop.js")
     if editable:
         data["graph"] = {"rows": js_rows(order), "root": len(order) - 1,
@@ -808,7 +813,8 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
     page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, script,
-                              style=asset("backprop.css"), subtitle=subtitle, panel=True, pack=True), title, steps)
+                              style=asset("backprop.css"), subtitle=subtitle, panel=True, pack=True, packed=later),
+                        title, steps)
     page.height = _frame_height(svg)
     if path is not None:
         page.save(path)

@@ -147,13 +147,19 @@ def unpacked(page: str) -> str:
     return page.replace('id="chainrule-data"></script>', f'id="chainrule-data">{_script_safe(data)}</script>', 1)
 
 
+def _packed_text(text: str) -> str:
+    if not re.fullmatch(r"\d*:[A-Za-z0-9+/=]*", text):
+        raise ValueError("shell: a packed text is pack_json's output (size:base64)")
+    return text
+
+
 def _script_safe(text: str) -> str:
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def shell(title: str, body: str, data: object, script: str, *, style: str = "",
-          subtitle: str = "", panel: bool = False, pack: bool = False) -> str:
+          subtitle: str = "", panel: bool = False, pack: bool = False, packed: dict[str, str] | None = None) -> str:
     """A complete page: the shared controls and caption around ``body``.
 
     - ``body``: the page's own HTML (a picture, panels), placed in ``<main id="main">``.
@@ -170,11 +176,15 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     that a small inline loader (``unpack.js``) inflates and puts in place as the page is
     parsed, before its first paint; the policy lists the loader's hash and the scripts'
     own, so nothing else can run. A page of a big graph is several times smaller so.
+    ``packed``: more ``pack_json`` texts by element id, each in an element of its own that
+    the page's script inflates (``chainrule_unpack``) when it needs it, not as it opens.
     """
     # The text between <script> and </script>, exactly as the browser hashes it (its parser
     # turns CR LF and CR into LF first).
     own = f"\n{compact(asset('page.js'))}\n"
     theirs = "\n" + compact(script.replace("\r\n", "\n").replace("\r", "\n")) + "\n"
+    later = "".join(f'<script type="application/octet-stream" id="{_html.escape(key)}">{_packed_text(text)}</script>\n'
+                    for key, text in (packed or {}).items())
     if pack:
         loader = f"\n{compact(asset('unpack.js'))}\n"
         scripts = (f'<script type="application/octet-stream" id="chainrule-packed">'
@@ -219,7 +229,7 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 <div id="caption" aria-live="polite"></div>
 <div id="layout"><main id="main">{body}</main>{side}</div>
 <script type="application/json" id="chainrule-data">{data_text}</script>
-{scripts}
+{later}{scripts}
 </body>
 </html>
 """
