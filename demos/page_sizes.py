@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import statistics
@@ -30,8 +29,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 PAGES = ("neuron", "mlp", "mlp_collapse1", "gpt")
+# The graphs are built here, not imported from tests/examples.py or tests/microgpt_script.py
+# (whose neuron, MLP and microgpt functions these repeat): an older checkout measured with
+# --base has neither, and each tree must build the very same graphs.
 HERE = Path(__file__).resolve()
 
 
@@ -53,8 +56,8 @@ def _mlp():
     from nn import MLP
 
     model = MLP(2, [4, 4, 1], activation="tanh", seed=0)
-    preds = [model(x) for x in ([2.0, 3.0], [3.0, -1.0])]
-    preds = [p[0] if isinstance(p, list) else p for p in preds]
+    outs: list[Any] = [model(x) for x in ([2.0, 3.0], [3.0, -1.0])]
+    preds = [p[0] if isinstance(p, list) else p for p in outs]
     loss = autograd.sum([(p - y) ** 2 for p, y in zip(preds, (1.0, -1.0))])
     loss.label = "loss"
     return loss
@@ -97,7 +100,7 @@ def _microgpt_loss():
         q, k, v = linear(x, sd["wq"]), linear(x, sd["wk"]), linear(x, sd["wv"])
         keys.append(k)
         values.append(v)
-        heads = []
+        heads: list[Any] = []
         for h in range(0, n_embd, head_dim):
             logits = [sum(q[h + j] * kt[h + j] for j in range(head_dim)) / head_dim ** 0.5 for kt in keys]
             weights = softmax(logits)
@@ -125,8 +128,9 @@ def build(folder: Path) -> dict[str, int]:
     ``folder`` and return their sizes in characters (and the GPT step's Value count)."""
     import autograd
 
-    roots = {"neuron": (_neuron(), {}), "mlp": (_mlp(), {}), "mlp_collapse1": (_mlp(), {"collapse": 1}),
-             "gpt": (_microgpt_loss(), {"collapse": 1})}
+    roots: dict[str, tuple[Any, dict[str, Any]]] = {
+        "neuron": (_neuron(), {}), "mlp": (_mlp(), {}), "mlp_collapse1": (_mlp(), {"collapse": 1}),
+        "gpt": (_microgpt_loss(), {"collapse": 1})}
     sizes = {}
     for name, (root, options) in roots.items():
         page = autograd.html(root, **options)

@@ -175,7 +175,8 @@ def test_an_inline_handler_in_the_page_is_blocked_by_its_policy(browser, tmp_pat
                                 'onerror="window.pwned=1"><a id="link" href="javascript:window.pwned=2">x</a>'
                                 '<script>window.pwned=3</script>')
     evil = page.replace(packed, pack_json(parts)).replace(
-        '<main id="main">', '<main id="main"><img src="data:," onerror="window.pwned=4"><script>window.pwned=5</script>')
+        '<main id="main">', '<main id="main"><img src="data:," onerror="window.pwned=4">'
+        '<script>window.pwned=5</script>')
     path = tmp_path / "evil.html"
     path.write_text(evil, encoding="utf-8")
     tab = browser.open(path)

@@ -504,9 +504,9 @@
   }
 
   // A packed view (page.py's pack_json, in the element its `packed` names) is inflated the
-  // first time its box opens. It is
-  // written against the view it opens from: a step that is a number is that view's step,
-  // a panel entry that is 0 that view's entry (copies: each view's numbers are its own).
+  // first time its box opens. It is written against the view it opens from: a step that is
+  // a number is that view's step, a panel entry that is 0 that view's entry (copied: each
+  // view's numbers are its own after an edit).
   function unpack(k) {
     var v = views[k];
     if (!v.packed) return Promise.resolve(v);

@@ -33,6 +33,7 @@ import warnings
 import zlib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..files import write_atomic
 
@@ -121,7 +122,7 @@ def pack_json(value: object) -> str:
     return f"{len(text)}:{base64.b64encode(deflate.compress(text) + deflate.flush()).decode('ascii')}"
 
 
-def unpack_json(text: str):
+def unpack_json(text: str) -> Any:
     """What ``pack_json`` packed."""
     return json.loads(zlib.decompress(base64.b64decode(text.partition(":")[2]), -15).decode("utf-8"))
 
