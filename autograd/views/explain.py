@@ -208,9 +208,11 @@ def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10,
                 tan += local * tangent[p]
                 a = abs(local)
                 m += a * size[p]
-                b = _magnitude(a * most[p])
+                b = a * most[p]  # >= 0 or NaN: _magnitude written out (this loop is most of explain's work)
                 if b > big:
                     big = b
+                elif b != b:
+                    big = math.inf  # a NaN path is the first one to show
         if c:
             count[r] = c
             tangent[r] = tan
