@@ -258,9 +258,8 @@ def test_box_steps_are_the_same_played_in_python_or_with_numpy(monkeypatch):
     # last digit. A GPT step (a weight reached several times in one run), with one weight
     # labelled, so drawn outside its box (a parameter the captions name, played in Python
     # on both paths), and a labelled weight used twice in one op (a*a).
-    from nn.transformer import GPT
-
     from autograd.views import flow
+    from nn.transformer import GPT
 
     model = GPT(vocab_size=5, block_size=4, n_embd=8, n_head=2, seed=0)
     w = model.layers[0].attn.wq.w[0][0]
