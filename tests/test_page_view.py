@@ -12,7 +12,7 @@ import pytest
 
 import autograd
 from autograd import Value, scope
-from autograd.views.page import asset
+from autograd.views.page import asset, unpacked
 from autograd.views.text import number
 from examples import mlp_loss, neuron_graph as neuron
 
@@ -342,10 +342,10 @@ def test_forward_mode_hides_an_edge_number_until_its_op_has_run(browser, tmp_pat
 
 
 def test_page_scripts_use_no_eval_and_no_inline_handlers():
-    for name in ("page.js", "backprop.js"):
+    for name in ("page.js", "backprop.js", "unpack.js"):
         text = asset(name)
         assert "eval(" not in text and "new Function" not in text and "innerHTML" not in text
-    html = str(autograd.html(neuron())) if shutil.which("dot") else ""
+    html = unpacked(str(autograd.html(neuron()))) if shutil.which("dot") else ""
     assert not re.search(r"<[^>]+\son[a-z]+\s*=", html)
     frame = autograd.html(neuron())._repr_html_() if html else ""
     assert "resize: vertical" in frame

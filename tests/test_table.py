@@ -170,7 +170,9 @@ def test_the_tape_is_built_from_the_table():
 def _page_data(page) -> dict:
     import json
 
-    text = page.html
+    from autograd.views.page import unpacked
+
+    text = unpacked(page.html)
     start = text.index('<script type="application/json" id="chainrule-data">')
     start = text.index(">", start) + 1
     return json.loads(text[start:text.index("</script>", start)])

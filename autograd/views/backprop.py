@@ -30,8 +30,6 @@ address open a step and a node.
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
 import math
 import os
@@ -45,7 +43,7 @@ from .compute import js_rows, script as compute_script
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
 from .explain import explain_row
 from .flow import NOTED, PARAM, Flow, flow
-from .page import Page, asset, shell
+from .page import Page, asset, pack_json, shell, unpack_json
 from .text import check_digits
 
 # The chain-rule paths written out (by ``explain``) for at most this many nodes, labelled
@@ -512,7 +510,42 @@ def _svg(pic: Picture) -> str:
         missing = "graphviz's `dot` program is not on PATH"
         why = " (the page's picture is laid out by it)"
         raise DotNotFoundError(str(error).replace(missing, missing + why)) from None
-    return svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
+    return trim_svg(svg[svg.index("<svg"):])  # inline: no XML prolog or doctype
+
+
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+_GEOMETRY = re.compile(r' (points|d|x|y|cx|cy|rx|ry)="([^"]*)"')
+_FINE = re.compile(r"-?\d+\.\d\d+")
+_INHERITED = ("font-family", "font-size", "text-anchor")  # properties a <text> inherits from its <g>
+
+
+def trim_svg(svg: str) -> str:
+    """graphviz's SVG as the page carries it: the same picture in fewer characters. Its
+    comments go, coordinates keep one decimal (a twentieth of a point at most), and each
+    text property most texts share is said once on the picture's top group, which they
+    inherit it from (a text that differs keeps its own). User text is never touched:
+    graphviz escapes quotes and ``<`` in it, so no pattern here matches inside it.
+
+    >>> trim_svg('<svg><g id="graph0" class="graph"><!-- n0 -->\\n<text x="1.25" y="-2.5" '
+    ...          'font-size="11.00">data 0.125</text></g></svg>')
+    '<svg><g id="graph0" class="graph" font-size="11.00"><text x="1.2" y="-2.5">data 0.125</text></g></svg>'
+    """
+    svg = _COMMENT.sub("", svg)
+    svg = _GEOMETRY.sub(lambda m: f' {m.group(1)}="{_FINE.sub(_tenths, m.group(2))}"', svg)
+    top = '<g id="graph0" class="graph"'
+    shared = ""
+    for name in _INHERITED if top in svg else ():
+        values = re.findall(f' {name}="([^"]*)"', svg)
+        if values:
+            most = max(set(values), key=values.count)
+            svg = svg.replace(f' {name}="{most}"', "")
+            shared += f' {name}="{most}"'
+    return svg.replace(top, top + shared, 1)
+
+
+def _tenths(m: re.Match) -> str:
+    text = f"{round(float(m.group(0)), 1):.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 _STEP_FIELDS = tuple(f.name for f in fields(Step))
@@ -657,8 +690,10 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
             for box, path in base_pic.boxes.items():
                 lay(0, base_pic, box, path, "expandAll", (frozenset(), frozenset({path})))
             queue, later = later, []
+    full = [base]
     for k in range(1, len(views)):  # the entries gained their own boxes' links after packing
-        views[k]["packed"] = _pack({**_unpack(views[k]["packed"]), "nodes": view_nodes[k]})
+        full.append({**_unpack(views[k]["packed"]), "nodes": view_nodes[k]})
+        views[k]["packed"] = _pack(_against(full[k], full[views[k]["parent"]]))
     for k, (opened, everything) in enumerate(opened_by):  # what each open box folds back to
         folds = {}
         for path in opened | everything:
@@ -671,14 +706,29 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
 
 
 def _pack(view: dict) -> str:
-    """A view as gzip'd JSON in base64: an opened layout is text that compresses ~8x, and
-    the page unpacks it (DecompressionStream) only when the box is opened."""
-    return base64.b64encode(gzip.compress(json.dumps(view, ensure_ascii=False, allow_nan=False).encode("utf-8"),
-                                          mtime=0)).decode("ascii")
+    """A view packed (``pack_json``): an opened layout is text that compresses ~5x, and the
+    page inflates it only when the box is opened."""
+    return pack_json(view)
 
 
 def _unpack(text: str) -> dict:
-    return json.loads(gzip.decompress(base64.b64decode(text)))
+    return unpack_json(text)
+
+
+def _against(view: dict, parent: dict) -> dict:
+    """A view as the page carries it, written against the view it opens from: a step that
+    is one of the parent's (an op outside the box opened) is the parent's step number, and
+    a panel entry that is the parent's is 0. The page puts copies of them back in place.
+
+    >>> _against({"steps": [{"a": 1}, {"b": 2}], "nodes": {"n0": {"x": 1}, "n1": {"y": 2}}},
+    ...          {"steps": [{"b": 2}], "nodes": {"n1": {"y": 2}}})
+    {'steps': [{'a': 1}, 0], 'nodes': {'n0': {'x': 1}, 'n1': 0}}
+    """
+    index = {json.dumps(s, sort_keys=True): k for k, s in enumerate(parent["steps"])}
+    steps = [index.get(json.dumps(s, sort_keys=True), s) for s in view["steps"]]
+    theirs = parent["nodes"]
+    nodes = {rid: 0 if theirs.get(rid) == entry else entry for rid, entry in view["nodes"].items()}
+    return {**view, "steps": steps, "nodes": nodes}
 
 
 def _values(order: list[Value], views: list[dict[str, dict]], played: list[float]) -> dict[str, list]:
@@ -756,6 +806,16 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
                                         depth, editable)
     title = title if title is not None else f"Backprop through {names[root]}, step by step"
     data = {"views": views, "values": _values(order, view_nodes, played), "explained": MAX_EXPLAINED, "digits": digits}
+    # The paths written out (most of a big page's text) are inflated when a panel first
+    # shows one, not as the page opens.
+    texts = {rid: entry["explain"].pop("text") for rid, entry in base["nodes"].items() if "explain" in entry}
+    # What is inflated later rides in elements of its own, outside what the page inflates
+    # as it opens: the paths written out, and the opened layouts (``packed`` names the element).
+    later = {"chainrule-explains": pack_json(texts)} if texts else {}
+    if texts:
+        data["explainTexts"] = "chainrule-explains"
+    for k, view in enumerate(views[1:], 1):
+        later[f"chainrule-view-{k}"], view["packed"] = view["packed"], f"chainrule-view-{k}"
     script = asset("backprop.js")
     if editable:
         data["graph"] = {"rows": js_rows(order), "root": len(order) - 1,
@@ -771,7 +831,8 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
     page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, script,
-                              style=asset("backprop.css"), subtitle=subtitle, panel=True), title, steps)
+                              style=asset("backprop.css"), subtitle=subtitle, panel=True, pack=True, packed=later),
+                        title, steps)
     page.height = _frame_height(svg)
     if path is not None:
         page.save(path)
