@@ -263,6 +263,36 @@ def test_a_box_step_says_what_flowed_and_what_its_parameters_got():
 
 
 @needs_dot
+def test_box_steps_are_the_same_played_in_python_or_with_numpy(monkeypatch):
+    # The page plays the boxes' runs with numpy arrays on big graphs and in Python on
+    # small ones (autograd.views.flow): every caption, update and edge the same, to the
+    # last digit. A GPT step (a weight reached several times in one run), with one weight
+    # labelled, so drawn outside its box (a parameter the captions name, played in Python
+    # on both paths), and a labelled weight used twice in one op (a*a).
+    from autograd.views import flow
+    from nn.transformer import GPT
+
+    model = GPT(vocab_size=5, block_size=4, n_embd=8, n_head=2, seed=0)
+    w = model.layers[0].attn.wq.w[0][0]
+    w.label = "wq00"
+    with scope("extra"):
+        extra = w * w
+    loss = model.loss([0, 3, 1, 0]) + extra
+    loss.label = "loss"
+    played = {}
+    for name, edges in (("python", 10 ** 12), ("numpy", 0)):
+        monkeypatch.setattr(flow, "ARRAY_EDGES", edges)
+        t = autograd.table.table(loss)
+        chosen = flow.flow(t, autograd.table.row_gradients(t), bytearray(len(t)))
+        assert isinstance(chosen, flow.ArrayFlow) == (name == "numpy")
+        page = autograd.html(loss, collapse=1)
+        played[name] = [(s.caption, s.updates, s.edges, s.rows) for s in page.steps]
+    assert played["python"] == played["numpy"]
+    handed = [c for c, *_ in played["numpy"] if "parameters: gradient norm" in c]
+    assert handed and any("wq00" in c for c, *_ in played["numpy"])
+
+
+@needs_dot
 def test_a_gpt_step_page_names_by_path_what_each_call_handed_its_parameters():
     from nn.transformer import GPT
 

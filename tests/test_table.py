@@ -43,6 +43,33 @@ def test_the_table_is_the_object_graph(recipe):
     assert depths(t)[-1] == max((depths(t)[p] + 1 for p in t.parents[-1]), default=0)
 
 
+@settings(max_examples=40, deadline=None)
+@given(RECIPES)
+def test_the_rows_above_many_nodes_at_once_are_each_ones_rows_above(recipe):
+    # One pass for the page's explained nodes, the walk up the consumers for one node:
+    # the same rows, in row order, for every node and any choice of them.
+    root, _ = random_graph(recipe)
+    t = table(root)
+    every = list(range(len(t)))
+    assert t.above_each(every) == [t.above(k) for k in every]
+    some = every[len(every) // 2::3] + every[:2]
+    assert t.above_each(some) == [t.above(k) for k in some]
+    assert t.above_each([]) == []
+    assert all(above[-1] == t.roots[0] for above in t.above_each(every))  # the root is above all
+
+
+def test_pickles_name_what_every_version_reads():
+    # The rows moved to autograd.pickling; a pickle still names the functions in
+    # autograd.graph that every pickle ever written names, so older versions read it too.
+    w = Value(0.5, label="w")
+    y = (w * w).tanh()
+    data = pickle.dumps((y, w))
+    assert b"_rebuild_graph" in data and b"_rebuild_node" in data and b"autograd.graph" in data
+    assert b"autograd.pickling" not in data
+    twin, w2 = pickle.loads(data)
+    assert twin.parents[0].parents == (w2, w2) and twin.data == y.data
+
+
 @settings(max_examples=30, deadline=None)
 @given(RECIPES)
 def test_names_are_stable(recipe):

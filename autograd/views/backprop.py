@@ -34,9 +34,8 @@ import json
 import math
 import os
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, fields
-from itertools import repeat
-from operator import add, sub
 
 from ..names import formula as formula_of, number, wrap as _wrap
 from ..table import GraphTable, path_counts, row_gradients, table
@@ -44,6 +43,7 @@ from ..value import Value
 from .compute import js_rows, script as compute_script
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
 from .explain import explain_row
+from .flow import NOTED, PARAM, Flow, flow
 from .page import Page, asset, pack_json, shell, unpack_json
 from .text import check_digits
 
@@ -287,12 +287,12 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
         noted.update(map(row.__getitem__, node.parents))
     params = [k for k, (role, ps) in enumerate(zip(t.roles, parents)) if role == "param" and not ps]
     # A byte per row (reading it costs less than a set lookup, on every edge of a box's
-    # run): _NOTED and/or _PARAM for a row whose gradient is followed, else 0.
+    # run): NOTED and/or PARAM for a row whose gradient is followed, else 0.
     followed = bytearray(len(nodes))
     for k in noted:
-        followed[k] = _NOTED
+        followed[k] = NOTED
     for k in params:
-        followed[k] |= _PARAM
+        followed[k] |= PARAM
     grad = [0.0] * len(nodes)  # as the steps have it so far (only the followed rows are kept up)
     num = lambda x: number(x, digits)  # noqa: E731
     steps, known = _forward_steps(pic, names, num, row, digits) if forward else ([], {})
@@ -329,17 +329,17 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     n_calls: dict[str, int] = {}  # how many calls each box has, for the captions
     for box, _ in last:
         n_calls[box] = n_calls.get(box, 0) + 1
-    handed: dict[tuple, dict[int, float]] = {}  # (box, call) -> parameter's row -> what the call handed it
     touched: set[int] = set()
-    flow = _Flow(t, final, followed)
+    follow = flow(t, final, followed)
     for k, (i, j, box, call) in enumerate(runs):
         if box is None:
             steps.append(_op_step(ops[i], pic, grad, shown, names, num, t, digits, touched, at=n_ops + 2 + i))
             continue
         position = calls.position(ops[i], 0) if calls is not None and n_calls[box] > 1 else None
-        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, digits, handed.setdefault((box, call), {}),
-                               last[(box, call)] == k, touched, flow, at=n_ops + 1 + j,
+        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, digits, last[(box, call)] == k, touched,
+                               follow, (box, call), at=n_ops + 1 + j,
                                call=None if position is None else (position, n_calls[box])))
+    follow.settle(grad)
     return steps, {nodes[k]: grad[k] for k in sorted(noted.union(params))}, known
 
 
@@ -388,66 +388,23 @@ def _op_step(k: int, pic: Picture, grad: list[float], shown: dict[int, str], nam
                  at=at, back=True, rows=(k,))
 
 
-_NOTED, _PARAM = 1, 2  # a followed row's kinds: drawn or an input of an op drawn; a parameter
-
-
-class _Flow:
-    """The boxes' runs passing gradients to the followed rows (those whose gradients the
-    steps keep up): ``back(run, grad)`` adds to ``grad`` (by row) what the rows of ``run``
-    pass to their followed inputs, edge by edge in the order backward passes them (the
-    run's rows from the root down, each one's inputs in order): d root / d row, complete
-    when the row is played, times the local derivative."""
-
-    def __init__(self, t: GraphTable, played: list[float], followed: bytearray) -> None:
-        self.nodes, self.parents, self.locals = t.nodes, t.parents, t.locals
-        self.played, self.followed = played, followed
-
-    def back(self, run: list[int], grad: list[float]) -> tuple[dict[int, float], dict[int, float]]:
-        """The parameters reached and the noted rows reached, each in order, with their
-        gradients before the run."""
-        parents, locals_, played, followed = self.parents, self.locals, self.played, self.followed
-        # A run reaches most of a big graph: the rows that are only parameters (most of
-        # what it reaches) are kept apart from the few the captions name, so that the
-        # step's other passes go over those few only.
-        params: dict[int, float] = {}
-        noted: dict[int, float] = {}
-        for k in run:
-            g = played[k]
-            for p, local in zip(parents[k], locals_[k]):
-                kind = followed[p]
-                if kind:
-                    if kind == _PARAM:  # the most of them, so tested first
-                        if p not in params:
-                            params[p] = grad[p]
-                    else:
-                        if kind & _PARAM and p not in params:
-                            params[p] = grad[p]
-                        if p not in noted:
-                            noted[p] = grad[p]
-                    grad[p] += g * local
-        return params, noted
-
-
 def _box_step(run: list[int], box: str, pic: Picture, grad: list[float], shown: dict[int, str], names, num,
-              digits: int, handed: dict[int, float], final: bool, touched: set[int], flow: _Flow,
-              at: int = 0, call: tuple[int, int] | None = None) -> Step:
+              digits: int, final: bool, touched: set[int], follow: Flow, key: Hashable, at: int = 0,
+              call: tuple[int, int] | None = None) -> Step:
     """A run of a collapsed scope's nodes (rows, from the root down), stepped as one: the
     gradients that flowed in (its outputs'), what reaches the Values outside, and what it
     handed its parameters (once per call, at its last run: their gradient norm and largest
-    entries); ``call``: its position among the box's calls and how many, where several.
+    entries); ``key``: the box's call, whose runs ``follow`` sums what they handed;
+    ``call``: its position among the box's calls and how many, where several.
     Each node's own gradient is complete when it is played; only the followed gradients
     in ``grad`` (by row) are kept up."""
     nums = _Numbers(digits)
-    nodes = flow.nodes
+    nodes = pic.order
     flowed_in = [k for k in run if k in shown and grad[k] != 0.0]
     before_in = {k: grad[k] for k in flowed_in}
-    params, old = flow.back(run, grad)  # the followed inputs reached, in order, and their gradients before
+    old = follow.back(run, grad, key)  # the noted rows reached, in order, and their gradients before
     touched.update(old)  # the rows this run gave a gradient (a later op's caption shows a sum)
     start = {**old, **before_in}  # each gradient before the run, as the caption writes it
-    # What this call handed its parameters: their gradients' growth (with map: a run can
-    # reach thousands).
-    growth = map(sub, map(grad.__getitem__, params), params.values())
-    handed.update(list(zip(params, map(add, map(handed.get, params, repeat(0.0)), growth))))
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
     # reads again itself); the caption names those outside the box. Only those are
     # written as text: a box's run reaches most of a big graph.
@@ -465,7 +422,8 @@ def _box_step(run: list[int], box: str, pic: Picture, grad: list[float], shown: 
     told = [f"{_wrap(names[nodes[p]])}.grad {nums('S', p, start[p])} → {nums('E', p, grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
     lines.append(f"out: {'; '.join(told)}{more}" if told else "out: nothing it reads is drawn outside it")
-    if final and handed:
+    handed = follow.handed(key) if final else {}
+    if handed:
         # The call's parameters, and what it handed each (summed over its runs): their
         # norm and the largest, written as the += this call made.
         top = sorted(handed, key=lambda p: -abs(handed[p]))[:_TOP]
