@@ -12,8 +12,10 @@ with Adam on one name per step from demos/data/names.txt (32,032 US first names,
 domain). Traced, each name is padded to 8 or 16 positions with a weight mask (the same loss
 and gradients: attention is causal), the loss of each padded length is recorded once
 (``autograd.trace_cache``: the token ids are traced inputs, chosen by ``autograd.pick``)
-and replayed by numpy (``--buckets none`` traces each name length apart); ``--eager``
-builds every step's graph. Both print the loss every 100
+and replayed by numpy (``--buckets none`` traces each name length apart); between the
+replay and Adam's update the parameters' numbers and gradients stay in ``nn.Adam``'s arrays
+(``autograd.tracing.ParameterArrays``), and the Values get them back when something reads
+one (sampling, drawing); ``--eager`` builds every step's graph. Both print the loss every 100
 steps and end with one line ``steps=N seconds=T loss_last=L`` (T: the training's wall time,
 tracing included; L: the last step's loss), equal to 1e-9 between the two. It writes into
 --out:

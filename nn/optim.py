@@ -1,6 +1,10 @@
 """Optimizers: ``SGD`` (momentum, weight decay) and ``Adam``; schedules are plain callables.
 
 An optimizer holds the parameters and updates ``p.data`` from ``p.grad`` in ``step()``.
+With numpy and 256 parameters or more it also makes their ``ParameterArrays``
+(``autograd.tracing``): while a traced replay holds those (the replay's numbers and
+gradients in two arrays), ``step()`` and ``zero_grad()`` work on the arrays in place, and
+the Values get their numbers back when anyone reads one.
 ``lr`` is a number, or a function of the step index (0 for the first step) returning one:
 
 >>> from autograd import Value
@@ -17,8 +21,10 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from autograd import Value
+from autograd.tracing import ParameterArrays
 
 Schedule = Callable[[int], float]
 
@@ -96,6 +102,16 @@ class Optimizer:
             _positive(lr, "lr", where)
         self.lr = lr
         self.steps = 0  # how many times step() has run
+        # The parameters' arrays, shared with traced replays; None without numpy or for
+        # a few parameters (a Python loop over them costs less than numpy's calls).
+        self.arrays: ParameterArrays | None = None
+        if len(self.params) >= _ARRAYS_FROM and _numpy() is not None:
+            self.arrays = ParameterArrays(self.params)
+
+    def held_arrays(self) -> ParameterArrays | None:
+        """The parameters' arrays when a replay holds them (they are then the truth)."""
+        arrays = self.arrays
+        return arrays if arrays is not None and arrays.held else None
 
     def current_lr(self) -> float:
         """The learning rate the next ``step()`` will use."""
@@ -104,6 +120,10 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on every parameter (``backward`` adds to it)."""
+        arrays = self.held_arrays()
+        if arrays is not None:
+            arrays.grad.fill(0.0)
+            return
         for p in self.params:
             p.grad = 0.0
 
@@ -128,12 +148,26 @@ class SGD(Optimizer):
         super().__init__(params, lr)
         self.momentum = _fraction(momentum, "momentum", "SGD")
         self.weight_decay = _positive(weight_decay, "weight_decay", "SGD", allow_zero=True)
-        self.velocity = [0.0] * len(self.params)
+        # A list, or an array once a step has run on held arrays.
+        self.velocity: Any = [0.0] * len(self.params)
 
     def step(self) -> None:
         """Update every parameter once from its ``grad``."""
         lr, mu, wd = self.current_lr(), self.momentum, self.weight_decay
+        arrays = self.held_arrays()
+        np = _numpy()
+        if arrays is not None and np is not None:  # in place: a replay holds the numbers and gradients
+            # The same operations on arrays, each correctly rounded: the same numbers.
+            data = arrays.data
+            step = arrays.grad + wd * data if wd else arrays.grad
+            if mu:
+                step = self.velocity = mu * np.asarray(self.velocity, dtype=np.float64) + step
+            data -= lr * step
+            self.steps += 1
+            return
         velocity = self.velocity
+        if not isinstance(velocity, list):  # an array, left by a step on held arrays
+            velocity = self.velocity = velocity.tolist()
         for i, p in enumerate(self.params):
             g = p.grad + wd * p.data if wd else p.grad
             if mu:
@@ -171,12 +205,10 @@ class Adam(Optimizer):
         t = self.steps + 1
         c1 = 1.0 - b1 ** t  # bias corrections
         c2 = 1.0 - b2 ** t
-        if len(self.params) >= _ARRAYS_FROM:
-            np = _numpy()
-            if np is not None:
-                self._step_arrays(np, lr, c1, c2)
-                self.steps = t
-                return
+        if self.arrays is not None:
+            self._step_arrays(_numpy(), lr, c1, c2)
+            self.steps = t
+            return
         m, v, eps = self.m, self.v, self.eps
         for i, p in enumerate(self.params):
             g = p.grad
@@ -192,14 +224,19 @@ class Adam(Optimizer):
         per parameter was a step's largest cost after tracing)."""
         b1, b2 = self.betas
         params = self.params
+        arrays = self.held_arrays()
         n = len(params)
-        g = np.fromiter([p.grad for p in params], np.float64, n)
-        data = np.fromiter([p.data for p in params], np.float64, n)
+        if arrays is not None:  # in place: a replay holds the numbers and gradients
+            g, data = arrays.grad, arrays.data
+        else:
+            g = np.fromiter([p.grad for p in params], np.float64, n)
+            data = np.fromiter([p.data for p in params], np.float64, n)
         m = self.m = b1 * np.asarray(self.m, dtype=np.float64) + (1.0 - b1) * g
         v = self.v = b2 * np.asarray(self.v, dtype=np.float64) + (1.0 - b2) * g * g
         data -= lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
-        for p, x in zip(params, data.tolist()):
-            p.data = x
+        if arrays is None:
+            for p, x in zip(params, data.tolist()):
+                p.data = x
 
 
 # Adam updates this many parameters or more with numpy arrays, when numpy is installed.

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from ..ops import Op, exact_sum
-from . import sequence_groups
+from . import held, sequence_groups
 from .arguments import DomainError, flatten, is_flat, plain, size
 from .tape import CAPTURED, INPUT, SAMPLE, SHARED, Tape
 
@@ -103,6 +103,12 @@ class NumpyReplay:
         self.shapes = list(shapes)
         self._plan_layout()
         self._sized: dict[tuple[int, bool], _State] = {}
+        # The captured leaves' ParameterArrays (an optimizer's), if any: looked for when a
+        # new one has been made since the last look (``held.made``).
+        self.arrays: held.ParameterArrays | None = None
+        self._arrays_seen = -1
+        self._released = 0  # batches in a row that found the arrays released (see held_arrays)
+        self._held_once = False  # whether this replay has held them
 
     # -- the layout: rows, places in P, levels, groups -----------------------------------
 
@@ -168,13 +174,16 @@ class NumpyReplay:
         # start, width, and with a bias column (its spare row, the node of its factor)
         self.views: dict[tuple, tuple[int, int, tuple[int, int] | None]] = {}
         for key, members in ordered:
-            if key[0] != "matmul":
+            # A Linear at every position (sequence_groups.merge_positions) is a product too:
+            # its weights are those of the first position's block of rows.
+            linear = key[0] == "seq" and key[2] == "linear"
+            if key[0] != "matmul" and not linear:
                 continue
-            weights = [self.weights_of(i, per_sample) for i in members]
+            weights = [self.weights_of(i, per_sample) for i in (members[:key[3]] if linear else members)]
             flat = [w for ws in weights for w in ws]
             if not flat or any(place[w] >= 0 for w in flat) or len(set(flat)) != len(flat):
                 continue
-            bias = self._bias_column(key[2], members, per_sample, row, spare, set(flat), place)
+            bias = None if linear else self._bias_column(key[2], members, per_sample, row, spare, set(flat), place)
             if bias is not None:
                 biases, spare_row, factor = bias
                 weights = [ws + [b] for ws, b in zip(weights, biases)]
@@ -268,10 +277,56 @@ class NumpyReplay:
                                  dtype=np.float64)
             S[r:r + k] = block.reshape(len(block), k).T
 
+    def held_arrays(self) -> held.ParameterArrays | None:
+        """The captured leaves' ``ParameterArrays``, held (so the truth), or None: then the
+        Values are read and written. The newest arrays listing a captured leaf; the leaves
+        they do not list are read and written as Values."""
+        if self._arrays_seen != held.made:
+            self._arrays_seen = held.made
+            self._use(held.arrays_listing(self.captured_nodes))
+        arrays = self.arrays
+        if arrays is None:
+            return None
+        if arrays.held:
+            self._released = 0
+            return arrays
+        # Released since this replay held them: someone read or wrote a parameter. When
+        # that happens every step (fit's eager L2 term, a user logging a weight), holding
+        # again each time costs more than reading the Values, so after three such batches
+        # in a row the Values are read, and holding is tried again once every 64 batches.
+        if self._released or self._held_once:
+            self._released += 1
+            if self._released > 3 and self._released % 64:
+                return None
+        self._held_once = arrays.hold()
+        return arrays if self._held_once else None
+
+    def _use(self, arrays: held.ParameterArrays | None) -> None:
+        self.arrays = arrays
+        self._released, self._held_once = 0, False
+        if arrays is None:
+            return
+        at = arrays.positions(self.captured_nodes)
+        listed = [k for k, p in enumerate(at) if p >= 0]
+        # Where the listed leaves' numbers are in the arrays, and where they go in P (a
+        # slice when they open P, as they do unless a shared node sits among them).
+        self.arrays_from = np.array([at[k] for k in listed], dtype=np.intp)
+        places = self.captured_places[listed]
+        prefix = places.tolist() == list(range(len(listed)))
+        self.arrays_to: slice | np.ndarray = slice(0, len(listed)) if prefix else places
+        # The other captured leaves (a model's constants: the 0.25 of a scaled product)
+        self.unlisted = [self.captured_nodes[k] for k, p in enumerate(at) if p < 0]
+        self.unlisted_places = self.captured_places[[k for k, p in enumerate(at) if p < 0]]
+
     def fixed_values(self, state) -> None:
         """P: the captured leaves' current numbers, then the shared nodes computed from them."""
         tape, P, place = self.tape, state.P, self.place
-        if self.captured_prefix:
+        arrays = self.held_arrays()
+        if arrays is not None:
+            P[self.arrays_to] = arrays.data[self.arrays_from]
+            if self.unlisted:
+                P[self.unlisted_places] = [node.data for node in self.unlisted]
+        elif self.captured_prefix:
             P[:len(self.captured_nodes)] = [node.data for node in self.captured_nodes]
         elif self.captured_nodes:
             P[self.captured_places] = [node.data for node in self.captured_nodes]
@@ -332,6 +387,12 @@ class NumpyReplay:
                 GP[:] += np.bincount(parents, weights=g * local, minlength=self.n_fixed)
             else:
                 GP[parents] += g * local
+        arrays = self.arrays
+        if arrays is not None and arrays.held:  # held since fixed_values: add into its grad
+            arrays.grad[self.arrays_from] += GP[self.arrays_to]
+            for node, g in zip(self.unlisted, GP[self.unlisted_places].tolist()):
+                node.grad += g
+            return
         grads = GP[:len(self.captured_nodes)] if self.captured_prefix else GP[self.captured_places]
         for node, g in zip(self.captured_nodes, grads.tolist()):
             node.grad += g

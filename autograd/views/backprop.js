@@ -325,6 +325,46 @@
     else return;
     event.preventDefault();
   });
+  // The caption is as tall as the view's tallest caption at the window's width (at most
+  // 40% of the window; past that it scrolls), measured in a hidden twin when a view opens,
+  // the width changes or an edit changes the numbers, never per step: a step must not
+  // move the picture. The longest captions by characters and by lines are the ones measured.
+  var captionEl = el("caption"), twin = null, captionKey = "";
+  var MEASURED = 40;
+  function fitCaption() {
+    var width = captionEl.offsetWidth;
+    if (!width || !view) return;
+    var key = [viewIndex, width, window.innerHeight, version].join(":");
+    if (key === captionKey) return;
+    captionKey = key;
+    if (!twin) {
+      twin = document.createElement("div");
+      twin.setAttribute("aria-hidden", "true");
+      document.body.appendChild(twin);
+    }
+    var cs = getComputedStyle(captionEl);
+    twin.style.cssText = "position:absolute;visibility:hidden;left:-99999px;top:0;height:auto;box-sizing:border-box";
+    // Longhands: the computed `font` shorthand is empty where a longhand (tabular numbers) has no place in it.
+    ["fontFamily", "fontSize", "fontWeight", "fontStyle", "lineHeight", "padding", "whiteSpace", "wordBreak", "overflowWrap", "borderTop", "borderBottom", "letterSpacing",
+     "fontVariantNumeric"].forEach(function (p) { twin.style[p] = cs[p]; });
+    twin.style.width = width + "px";
+    var steps = view.steps, note = liveNote(), picked = {};
+    var order = steps.map(function (s, i) { return i; });
+    var lines = function (i) { return steps[i].caption.split("\n").length; };
+    order.slice().sort(function (a, b) { return steps[b].caption.length - steps[a].caption.length; })
+      .slice(0, MEASURED).forEach(function (i) { picked[i] = 1; });
+    order.sort(function (a, b) { return lines(b) - lines(a); }).slice(0, MEASURED).forEach(function (i) { picked[i] = 1; });
+    var tallest = 0;
+    Object.keys(picked).forEach(function (i) {
+      twin.textContent = steps[i].caption + note;
+      tallest = Math.max(tallest, twin.offsetHeight);
+    });
+    twin.textContent = "";
+    var wanted = Math.min(Math.ceil(tallest) + 2, Math.round(window.innerHeight * 0.4));
+    if (Math.abs(captionEl.offsetHeight - wanted) > 1) captionEl.style.height = wanted + "px";
+  }
+  window.addEventListener("resize", fitCaption);
+
   var lastSize = null;
   function resized() {
     var z = size(), key = z.w + "x" + z.h;
@@ -490,6 +530,18 @@
     if (live) { refresh(view); relabel(); }
     back.hidden = k === 0;
     back.textContent = k === 0 ? "" : "fold " + view.opened + " back";
+    // The other boxes open in this layout, each with its own button to fold it back.
+    var folds = el("folds");
+    while (folds.firstChild) folds.removeChild(folds.firstChild);
+    Object.keys(view.folds || {}).forEach(function (name) {
+      if (name === view.opened) return;  // the button above
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = "fold " + name;
+      b.addEventListener("click", function () { openView(view.folds[name]); });
+      folds.appendChild(b);
+    });
+    fitCaption();
     userZoomed = false; fit();
     lastSize = size().w + "x" + size().h;
   }
@@ -591,6 +643,7 @@
     });
     refresh(view);
     relabel();
+    fitCaption();
     player.reconfigure({ count: view.steps.length, render: render, names: view.steps.map(function (s) { return s.name; }) });
     player.go(shownStep);
     render(shownStep, -1);
@@ -772,6 +825,8 @@
     return openView(k).then(chainrule.names);
   };
   chainrule.collapse = function (name) {
+    var folds = views[viewIndex].folds || {};
+    if (name !== undefined && folds[name] !== undefined) return openView(folds[name]).then(chainrule.names);
     var k = viewIndex;
     while (k !== 0 && views[k].opened !== name && name !== undefined) k = views[k].parent || 0;
     return openView(k === 0 ? 0 : (views[k].parent || 0)).then(chainrule.names);
