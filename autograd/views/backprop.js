@@ -348,6 +348,7 @@
     ["fontFamily", "fontSize", "fontWeight", "fontStyle", "lineHeight", "padding", "whiteSpace", "wordBreak", "overflowWrap", "borderTop", "borderBottom", "letterSpacing",
      "fontVariantNumeric"].forEach(function (p) { twin.style[p] = cs[p]; });
     twin.style.width = width + "px";
+    if (graph) fresh();  // every caption written, to measure the longest
     var steps = view.steps, note = liveNote(), picked = {};
     var order = steps.map(function (s, i) { return i; });
     var lines = function (i) { return steps[i].caption.split("\n").length; };
