@@ -741,7 +741,7 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
         views[k]["packed"] = pack_json(_against(full[k], full[views[k]["parent"]]))
     for k, (opened, everything) in enumerate(opened_by):  # what each open box folds back to
         folds = {}
-        for path in opened | everything:
+        for path in sorted(opened | everything):  # sorted: the same page every run
             target = (frozenset(q for q in opened if q[:len(path)] != path),
                       frozenset(q for q in everything if q[:len(path)] != path))
             if target in keys:
