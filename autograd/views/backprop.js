@@ -350,14 +350,20 @@
     twin.style.width = width + "px";
     if (graph) fresh();  // every caption written, to measure the longest
     var steps = view.steps, note = liveNote(), picked = {};
+    // A caption still a template (written when its step first shows) is measured with each
+    // number as wide as a number can be written, so the first paint need not write them.
+    var widest = "\u2212" + "8".repeat((data.digits || 4) + 1) + "e\u221288";
+    var texts = steps.map(function (s) {
+      return s.caption !== undefined ? s.caption : s.template.replace(/\ue000[^\ue001]*\ue001/g, widest);
+    });
     var order = steps.map(function (s, i) { return i; });
-    var lines = function (i) { return steps[i].caption.split("\n").length; };
-    order.slice().sort(function (a, b) { return steps[b].caption.length - steps[a].caption.length; })
+    var lines = function (i) { return texts[i].split("\n").length; };
+    order.slice().sort(function (a, b) { return texts[b].length - texts[a].length; })
       .slice(0, MEASURED).forEach(function (i) { picked[i] = 1; });
     order.sort(function (a, b) { return lines(b) - lines(a); }).slice(0, MEASURED).forEach(function (i) { picked[i] = 1; });
     var tallest = 0;
     Object.keys(picked).forEach(function (i) {
-      twin.textContent = steps[i].caption + note;
+      twin.textContent = texts[i] + note;
       tallest = Math.max(tallest, twin.offsetHeight);
     });
     twin.textContent = "";
