@@ -38,7 +38,8 @@ from typing import Any
 from ..files import write_atomic
 
 # Nothing may be fetched: no network, no other file; images only as data: URLs. Scripts
-# run only if their sha256 is listed (``policy``): the page's own two scripts. So no
+# run only if their sha256 is listed (``policy``): the page's own two scripts (and, in a
+# packed page, the loader that inflates them and runs them as inline scripts). So no
 # inline event handler (``onclick="..."``) and no ``javascript:`` URL can run, whatever
 # text reached the page. Inline style stays allowed: the scripts set styles.
 POLICY = "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data:"
