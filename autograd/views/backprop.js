@@ -348,6 +348,7 @@
     ["fontFamily", "fontSize", "fontWeight", "fontStyle", "lineHeight", "padding", "whiteSpace", "wordBreak", "overflowWrap", "borderTop", "borderBottom", "letterSpacing",
      "fontVariantNumeric"].forEach(function (p) { twin.style[p] = cs[p]; });
     twin.style.width = width + "px";
+    if (graph) fresh();  // every caption written, to measure the longest
     var steps = view.steps, note = liveNote(), picked = {};
     // A caption still a template (written when its step first shows) is measured with each
     // number as wide as a number can be written, so the first paint need not write them.

@@ -671,7 +671,7 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
             entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
             return None
         spent["work"] += len(pic.order)
-        packed = _pack({"svg": svg, **view})
+        packed = pack_json({"svg": svg, **view})
         if spent["used"] + len(packed) > budget:
             entry.setdefault("why", no_room)
             return None
@@ -708,27 +708,17 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
             queue, later = later, []
     full = [base]
     for k in range(1, len(views)):  # the entries gained their own boxes' links after packing
-        full.append({**_unpack(views[k]["packed"]), "nodes": view_nodes[k]})
-        views[k]["packed"] = _pack(_against(full[k], full[views[k]["parent"]]))
+        full.append({**unpack_json(views[k]["packed"]), "nodes": view_nodes[k]})
+        views[k]["packed"] = pack_json(_against(full[k], full[views[k]["parent"]]))
     for k, (opened, everything) in enumerate(opened_by):  # what each open box folds back to
         folds = {}
-        for path in opened | everything:
+        for path in sorted(opened | everything):  # sorted: the same page every run
             target = (frozenset(q for q in opened if q[:len(path)] != path),
                       frozenset(q for q in everything if q[:len(path)] != path))
             if target in keys:
                 folds["/".join(path)] = keys[target]
         views[k]["folds"] = folds
     return views, view_nodes
-
-
-def _pack(view: dict) -> str:
-    """A view packed (``pack_json``): an opened layout is text that compresses ~5x, and the
-    page inflates it only when the box is opened."""
-    return pack_json(view)
-
-
-def _unpack(text: str) -> dict:
-    return unpack_json(text)
 
 
 def _against(view: dict, parent: dict) -> dict:

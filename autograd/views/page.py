@@ -38,7 +38,8 @@ from typing import Any
 from ..files import write_atomic
 
 # Nothing may be fetched: no network, no other file; images only as data: URLs. Scripts
-# run only if their sha256 is listed (``policy``): the page's own two scripts. So no
+# run only if their sha256 is listed (``policy``): the page's own two scripts (and, in a
+# packed page, the loader that inflates them and runs them as inline scripts). So no
 # inline event handler (``onclick="..."``) and no ``javascript:`` URL can run, whatever
 # text reached the page. Inline style stays allowed: the scripts set styles.
 POLICY = "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data:"
@@ -97,6 +98,114 @@ def compact(text: str) -> str:
     return "\n".join(out)
 
 
+# A `/` after one of these (or after a word that is not one of _BEFORE_REGEX) divides;
+# anywhere else it starts a regular expression literal.
+_ENDS_VALUE = set(")]") | set("0123456789")
+_BEFORE_REGEX = {"return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do",
+                 "else", "yield", "await"}
+
+
+def _word(c: str) -> bool:
+    return c.isalnum() or c in "_$" or ord(c) > 127
+
+
+def _divides(last: str) -> bool:
+    """Whether a ``/`` after the token ``last`` divides (else it starts a regular expression):
+    after a value (a name, a number, a string, ``)``, ``]``, a regular expression)."""
+    end = last[-1:]
+    if not end:
+        return False
+    if last == "/re/" or end in _ENDS_VALUE or end in "_$'\"`":
+        return True
+    return _word(end) and last not in _BEFORE_REGEX
+
+
+def minify_js(text: str) -> str:
+    r"""Script text without its comments and the spaces no token needs, as a page carries
+    it: strings and regular expression literals are copied as they are, and a line break
+    stays a line break (so automatic semicolon insertion reads the same statements). Text
+    it cannot read for certain (a template literal with ``${``, or an unclosed string,
+    comment or regular expression) is only ``compact``-ed.
+
+    >>> minify_js("var a = b / 2;  // half\n/* note */ if (a) { s = 'x  // y'; r = /\\/ +/g; }")
+    "var a=b/2;\nif(a){s='x  // y';r=/\\/ +/g;}"
+    >>> minify_js("a = b + +c; d = e - -f; g = 1 .toString()")
+    'a=b+ +c;d=e- -f;g=1 .toString()'
+    """
+    out: list[str] = []
+    gap = ""  # the whitespace (and comments) since the last token: "", " " or "\n"
+    last = ""  # the last token written
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t\r\n":
+            if c == "\n":
+                gap = "\n"
+            elif not gap:
+                gap = " "
+            i += 1
+            continue
+        if text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                return compact(text)
+            if "\n" in text[i:end]:
+                gap = "\n"
+            elif not gap:
+                gap = " "
+            i = end + 2
+            continue
+        start = i
+        if c in "'\"`" or (c == "/" and not _divides(last)):
+            i += 1
+            in_class = False
+            while i < n:
+                d = text[i]
+                if d == "\\":
+                    i += 2
+                    continue
+                if d == "\n" and c != "`":
+                    return compact(text)
+                if c == "`" and text.startswith("${", i):
+                    return compact(text)
+                if c == "/" and d == "[":
+                    in_class = True
+                elif c == "/" and d == "]":
+                    in_class = False
+                elif d == c and not in_class:
+                    break
+                i += 1
+            else:
+                return compact(text)
+            i += 1
+            if c == "/":
+                while i < n and _word(text[i]):
+                    i += 1  # the flags
+            token = text[start:i]
+        elif _word(c):
+            while i < n and (_word(text[i]) or (text[i] == "." and text[start].isdigit())):
+                i += 1
+            token = text[start:i]
+        else:
+            i += 1
+            token = c
+        if gap and out:
+            a, b = out[-1][-1], token[0]
+            if gap == "\n":
+                out.append("\n")
+            elif (_word(a) and _word(b)) or (a in "+-" and b in "+-") or (a == "/" and b in "/*") \
+                    or (a.isdigit() and b == ".") or (a == "." and b.isdigit()):
+                out.append(" ")
+        out.append(token)
+        last = "/re/" if c == "/" and token != "/" else token
+        gap = ""
+    return "".join(out)
+
+
 def json_for_script(data: object) -> str:
     """``data`` as JSON that is safe inside ``<script type="application/json">``.
 
@@ -136,7 +245,7 @@ def unpacked(page: str) -> str:
     returned as it is). For reading a page's text: its scripts' hashes are the packed ones.
 
     >>> page = shell("t", "<p>hi</p>", {"a": 1}, "var x = 1;", pack=True)
-    >>> "<p>hi</p>" in page, "<p>hi</p>" in unpacked(page), "<script>\\nvar x = 1;\\n</script>" in unpacked(page)
+    >>> "<p>hi</p>" in page, "<p>hi</p>" in unpacked(page), "<script>\\nvar x=1;\\n</script>" in unpacked(page)
     (False, True, True)
     """
     match = _PACKED.search(page)
@@ -182,12 +291,12 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     """
     # The text between <script> and </script>, exactly as the browser hashes it (its parser
     # turns CR LF and CR into LF first).
-    own = f"\n{compact(asset('page.js'))}\n"
-    theirs = "\n" + compact(script.replace("\r\n", "\n").replace("\r", "\n")) + "\n"
+    own = f"\n{minify_js(asset('page.js'))}\n"
+    theirs = "\n" + minify_js(script.replace("\r\n", "\n").replace("\r", "\n")) + "\n"
     later = "".join(f'<script type="application/octet-stream" id="{_html.escape(key)}">{_packed_text(text)}</script>\n'
                     for key, text in (packed or {}).items())
     if pack:
-        loader = f"\n{compact(asset('unpack.js'))}\n"
+        loader = f"\n{minify_js(asset('unpack.js'))}\n"
         scripts = (f'<script type="application/octet-stream" id="chainrule-packed">'
                    f'{pack_json([json.dumps(data, ensure_ascii=False, allow_nan=False), body, own, theirs])}'
                    f'</script>\n<script>{loader}</script>')
