@@ -348,7 +348,6 @@
     ["fontFamily", "fontSize", "fontWeight", "fontStyle", "lineHeight", "padding", "whiteSpace", "wordBreak", "overflowWrap", "borderTop", "borderBottom", "letterSpacing",
      "fontVariantNumeric"].forEach(function (p) { twin.style[p] = cs[p]; });
     twin.style.width = width + "px";
-    if (graph) fresh();  // every caption written, to measure the longest
     var steps = view.steps, note = liveNote(), picked = {};
     // A caption still a template (written when its step first shows) is measured with each
     // number as wide as a number can be written, so the first paint need not write them.
@@ -361,11 +360,19 @@
     order.slice().sort(function (a, b) { return texts[b].length - texts[a].length; })
       .slice(0, MEASURED).forEach(function (i) { picked[i] = 1; });
     order.sort(function (a, b) { return lines(b) - lines(a); }).slice(0, MEASURED).forEach(function (i) { picked[i] = 1; });
-    var tallest = 0;
-    Object.keys(picked).forEach(function (i) {
-      twin.textContent = texts[i] + note;
-      tallest = Math.max(tallest, twin.offsetHeight);
+    // One block per caption measured, all laid out at once: one forced layout, not one each.
+    var blocks = Object.keys(picked).map(function (i) {
+      var b = document.createElement("div");
+      b.style.cssText = "box-sizing:border-box";
+      b.style.padding = cs.padding; b.style.borderTop = cs.borderTop; b.style.borderBottom = cs.borderBottom;
+      b.textContent = texts[i] + note;
+      return b;
     });
+    twin.textContent = "";
+    twin.style.padding = "0"; twin.style.borderTop = twin.style.borderBottom = "none";
+    blocks.forEach(function (b) { twin.appendChild(b); });
+    var tallest = 0;
+    blocks.forEach(function (b) { tallest = Math.max(tallest, b.offsetHeight); });
     twin.textContent = "";
     var wanted = Math.min(Math.ceil(tallest) + 2, Math.round(window.innerHeight * 0.4));
     if (Math.abs(captionEl.offsetHeight - wanted) > 1) captionEl.style.height = wanted + "px";
