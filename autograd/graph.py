@@ -1,8 +1,11 @@
-"""The node layer: what a node stores, how it is linked to its parents, and the walks.
+"""The node layer: what a node stores, how it is linked to its parents, the walks and
+the fast backward.
 
 Every other module reads nodes through the readers here (``parents``, ``local_grads``,
-``op``, ``rule``, ``label``, ``scope``, ``role``) and makes op nodes with ``new_node``;
-only this module touches the slots. ``Value`` (value.py) is a ``Node`` with arithmetic.
+``op``, ``rule``; ``label``, ``scope``, ``role`` from ``described.Described``) and makes
+op nodes with ``new_node``; only this module touches the slots that link them (and
+described.py the one of the label record). Pickles hold a graph as rows
+(``autograd.pickling``). ``Value`` (value.py) is a ``Node`` with arithmetic.
 
 A node keeps its parents and the local derivatives ``d node / d parent`` in four slots,
 so that a node of one or two parents is a single object (the cyclic collector's scans are
@@ -31,36 +34,34 @@ No recursion anywhere: a chain of millions of nodes is walked with an explicit s
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from operator import attrgetter
 from typing import Any, TypeVar
 
+from .described import Described, metas
 from .errors import check_forward, domain_error, number_of, real, short
 from .mode import MODE, Meta, Mode
-from .ops import LEAF, OPS, Op
+from .ops import LEAF, Op
+from .pickling import graph_rows, rebuild_graph, rebuild_node
 
 # Bound once: on an imported name CPython 3.11 makes a bound method per ``MODE.get()``,
 # and every op reads the mode (W2 and W3 run 5-6% fewer instructions, callgrind).
 get_mode = MODE.get
 
-# What a node without a Meta of its own (``_meta`` None, most nodes) reads as one.
-NO_META = Meta()
-
 # ``_in2`` of a node with more than two parents: ``_in1`` and ``_d1`` hold sequences.
 MANY = object()
 
 
-class Node:
+class Node(Described):
     """One scalar in a graph: its number, its gradient, and how it was made.
 
     >>> Node(2.5, label="x")
     Node(data=2.5, grad=0.0, label='x')
     """
 
-    __slots__ = ("data", "grad", "_rule", "_meta", "_in1", "_d1", "_in2", "_d2")
+    # ``_meta``, the record of label, scope, role and site, is Described's slot.
+    __slots__ = ("data", "grad", "_rule", "_in1", "_d1", "_in2", "_d2")
     data: float
     grad: float
     _rule: Op
-    _meta: Meta | None
     # What these hold depends on ``_in2`` (the table above), which a type checker cannot
     # follow: a parent or None, a list of parents, a float or a list of floats, MANY.
     _in1: Any
@@ -110,37 +111,6 @@ class Node:
             return () if self._in1 is None else (self._d1,)
         return tuple(self._d1) if second is MANY else (self._d1, self._d2)
 
-    @property
-    def label(self) -> str:
-        return (self._meta or NO_META).label
-
-    @label.setter
-    def label(self, text: str) -> None:
-        self._meta = (self._meta or NO_META).but(label=str(text))
-
-    @property
-    def scope(self) -> tuple[str, ...]:
-        """The drawing scopes this node was made in, outermost first."""
-        return (self._meta or NO_META).scope
-
-    @property
-    def role(self) -> str:
-        """'param' for model parameters (set by nn), else ''."""
-        return (self._meta or NO_META).role
-
-    @role.setter
-    def role(self, text: str) -> None:
-        self._meta = (self._meta or NO_META).but(role=str(text))
-
-    @property
-    def site(self) -> str:
-        """The line of user code that made this node, if made under ``detect_anomaly``."""
-        return (self._meta or NO_META).site
-
-    @site.setter
-    def site(self, text: str) -> None:
-        self._meta = (self._meta or NO_META).but(site=str(text))
-
     def __repr__(self) -> str:
         parts = [f"data={short(self.data)}", f"grad={short(self.grad)}"]
         if self._in1 is not None:
@@ -157,24 +127,12 @@ class Node:
         return twin
 
     def __reduce__(self):
-        # A leaf pickles as itself, so pickle's memo keeps its identity: parameters and
-        # inputs shared by several pickled Values come back shared. The graph above the
-        # leaves goes as the rows of its graph table (``autograd.table``: topological
-        # order, inputs as row numbers), leaves first, so a deep graph needs no recursion
-        # (pickle's own would overflow at ~1000 deep); those inner nodes are rebuilt per
-        # pickled root. ``_rebuild_graph`` reads every pickle ever written: keep its name
-        # here and the rows' shape.
-        cls = type(self)
+        # As rows (``autograd.pickling``): no recursion however deep, and a leaf pickles
+        # as itself, so pickle's memo keeps the leaves several Values share shared.
         if self._in1 is None:
-            return (_rebuild_node, (cls, self.data, self.grad, self._rule.name, self._meta))
+            return (_rebuild_node, (type(self), self.data, self.grad, self._rule.name, self._meta))
         order = topological_order(self)
-        rows: list[Node | tuple] = []
-        for node, parents in zip(order, parent_rows(order, {node: k for k, node in enumerate(order)})):
-            if parents:
-                rows.append((node.data, node.grad, node._rule.name, parents, node.local_grads, node._meta))
-            else:
-                rows.append(node)  # pickled by reference, through the memo
-        return (_rebuild_graph, (cls, rows))
+        return (_rebuild_graph, (type(self), graph_rows(order, metas(order))))
 
 
 _new = object.__new__
@@ -309,22 +267,14 @@ def _made_in_special_mode(cls: type[N], mode: Mode, rule: Op, data: float, paren
     return node
 
 
+# The functions every pickle names (see ``autograd.pickling``): keep their names and arguments.
 def _rebuild_node(cls: type[N], data: float, grad: float, opname: str, meta: Meta | None,
                   parents: Sequence[Node] = (), locals_: Sequence = ()) -> N:
-    node = new_node(cls, OPS[opname] if opname else LEAF, data, parents, locals_, meta=meta)
-    node.grad = grad
-    return node
+    return rebuild_node(new_node, cls, data, grad, opname, meta, parents, locals_)
 
 
-def _rebuild_graph(cls: type[N], rows: list) -> Node:
-    nodes: list[Node] = []
-    for row in rows:
-        if isinstance(row, Node):
-            nodes.append(row)
-            continue
-        data, grad, opname, inputs, locals_, meta = row
-        nodes.append(_rebuild_node(cls, data, grad, opname, meta, [nodes[i] for i in inputs], list(locals_)))
-    return nodes[-1]
+def _rebuild_graph(cls: type[N], rows: list) -> N:
+    return rebuild_graph(new_node, cls, rows)
 
 
 # ---------------------------------------------------------------------------------------
@@ -368,47 +318,6 @@ def topological_order(root: N) -> list[N]:
                 stack += first[:-1]
                 node = first[-1]
     return order
-
-
-def parent_rows(order: Sequence[Node], row: dict) -> list[tuple[int, ...]]:
-    """The inputs of each node of ``order`` as row numbers (``row[node]``, its position):
-    how the graph table (``autograd.table``) and pickles link a node to its inputs.
-
-    >>> from autograd import Value
-    >>> x = Value(3.0); order = topological_order(x * x + x)
-    >>> parent_rows(order, {node: k for k, node in enumerate(order)})
-    [(), (0, 0), (1, 0)]
-    """
-    out: list[tuple[int, ...]] = []
-    get = row.__getitem__
-    for node in order:
-        first = node._in1
-        second = node._in2
-        if first is None:
-            out.append(())
-        elif second is None:
-            out.append((get(first),))
-        elif second is not MANY:
-            out.append((get(first), get(second)))
-        else:
-            out.append(tuple(map(get, first)))
-    return out
-
-
-_rule_of, _meta_of = attrgetter("_rule"), attrgetter("_meta")
-
-
-def rules_and_metas(order: Sequence[Node]) -> tuple[tuple[Op, ...], tuple[Meta | None, ...]]:
-    """Each node's rule and its ``Meta`` (label, scope, role, site; None for none), read
-    from the slots in C: most nodes share a few of each, so a view that groups nodes by
-    them (the graph table's label, scope and role columns, summary) reads each once.
-
-    >>> from autograd import Value
-    >>> x = Value(3.0, label="x"); rules, metas = rules_and_metas(topological_order(x * x))
-    >>> [r.name for r in rules], [m.label if m else None for m in metas]
-    (['', 'mul'], ['x', None])
-    """
-    return tuple(map(_rule_of, order)), tuple(map(_meta_of, order))
 
 
 # The mark of a node the clearing walk has visited: a zero that is this very float object.
@@ -474,5 +383,4 @@ def chain_rule(order: list[Node]) -> None:
                 parent.grad += g * d
 
 
-__all__ = ["Node", "new_node", "constant", "operator", "MANY", "topological_order", "parent_rows", "rules_and_metas",
-           "clear_and_order", "chain_rule"]
+__all__ = ["Node", "new_node", "constant", "operator", "MANY", "topological_order", "clear_and_order", "chain_rule"]

@@ -10,10 +10,24 @@ A node's name, in this order of preference:
   ``tanh(n)``, ``-x``), when that is at most ``SHORT`` characters;
 - otherwise the op within its scope (``mlp.layer0.neuron3.dot``), or the op alone.
 
-Where two nodes would share a name, each of them gets its row in the graph table as a
-suffix (``tanh#5``, ``tanh#9``); a name without ``#`` plus a number belongs to one node.
+Where two nodes would share a name, the calls they were made in tell them apart (see
+``Calls``): a model called on two samples makes ``mlp[0].layer2.neuron0.dot`` and
+``mlp[1].layer2.neuron0.dot``, and the inputs and loss terms of sample 1, outside every
+scope, read ``sample1.x0``, ``sample1.sub``. Where no call tells them apart (two nodes
+of one call, or constants), each gets its row in the graph table as a suffix
+(``tanh#5``, ``tanh#9``); a name without ``#`` plus a number belongs to one node.
 Expressions are written with the inputs' names before that suffix, so ``x*2`` reads as
 ``x*2`` even when the graph holds several constants 2.
+
+>>> from autograd import Value, dot, scope
+>>> ys = []
+>>> for i in range(2):
+...     x = Value(float(i), label="x")
+...     with scope("f"):
+...         ys.append(dot([x, x, 2.0], [x, 3.0, x]).tanh())
+>>> from autograd.table import table
+>>> [n for n in table(ys[0] + ys[1]).names() if n[0] in "fs"]
+['sample0.x', 'f[0].dot', 'f[0].tanh', 'sample1.x', 'f[1].dot', 'f[1].tanh']
 
 >>> from autograd import Value, scope
 >>> with scope("neuron"):
@@ -201,6 +215,210 @@ def _expression(rule: Op, ps: tuple[int, ...], base: list[str], level: list[int]
     return (text, bind) if len(text) <= SHORT else ("", 0)
 
 
+class Calls:
+    """Which call of its scopes each row was made in, and the names that tell rows apart by it.
+
+    A call of a scope path is a connected piece of the op nodes made under that path:
+    ``mlp`` called on two samples makes two pieces that share only the parameters. Two
+    rows that share a name are told apart by the calls where they differ, counted from 0
+    in graph order within the enclosing call: ``mlp[1].layer2.neuron0.dot`` is that
+    neuron's dot in ``mlp``'s second call. A row outside every scope that belongs to one
+    call of a top-level scope (the inputs handed to it, the loss terms made from its
+    output) is that call's sample: ``sample1.x0``. Rows that no call tells apart (two in
+    one call, or constants, named by their number) keep their row as ``#k``.
+
+    The pieces are found in one pass over the graph's edges (union-find per scope
+    level), made only when a name is shared: a graph without a shared name pays nothing.
+    """
+
+    def __init__(self, base: Sequence[str], counts: Counter, parents: Sequence[tuple[int, ...]],
+                 scopes: Sequence[tuple], labels: Sequence[str], roles: Sequence[str]) -> None:
+        self.base, self.counts, self.parents, self.scopes = base, counts, parents, scopes
+        self.labels, self.roles = labels, roles
+        self._groups: dict[str, list[int]] | None = None
+        self._names: dict[int, str] = {}
+        self._ready = False
+
+    def name(self, k: int) -> str:
+        """Row ``k``'s name: its base name, told apart by its calls or its row if shared."""
+        name = self.base[k]
+        if self.counts[name] == 1:
+            return name
+        found = self._names.get(k)
+        if found is None:
+            self._name_group(name)
+            found = self._names[k]
+        return found
+
+    def _prepare(self) -> None:
+        parents, scopes = self.parents, self.scopes
+        n = len(parents)
+        depth = max(map(len, set(scopes)), default=0)
+        # uf[j]: union-find of level j+1 (scope prefixes of j+1 names) over op rows.
+        uf = [list(range(n)) for _ in range(depth)]
+
+        def find(f: list[int], a: int) -> int:
+            while f[a] != a:
+                f[a] = f[f[a]]  # path halving
+                a = f[a]
+            return a
+
+        # The scope of each op row (None for a leaf or a row outside every scope): one
+        # look-up per edge below, where the edges are most of the work.
+        op_scope = [s if ps else None for ps, s in zip(parents, scopes)]
+        for k, s in enumerate(op_scope):
+            if not s:
+                continue
+            mine = [k] * len(s)  # k's piece at each level: its own until an input joins it
+            top = len(s) - 1
+            for p in parents[k]:
+                t = op_scope[p]
+                if not t:
+                    continue
+                if t is s:
+                    j = top
+                else:
+                    j = -1
+                    for a, b in zip(s, t):
+                        if a != b:
+                            break
+                        j += 1
+                # Deepest level first: the pieces of a level lie within those of the level
+                # above, so rows joined here are joined above too, and most edges stop at once.
+                while j >= 0:
+                    f = uf[j]
+                    r = f[p]
+                    while f[r] != r:
+                        f[r] = r = f[f[r]]  # path halving
+                    m = mine[j]
+                    if r == m:
+                        break
+                    if r < m:  # the root is the piece's first row
+                        f[m] = mine[j] = r
+                    else:
+                        f[r] = m
+                    j -= 1
+        # Each piece's position among the pieces of its path within the enclosing piece.
+        index: list[dict[int, int]] = [{} for _ in range(depth)]
+        seen: list[dict[tuple, int]] = [{} for _ in range(depth)]
+        pieces: dict[int, tuple] = {}  # op row -> its piece at each level of its scope
+        for k in range(n):
+            s = scopes[k]
+            if not parents[k] or not s:
+                continue
+            outer: object = None
+            mine = []
+            for j in range(len(s)):
+                r = find(uf[j], k)
+                if r not in index[j]:
+                    key = (outer, s[j])
+                    index[j][r] = seen[j][key] = seen[j].get(key, -1) + 1
+                mine.append(r)
+                outer = r
+            pieces[k] = tuple(mine)
+        self._index, self._pieces = index, pieces
+        # A row outside every scope: the top-level call it belongs to, if just one
+        # (an op's from its inputs, a leaf's from what reads it). None: none; -1: several.
+        tied: dict[int, object] = {}
+        outside = [k for k in range(n) if not scopes[k]]
+        for k in outside:
+            if parents[k]:
+                tie = None
+                for p in parents[k]:
+                    if parents[p]:
+                        tie = _join(tie, self._top(p) if scopes[p] else tied.get(p))
+                tied[k] = tie
+        leaves = {k for k in outside if not parents[k] and self.counts[self.base[k]] > 1}
+        if leaves:
+            for k in range(n):
+                ps = parents[k]
+                if ps and not leaves.isdisjoint(ps):
+                    reader = self._top(k) if scopes[k] else tied.get(k)
+                    for p in ps:
+                        if p in leaves:
+                            tied[p] = _join(tied.get(p), reader)
+        self._tied = tied
+        self._ready = True
+
+    def _top(self, k: int) -> tuple:
+        """The top-level call of op row ``k``: (scope name, its piece's position)."""
+        return self.scopes[k][0], self._index[0][self._pieces[k][0]]
+
+    def _calls(self, k: int) -> tuple:
+        """Row ``k``'s calls, outermost first: the piece of each prefix of its scope (a
+        leaf in a scope: those of what reads it, not known here, so none), or for a row
+        outside every scope its top-level call as ('sample', position)."""
+        s = self.scopes[k]
+        if not s:
+            tie = self._tied.get(k)
+            return (("sample", tie[1]),) if isinstance(tie, tuple) else ()
+        return self._pieces.get(k, ())  # a leaf in a scope: none
+
+    def _name_group(self, name: str) -> None:
+        if self._groups is None:
+            groups: dict[str, list[int]] = {}
+            counts = self.counts
+            for k, b in enumerate(self.base):
+                if counts[b] > 1:
+                    groups.setdefault(b, []).append(k)
+            self._groups = groups
+        members = self._groups[name]
+        parents, labels, roles = self.parents, self.labels, self.roles
+        if all(not parents[k] and not labels[k] and roles[k] != "param" for k in members):
+            for k in members:  # constants: named by their number, told apart by their row
+                self._names[k] = unique(self.base, self.counts, k)
+            return
+        if not self._ready:
+            self._prepare()
+        calls = {k: self._calls(k) for k in members}
+        # A level is written where it tells apart rows that the levels before it do not.
+        levels = max(map(len, calls.values()), default=0)
+        used = []
+        for j in range(levels):
+            if len({c[:j + 1] for c in calls.values()}) > len({c[:j] for c in calls.values()}):
+                used.append(j)
+        written: dict[tuple, str] = {}  # (scope, the calls written) -> the scope path so written
+        out = {k: self._indexed(k, name, calls[k], used, written) for k in members}
+        shared = Counter(out.values())
+        for k, new in out.items():
+            if shared[new] > 1 or (new != name and new in self.counts):
+                new = f"{new}#{k}"
+                while new in self.counts:
+                    new += f"#{k}"
+            self._names[k] = new
+
+    def _indexed(self, k: int, name: str, calls: tuple, used: list[int], written: dict) -> str:
+        """``name`` with the calls at levels ``used`` written in: ``mlp[1].layer2...``
+        for an op node named by its scope, ``sample1.x0`` outside every scope."""
+        if not calls or not used or (not self.labels[k] and not self.parents[k] and self.roles[k] != "param"):
+            return name  # nothing tells it apart, or a constant: its number and its row
+        if isinstance(calls[0], tuple):  # ('sample', position): outside every scope
+            return f"sample{calls[0][1]}.{name}"
+        s = self.scopes[k]
+        plain = written.get(s)
+        if plain is None:
+            plain = written[s] = ".".join(s)
+        if not name.startswith(plain) or name[len(plain):len(plain) + 1] != ".":
+            # A label or an expression: its sample only.
+            return f"sample{self._index[0][calls[0]]}.{name}" if 0 in used else name
+        key = (s, tuple(calls[j] for j in used if j < len(s)))
+        path = written.get(key)
+        if path is None:
+            index = self._index
+            path = written[key] = ".".join(f"{part}[{index[j][calls[j]]}]" if j in used else part
+                                           for j, part in enumerate(s))
+        return path + name[len(plain):]
+
+
+def _join(a: object, b: object) -> object:
+    """Two rows' top-level calls joined: the one call if they agree, -1 if they do not."""
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    return -1
+
+
 def unique(base: Sequence[str], counts: Counter, k: int) -> str:
     """Row ``k``'s name: its base name, with ``#k`` if other rows have that name too.
 
@@ -215,4 +433,4 @@ def unique(base: Sequence[str], counts: Counter, k: int) -> str:
     return new
 
 
-__all__ = ["number", "is_number", "op_symbol", "simple", "wrap", "formula", "base_names", "unique", "SHORT"]
+__all__ = ["number", "is_number", "op_symbol", "simple", "wrap", "formula", "base_names", "unique", "Calls", "SHORT"]

@@ -2,10 +2,10 @@
 
 Everything that looks at a whole graph reads this table instead of walking the nodes
 again: ``summary``, ``tree``, ``draw``/``render``, ``explain``, the step-through page
-and the trace tape; a pickle holds the same rows (``Node.__reduce__``: the same walk and
-``graph.parent_rows``). Rows are in topological order (each after its inputs, the
-root last), in the order ``topological_order`` gives and ``backward`` processes (in
-reverse); row ``k`` is what drawings call ``n{k}``.
+and the trace tape; a pickle holds the same rows (``autograd.pickling``). Rows are in
+topological order (each after its inputs, the root last), in the order
+``topological_order`` gives and ``backward`` processes (in reverse); row ``k`` is what
+drawings call ``n{k}``.
 
 >>> from autograd import Value
 >>> x = Value(2.0, label="x"); y = (x * x + 1).tanh()
@@ -22,12 +22,13 @@ first time they are asked for. Its columns are tuples, so nothing changes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from .graph import Node, parent_rows, rules_and_metas, topological_order
-from .names import base_names, unique
+from .described import metas
+from .graph import Node, topological_order
+from .names import Calls, base_names
 from .ops import Op
 
 
@@ -55,7 +56,7 @@ class Row(NamedTuple):
                 f"data={self.data}, grad={self.grad}, name={self.name!r})")
 
 
-_locals = attrgetter("local_grads")
+_locals, _rule = attrgetter("local_grads"), attrgetter("rule")
 _label, _scope, _role = attrgetter("label"), attrgetter("scope"), attrgetter("role")
 _data, _grad = attrgetter("data"), attrgetter("grad")
 
@@ -129,13 +130,42 @@ class GraphTable:
                     stack.append(c)
         return sorted(seen)
 
+    def above_each(self, rows: Sequence[int]) -> list[list[int]]:
+        """``above(k)`` for each row ``k`` of ``rows`` (a page's explained nodes), from one
+        pass over the rows from the lowest of them up, each row taking the marks of its
+        inputs (a bit per row asked about): no consumers to find first, which is a pass
+        over every edge and about twice this one's cost.
+
+        >>> from autograd import Value
+        >>> x = Value(3.0); y = x * x; t = table(y + x)
+        >>> t.above_each([0, 2]) == [t.above(0), t.above(2)]
+        True
+        """
+        found: list[list[int]] = [[] for _ in rows]
+        if not rows:
+            return found
+        mark = [0] * len(self.nodes)
+        for i, k in enumerate(rows):
+            mark[k] |= 1 << i
+        parents = self.parents
+        for r in range(min(rows), len(mark)):
+            m = mark[r]
+            for p in parents[r]:
+                m |= mark[p]
+            if m:
+                mark[r] = m
+                while m:  # each bit set: the rows asked about that r depends on
+                    low = m & -m
+                    found[low.bit_length() - 1].append(r)
+                    m ^= low
+        return found
+
     @property
     def rules(self) -> tuple[Op, ...]:
         """Each row's op row (``ops.LEAF`` for a leaf)."""
         column = self._cache.get("rules")
         if column is None:
-            column, self._cache["metas"] = rules_and_metas(self.nodes)
-            self._cache["rules"] = column
+            column = self._cache["rules"] = tuple(map(_rule, self.nodes))
         return column
 
     @property
@@ -150,9 +180,10 @@ class GraphTable:
     def metas(self) -> tuple:
         """Each row's record of label, scope, role and site (a ``mode.Meta``, shared by the
         nodes made in one scope call; None for a node with none of them)."""
-        if "metas" not in self._cache:
-            self.rules  # noqa: B018 - reads the metas with the rules
-        return self._cache["metas"]
+        column = self._cache.get("metas")
+        if column is None:
+            column = self._cache["metas"] = metas(self.nodes)
+        return column
 
     def _meta_column(self, key: str, reader, empty) -> tuple:
         # Read from the few distinct records of label, scope and role, not from each node.
@@ -184,13 +215,22 @@ class GraphTable:
                                                   self.roles, self.data, digits)
         return found
 
+    def _calls(self, digits: int) -> Calls:
+        key = ("calls", digits)
+        found = self._cache.get(key)
+        if found is None:
+            base, counts = self._base(digits)
+            found = self._cache[key] = Calls(base, counts, self.parents, self.scopes, self.labels, self.roles)
+        return found
+
     def names(self, digits: int = 4) -> tuple[str, ...]:
         """Every row's name (see ``autograd.names``), constants written with ``digits``."""
         key = ("names", digits)
         column = self._cache.get(key)
         if column is None:
             base, counts = self._base(digits)
-            column = self._cache[key] = tuple(name if counts[name] == 1 else unique(base, counts, k)
+            calls = self._calls(digits)
+            column = self._cache[key] = tuple(name if counts[name] == 1 else calls.name(k)
                                               for k, name in enumerate(base))
         return column
 
@@ -199,8 +239,7 @@ class GraphTable:
         column = self._cache.get(("names", digits))
         if column is not None:
             return column[k]
-        base, counts = self._base(digits)
-        return unique(base, counts, k)
+        return self._calls(digits).name(k)
 
     def name(self, node: Node, digits: int = 4) -> str:
         """The name of ``node``, one of the table's."""
@@ -208,6 +247,18 @@ class GraphTable:
 
     def is_leaf(self, k: int) -> bool:
         return not self.parents[k]
+
+
+def parent_rows(order: Sequence[Node], row: dict) -> list[tuple[int, ...]]:
+    """The inputs of each node of ``order`` as row numbers (``row[node]``, its position).
+
+    >>> from autograd import Value
+    >>> x = Value(3.0); order = topological_order(x * x + x)
+    >>> parent_rows(order, {node: k for k, node in enumerate(order)})
+    [(), (0, 0), (1, 0)]
+    """
+    get = row.__getitem__
+    return [tuple(map(get, node.parents)) for node in order]
 
 
 def table(root: Node, *more: Node, inputs_in_order: bool = False) -> GraphTable:
@@ -324,4 +375,4 @@ def row_gradients(t: GraphTable, root: int | None = None) -> list[float]:
     return grad
 
 
-__all__ = ["table", "GraphTable", "Row", "depths", "path_counts", "row_gradients"]
+__all__ = ["table", "GraphTable", "Row", "parent_rows", "depths", "path_counts", "row_gradients"]

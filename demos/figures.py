@@ -330,6 +330,16 @@ def _walks(run: Any) -> int:
     return len(calls)
 
 
+def step_pages() -> dict[str, Any]:
+    """The step-through pages' size in characters and first paint in ms (median of 9 in
+    headless Chromium), as ``python -m demos.page_sizes`` measures them: micrograd's
+    neuron, a 2-4-4-1 MLP (``collapse=None`` and ``collapse=1``) and a functional
+    microgpt step (``collapse=1``)."""
+    from demos import page_sizes
+
+    return page_sizes.measure([ROOT])[0]
+
+
 def tests() -> dict[str, Any]:
     """The whole test suite, as the README runs it (CI=true: nothing may skip)."""
     cpu = _children_cpu()
@@ -353,6 +363,7 @@ GROUPS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "gpt_eager": ("python -m demos.gpt --eager", demo("gpt", "--eager")),
     "recorder": (f"{COMMAND} --only recorder", recorder),
     "views": (f"{COMMAND} --only views", views),
+    "pages": (f"{COMMAND} --only pages", step_pages),
     "tests": ("CI=true python -m pytest", tests),
 }
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,8 +37,7 @@ from .module import Module
 
 
 def _gauss_matrix(rows: int, cols: int, rng: random.Random, std: float) -> list[list[Value]]:
-    # Unlabelled: drawings thin unlabelled parameters into one "N parameters" node, and
-    # named_parameters gives each its path (wte.w.3.5).
+    # Unlabelled here: the model labels each with its path once it is whole (``GPT``).
     m = [[Value(rng.gauss(0.0, std)) for _ in range(cols)] for _ in range(rows)]
     for row in m:
         for p in row:
@@ -228,6 +228,7 @@ class GPT(Module):
         self.wpe = Embedding(block_size, n_embd, std=std, rng=rng, name="wpe")
         self.layers = [Block(n_embd, n_head, std=std, rng=rng, name=f"layer{i}") for i in range(n_layer)]
         self.lm_head = Linear(n_embd, vocab_size, std=std, rng=rng, name="lm_head")
+        label_parameters(self)
 
     def __call__(self, tokens: Sequence[int | Value]) -> list[list[Value]]:
         if not 0 < len(tokens) <= self.block_size:
@@ -262,6 +263,25 @@ class GPT(Module):
     def count_parameters(cls, config: Mapping[str, Any]) -> int | None:
         v, b, d, n = (int(config.get(k, 0)) for k in ("vocab_size", "block_size", "n_embd", "n_layer"))
         return v * d + b * d + n * 12 * d * d + d * v
+
+
+def label_parameters(model: Module) -> None:
+    """Label each unlabelled parameter of ``model`` with its path, list positions in
+    brackets (``layers.0.attn.wq.w[3][5]``): captions, panels and explains then name
+    what a step handed each parameter, and drawings still thin a model's many parameters
+    into one node (a parameter labelled by a dotted path is one of many).
+
+    >>> m = GPT(vocab_size=3, block_size=2, n_embd=4, n_head=1, seed=0)
+    >>> m.wte.w[2][1].label, m.layers[0].fc1.w[0][3].label
+    ('wte.w[2][1]', 'layers.0.fc1.w[0][3]')
+    """
+    for name, p in model.named_parameters():
+        if not p.label:
+            p.label = _BRACKETS.sub(lambda m: "".join(f"[{k}]" for k in m.group(0).split(".")[1:]), name)
+
+
+# The trailing list positions of a parameter's path ('.3.5' of 'wte.w.3.5').
+_BRACKETS = re.compile(r"(\.\d+)+$")
 
 
 def cross_entropy(logits: Sequence[Value], target: int | Value) -> Value:

@@ -12,7 +12,7 @@ import pytest
 
 import autograd
 from autograd import Value, scope
-from autograd.views.page import asset
+from autograd.views.page import asset, unpacked
 from autograd.views.text import number
 from examples import mlp_loss, neuron_graph as neuron
 
@@ -59,6 +59,38 @@ def test_every_steps_focus_is_in_view_at_both_window_sizes(browser, tmp_path, na
         for selector in ("#controls", "#caption", "#view-controls"):
             box = tab.page.locator(selector).bounding_box()
             assert box["y"] >= 0 and box["y"] + box["height"] <= height, selector
+    tab.check()
+    tab.page.close()
+
+
+# Every step, in turn: its caption needs no scrolling in the caption box, and the box lies
+# wholly in the window.
+CAPTION_CUT = """() => {
+    const bad = [], c = document.getElementById('caption');
+    for (let k = 0; k < chainrule.steps; k++) {
+        chainrule.step(k);
+        const r = c.getBoundingClientRect();
+        if (c.scrollHeight > c.clientHeight || r.top < 0 || r.bottom > innerHeight) {
+            bad.push([k, c.scrollHeight, c.clientHeight, Math.round(r.bottom)]);
+        }
+    }
+    return bad;
+}"""
+
+
+@needs_dot
+def test_every_steps_caption_is_wholly_visible_at_both_window_sizes(browser, tmp_path):
+    tab = _page(browser, tmp_path, mlp_loss(), "mlp-captions", collapse=1)
+    for width, height in SIZES:
+        tab.page.set_viewport_size({"width": width, "height": height})
+        tab.page.wait_for_timeout(50)
+        assert tab.js(CAPTION_CUT) == [], (width, height)
+        tab.js("async () => await chainrule.expand('mlp')")  # an opened box's steps too
+        assert tab.js(CAPTION_CUT) == [], (width, height, "mlp opened")
+        tab.js("async () => await chainrule.collapse('mlp')")
+    # The box step that hands its parameters their gradients has a fourth line, which wraps
+    # at 1024 px: it is the one that was cut.
+    assert any("to its 37 parameters" in s.caption for s in autograd.html(mlp_loss(), collapse=1).steps)
     tab.check()
     tab.page.close()
 
@@ -116,10 +148,32 @@ def test_value_and_grad_are_the_numbers_backward_gives(browser, tmp_path):
 
 
 def _machine_names(names: list[str]) -> list[str]:
-    """The names of the form op#number whose node shares its name with no other: a
-    '#' suffix is only for two nodes that would otherwise collide (two samples' x1)."""
-    bases = [re.sub(r"#\d+$", "", n) for n in names]
-    return [n for n, b in zip(names, bases) if re.fullmatch(r"[a-z_]+#\d+", n) and bases.count(b) < 2]
+    """The names with a row suffix (``sub#61``, ``x0#6``) that need none: on the MLP pages
+    every node but a constant (named by its number) is told apart by the call it was made
+    in (``mlp[1].layer2.neuron0.dot``, ``sample1.x0``), so only constants keep a row."""
+    return [n for n in names if re.search(r"#\d+$", n) and not _is_number(re.sub(r"#\d+$", "", n))]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@needs_dot
+def test_an_mlp_on_two_samples_names_each_samples_nodes_by_its_index():
+    loss = mlp_loss()
+    names = autograd.table.table(loss).names()
+    assert not _machine_names(list(names)), names
+    assert {"sample0.x0", "sample1.x0", "sample1.x1", "mlp[0].layer2.neuron0.dot", "mlp[1].layer0.neuron3.tanh",
+            "sample0.sub", "sample1.pow"} <= set(names)
+    page = autograd.html(loss, collapse=1)
+    for step in page.steps:
+        assert not re.search(r"[A-Za-z_\]]#\d", step.caption), step.caption
+    box = next(s.caption for s in page.steps if s.name == "scope mlp")
+    assert "in: mlp[1].layer2.neuron0.dot.grad = " in box and "out: sample1.x0.grad 0 → " in box
 
 
 @needs_dot
@@ -127,6 +181,7 @@ def test_a_collapsed_mlp_opens_to_its_parameters_and_folds_back(browser, tmp_pat
     tab = _page(browser, tmp_path, mlp_loss(), "mlp1", collapse=1)
     base = tab.js("chainrule.names()")
     assert "mlp" in base and not _machine_names(base), base
+    assert {"sample0.x0", "sample1.x0"} <= set(base), base
     tab.js("chainrule.step('end')")
     opened = tab.js("async () => await chainrule.expand('mlp')")
     layers = [n for n in opened if n.startswith("mlp/layer")]
@@ -142,6 +197,36 @@ def test_a_collapsed_mlp_opens_to_its_parameters_and_folds_back(browser, tmp_pat
     assert any(n.startswith("mlp.layer1.neuron") and n.endswith(".w0") for n in inner), inner
     assert tab.js("async () => await chainrule.collapse('mlp/layer1')") == opened
     assert tab.js("async () => await chainrule.collapse('mlp')") == base
+    tab.check()
+    tab.page.close()
+
+
+@needs_dot
+def test_two_sibling_boxes_open_at_once_and_each_folds_back(browser, tmp_path):
+    tab = _page(browser, tmp_path, mlp_loss(), "mlp2", collapse=2)
+    base = tab.js("chainrule.names()")
+    assert {"mlp/layer0", "mlp/layer1", "mlp/layer2"} <= set(base), base
+    tab.js("chainrule.step('end')")
+    layer2 = tab.js("async () => await chainrule.expand('mlp/layer2')")
+    both = tab.js("async () => await chainrule.expand('mlp/layer1')")
+    # Both layers open, each down to its neurons' boxes; layer0 is still one box.
+    neurons1 = {f"mlp/layer1/neuron{i}" for i in range(4)}
+    assert "mlp/layer2/neuron0" in both and neurons1 <= set(both) and "mlp/layer0" in both, both
+    assert "mlp/layer1" not in both and "mlp/layer2" not in both
+    assert tab.js("window.chainruleBackprop.player.current()") == tab.js("chainrule.steps") - 1
+    # A button for each open box folds that one back, whichever was opened first.
+    buttons = tab.js("[...document.querySelectorAll('#view-controls button')].filter(b => !b.hidden)"
+                     ".map(b => b.textContent)")
+    assert "fold mlp/layer1 back" in buttons and "fold mlp/layer2" in buttons, buttons
+    tab.page.click("#folds button:text-is('fold mlp/layer2')")
+    tab.page.wait_for_function("!chainrule.names().includes('mlp/layer2/neuron0')")
+    only1 = tab.js("chainrule.names()")
+    assert "mlp/layer2" in only1 and neurons1 <= set(only1), only1
+    # The same again by the scripting contract, folding the first one opened.
+    assert tab.js("async () => await chainrule.expand('mlp/layer2')") == both
+    assert tab.js("async () => await chainrule.collapse('mlp/layer2')") == only1
+    assert tab.js("async () => await chainrule.collapse('mlp/layer1')") == base
+    assert tab.js("async () => await chainrule.expand('mlp/layer2')") == layer2
     tab.check()
     tab.page.close()
 
@@ -164,6 +249,28 @@ def test_a_box_step_says_what_flowed_and_what_its_parameters_got():
     norm = sum(p.grad ** 2 for p in w) ** 0.5
     assert f"to its 5 parameters: gradient norm {autograd.views.text.number(norm)}" in text
     assert text.split("largest ")[1].startswith("block.w4.grad += ")  # the largest first, by its place
+
+
+@needs_dot
+def test_a_gpt_step_page_names_by_path_what_each_call_handed_its_parameters():
+    from nn.transformer import GPT
+
+    model = GPT(vocab_size=5, block_size=4, n_embd=8, n_head=2, seed=0)
+    loss = model.loss([0, 3, 1, 0])
+    loss.label = "loss"
+    page = autograd.html(loss, collapse=1)  # the model's 880 parameters are bundled into one node
+    assert not any("param#" in s.caption for s in page.steps)
+    handed = [s.caption.split("largest ")[1] for s in page.steps if "parameters: gradient norm" in s.caption]
+    assert handed
+    autograd.zero_grad(loss)
+    loss.backward()
+    by_label = {p.label: p for p in model.parameters()}
+    for text in handed:
+        named = re.findall(r"(\S+)\.grad \+= (\S+?)(?:,|$)", text)
+        assert len(named) == 3, text
+        for name, plus in named:
+            assert re.fullmatch(r"(wte|wpe|lm_head|layers\.\d+\.(attn\.w[qkvo]|fc[12]))\.w\[\d+\]\[\d+\]", name), name
+            assert plus == number(by_label[name].grad)  # one call of gpt: all it was handed
 
 
 @needs_dot
@@ -205,10 +312,10 @@ def test_forward_mode_hides_an_edge_number_until_its_op_has_run(browser, tmp_pat
 
 
 def test_page_scripts_use_no_eval_and_no_inline_handlers():
-    for name in ("page.js", "backprop.js"):
+    for name in ("page.js", "backprop.js", "unpack.js"):
         text = asset(name)
         assert "eval(" not in text and "new Function" not in text and "innerHTML" not in text
-    html = str(autograd.html(neuron())) if shutil.which("dot") else ""
+    html = unpacked(str(autograd.html(neuron()))) if shutil.which("dot") else ""
     assert not re.search(r"<[^>]+\son[a-z]+\s*=", html)
     frame = autograd.html(neuron())._repr_html_() if html else ""
     assert "resize: vertical" in frame

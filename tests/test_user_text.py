@@ -25,6 +25,7 @@ import nn
 from autograd import Value, draw, scope
 from autograd.ops import OPS, defop
 from autograd.value import apply
+from autograd.views.page import pack_json, script_hash, unpack_json
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
 
@@ -155,16 +156,27 @@ def test_the_page_policy_runs_only_its_own_scripts():
     page = str(autograd.html(Value(2.0, label="x") * 3))
     policy = page.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0]
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
-    assert policy.count("'sha256-") == 2
+    # The loader inline, and the two scripts it unpacks: exactly those texts, by hash.
+    loader = page.split("<script>")[1].split("</script>")[0]
+    data, body, *scripts = unpack_json(page.split('id="chainrule-packed">')[1].split("<")[0])
+    assert sorted(policy.split("script-src ")[1].split(";")[0].split()) == sorted(
+        script_hash(s) for s in [loader, *scripts])
+    assert len(scripts) == 2 and policy.count("'sha256-") == 3
 
 
 @needs_dot
 def test_an_inline_handler_in_the_page_is_blocked_by_its_policy(browser, tmp_path):
     # Were any markup to slip through, the policy is the second wall: prove it holds.
     page = str(autograd.html(Value(2.0, label="x") * 3))
-    evil = page.replace('<div id="graph">', '<div id="graph"><img id="evil" src="data:," '
-                        'onerror="window.pwned=1"><a id="link" href="javascript:window.pwned=2">x</a>'
-                        '<script>window.pwned=3</script>')
+    # Slipped into the packed body (the loader parses it into the page) and into the page itself.
+    packed = page.split('id="chainrule-packed">')[1].split("<")[0]
+    parts = unpack_json(packed)
+    parts[1] = parts[1].replace('<div id="graph">', '<div id="graph"><img id="evil" src="data:," '
+                                'onerror="window.pwned=1"><a id="link" href="javascript:window.pwned=2">x</a>'
+                                '<script>window.pwned=3</script>')
+    evil = page.replace(packed, pack_json(parts)).replace(
+        '<main id="main">', '<main id="main"><img src="data:," onerror="window.pwned=4">'
+        '<script>window.pwned=5</script>')
     path = tmp_path / "evil.html"
     path.write_text(evil, encoding="utf-8")
     tab = browser.open(path)

@@ -71,6 +71,7 @@ _LIBRARY_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(p))) + os.
                       for p in (__file__,))  # the autograd package's folder
 # Python's modules that call a Value's copying methods: the user's line is further out.
 _PASSING = ("copy", "copyreg", "pickle")
+_PICKLING = "autograd.pickling"  # writes the rows of a pickled graph (for Node.__reduce__)
 
 _GRADIENT_HINT = ("a replay would reuse this sample's numbers for every sample; take the "
                   "gradients outside the traced function (Traced.batch adds them to every "
@@ -190,7 +191,7 @@ def _install() -> None:
         if not _trusted(frame) and _is_traced(node):
             if frame.f_globals.get("__name__", "") == "autograd.ops":
                 raise _refuse(_branching_rule(frame), _GRADIENT_HINT)
-            if frame.f_code.co_name in ("__copy__", "__reduce__"):
+            if frame.f_code.co_name in ("__copy__", "__reduce__") or frame.f_globals.get("__name__") == _PICKLING:
                 raise _refuse("copies a traced Value (copy.copy, copy.deepcopy, pickle): the copy's "
                               "leaves would hold this sample's numbers")
             raise _refuse("reads the number of a traced Value (.data)")

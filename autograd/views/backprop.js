@@ -39,7 +39,9 @@
         if (texts[i].textContent.indexOf("grad ") === 0) gradText[t.textContent] = texts[i];
         else if (texts[i].textContent.indexOf("data ") === 0) dataText[t.textContent] = texts[i];
         else continue;
-        fieldWidth(texts[i]);  // the room graphviz gave the text it was laid out with
+        // How long a text graphviz laid its field out for; the field's width is read when
+        // a longer one comes (fieldWidth), not as the page opens.
+        if (texts[i].crChars === undefined) texts[i].crChars = texts[i].textContent.length;
       }
     });
     svg.querySelectorAll("g.edge").forEach(function (g) {
@@ -82,16 +84,19 @@
   // gradient longer than the final one) is squeezed into the field rather than spill out.
   function put(textEl, text) {
     textEl.textContent = text;
-    var room = fieldWidth(textEl);
-    if (text.length > room.chars && textEl.getComputedTextLength() > room.width) {
+    var room = text.length > fieldWidth(textEl, true).chars ? fieldWidth(textEl) : null;
+    if (room && textEl.getComputedTextLength() > room.width) {
       textEl.setAttribute("textLength", room.width);
       textEl.setAttribute("lengthAdjust", "spacingAndGlyphs");
     } else if (textEl.hasAttribute("textLength")) {
       textEl.removeAttribute("textLength");
     }
   }
-  function fieldWidth(textEl) {
+  // The room of a record's field: its width is read from the record's lines the first time
+  // a longer text comes; `charsOnly` asks only how long a text it was laid out for.
+  function fieldWidth(textEl, charsOnly) {
     if (textEl.crRoom) return textEl.crRoom;
+    if (charsOnly && textEl.crChars !== undefined) return { chars: textEl.crChars };
     // The field's edges: the record's outline and the lines between its fields.
     var g = textEl.parentNode, x = +textEl.getAttribute("x"), left = -Infinity, right = Infinity;
     g.querySelectorAll("polygon, polyline").forEach(function (shape) {
@@ -102,7 +107,7 @@
       });
     });
     var width = isFinite(left) && isFinite(right) ? right - left - 6 : Infinity;
-    textEl.crRoom = { width: width, chars: textEl.textContent.length };
+    textEl.crRoom = { width: width, chars: textEl.crChars !== undefined ? textEl.crChars : textEl.textContent.length };
     return textEl.crRoom;
   }
 
@@ -173,6 +178,7 @@
         pair[1].style.visibility = at !== undefined && k < at ? "hidden" : "";
       });
     }
+    if (step.caption === undefined && graph) fresh();
     el("caption").textContent = step.caption + liveNote();
     if (shown) showPanel(shown, false);
     if (followBox.checked) follow(step);
@@ -319,6 +325,52 @@
     else return;
     event.preventDefault();
   });
+  // The caption is as tall as the view's tallest caption at the window's width (at most
+  // 40% of the window; past that it scrolls), measured in a hidden twin when a view opens,
+  // the width changes or an edit changes the numbers, never per step: a step must not
+  // move the picture. The longest captions by characters and by lines are the ones measured.
+  var captionEl = el("caption"), twin = null, captionKey = "";
+  var MEASURED = 40;
+  function fitCaption() {
+    var width = captionEl.offsetWidth;
+    if (!width || !view) return;
+    var key = [viewIndex, width, window.innerHeight, version].join(":");
+    if (key === captionKey) return;
+    captionKey = key;
+    if (!twin) {
+      twin = document.createElement("div");
+      twin.setAttribute("aria-hidden", "true");
+      document.body.appendChild(twin);
+    }
+    var cs = getComputedStyle(captionEl);
+    twin.style.cssText = "position:absolute;visibility:hidden;left:-99999px;top:0;height:auto;box-sizing:border-box";
+    // Longhands: the computed `font` shorthand is empty where a longhand (tabular numbers) has no place in it.
+    ["fontFamily", "fontSize", "fontWeight", "fontStyle", "lineHeight", "padding", "whiteSpace", "wordBreak", "overflowWrap", "borderTop", "borderBottom", "letterSpacing",
+     "fontVariantNumeric"].forEach(function (p) { twin.style[p] = cs[p]; });
+    twin.style.width = width + "px";
+    var steps = view.steps, note = liveNote(), picked = {};
+    // A caption still a template (written when its step first shows) is measured with each
+    // number as wide as a number can be written, so the first paint need not write them.
+    var widest = "\u2212" + "8".repeat((data.digits || 4) + 1) + "e\u221288";
+    var texts = steps.map(function (s) {
+      return s.caption !== undefined ? s.caption : s.template.replace(/\ue000[^\ue001]*\ue001/g, widest);
+    });
+    var order = steps.map(function (s, i) { return i; });
+    var lines = function (i) { return texts[i].split("\n").length; };
+    order.slice().sort(function (a, b) { return texts[b].length - texts[a].length; })
+      .slice(0, MEASURED).forEach(function (i) { picked[i] = 1; });
+    order.sort(function (a, b) { return lines(b) - lines(a); }).slice(0, MEASURED).forEach(function (i) { picked[i] = 1; });
+    var tallest = 0;
+    Object.keys(picked).forEach(function (i) {
+      twin.textContent = texts[i] + note;
+      tallest = Math.max(tallest, twin.offsetHeight);
+    });
+    twin.textContent = "";
+    var wanted = Math.min(Math.ceil(tallest) + 2, Math.round(window.innerHeight * 0.4));
+    if (Math.abs(captionEl.offsetHeight - wanted) > 1) captionEl.style.height = wanted + "px";
+  }
+  window.addEventListener("resize", fitCaption);
+
   var lastSize = null;
   function resized() {
     var z = size(), key = z.w + "x" + z.h;
@@ -418,7 +470,7 @@
         add(panel, "p", "(The paths written out are for the numbers the page was made with; explain(root, " +
             JSON.stringify(n.label || n.id) + ") in Python writes them for new ones.)", "note");
       } else if (n.explain) {
-        add(panel, "pre", n.explain.text);
+        add(panel, "pre", explainText(n));
         if (n.explain.lit && n.explain.lit.length)
           add(panel, "p", "The picture lights the top " + n.explain.lit.length + " of these paths (the widest is the largest |product|).", "note");
       }
@@ -427,6 +479,17 @@
     }
     lightPaths(n);
     if (select !== false) chainrule.setParam("node", n.label && view.labels[n.label] === id ? n.label : id);
+  }
+
+  // The paths written out: page.py's pack_json of {record id: text} in the element
+  // data.explainTexts names, inflated when a panel first shows one.
+  var explainTexts = null;
+  function explainText(n) {
+    if (n.explain.text === undefined) {
+      if (!explainTexts) explainTexts = data.explainTexts ? JSON.parse(chainrule_unpack(el(data.explainTexts).textContent)) : {};
+      n.explain.text = explainTexts[n.id] || "";
+    }
+    return n.explain.text;
   }
 
   // The click panel's paths, lit on the picture: the largest |product| widest.
@@ -473,6 +536,18 @@
     if (live) { refresh(view); relabel(); }
     back.hidden = k === 0;
     back.textContent = k === 0 ? "" : "fold " + view.opened + " back";
+    // The other boxes open in this layout, each with its own button to fold it back.
+    var folds = el("folds");
+    while (folds.firstChild) folds.removeChild(folds.firstChild);
+    Object.keys(view.folds || {}).forEach(function (name) {
+      if (name === view.opened) return;  // the button above
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = "fold " + name;
+      b.addEventListener("click", function () { openView(view.folds[name]); });
+      folds.appendChild(b);
+    });
+    fitCaption();
     userZoomed = false; fit();
     lastSize = size().w + "x" + size().h;
   }
@@ -486,18 +561,22 @@
     return parsed[text.length + ":" + text.slice(0, 64)];
   }
 
-  // A packed view (gzip'd JSON in base64) is unpacked the first time its box opens.
+  // A packed view (page.py's pack_json, in the element its `packed` names) is inflated the
+  // first time its box opens. It is written against the view it opens from: a step that is
+  // a number is that view's step, a panel entry that is 0 that view's entry (copied: each
+  // view's numbers are its own after an edit).
   function unpack(k) {
     var v = views[k];
     if (!v.packed) return Promise.resolve(v);
-    var bytes = Uint8Array.from(atob(v.packed), function (c) { return c.charCodeAt(0); });
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(function (text) {
-      var parsed = JSON.parse(text);
-      Object.keys(parsed).forEach(function (key) { v[key] = parsed[key]; });
-      delete v.packed;
-      return v;
-    });
+    var from = views[v.parent || 0];
+    if (from.packed) unpack(v.parent || 0);
+    var parsed = JSON.parse(chainrule_unpack(el(v.packed).textContent));
+    var copy = function (x) { return JSON.parse(JSON.stringify(x)); };
+    parsed.steps = parsed.steps.map(function (s) { return typeof s === "number" ? copy(from.steps[s]) : s; });
+    Object.keys(parsed.nodes).forEach(function (id) { if (parsed.nodes[id] === 0) parsed.nodes[id] = copy(from.nodes[id]); });
+    Object.keys(parsed).forEach(function (key) { v[key] = parsed[key]; });
+    delete v.packed;
+    return Promise.resolve(v);
   }
 
   // Where the pass is (how many ops it has done, forward or back) is the same point in
@@ -543,7 +622,8 @@
   function wrapNeg(text) { return text.charAt(0) === "-" ? "(" + text + ")" : text; }
   var TOKEN = /\ue000([A-Z])(w?)(\d+)\.(\d+)\ue001/g;
 
-  function recompute() {
+  // The numbers from the rows and the edits (compute.js), forward and backward.
+  function evaluate() {
     var rows = graph.rows.map(function (r, k) {
       return { op: r.op, parents: r.parents, data: edits[k] !== undefined ? edits[k] : r.data, local: r.local };
     });
@@ -552,13 +632,24 @@
     live = { data: result.data, local: result.local, grad: result.grad, error: result.error,
              missing: result.missing, stale: result.stale, version: version,
              edited: Object.keys(edits).length > 0 };
-    if (!player) return;  // the first time, as the page opens: the captions are written at mount
+  }
+
+  // The captions that are templates are written when a step first shows one, not as the
+  // page opens (its first steps carry their own): the first paint waits on none of it.
+  function fresh() {
+    if (!live) evaluate();
+    refresh(view);
+  }
+
+  function recompute() {
+    evaluate();
     Object.keys(data.values).forEach(function (rid) {
       var k = +rid.slice(1);
       data.values[rid] = [live.data[k], live.grad[k]];
     });
     refresh(view);
     relabel();
+    fitCaption();
     player.reconfigure({ count: view.steps.length, render: render, names: view.steps.map(function (s) { return s.name; }) });
     player.go(shownStep);
     render(shownStep, -1);
@@ -740,15 +831,21 @@
     return openView(k).then(chainrule.names);
   };
   chainrule.collapse = function (name) {
+    var folds = views[viewIndex].folds || {};
+    if (name !== undefined && folds[name] !== undefined) return openView(folds[name]).then(chainrule.names);
     var k = viewIndex;
     while (k !== 0 && views[k].opened !== name && name !== undefined) k = views[k].parent || 0;
     return openView(k === 0 ? 0 : (views[k].parent || 0)).then(chainrule.names);
   };
 
   // -- start -------------------------------------------------------------------------------
-  if (window.innerWidth >= 1400 && el("key")) el("key").open = true;  // room for the legend: show it
-  if (graph) recompute();  // the numbers the captions' templates are written with
+  // Room for the legend: show it. (A media query reads the window's width without laying
+  // the page out, as window.innerWidth would, before the picture is even shown.)
+  if (window.matchMedia("(min-width: 1400px)").matches && el("key")) el("key").open = true;
+  // The picture stays out of the layout (CSS: #graph:not(.ready) > svg) until it is fitted
+  // and step 0's texts are in: the page is laid out with it once, for its first paint.
   mount(0);
+  host.classList.add("ready");
   player = chainrule.player({
     count: view.steps.length, render: render,
     names: view.steps.map(function (s) { return s.name; })

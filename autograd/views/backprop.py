@@ -30,13 +30,13 @@ address open a step and a node.
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
 import math
 import os
 import re
 from dataclasses import dataclass, fields
+from itertools import repeat
+from operator import add, sub
 
 from ..names import formula as formula_of, number, wrap as _wrap
 from ..table import GraphTable, path_counts, row_gradients, table
@@ -44,7 +44,7 @@ from ..value import Value
 from .compute import js_rows, script as compute_script
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
 from .explain import explain_row
-from .page import Page, asset, shell
+from .page import Page, asset, pack_json, shell, unpack_json
 from .text import check_digits
 
 # The chain-rule paths written out (by ``explain``) for at most this many nodes, labelled
@@ -279,17 +279,21 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     final = row_gradients(t) if final is None else final
     row = t.row
     nodes, parents = t.nodes, t.parents
-    shown = {node: rid for node, rid in pic.records.items() if node not in pic.constants}
-    watched = set(shown)
+    # The steps follow gradients by row: of the drawn Values and the inputs of the ops
+    # drawn (noted: captions name them), and of the parameters (what boxes hand them).
+    shown = {row[node]: rid for node, rid in pic.records.items() if node not in pic.constants}
+    noted = set(shown)
     for node in pic.ops:
-        watched.update(node.parents)
-    watched.update(n for n in nodes if n.role == "param" and not n.parents)  # what boxes hand them
-    grad: dict[Value, float] = dict.fromkeys(watched, 0.0)
-    # The same set by row, for the boxes' runs: a run passes over every edge of its rows,
-    # and reading a byte by row number costs less than looking the node up in ``grad``.
+        noted.update(map(row.__getitem__, node.parents))
+    params = [k for k, (role, ps) in enumerate(zip(t.roles, parents)) if role == "param" and not ps]
+    # A byte per row (reading it costs less than a set lookup, on every edge of a box's
+    # run): _NOTED and/or _PARAM for a row whose gradient is followed, else 0.
     followed = bytearray(len(nodes))
-    for node in watched:
-        followed[row[node]] = 1
+    for k in noted:
+        followed[k] = _NOTED
+    for k in params:
+        followed[k] |= _PARAM
+    grad = [0.0] * len(nodes)  # as the steps have it so far (only the followed rows are kept up)
     num = lambda x: number(x, digits)  # noqa: E731
     steps, known = _forward_steps(pic, names, num, row, digits) if forward else ([], {})
     ops = [k for k in range(t.roots[0], -1, -1) if parents[k]]
@@ -297,8 +301,9 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     steps.append(Step((), (), (), f"{'' if forward else 'Step 0: '}the forward pass is done (each record shows its "
                                   "data); every gradient is 0. Step forward (→) to run backward.", "forward pass done",
                       at=n_ops))
-    grad[root] = 1.0
-    seed = ((shown[root], num(1.0), num(0.0)),) if root in shown else ()
+    top = t.roots[0]
+    grad[top] = 1.0
+    seed = ((shown[top], num(1.0), num(0.0)),) if top in shown else ()
     focus = (pic.records.get(root) or pic.folded.get(root, ""),)
     steps.append(Step(focus, (), seed, f"{names[root]}.grad = 1: backward starts at the output "
                                        f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}",
@@ -316,52 +321,51 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
         runs.append((i, j, box))
         i = j
     last = {box: k for k, (_, _, box) in enumerate(runs) if box is not None}
-    handed: dict[str, dict[Value, float]] = {}  # box -> parameter -> what the call handed it
-    touched: set[Value] = set()
+    handed: dict[str, dict[int, float]] = {}  # box -> parameter's row -> what the call handed it
+    touched: set[int] = set()
+    flow = _Flow(t, final, followed)
     for k, (i, j, box) in enumerate(runs):
         if box is None:
-            steps.append(_op_step(nodes[ops[i]], pic, grad, shown, names, num, row, digits, touched,
-                                  at=n_ops + 2 + i))
+            steps.append(_op_step(ops[i], pic, grad, shown, names, num, t, digits, touched, at=n_ops + 2 + i))
             continue
-        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, row, digits,
-                               handed.setdefault(box, {}), last[box] == k, touched, t, final, followed,
-                               at=n_ops + 1 + j))
-    return steps, grad, known
+        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, digits, handed.setdefault(box, {}),
+                               last[box] == k, touched, flow, at=n_ops + 1 + j))
+    return steps, {nodes[k]: grad[k] for k in sorted(noted.union(params))}, known
 
 
-def _op_step(node: Value, pic: Picture, grad, shown, names, num, row, digits: int, touched: set,
-             at: int = 0) -> Step:
-    """One op's step back: each input's gradient grows by the op's gradient times the local
-    derivative, written out with its numbers (``touched``: the Values some step has given a
-    gradient already, whose captions show a sum)."""
-    g = grad[node]
-    k = row[node]
+def _op_step(k: int, pic: Picture, grad: list[float], shown: dict[int, str], names, num, t: GraphTable, digits: int,
+             touched: set[int], at: int = 0) -> Step:
+    """Row ``k``'s op stepping back: each input's gradient grows by the op's gradient times
+    the local derivative, written out with its numbers (``grad`` by row; ``touched``: the
+    rows some step has given a gradient already, whose captions show a sum)."""
+    node = t.nodes[k]
+    g = grad[k]
     me = _wrap(names[node])
     nums = _Numbers(digits)
     lines = []
     updates = []
-    changed: dict[Value, str] = {}  # parent -> its gradient text before this step
-    for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-        old = grad[parent]
+    changed: dict[int, str] = {}  # input row -> its gradient text before this step
+    for slot, (parent, p, local) in enumerate(zip(node.parents, t.parents[k], node.local_grads)):
+        old = grad[p]
         term = g * local
         new = old + term
-        grad[parent] = new
+        grad[p] = new
         if parent in pic.constants:
             continue  # a constant's gradient is not shown (and goes nowhere)
-        which = f" (input {slot + 1})" if sum(p is parent for p in node.parents) > 1 else ""
-        p = _wrap(names[parent])
-        head = (f"{p}.grad += {me}.grad × ∂{me}/∂{p}{which} = {_times(node, slot, nums, row, g, local)} = "
+        which = f" (input {slot + 1})" if sum(q is parent for q in node.parents) > 1 else ""
+        name = _wrap(names[parent])
+        head = (f"{name}.grad += {me}.grad × ∂{me}/∂{name}{which} = {_times(node, slot, nums, t.row, g, local)} = "
                 f"{nums('T', k, term, slot)}")
         before, after = nums("O", k, old, slot), nums("N", k, new, slot)
-        if parent not in touched:
-            lines.append(f"{head}   ({p}.grad: {before} → {after})")
+        if p not in touched:
+            lines.append(f"{head}   ({name}.grad: {before} → {after})")
         else:  # paths meet here: the gradient is a sum, growing
-            lines.append(f"{head}   ({p}.grad: {before} + {nums('T', k, term, slot, wrap=True)} = {after})")
-        changed.setdefault(parent, num(old))
-        touched.add(parent)
-    for parent, before_text in changed.items():
-        if parent in shown:
-            updates.append((shown[parent], num(grad[parent]), before_text))
+            lines.append(f"{head}   ({name}.grad: {before} + {nums('T', k, term, slot, wrap=True)} = {after})")
+        changed.setdefault(p, num(old))
+        touched.add(p)
+    for p, before_text in changed.items():
+        if p in shown:
+            updates.append((shown[p], num(grad[p]), before_text))
     if not lines:
         lines.append(f"{names[node]} passes its gradient {nums('G', k, g)} only to constants, which show none.")
     focus = tuple(x for x in (pic.records.get(node), pic.ops.get(node)) if x)
@@ -374,45 +378,78 @@ def _op_step(node: Value, pic: Picture, grad, shown, names, num, row, digits: in
                  at=at, back=True, rows=(k,))
 
 
-def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, row, digits: int,
-              handed: dict[Value, float], final: bool, touched: set, t: GraphTable, played: list[float],
-              followed: bytearray, at: int = 0) -> Step:
-    """A run of a collapsed scope's nodes (rows of ``t``), stepped as one: the gradients
-    that flowed in (its outputs'), what reaches the Values outside, and what it handed its
-    parameters (once per call of the scope, at its last run: their gradient norm and
-    largest entries). Each node's own gradient is complete when it is played
-    (``played``); only the gradients in ``grad`` are followed."""
+_NOTED, _PARAM = 1, 2  # a followed row's kinds: drawn or an input of an op drawn; a parameter
+
+
+class _Flow:
+    """The boxes' runs passing gradients to the followed rows (those whose gradients the
+    steps keep up): ``back(run, grad)`` adds to ``grad`` (by row) what the rows of ``run``
+    pass to their followed inputs, edge by edge in the order backward passes them (the
+    run's rows from the root down, each one's inputs in order): d root / d row, complete
+    when the row is played, times the local derivative."""
+
+    def __init__(self, t: GraphTable, played: list[float], followed: bytearray) -> None:
+        self.nodes, self.parents, self.locals = t.nodes, t.parents, t.locals
+        self.played, self.followed = played, followed
+
+    def back(self, run: list[int], grad: list[float]) -> tuple[dict[int, float], dict[int, float]]:
+        """The parameters reached and the noted rows reached, each in order, with their
+        gradients before the run."""
+        parents, locals_, played, followed = self.parents, self.locals, self.played, self.followed
+        # A run reaches most of a big graph: the rows that are only parameters (most of
+        # what it reaches) are kept apart from the few the captions name, so that the
+        # step's other passes go over those few only.
+        params: dict[int, float] = {}
+        noted: dict[int, float] = {}
+        for k in run:
+            g = played[k]
+            for p, local in zip(parents[k], locals_[k]):
+                kind = followed[p]
+                if kind:
+                    if kind == _PARAM:  # the most of them, so tested first
+                        if p not in params:
+                            params[p] = grad[p]
+                    else:
+                        if kind & _PARAM and p not in params:
+                            params[p] = grad[p]
+                        if p not in noted:
+                            noted[p] = grad[p]
+                    grad[p] += g * local
+        return params, noted
+
+
+def _box_step(run: list[int], box: str, pic: Picture, grad: list[float], shown: dict[int, str], names, num,
+              digits: int, handed: dict[int, float], final: bool, touched: set[int], flow: _Flow,
+              at: int = 0) -> Step:
+    """A run of a collapsed scope's nodes (rows, from the root down), stepped as one: the
+    gradients that flowed in (its outputs'), what reaches the Values outside, and what it
+    handed its parameters (once per call of the scope, at its last run: their gradient
+    norm and largest entries). Each node's own gradient is complete when it is played;
+    only the followed gradients in ``grad`` (by row) are kept up."""
     nums = _Numbers(digits)
-    nodes, parents, locals_ = t.nodes, t.parents, t.locals
-    old: dict[Value, float] = {}  # each followed input reached, and its gradient before the run
-    flowed_in = [nodes[k] for k in run if nodes[k] in shown and grad[nodes[k]] != 0.0]
-    before_in = {n: grad[n] for n in flowed_in}
-    for k in run:
-        g = played[k]
-        for p, local in zip(parents[k], locals_[k]):
-            if followed[p]:  # a row of a node in ``grad``
-                node = nodes[p]
-                if node not in old:
-                    old[node] = grad[node]
-                grad[node] += g * local
-    touched.update(old)  # the Values this run gave a gradient (a later op's caption shows a sum)
+    nodes = flow.nodes
+    flowed_in = [k for k in run if k in shown and grad[k] != 0.0]
+    before_in = {k: grad[k] for k in flowed_in}
+    params, old = flow.back(run, grad)  # the followed inputs reached, in order, and their gradients before
+    touched.update(old)  # the rows this run gave a gradient (a later op's caption shows a sum)
     start = {**old, **before_in}  # each gradient before the run, as the caption writes it
-    for reached, before in old.items():  # what this call handed its parameters: their gradients' growth
-        if reached.role == "param" and not reached.parents:
-            handed[reached] = handed.get(reached, 0.0) + (grad[reached] - before)
+    # What this call handed its parameters: their gradients' growth (with map: a run can
+    # reach thousands).
+    growth = map(sub, map(grad.__getitem__, params), params.values())
+    handed.update(list(zip(params, map(add, map(handed.get, params, repeat(0.0)), growth))))
     # Every drawn Value whose gradient changed is updated (also one the box hands on and
     # reads again itself); the caption names those outside the box. Only those are
     # written as text: a box's run reaches most of a big graph.
     changed = {p: num(before) for p, before in old.items() if p in shown}
     updates = tuple((shown[p], num(grad[p]), before) for p, before in changed.items())
-    outside = [p for p in changed if p in shown and pic.folded.get(p) != box]
+    outside = [p for p in changed if pic.folded.get(nodes[p]) != box]
     path = "/".join(pic.boxes[box])
     lines = [f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"]
     if flowed_in:
-        came = [f"{_wrap(names[n])}.grad = {nums('S', row[n], start[n])}" for n in flowed_in[:6]]
+        came = [f"{_wrap(names[nodes[k]])}.grad = {nums('S', k, start[k])}" for k in flowed_in[:6]]
         lines.append("in: " + "; ".join(came)
                      + (f" and {len(flowed_in) - 6} more" if len(flowed_in) > 6 else ""))
-    told = [f"{_wrap(names[p])}.grad {nums('S', row[p], start[p])} → {nums('E', row[p], grad[p])}" for p in outside[:8]]
+    told = [f"{_wrap(names[nodes[p]])}.grad {nums('S', p, start[p])} → {nums('E', p, grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
     lines.append(f"out: {'; '.join(told)}{more}" if told else "out: nothing it reads is drawn outside it")
     if final and handed:
@@ -420,11 +457,11 @@ def _box_step(run: list[int], box: str, pic: Picture, grad, shown, names, num, r
         # norm and the largest, written as the += this call made.
         top = sorted(handed, key=lambda p: -abs(handed[p]))[:_TOP]
         norm = math.sqrt(math.fsum(v * v for v in handed.values()))
-        lines.append(f"to its {len(handed)} parameter{'s' if len(handed) != 1 else ''}: gradient norm "
-                     f"{nums('Z', 0, norm)}; largest " + ", ".join(f"{names[p]}.grad += {nums('H', row[p], handed[p])}"
-                                                                for p in top))
-    edges = tuple(f"{pic.records[p]}->{box}" for p in outside if p in pic.records)
-    edges += tuple(f"{box}->{pic.records[n]}" for n in flowed_in if n in pic.records)
+        largest = ", ".join(f"{names[nodes[p]]}.grad += {nums('H', p, handed[p])}" for p in top)
+        lines.append(f"to its {len(handed):,} parameter{'s' if len(handed) != 1 else ''}: gradient norm "
+                     f"{nums('Z', 0, norm)}; largest {largest}")
+    edges = tuple(f"{pic.records[nodes[p]]}->{box}" for p in outside if nodes[p] in pic.records)
+    edges += tuple(f"{box}->{pic.records[nodes[k]]}" for k in flowed_in if nodes[k] in pic.records)
     return _step((box,), edges, updates, nums, "\n".join(lines), f"scope {path}", at=at, back=True,
                  rows=tuple(run))
 
@@ -471,11 +508,12 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
     budget, rows_left = EXPLAIN_BUDGET, _explain_rows(len(t))
-    for node in chosen if explained else ():  # labelled ones first, within both budgets
+    chosen = chosen if explained else []
+    above_each = t.above_each([row[node] for node in chosen])
+    for node, above in zip(chosen, above_each):  # labelled ones first, within both budgets
         if budget <= 0 or rows_left <= 0:
             break
         k = row[node]
-        above = t.above(k)
         rows_left -= len(above)
         e = explain_row(t, k, grads[k], digits=digits, above=above)
         budget -= len(e.text)
@@ -517,7 +555,42 @@ def _svg(pic: Picture) -> str:
         missing = "graphviz's `dot` program is not on PATH"
         why = " (the page's picture is laid out by it)"
         raise DotNotFoundError(str(error).replace(missing, missing + why)) from None
-    return svg[svg.index("<svg"):]  # inline: no XML prolog or doctype
+    return trim_svg(svg[svg.index("<svg"):])  # inline: no XML prolog or doctype
+
+
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+_GEOMETRY = re.compile(r' (points|d|x|y|cx|cy|rx|ry)="([^"]*)"')
+_FINE = re.compile(r"-?\d+\.\d\d+")
+_INHERITED = ("font-family", "font-size", "text-anchor")  # properties a <text> inherits from its <g>
+
+
+def trim_svg(svg: str) -> str:
+    """graphviz's SVG as the page carries it: the same picture in fewer characters. Its
+    comments go, coordinates keep one decimal (a twentieth of a point at most), and each
+    text property most texts share is said once on the picture's top group, which they
+    inherit it from (a text that differs keeps its own). User text is never touched:
+    graphviz escapes quotes and ``<`` in it, so no pattern here matches inside it.
+
+    >>> trim_svg('<svg><g id="graph0" class="graph"><!-- n0 -->\\n<text x="1.25" y="-2.5" '
+    ...          'font-size="11.00">data 0.125</text></g></svg>')
+    '<svg><g id="graph0" class="graph" font-size="11.00"><text x="1.2" y="-2.5">data 0.125</text></g></svg>'
+    """
+    svg = _COMMENT.sub("", svg)
+    svg = _GEOMETRY.sub(lambda m: f' {m.group(1)}="{_FINE.sub(_tenths, m.group(2))}"', svg)
+    top = '<g id="graph0" class="graph"'
+    shared = ""
+    for name in _INHERITED if top in svg else ():
+        values = re.findall(f' {name}="([^"]*)"', svg)
+        if values:
+            most = max(set(values), key=values.count)
+            svg = svg.replace(f' {name}="{most}"', "")
+            shared += f' {name}="{most}"'
+    return svg.replace(top, top + shared, 1)
+
+
+def _tenths(m: re.Match) -> str:
+    text = f"{round(float(m.group(0)), 1):.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 _STEP_FIELDS = tuple(f.name for f in fields(Step))
@@ -572,6 +645,7 @@ EDIT_LIMIT = 3000
 # bytes a Value); a box past it says how to see its inside.
 EXPAND_BUDGET = 100_000
 _EXPAND_LEVELS = 2  # the page's boxes open, and the boxes inside them
+_EXPAND_OPEN = 4  # boxes open at once in one layout, at most (two layers of a model, say)
 # Laying out an opened box costs passes over the whole graph and a run of dot (~0.2 s
 # for a 7k-node GPT step): the layouts made stop at this many Values visited in all (two
 # for that step, none for a 68k-node one, every one the size budget allows for an MLP).
@@ -581,86 +655,125 @@ _EXPAND_WORK = 20_000
 
 def _open_views(root, t, names, digits, forward, draw_options, played, base_pic: Picture, base: dict, base_svg: str,
                 depth: int, editable: bool) -> tuple[list[dict], list[dict]]:
-    """The layouts of the page's boxes opened: breadth first from the page's own boxes,
-    each opened one level and (for the page's own) all the way, within ``EXPAND_BUDGET``."""
+    """The layouts of the page's boxes opened, within ``EXPAND_BUDGET``: breadth first from
+    the page's own boxes, by how many are open (see below), each box opened one level;
+    the page's own boxes all the way. Each layout says which layout each of its open
+    boxes folds back to (``folds``)."""
     views = [base]
     view_nodes = [base["nodes"]]  # each view's panel entries (a packed view's are inside its text)
     max_nodes = draw_options.get("max_nodes", DEFAULT_MAX_NODES)
     budget = max(EXPAND_BUDGET, len(base_svg) + len(json.dumps(base)))
     keys: dict[tuple[frozenset, frozenset], int] = {(frozenset(), frozenset()): 0}
-    queue: list[tuple[int, Picture, frozenset, int, tuple]] = [(0, base_pic, frozenset(), 0, ())]
-    used = work = 0
+    opened_by: list[tuple[frozenset, frozenset]] = [(frozenset(), frozenset())]  # each view's key
+    spent = {"used": 0, "work": 0}
     members_of: dict[int, dict[str, list[Value]]] = {}  # id(picture) -> its boxes' members
     options = {k: v for k, v in draw_options.items() if k != "collapse"}
-    later: list = []  # the page's own boxes again, for their all-the-way layouts
-    last_round = False
-    while queue or (later and not last_round):
-        if not queue:
-            queue, last_round = later, True
-        parent, pic, opened, level, inner = queue.pop(0)
-        for box, path in pic.boxes.items():
-            if path[:len(inner)] != inner:
-                continue  # opened views open the boxes of the box they opened, not every mix
-            entry = view_nodes[parent][box]
-            for key_name, key in (("expand", (opened | {path}, frozenset())),
-                                  ("expandAll", (opened, frozenset({path})))):
-                if key in keys:
-                    entry[key_name] = keys[key]
+
+    def lay(parent: int, pic: Picture, box: str, path: tuple, key_name: str,
+            key: tuple[frozenset, frozenset]) -> tuple[int, Picture] | None:
+        """The layout ``key`` (opened one level, opened all the way), linked from ``box``'s
+        entry in view ``parent`` as ``key_name``; (its view, its picture) if newly made."""
+        entry = view_nodes[parent][box]
+        if key in keys:
+            entry[key_name] = keys[key]
+            return None
+        no_room = (f"The page has no room left for {'/'.join(path)} opened; "
+                   f"html(root, collapse={len(path) + 1}) draws its inside.")
+        if spent["used"] >= budget or spent["work"] + len(pic.order) > _EXPAND_WORK:
+            entry.setdefault("why", no_room)
+            return None
+        fold = _fold_rule(depth, key[0], key[1])
+        if id(pic) not in members_of:
+            members_of[id(pic)] = {}
+            for n, b in pic.folded.items():
+                members_of[id(pic)].setdefault(b, []).append(n)
+        members = members_of[id(pic)][box]
+        folds = [fold(n) for n in members]
+        extra = len(set(folds)) + folds.count(None)
+        too_large = f"Opened, {'/'.join(path)} draws more Values than max_nodes allows"
+        try:
+            if len(pic.records) + extra > max_nodes:
+                raise GraphTooLargeError(too_large)
+            view, svg, child, _ = _view(root, t, names, digits, forward, options, played, fold=fold,
+                                        explained=False, editable=editable)
+        except GraphTooLargeError:
+            entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
+            return None
+        spent["work"] += len(pic.order)
+        packed = _pack({"svg": svg, **view})
+        if spent["used"] + len(packed) > budget:
+            entry.setdefault("why", no_room)
+            return None
+        spent["used"] += len(packed)
+        keys[key] = len(views)
+        entry[key_name] = len(views)
+        views.append({"packed": packed, "opened": "/".join(path), "parent": parent})
+        view_nodes.append(view["nodes"])
+        opened_by.append(key)
+        return len(views) - 1, child
+
+    # Breadth first by how many boxes are open: a layout opens the boxes inside the one it
+    # opened, or one beside those open and no deeper (a sibling layer, the loss beside the
+    # model). Up to _EXPAND_LEVELS open first; then the page's own boxes all the way; then
+    # up to _EXPAND_OPEN open, as the budgets allow.
+    queue: list[tuple[int, Picture, frozenset, tuple]] = [(0, base_pic, frozenset(), ())]
+    later: list[tuple[int, Picture, frozenset, tuple]] = []
+    for limit in (_EXPAND_LEVELS, _EXPAND_OPEN):
+        while queue:
+            parent, pic, opened, inner = queue.pop(0)
+            if len(opened) >= limit:
+                later.append((parent, pic, opened, inner))
+                continue
+            deepest = max(map(len, opened), default=0)
+            for box, path in pic.boxes.items():
+                if path[:len(inner)] != inner and len(path) > deepest:
                     continue
-                # One level at a time, breadth first; all the way only for the page's own
-                # boxes, once every one-level layout has had its turn.
-                if level >= _EXPAND_LEVELS or (key_name == "expandAll" and (level > 0 or not last_round)):
-                    if key_name == "expandAll" and level == 0 and not last_round:
-                        later.append((parent, pic, opened, level, inner))
-                    continue
-                no_room = (f"The page has no room left for {'/'.join(path)} opened; "
-                           f"html(root, collapse={len(path) + 1}) draws its inside.")
-                if used >= budget or work + len(pic.order) > _EXPAND_WORK:
-                    entry.setdefault("why", no_room)
-                    continue
-                fold = _fold_rule(depth, key[0], key[1])
-                if id(pic) not in members_of:
-                    members_of[id(pic)] = {}
-                    for n, b in pic.folded.items():
-                        members_of[id(pic)].setdefault(b, []).append(n)
-                members = members_of[id(pic)][box]
-                folds = [fold(n) for n in members]
-                extra = len(set(folds)) + folds.count(None)
-                too_large = f"Opened, {'/'.join(path)} draws more Values than max_nodes allows"
-                try:
-                    if len(pic.records) + extra > max_nodes:
-                        raise GraphTooLargeError(too_large)
-                    view, svg, child, _ = _view(root, t, names, digits, forward, options, played, fold=fold,
-                                                explained=False, editable=editable)
-                except GraphTooLargeError:
-                    entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
-                    continue
-                work += len(pic.order)
-                packed = _pack({"svg": svg, **view})
-                if used + len(packed) > budget:
-                    entry.setdefault("why", no_room)
-                    continue
-                used += len(packed)
-                keys[key] = len(views)
-                entry[key_name] = len(views)
-                views.append({"packed": packed, "opened": "/".join(path), "parent": parent})
-                view_nodes.append(view["nodes"])
-                if key_name == "expand":
-                    queue.append((len(views) - 1, child, key[0], level + 1, path))
+                made = lay(parent, pic, box, path, "expand", (opened | {path}, frozenset()))
+                if made:
+                    queue.append((made[0], made[1], opened | {path}, path))
+        if limit == _EXPAND_LEVELS:  # the page's own boxes all the way
+            for box, path in base_pic.boxes.items():
+                lay(0, base_pic, box, path, "expandAll", (frozenset(), frozenset({path})))
+            queue, later = later, []
+    full = [base]
     for k in range(1, len(views)):  # the entries gained their own boxes' links after packing
-        views[k]["packed"] = _pack({**_unpack(views[k]["packed"]), "nodes": view_nodes[k]})
+        full.append({**_unpack(views[k]["packed"]), "nodes": view_nodes[k]})
+        views[k]["packed"] = _pack(_against(full[k], full[views[k]["parent"]]))
+    for k, (opened, everything) in enumerate(opened_by):  # what each open box folds back to
+        folds = {}
+        for path in opened | everything:
+            target = (frozenset(q for q in opened if q[:len(path)] != path),
+                      frozenset(q for q in everything if q[:len(path)] != path))
+            if target in keys:
+                folds["/".join(path)] = keys[target]
+        views[k]["folds"] = folds
     return views, view_nodes
 
 
 def _pack(view: dict) -> str:
-    """A view as gzip'd JSON in base64: an opened layout is text that compresses ~8x, and
-    the page unpacks it (DecompressionStream) only when the box is opened."""
-    return base64.b64encode(gzip.compress(json.dumps(view, ensure_ascii=False, allow_nan=False).encode("utf-8"),
-                                          mtime=0)).decode("ascii")
+    """A view packed (``pack_json``): an opened layout is text that compresses ~5x, and the
+    page inflates it only when the box is opened."""
+    return pack_json(view)
 
 
 def _unpack(text: str) -> dict:
-    return json.loads(gzip.decompress(base64.b64decode(text)))
+    return unpack_json(text)
+
+
+def _against(view: dict, parent: dict) -> dict:
+    """A view as the page carries it, written against the view it opens from: a step that
+    is one of the parent's (an op outside the box opened) is the parent's step number, and
+    a panel entry that is the parent's is 0. The page puts copies of them back in place.
+
+    >>> _against({"steps": [{"a": 1}, {"b": 2}], "nodes": {"n0": {"x": 1}, "n1": {"y": 2}}},
+    ...          {"steps": [{"b": 2}], "nodes": {"n1": {"y": 2}}})
+    {'steps': [{'a': 1}, 0], 'nodes': {'n0': {'x': 1}, 'n1': 0}}
+    """
+    index = {json.dumps(s, sort_keys=True): k for k, s in enumerate(parent["steps"])}
+    steps = [index.get(json.dumps(s, sort_keys=True), s) for s in view["steps"]]
+    theirs = parent["nodes"]
+    nodes = {rid: 0 if theirs.get(rid) == entry else entry for rid, entry in view["nodes"].items()}
+    return {**view, "steps": steps, "nodes": nodes}
 
 
 def _values(order: list[Value], views: list[dict[str, dict]], played: list[float]) -> dict[str, list]:
@@ -687,7 +800,7 @@ VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
 <button id="zoom-out" type="button" title="zoom out (-)" aria-label="zoom out">−</button>
 <button id="fit" type="button" title="fit the picture to the window (f)">fit</button>
 <label title="bring each step's node into view"><input id="follow" type="checkbox" checked> follow</label>
-<button id="fold-back" type="button" hidden></button>
+<button id="fold-back" type="button" hidden></button><span id="folds"></span>
 </div>
 <details id="key"><summary>legend</summary><ul>
 <li><span class="swatch focus"></span>the node whose step it is</li>
@@ -738,6 +851,16 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
                                         depth, editable)
     title = title if title is not None else f"Backprop through {names[root]}, step by step"
     data = {"views": views, "values": _values(order, view_nodes, played), "explained": MAX_EXPLAINED, "digits": digits}
+    # The paths written out (most of a big page's text) are inflated when a panel first
+    # shows one, not as the page opens.
+    texts = {rid: entry["explain"].pop("text") for rid, entry in base["nodes"].items() if "explain" in entry}
+    # What is inflated later rides in elements of its own, outside what the page inflates
+    # as it opens: the paths written out, and the opened layouts (``packed`` names the element).
+    later = {"chainrule-explains": pack_json(texts)} if texts else {}
+    if texts:
+        data["explainTexts"] = "chainrule-explains"
+    for k, view in enumerate(views[1:], 1):
+        later[f"chainrule-view-{k}"], view["packed"] = view["packed"], f"chainrule-view-{k}"
     script = asset("backprop.js")
     if editable:
         data["graph"] = {"rows": js_rows(order), "root": len(order) - 1,
@@ -753,7 +876,8 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
     page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, script,
-                              style=asset("backprop.css"), subtitle=subtitle, panel=True), title, steps)
+                              style=asset("backprop.css"), subtitle=subtitle, panel=True, pack=True, packed=later),
+                        title, steps)
     page.height = _frame_height(svg)
     if path is not None:
         page.save(path)

@@ -29,7 +29,8 @@ drawn as usual. If that is still more than ``max_nodes`` Values (a model's step,
 thousands of parameters feeding its boxes), it is thinned: an unlabelled Value that a box
 hands only to other boxes becomes part of one edge per pair of boxes ("27 Values"), and
 the unlabelled leaves outside the boxes that only boxes read are drawn as one node per
-kind ("3,744 parameters") with an edge to each box that reads them.
+kind ("3,744 parameters") with an edge to each box that reads them (a parameter labelled
+with a dotted path, as nn labels a model's, is bundled too).
 """
 
 from __future__ import annotations
@@ -522,7 +523,8 @@ def _bundle(order: list[Value], group: dict, exported: dict, box_inputs: dict, r
     other boxes is not drawn, one edge per pair of boxes says how many pass that way; and
     unlabelled leaves outside the boxes that only boxes read (a model's parameters, its
     constants) are drawn as one node per kind, with an edge to each box that reads them.
-    Values with a label, the output, and whatever an unfolded node reads stay drawn.
+    Values with a label, the output, and whatever an unfolded node reads stay drawn; a
+    parameter labelled with a dotted path (a model's, named after its place) is bundled.
     """
     read_outside: set[Value] = set()  # read by a node drawn as itself
     for node in order:
@@ -531,7 +533,11 @@ def _bundle(order: list[Value], group: dict, exported: dict, box_inputs: dict, r
     out = _Bundles()
 
     def kept(v: Value) -> bool:
-        return v is root or bool(v.label) or v in read_outside
+        if v is root or v in read_outside:
+            return True
+        # A label keeps a Value drawn, except a parameter's dotted path (nn labels a
+        # model's parameters so, layers.0.attn.wq.w[3][5]): one of thousands, bundled.
+        return bool(v.label) and not (v.role == "param" and not v.parents and "." in v.label)
 
     for path in exported:
         exported[path] = [v for v in exported[path] if kept(v)]

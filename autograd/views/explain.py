@@ -208,9 +208,11 @@ def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10,
                 tan += local * tangent[p]
                 a = abs(local)
                 m += a * size[p]
-                b = _magnitude(a * most[p])
+                b = a * most[p]  # >= 0 or NaN: _magnitude written out (this loop is most of explain's work)
                 if b > big:
                     big = b
+                elif b != b:
+                    big = math.inf  # a NaN path is the first one to show
         if c:
             count[r] = c
             tangent[r] = tan
@@ -345,16 +347,19 @@ def _first(entry: tuple) -> float:
 
 
 def _write(e: Explanation, t: GraphTable, digits: int) -> str:
-    names, row = t.names(digits), t.row
+    row = t.row
     outside = {e.wrt: number(e.wrt.data, digits) if not e.wrt.label else e.wrt.label} if e.wrt not in row else {}
+
+    def named(k: int) -> str:  # only the rows on the paths written are named
+        return t.name_of(k, digits)
 
     def name(node: Value) -> str:
         k = row.get(node)
-        return names[k] if k is not None else outside[node]
+        return named(k) if k is not None else outside[node]
 
     def rule_of(node: Value, slot: int) -> str:
         k = row[node]
-        return formula(t.rules[k], [names[p] for p in t.parents[k]], slot)
+        return formula(t.rules[k], [named(p) for p in t.parents[k]], slot)
 
     num = lambda x: number(x, digits)  # noqa: E731
     top, bottom = name(e.root), name(e.wrt)

@@ -28,9 +28,12 @@ import hashlib
 import html as _html
 import json
 import os
+import re
 import warnings
+import zlib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..files import write_atomic
 
@@ -103,13 +106,61 @@ def json_for_script(data: object) -> str:
     >>> json_for_script({"label": "</script>"})
     '{"label": "\\\\u003c/script\\\\u003e"}'
     """
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return _script_safe(json.dumps(data, ensure_ascii=False, allow_nan=False))
+
+
+def pack_json(value: object) -> str:
+    """``value`` as one string, ``size:base64``: the raw DEFLATE (RFC 1951) of its JSON in
+    base64, after the JSON's size in bytes; what ``unpack.js``'s ``chainrule_unpack``
+    reads back in the browser (and ``unpack_json`` here).
+
+    >>> unpack_json(pack_json(["a", "é"]))
+    ['a', 'é']
+    """
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return f"{len(text)}:{base64.b64encode(deflate.compress(text) + deflate.flush()).decode('ascii')}"
+
+
+def unpack_json(text: str) -> Any:
+    """What ``pack_json`` packed."""
+    return json.loads(zlib.decompress(base64.b64decode(text.partition(":")[2]), -15).decode("utf-8"))
+
+
+_PACKED = re.compile(r'<script type="application/octet-stream" id="chainrule-packed">([^<]*)</script>')
+
+
+def unpacked(page: str) -> str:
+    """A packed page's HTML as the browser holds it once its loader has run: the body in
+    ``<main>``, the data in its element and the scripts inline (a page not packed is
+    returned as it is). For reading a page's text: its scripts' hashes are the packed ones.
+
+    >>> page = shell("t", "<p>hi</p>", {"a": 1}, "var x = 1;", pack=True)
+    >>> "<p>hi</p>" in page, "<p>hi</p>" in unpacked(page), "<script>\\nvar x = 1;\\n</script>" in unpacked(page)
+    (False, True, True)
+    """
+    match = _PACKED.search(page)
+    if not match:
+        return page
+    data, body, *scripts = unpack_json(match.group(1))
+    page = page[:match.start()] + "".join(f"<script>{s}</script>" for s in scripts) + page[match.end():]
+    page = page.replace('<main id="main"></main>', f'<main id="main">\n{body}\n</main>', 1)
+    return page.replace('id="chainrule-data"></script>', f'id="chainrule-data">{_script_safe(data)}</script>', 1)
+
+
+def _packed_text(text: str) -> str:
+    if not re.fullmatch(r"\d*:[A-Za-z0-9+/=]*", text):
+        raise ValueError("shell: a packed text is pack_json's output (size:base64)")
+    return text
+
+
+def _script_safe(text: str) -> str:
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def shell(title: str, body: str, data: object, script: str, *, style: str = "",
-          subtitle: str = "", panel: bool = False) -> str:
+          subtitle: str = "", panel: bool = False, pack: bool = False, packed: dict[str, str] | None = None) -> str:
     """A complete page: the shared controls and caption around ``body``.
 
     - ``body``: the page's own HTML (a picture, panels), placed in ``<main id="main">``.
@@ -121,11 +172,32 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 
     Elements the script may fill: ``#caption`` (a line under the controls), ``#main``,
     ``#panel``. Titles and subtitles are plain text (escaped here).
+
+    ``pack``: the data, the body and the scripts travel as one compressed string (``pack_json``)
+    that a small inline loader (``unpack.js``) inflates and puts in place as the page is
+    parsed, before its first paint; the policy lists the loader's hash and the scripts'
+    own, so nothing else can run. A page of a big graph is several times smaller so.
+    ``packed``: more ``pack_json`` texts by element id, each in an element of its own that
+    the page's script inflates (``chainrule_unpack``) when it needs it, not as it opens.
     """
     # The text between <script> and </script>, exactly as the browser hashes it (its parser
     # turns CR LF and CR into LF first).
     own = f"\n{compact(asset('page.js'))}\n"
     theirs = "\n" + compact(script.replace("\r\n", "\n").replace("\r", "\n")) + "\n"
+    later = "".join(f'<script type="application/octet-stream" id="{_html.escape(key)}">{_packed_text(text)}</script>\n'
+                    for key, text in (packed or {}).items())
+    if pack:
+        loader = f"\n{compact(asset('unpack.js'))}\n"
+        scripts = (f'<script type="application/octet-stream" id="chainrule-packed">'
+                   f'{pack_json([json.dumps(data, ensure_ascii=False, allow_nan=False), body, own, theirs])}'
+                   f'</script>\n<script>{loader}</script>')
+        allowed = policy(loader, own, theirs)
+        body, data_text = "", ""
+    else:
+        scripts = f"<script>{own}</script>\n<script>{theirs}</script>"
+        allowed = policy(own, theirs)
+        data_text = json_for_script(data)
+        body = f"\n{body}\n"
     side = '<aside id="panel" hidden aria-live="polite"></aside>' if panel else ""
     sub = f"<p>{_html.escape(subtitle)}</p>" if subtitle else ""
     speeds = "".join(f'<option value="{s}"{" selected" if s == "2" else ""}>{s}×</option>'
@@ -134,7 +206,7 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{policy(own, theirs)}">
+<meta http-equiv="Content-Security-Policy" content="{allowed}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="chainrule">
 <title>{_html.escape(title)}</title>
@@ -156,12 +228,9 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 <span id="step-label" aria-live="polite"></span>
 </nav>
 <div id="caption" aria-live="polite"></div>
-<div id="layout"><main id="main">
-{body}
-</main>{side}</div>
-<script type="application/json" id="chainrule-data">{json_for_script(data)}</script>
-<script>{own}</script>
-<script>{theirs}</script>
+<div id="layout"><main id="main">{body}</main>{side}</div>
+<script type="application/json" id="chainrule-data">{data_text}</script>
+{later}{scripts}
 </body>
 </html>
 """
@@ -219,4 +288,5 @@ class Page:
         return path
 
 
-__all__ = ["Page", "shell", "json_for_script", "compact", "POLICY", "policy", "script_hash"]
+__all__ = ["Page", "shell", "json_for_script", "compact", "POLICY", "policy", "script_hash", "pack_json",
+           "unpack_json", "unpacked"]

@@ -1,0 +1,153 @@
+// A packed page's loader (page.py's shell(pack=True)): #chainrule-packed holds, in base64,
+// the raw DEFLATE (RFC 1951) of a JSON array [data, body, script, ...]. This inflates it
+// synchronously, as the parser reaches it, so the page is whole before its first paint
+// and before its load event, exactly as if every part had been inline: the data goes
+// into #chainrule-data, the body into #main, and each script runs in order as an inline
+// script the page's Content-Security-Policy lists by its sha256 (any other text is
+// refused by the browser). chainrule_inflate is kept for a page's other packed parts.
+"use strict";
+var chainrule_inflate = (function () {
+  var LBASE = [], LEXT = [], DBASE = [], DEXT = [], ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+  var i, b;
+  for (i = 0, b = 3; i < 28; i++) { LEXT[i] = i < 8 ? 0 : (i - 4) >> 2; LBASE[i] = b; b += 1 << LEXT[i]; }
+  LBASE[28] = 258; LEXT[28] = 0;
+  for (i = 0, b = 1; i < 30; i++) { DEXT[i] = i < 4 ? 0 : (i - 2) >> 1; DBASE[i] = b; b += 1 << DEXT[i]; }
+
+  // A canonical Huffman code from its code lengths (RFC 1951 3.2.2) as a lookup table:
+  // indexed by the next `bits` bits of input (least significant first), each entry holds
+  // the symbol times 16 plus its code's length. One look-up a symbol, not one a bit.
+  function code(lengths) {
+    var count = new Uint16Array(16), next = new Uint16Array(16), most = 0, k, len;
+    for (k = 0; k < lengths.length; k++) { count[lengths[k]]++; most = Math.max(most, lengths[k]); }
+    count[0] = 0;
+    for (len = 1, k = 0; len < 16; len++) { k = (k + count[len - 1]) << 1; next[len] = k; }
+    var table = new Uint32Array(1 << most);
+    for (var sym = 0; sym < lengths.length; sym++) {
+      len = lengths[sym];
+      if (!len) continue;
+      var c = next[len]++, reversed = 0;
+      for (k = 0; k < len; k++) { reversed = (reversed << 1) | (c & 1); c >>= 1; }
+      for (k = reversed; k < table.length; k += 1 << len) table[k] = (sym << 4) | len;
+    }
+    return { table: table, bits: most };
+  }
+
+  function grow(out, n, k) {
+    var bigger = new Uint8Array(Math.max(out.length * 2, n + k));
+    bigger.set(out);
+    return bigger;
+  }
+  // The next k bits of s's input, least significant first (headers only: the blocks'
+  // symbols are read by the loop below, with its state in local variables).
+  function bits(s, k) {
+    while (s.have < k) {
+      if (s.pos >= s.src.length) throw new Error("chainrule: the page's packed data is cut short");
+      s.buf |= s.src[s.pos++] << s.have; s.have += 8;
+    }
+    var v = s.buf & ((1 << k) - 1);
+    s.buf >>>= k; s.have -= k;
+    return v;
+  }
+  function decode(s, h) {
+    while (s.have < h.bits) { s.buf |= (s.pos < s.src.length ? s.src[s.pos] : 0) << s.have; s.pos++; s.have += 8; }
+    var entry = h.table[s.buf & ((1 << h.bits) - 1)], len = entry & 15;
+    if (!len) throw new Error("chainrule: the page's packed data is damaged");
+    s.buf >>>= len; s.have -= len;
+    return entry >> 4;
+  }
+  function damaged() { return new Error("chainrule: the page's packed data is damaged"); }
+
+  return function inflate(src, size) {
+    var out = new Uint8Array(size || Math.max(1024, src.length * 4)), n = 0, end = src.length;
+    var s = { src: src, pos: 0, buf: 0, have: 0 };
+    var last, type, lit, dist, k, len, sym, lengths;
+    do {
+      last = bits(s, 1); type = bits(s, 2);
+      if (type === 0) {  // stored: the rest of this byte is skipped, then LEN, NLEN, bytes
+        s.pos -= (s.have - (s.have & 7)) >> 3;  // whole bytes read ahead go back
+        s.buf = 0; s.have = 0;
+        len = src[s.pos] | (src[s.pos + 1] << 8); s.pos += 4;
+        if (n + len > out.length) out = grow(out, n, len);
+        out.set(src.subarray(s.pos, s.pos + len), n); n += len; s.pos += len;
+        continue;
+      }
+      if (type === 1) {  // the fixed codes
+        lengths = [];
+        for (k = 0; k < 288; k++) lengths[k] = k < 144 ? 8 : k < 256 ? 9 : k < 280 ? 7 : 8;
+        lit = code(lengths);
+        lengths = [];
+        for (k = 0; k < 30; k++) lengths[k] = 5;
+        dist = code(lengths);
+      } else if (type === 2) {  // codes of its own, their lengths coded too
+        var nlit = bits(s, 5) + 257, ndist = bits(s, 5) + 1, nlen = bits(s, 4) + 4, small = [];
+        for (k = 0; k < 19; k++) small[k] = 0;
+        for (k = 0; k < nlen; k++) small[ORDER[k]] = bits(s, 3);
+        var lencode = code(small);
+        lengths = [];
+        while (lengths.length < nlit + ndist) {
+          sym = decode(s, lencode);
+          if (sym < 16) { lengths.push(sym); continue; }
+          var repeat = sym === 16 ? 3 + bits(s, 2) : sym === 17 ? 3 + bits(s, 3) : 11 + bits(s, 7);
+          var value = sym === 16 ? lengths[lengths.length - 1] : 0;
+          while (repeat--) lengths.push(value);
+        }
+        lit = code(lengths.slice(0, nlit));
+        dist = code(lengths.slice(nlit));
+      } else {
+        throw damaged();
+      }
+      // The block's symbols: the hot loop, every piece of state a local variable.
+      var pos = s.pos, buf = s.buf, have = s.have, e, x, back;
+      var lt = lit.table, lb = lit.bits, lm = (1 << lb) - 1, dt = dist.table, db = dist.bits, dm = (1 << db) - 1;
+      for (;;) {
+        while (have < lb) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        e = lt[buf & lm]; x = e & 15;
+        if (!x) throw damaged();
+        buf >>>= x; have -= x; sym = e >> 4;
+        if (sym < 256) {
+          if (n === out.length) out = grow(out, n, 1);
+          out[n++] = sym;
+          continue;
+        }
+        if (sym === 256) break;
+        sym -= 257;
+        x = LEXT[sym];
+        while (have < x) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        len = LBASE[sym] + (buf & ((1 << x) - 1)); buf >>>= x; have -= x;
+        while (have < db) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        e = dt[buf & dm]; x = e & 15;
+        if (!x) throw damaged();
+        buf >>>= x; have -= x; k = e >> 4;
+        x = DEXT[k];
+        while (have < x) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        back = DBASE[k] + (buf & ((1 << x) - 1)); buf >>>= x; have -= x;
+        if (back > n) throw damaged();
+        if (n + len > out.length) out = grow(out, n, len);
+        for (k = 0; k < len; k++, n++) out[n] = out[n - back];
+      }
+      if (pos > end + 4) throw new Error("chainrule: the page's packed data is cut short");
+      s.pos = pos; s.buf = buf; s.have = have;
+    } while (!last);
+    return out.subarray(0, n);
+  };
+}());
+
+// "size:base64" to its text (UTF-8), through the inflater; size is the inflated bytes'.
+function chainrule_unpack(text) {
+  var colon = text.indexOf(":"), raw = atob(text.slice(colon + 1)), bytes = new Uint8Array(raw.length);
+  for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return new TextDecoder().decode(chainrule_inflate(bytes, colon > 0 ? +text.slice(0, colon) : 0));
+}
+
+(function () {
+  var parts = JSON.parse(chainrule_unpack(document.getElementById("chainrule-packed").textContent));
+  document.getElementById("chainrule-data").textContent = parts[0];
+  // The body is the page's own markup, made and escaped in Python: parsed in place as the
+  // page's parser would have (markup inserted so runs no script).
+  document.getElementById("main").insertAdjacentHTML("beforeend", parts[1]);
+  for (var k = 2; k < parts.length; k++) {
+    var script = document.createElement("script");
+    script.text = parts[k];
+    document.body.appendChild(script);
+  }
+}());
