@@ -26,8 +26,11 @@ Expressions are written with the inputs' names before that suffix, so ``x*2`` re
 ...     with scope("f"):
 ...         ys.append(dot([x, x, 2.0], [x, 3.0, x]).tanh())
 >>> from autograd.table import table
->>> [n for n in table(ys[0] + ys[1]).names() if n[0] in "fs"]
-['sample0.x', 'f[0].dot', 'f[0].tanh', 'sample1.x', 'f[1].dot', 'f[1].tanh']
+>>> t = table(ys[0] + ys[1])
+>>> [t.name(y) for y in ys], [t.name(y.parents[0]) for y in ys]
+(['f[0].tanh', 'f[1].tanh'], ['f[0].dot', 'f[1].dot'])
+>>> sorted(n for n in t.names() if n.startswith("sample"))
+['sample0.x', 'sample1.x']
 
 >>> from autograd import Value, scope
 >>> with scope("neuron"):
@@ -221,11 +224,15 @@ class Calls:
     A call of a scope path is a connected piece of the op nodes made under that path:
     ``mlp`` called on two samples makes two pieces that share only the parameters. Two
     rows that share a name are told apart by the calls where they differ, counted from 0
-    in graph order within the enclosing call: ``mlp[1].layer2.neuron0.dot`` is that
-    neuron's dot in ``mlp``'s second call. A row outside every scope that belongs to one
-    call of a top-level scope (the inputs handed to it, the loss terms made from its
-    output) is that call's sample: ``sample1.x0``. Rows that no call tells apart (two in
-    one call, or constants, named by their number) keep their row as ``#k``.
+    within the enclosing call in the order the program made them (the reverse of graph
+    order, whose walk places an op's last input first): ``mlp[1].layer2.neuron0.dot`` is
+    that neuron's dot in ``mlp``'s second call. (Two calls where the later one reads the
+    earlier one's result through nodes outside the scope are numbered the other way round:
+    the order is read from the graph, which does not record when a call was made.) A row
+    outside every scope that belongs to one call of a top-level scope (the inputs handed
+    to it, the loss terms made from its output) is that call's sample: ``sample1.x0``.
+    Rows that no call tells apart (two in one call, or constants, named by their number)
+    keep their row as ``#k``.
 
     The pieces are found in one pass over the graph's edges (union-find per scope
     level), made only when a name is shared: a graph without a shared name pays nothing.
@@ -249,6 +256,31 @@ class Calls:
             self._name_group(name)
             found = self._names[k]
         return found
+
+    def piece(self, k: int, level: int) -> int | None:
+        """Which call of its scope's first ``level`` + 1 names op row ``k`` was made in,
+        as the first row of that call's piece (None for a leaf, or a scope not that deep).
+
+        >>> from autograd import Value, scope
+        >>> with scope("f"):
+        ...     a = Value(1.0) * 2
+        >>> with scope("f"):
+        ...     b = Value(1.0) * 3
+        >>> from autograd.table import table
+        >>> t = table(a + b); calls = t.calls()
+        >>> calls.piece(t.row[a], 0) != calls.piece(t.row[b], 0), calls.piece(t.row[a], 1)
+        (True, None)
+        """
+        if not self._ready:
+            self._prepare()
+        pieces = self._pieces.get(k)
+        return pieces[level] if pieces is not None and level < len(pieces) else None
+
+    def position(self, k: int, level: int) -> int | None:
+        """The position (from 0) of op row ``k``'s call at ``level`` among the calls of its
+        scope within the enclosing call, as names write it (``mlp[1]``); None as ``piece``."""
+        piece = self.piece(k, level)
+        return None if piece is None else self._index[level][piece]
 
     def _prepare(self) -> None:
         parents, scopes = self.parents, self.scopes
@@ -298,11 +330,13 @@ class Calls:
                     else:
                         f[r] = m
                     j -= 1
-        # Each piece's position among the pieces of its path within the enclosing piece.
+        # Each piece's position among the pieces of its path within the enclosing piece,
+        # counted from the end of the graph: the walk that orders the rows places an op's
+        # last input first, so the program's first call (sample 0, position 0) comes last.
         index: list[dict[int, int]] = [{} for _ in range(depth)]
         seen: list[dict[tuple, int]] = [{} for _ in range(depth)]
         pieces: dict[int, tuple] = {}  # op row -> its piece at each level of its scope
-        for k in range(n):
+        for k in range(n - 1, -1, -1):
             s = scopes[k]
             if not parents[k] or not s:
                 continue

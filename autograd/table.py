@@ -215,7 +215,9 @@ class GraphTable:
                                                   self.roles, self.data, digits)
         return found
 
-    def _calls(self, digits: int) -> Calls:
+    def calls(self, digits: int = 4) -> Calls:
+        """The calls of scopes each row was made in, which tell shared names apart (see
+        ``autograd.names.Calls``); ``digits`` as for ``names``."""
         key = ("calls", digits)
         found = self._cache.get(key)
         if found is None:
@@ -229,7 +231,7 @@ class GraphTable:
         column = self._cache.get(key)
         if column is None:
             base, counts = self._base(digits)
-            calls = self._calls(digits)
+            calls = self.calls(digits)
             column = self._cache[key] = tuple(name if counts[name] == 1 else calls.name(k)
                                               for k, name in enumerate(base))
         return column
@@ -239,7 +241,7 @@ class GraphTable:
         column = self._cache.get(("names", digits))
         if column is not None:
             return column[k]
-        return self._calls(digits).name(k)
+        return self.calls(digits).name(k)
 
     def name(self, node: Node, digits: int = 4) -> str:
         """The name of ``node``, one of the table's."""

@@ -367,7 +367,9 @@ def test_a_box_that_reads_back_what_it_hands_on_still_ends_at_backward():
             state[rid] = new
     expected = expected_grads(z, collapse=1)
     assert {rid: state.get(rid, "0") for rid in expected} == expected
-    assert any("blk (a collapsed scope)" in s.caption for s in page.steps)
+    # Two `with scope("blk")` blocks: two calls of the box, each stepped as its own.
+    assert any(s.caption.startswith("blk, call 0 of 2 (a collapsed scope)") for s in page.steps)
+    assert any(s.caption.startswith("blk, call 1 of 2 (a collapsed scope)") for s in page.steps)
 
 
 SHOWN_DATA = SHOWN_GRADS.replace("'grad '", "'data '")

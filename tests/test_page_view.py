@@ -173,7 +173,18 @@ def test_an_mlp_on_two_samples_names_each_samples_nodes_by_its_index():
     for step in page.steps:
         assert not re.search(r"[A-Za-z_\]]#\d", step.caption), step.caption
     box = next(s.caption for s in page.steps if s.name == "scope mlp")
-    assert "in: mlp[1].layer2.neuron0.dot.grad = " in box and "out: sample1.x0.grad 0 → " in box
+    # Backward meets sample 0's call first (the program's first call, the graph's last).
+    assert "in: mlp[0].layer2.neuron0.dot.grad = " in box and "out: sample0.x0.grad 0 → " in box
+    # Each call of the box (each sample) says what it handed the parameters: that sample's
+    # loss term's gradients, as backward gives them on that term alone.
+    from nn import MLP
+
+    for k, (x, y) in enumerate((([2.0, 3.0], 1.0), ([3.0, -1.0], -1.0))):
+        model = MLP(2, [4, 4, 1], activation="tanh", seed=0)
+        ((model(x) - y) ** 2).backward()
+        norm = sum(p.grad ** 2 for p in model.parameters()) ** 0.5
+        text = next(s.caption for s in page.steps if s.caption.startswith(f"mlp, call {k} of 2 "))
+        assert f"to its 37 parameters: gradient norm {number(norm)};" in text, text
 
 
 @needs_dot

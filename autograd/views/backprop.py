@@ -308,28 +308,38 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     steps.append(Step(focus, (), seed, f"{names[root]}.grad = 1: backward starts at the output "
                                        f"(∂{_wrap(names[root])}/∂{_wrap(names[root])} = 1).", f"seed {names[root]}",
                       at=n_ops + 1, back=True))
-    # The runs: one op each, or a box's nodes while backward stays inside it. A box (one
-    # call of its scope) may be left and entered again; its last run reports what the
-    # call handed its parameters in all.
-    runs: list[tuple[int, int, str | None]] = []
+    # The runs: one op each, or a box's nodes while backward stays inside it and in one
+    # call of the top-level scope around it (a model's call on one sample: the connected
+    # piece of its nodes, see autograd.names.Calls). A call may be left and entered again;
+    # its last run reports what that call handed its parameters in all.
+    calls = t.calls(digits) if pic.boxes else None
+    runs: list[tuple[int, int, str | None, int | None]] = []
     i = 0
     while i < len(ops):
         box = pic.folded.get(nodes[ops[i]])
         j = i + 1
-        while box is not None and j < len(ops) and pic.folded.get(nodes[ops[j]]) == box:
-            j += 1
-        runs.append((i, j, box))
+        call = None
+        if box is not None and calls is not None:
+            call = calls.piece(ops[i], 0)
+            while j < len(ops) and pic.folded.get(nodes[ops[j]]) == box and calls.piece(ops[j], 0) == call:
+                j += 1
+        runs.append((i, j, box, call))
         i = j
-    last = {box: k for k, (_, _, box) in enumerate(runs) if box is not None}
-    handed: dict[str, dict[int, float]] = {}  # box -> parameter's row -> what the call handed it
+    last = {(box, call): k for k, (_, _, box, call) in enumerate(runs) if box is not None}
+    n_calls: dict[str, int] = {}  # how many calls each box has, for the captions
+    for box, _ in last:
+        n_calls[box] = n_calls.get(box, 0) + 1
+    handed: dict[tuple, dict[int, float]] = {}  # (box, call) -> parameter's row -> what the call handed it
     touched: set[int] = set()
     flow = _Flow(t, final, followed)
-    for k, (i, j, box) in enumerate(runs):
+    for k, (i, j, box, call) in enumerate(runs):
         if box is None:
             steps.append(_op_step(ops[i], pic, grad, shown, names, num, t, digits, touched, at=n_ops + 2 + i))
             continue
-        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, digits, handed.setdefault(box, {}),
-                               last[box] == k, touched, flow, at=n_ops + 1 + j))
+        position = calls.position(ops[i], 0) if calls is not None and n_calls[box] > 1 else None
+        steps.append(_box_step(ops[i:j], box, pic, grad, shown, names, num, digits, handed.setdefault((box, call), {}),
+                               last[(box, call)] == k, touched, flow, at=n_ops + 1 + j,
+                               call=None if position is None else (position, n_calls[box])))
     return steps, {nodes[k]: grad[k] for k in sorted(noted.union(params))}, known
 
 
@@ -420,12 +430,13 @@ class _Flow:
 
 def _box_step(run: list[int], box: str, pic: Picture, grad: list[float], shown: dict[int, str], names, num,
               digits: int, handed: dict[int, float], final: bool, touched: set[int], flow: _Flow,
-              at: int = 0) -> Step:
+              at: int = 0, call: tuple[int, int] | None = None) -> Step:
     """A run of a collapsed scope's nodes (rows, from the root down), stepped as one: the
     gradients that flowed in (its outputs'), what reaches the Values outside, and what it
-    handed its parameters (once per call of the scope, at its last run: their gradient
-    norm and largest entries). Each node's own gradient is complete when it is played;
-    only the followed gradients in ``grad`` (by row) are kept up."""
+    handed its parameters (once per call, at its last run: their gradient norm and largest
+    entries); ``call``: its position among the box's calls and how many, where several.
+    Each node's own gradient is complete when it is played; only the followed gradients
+    in ``grad`` (by row) are kept up."""
     nums = _Numbers(digits)
     nodes = flow.nodes
     flowed_in = [k for k in run if k in shown and grad[k] != 0.0]
@@ -444,7 +455,9 @@ def _box_step(run: list[int], box: str, pic: Picture, grad: list[float], shown: 
     updates = tuple((shown[p], num(grad[p]), before) for p, before in changed.items())
     outside = [p for p in changed if pic.folded.get(nodes[p]) != box]
     path = "/".join(pic.boxes[box])
-    lines = [f"{path} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes at once"]
+    which = f", call {call[0]} of {call[1]}" if call else ""  # (its position from 0, how many)
+    lines = [f"{path}{which} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes "
+             "at once"]
     if flowed_in:
         came = [f"{_wrap(names[nodes[k]])}.grad = {nums('S', k, start[k])}" for k in flowed_in[:6]]
         lines.append("in: " + "; ".join(came)
