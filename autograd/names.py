@@ -289,32 +289,21 @@ class Calls:
         # uf[j]: union-find of level j+1 (scope prefixes of j+1 names) over op rows.
         uf = [list(range(n)) for _ in range(depth)]
 
-        def find(f: list[int], a: int) -> int:
-            while f[a] != a:
-                f[a] = f[f[a]]  # path halving
-                a = f[a]
-            return a
-
-        # The scope of each op row (None for a leaf or a row outside every scope): one
-        # look-up per edge below, where the edges are most of the work.
-        op_scope = [s if ps else None for ps, s in zip(parents, scopes)]
-        for k, s in enumerate(op_scope):
-            if not s:
+        # Each op row's scope as a small number (0: a leaf, or a row outside every scope)
+        # and, for each two scopes, the deepest level they share (-1: none): most edges
+        # join rows of two different scopes, and a graph has few scopes, so an edge's
+        # level is one look-up instead of a comparison of two paths.
+        number: dict[tuple, int] = {(): 0}
+        sid = [number.setdefault(s, len(number)) if ps else 0 for ps, s in zip(parents, scopes)]
+        paths = sorted(number, key=number.__getitem__)
+        shared = [[_shared_levels(a, b) for b in paths] for a in paths]
+        for k, i in enumerate(sid):
+            if not i:
                 continue
-            mine = [k] * len(s)  # k's piece at each level: its own until an input joins it
-            top = len(s) - 1
+            mine = [k] * len(scopes[k])  # k's piece at each level: its own until an input joins it
+            levels = shared[i]
             for p in parents[k]:
-                t = op_scope[p]
-                if not t:
-                    continue
-                if t is s:
-                    j = top
-                else:
-                    j = -1
-                    for a, b in zip(s, t):
-                        if a != b:
-                            break
-                        j += 1
+                j = levels[sid[p]]
                 # Deepest level first: the pieces of a level lie within those of the level
                 # above, so rows joined here are joined above too, and most edges stop at once.
                 while j >= 0:
@@ -330,6 +319,12 @@ class Calls:
                     else:
                         f[r] = m
                     j -= 1
+        # Every row straight to its piece's root, in one pass a level: a root is its piece's
+        # first row and every link leads to a smaller row, so a row's link is final when
+        # the row is reached.
+        for f in uf:
+            for x in range(n):
+                f[x] = f[f[x]]
         # Each piece's position among the pieces of its path within the enclosing piece,
         # counted from the end of the graph: the walk that orders the rows places an op's
         # last input first, so the program's first call (sample 0, position 0) comes last.
@@ -343,7 +338,7 @@ class Calls:
             outer: object = None
             mine = []
             for j in range(len(s)):
-                r = find(uf[j], k)
+                r = uf[j][k]
                 if r not in index[j]:
                     key = (outer, s[j])
                     index[j][r] = seen[j][key] = seen[j].get(key, -1) + 1
@@ -442,6 +437,16 @@ class Calls:
             path = written[key] = ".".join(f"{part}[{index[j][calls[j]]}]" if j in used else part
                                            for j, part in enumerate(s))
         return path + name[len(plain):]
+
+
+def _shared_levels(a: tuple, b: tuple) -> int:
+    """The deepest level (from 0) at which scope paths ``a`` and ``b`` agree; -1 if none."""
+    j = -1
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        j += 1
+    return j
 
 
 def _join(a: object, b: object) -> object:
