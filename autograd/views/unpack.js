@@ -16,18 +16,25 @@ var chainrule_inflate = (function () {
   // A canonical Huffman code from its code lengths (RFC 1951 3.2.2) as a lookup table:
   // indexed by the next `bits` bits of input (least significant first), each entry holds
   // the symbol times 16 plus its code's length. One look-up a symbol, not one a bit.
+  // The table is built short codes first and doubled (copyWithin) at each longer length,
+  // so a short code's copies are made natively, not by a loop over the whole table: the
+  // loader runs once, cold, where a JavaScript loop is interpreted.
   function code(lengths) {
-    var count = new Uint16Array(16), next = new Uint16Array(16), most = 0, k, len;
-    for (k = 0; k < lengths.length; k++) { count[lengths[k]]++; most = Math.max(most, lengths[k]); }
+    var count = new Uint16Array(16), next = new Uint16Array(16), most = 0, k, len, sym;
+    for (k = 0; k < lengths.length; k++) { count[lengths[k]]++; if (lengths[k] > most) most = lengths[k]; }
     count[0] = 0;
     for (len = 1, k = 0; len < 16; len++) { k = (k + count[len - 1]) << 1; next[len] = k; }
-    var table = new Uint32Array(1 << most);
-    for (var sym = 0; sym < lengths.length; sym++) {
-      len = lengths[sym];
-      if (!len) continue;
-      var c = next[len]++, reversed = 0;
-      for (k = 0; k < len; k++) { reversed = (reversed << 1) | (c & 1); c >>= 1; }
-      for (k = reversed; k < table.length; k += 1 << len) table[k] = (sym << 4) | len;
+    var table = new Uint32Array(1 << most), size = 1;
+    for (len = 1; len <= most; len++) {
+      table.copyWithin(size, 0, size);  // every shorter code, again with the new top bit set
+      size <<= 1;
+      if (!count[len]) continue;
+      for (sym = 0; sym < lengths.length; sym++) {
+        if (lengths[sym] !== len) continue;
+        var c = next[len]++, reversed = 0;
+        for (k = 0; k < len; k++) { reversed = (reversed << 1) | (c & 1); c >>= 1; }
+        table[reversed] = (sym << 4) | len;
+      }
     }
     return { table: table, bits: most };
   }
@@ -123,7 +130,12 @@ var chainrule_inflate = (function () {
         back = DBASE[k] + (buf & ((1 << x) - 1)); buf >>>= x; have -= x;
         if (back > n) throw damaged();
         if (n + len > out.length) out = grow(out, n, len);
-        for (k = 0; k < len; k++, n++) out[n] = out[n - back];
+        // A match is copied natively, as many times as it overlaps itself (a run of one
+        // byte, back = 1, doubles each time): most of a page's bytes come from matches.
+        for (k = n - back; len > 0;) {
+          x = len < n - k ? len : n - k;
+          out.copyWithin(n, k, k + x); n += x; len -= x;
+        }
       }
       if (pos > end + 4) throw new Error("chainrule: the page's packed data is cut short");
       s.pos = pos; s.buf = buf; s.have = have;
@@ -134,8 +146,13 @@ var chainrule_inflate = (function () {
 
 // "size:base64" to its text (UTF-8), through the inflater; size is the inflated bytes'.
 function chainrule_unpack(text) {
-  var colon = text.indexOf(":"), raw = atob(text.slice(colon + 1)), bytes = new Uint8Array(raw.length);
-  for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  var colon = text.indexOf(":"), b64 = text.slice(colon + 1), bytes;
+  if (Uint8Array.fromBase64) bytes = Uint8Array.fromBase64(b64);  // native, where there is one
+  else {
+    var raw = atob(b64);
+    bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  }
   return new TextDecoder().decode(chainrule_inflate(bytes, colon > 0 ? +text.slice(0, colon) : 0));
 }
 
