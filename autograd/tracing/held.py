@@ -125,8 +125,9 @@ class ParameterArrays:
         self.held = False
         # Only leaves of class Value (or held by another list) can be held.
         self.holdable = all((type(v) is Value or isinstance(v, HeldValue)) and not v.parents for v in self.values)
-        self._class: type[HeldValue] = type("Value", (HeldValue,), {"__slots__": (), "__module__": __name__,
-                                                   "__qualname__": "HeldValue"})
+        # This list's own held class: its ``arrays`` is this list while it holds.
+        namespace = {"__slots__": (), "__module__": __name__, "__qualname__": "HeldValue"}
+        self._class: type[HeldValue] = type("Value", (HeldValue,), namespace)
         _LIVE[:] = [ref for ref in _LIVE if ref() is not None]
         _LIVE.append(weakref.ref(self))
         made += 1

@@ -274,7 +274,7 @@ def _pick(b: _Builder, members, parents, out, wants):
     return forward, (make if wants else None)
 
 
-def _linear(b: _Builder, rows: int, members, parents, out, wants, view=None):
+def _linear(b: _Builder, rows: int, members, parents, out, wants, view: tuple | None = None):
     """``W @ X_p`` for every position p: members are P blocks of ``rows`` dots, block p
     reading position p's inputs, row j of every block weighing them by the same weights.
     ``view``: (start, width, _) when the weights fill P row by row from ``start`` (the

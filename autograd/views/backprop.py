@@ -412,8 +412,12 @@ def _box_step(run: list[int], box: str, pic: Picture, grad: list[float], shown: 
     updates = tuple((shown[p], num(grad[p]), before) for p, before in changed.items())
     outside = [p for p in changed if pic.folded.get(nodes[p]) != box]
     path = "/".join(pic.boxes[box])
-    which = f", call {call[0]} of {call[1]}" if call else ""  # (its position from 0, how many)
-    lines = [f"{path}{which} (a collapsed scope) passes the gradient back through {len(run)} of its op nodes "
+    # Which call of the top-level scope, indexed as the names index it (mlp[1].layer2...),
+    # and counted from 1 in words: call = (its position from 0, how many).
+    top, *rest = pic.boxes[box]
+    written = "/".join([f"{top}[{call[0]}]", *rest]) if call else path
+    which = f", call {call[0] + 1} of {call[1]}" if call else ""
+    lines = [f"{written} (a collapsed scope{which}) passes the gradient back through {len(run)} of its op nodes "
              "at once"]
     if flowed_in:
         came = [f"{_wrap(names[nodes[k]])}.grad = {nums('S', k, start[k])}" for k in flowed_in[:6]]
