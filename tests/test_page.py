@@ -3,12 +3,16 @@ in a real headless Chromium and stepped through by its controls, keys and URL ha
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 import os
+import random
 import shutil
 import subprocess
 import sys
 import textwrap
+import zlib
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,7 @@ import pytest
 import autograd
 from autograd import Value, explain, scope
 from autograd.views.draw import picture
-from autograd.views.page import Page, json_for_script, shell, unpacked
+from autograd.views.page import Page, json_for_script, pack_json, shell, unpacked
 from autograd.views.text import number
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
@@ -407,3 +411,58 @@ def test_without_dot_or_graphviz_pure_the_page_says_how_to_install(tmp_path, mon
     with pytest.raises(autograd.DotNotFoundError, match="apt-get install graphviz.*pip install graphviz-pure") as info:
         autograd.html(readme_neuron())
     assert "page" in str(info.value) and info.value.__cause__ is None
+
+
+def _deflate(data: bytes, level: int = 9, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> str:
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
+    return base64.b64encode(packer.compress(data) + packer.flush()).decode("ascii")
+
+
+def test_the_pages_inflater_reads_every_kind_of_block_and_match(browser, tmp_path):
+    """unpack.js's inflater against zlib: stored blocks (level 0), fixed and dynamic codes,
+    runs (a match that overlaps itself: back = 1, 2, 3 ...), long matches, random bytes, with
+    the size given and without it (the output grows), and damaged input refused by name."""
+    rng = random.Random(7)
+    texts = {
+        "run": b"a" * 70_000,
+        "periods": b"".join(bytes([(65 + k % p) % 256 for k in range(3_000)]) for p in (2, 3, 7, 31, 258, 300)),
+        "random": bytes(rng.randrange(256) for _ in range(40_000)),
+        "prose": " ".join(rng.choice(["grad", "data", "−0.4916", "é", "∂o/∂n", "tanh"])
+                          for _ in range(20_000)).encode(),
+    }
+    streams = []
+    for name, data in texts.items():
+        plain = zlib.Z_DEFAULT_STRATEGY
+        for level, strategy in ((0, plain), (1, plain), (9, plain), (9, zlib.Z_FIXED), (9, zlib.Z_RLE),
+                                (9, zlib.Z_HUFFMAN_ONLY)):
+            b64 = _deflate(data, level, strategy)
+            streams.append([f"{name} {level}/{strategy}", f"{len(data)}:{b64}", hashlib.sha256(data).hexdigest()])
+            streams.append([f"{name} {level}/{strategy} no size", b64, hashlib.sha256(data).hexdigest()])
+    page = tmp_path / "t.html"
+    page.write_text(shell("t", "<p>hi</p>", {"a": 1}, "var x = 1;", pack=True), encoding="utf-8")
+    tab = browser.open(page)
+    got = tab.js("""async (streams) => {
+        const out = [];
+        for (const [name, text] of streams) {
+            const bytes = chainrule_inflate(Uint8Array.fromBase64(text.slice(text.indexOf(":") + 1)),
+                                            text.indexOf(":") > 0 ? +text.slice(0, text.indexOf(":")) : 0);
+            const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+            out.push([name, Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")]);
+        }
+        return out;
+    }""", [[name, text] for name, text, _ in streams])
+    assert got == [[name, digest] for name, _, digest in streams]
+    # Cut short, or a block type that does not exist: the loader's own error, not garbage.
+    whole = _deflate(texts["prose"])
+    errors = tab.js("""(texts) => texts.map((t) => { try { chainrule_unpack(t); return "no error"; }
+                                                   catch (e) { return e.message; } })""",
+                    [f"{len(texts['prose'])}:{whole[:40]}", "10:" + base64.b64encode(b"\x07\xff\xff").decode()])
+    assert all(e.startswith("chainrule: the page's packed data is ") for e in errors), errors
+    # A browser without Uint8Array.fromBase64 decodes the base64 through atob.
+    packed = pack_json(["é", "x" * 5000])
+    assert tab.js("""(text) => {
+        const native = Uint8Array.fromBase64;
+        Uint8Array.fromBase64 = undefined;
+        try { return JSON.parse(chainrule_unpack(text)); } finally { Uint8Array.fromBase64 = native; }
+    }""", packed) == ["é", "x" * 5000]
+    tab.check()

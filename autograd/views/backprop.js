@@ -56,19 +56,18 @@
     if (!svg.getAttribute("data-box")) svg.setAttribute("data-box", svg.getAttribute("viewBox") || "0 0 100 100");
     var vb = svg.getAttribute("data-box").split(/[\s,]+/).map(Number);
     vp.box = { x: vb[0], y: vb[1], w: vb[2], h: vb[3] };
-    if (svg.getAttribute("data-wired")) return;
-    svg.setAttribute("data-wired", "1");
-    Object.keys(nodes).forEach(function (id) {
-      nodes[id].addEventListener("click", function (event) {
-        if (dragged) return;
-        var entry = view.nodes[id] && (view.nodes[id].ref ? view.nodes[view.nodes[id].ref] : view.nodes[id]);
-        // A box opens (shift: down to its scalars); one that cannot shows its panel, which says why.
-        var open = entry && entry.box ? (event.shiftKey && entry.expandAll !== undefined ? entry.expandAll : entry.expand) : undefined;
-        if (open !== undefined) openView(open);
-        else showPanel(id);
-      });
-    });
   }
+  // One listener for every view's nodes (not one a node, set up before the first paint).
+  host.addEventListener("click", function (event) {
+    var g = event.target.closest("g.node"), t = g && svg.contains(g) && g.querySelector("title");
+    if (!t || nodes[t.textContent] !== g || dragged) return;
+    var id = t.textContent;
+    var entry = view.nodes[id] && (view.nodes[id].ref ? view.nodes[view.nodes[id].ref] : view.nodes[id]);
+    // A box opens (shift: down to its scalars); one that cannot shows its panel, which says why.
+    var open = entry && entry.box ? (event.shiftKey && entry.expandAll !== undefined ? entry.expandAll : entry.expand) : undefined;
+    if (open !== undefined) openView(open);
+    else showPanel(id);
+  });
 
   function setGrad(id, text) {
     current[id] = text;
@@ -83,6 +82,8 @@
   // A number longer than the one graphviz sized its field for (after an edit, or a
   // gradient longer than the final one) is squeezed into the field rather than spill out.
   function put(textEl, text) {
+    // The same text again (step 0's texts are mostly the drawn ones) leaves the DOM alone.
+    if (textEl.textContent === text && !textEl.hasAttribute("textLength")) return;
     textEl.textContent = text;
     var room = text.length > fieldWidth(textEl, true).chars ? fieldWidth(textEl) : null;
     if (room && textEl.getComputedTextLength() > room.width) {
@@ -328,9 +329,10 @@
   // The caption is as tall as the view's tallest caption at the window's width (at most
   // 40% of the window; past that it scrolls), measured in a hidden twin when a view opens,
   // the width changes or an edit changes the numbers, never per step: a step must not
-  // move the picture. The longest captions by characters and by lines are the ones measured.
+  // move the picture. Laying text out is the cost (it runs before the first paint), so
+  // only the likely tallest are measured.
   var captionEl = el("caption"), twin = null, captionKey = "";
-  var MEASURED = 40;
+  var MEASURED = 10;
   function fitCaption() {
     var width = captionEl.offsetWidth;
     if (!width || !view) return;
@@ -343,33 +345,36 @@
       document.body.appendChild(twin);
     }
     var cs = getComputedStyle(captionEl);
+    // Longhands: the computed `font` shorthand is empty where a longhand (tabular numbers) has
+    // no place in it. All read before any is written: a write between reads restyles.
+    var copied = ["fontFamily", "fontSize", "fontWeight", "fontStyle", "lineHeight", "whiteSpace", "wordBreak", "overflowWrap", "letterSpacing",
+                  "fontVariantNumeric"].map(function (p) { return [p, cs[p]]; });
     twin.style.cssText = "position:absolute;visibility:hidden;left:-99999px;top:0;height:auto;box-sizing:border-box";
-    // Longhands: the computed `font` shorthand is empty where a longhand (tabular numbers) has no place in it.
-    ["fontFamily", "fontSize", "fontWeight", "fontStyle", "lineHeight", "padding", "whiteSpace", "wordBreak", "overflowWrap", "borderTop", "borderBottom", "letterSpacing",
-     "fontVariantNumeric"].forEach(function (p) { twin.style[p] = cs[p]; });
+    copied.forEach(function (pv) { twin.style[pv[0]] = pv[1]; });
     twin.style.width = width + "px";
     var steps = view.steps, note = liveNote(), picked = {};
     // A caption still a template (written when its step first shows) is measured with each
     // number as wide as a number can be written, so the first paint need not write them.
     var widest = "\u2212" + "8".repeat((data.digits || 4) + 1) + "e\u221288";
     var texts = steps.map(function (s) {
-      return s.caption !== undefined ? s.caption : s.template.replace(/\ue000[^\ue001]*\ue001/g, widest);
+      return (s.caption !== undefined ? s.caption : s.template.replace(/\ue000[^\ue001]*\ue001/g, widest)) + note;
     });
-    var order = steps.map(function (s, i) { return i; });
-    var lines = function (i) { return texts[i].split("\n").length; };
-    order.slice().sort(function (a, b) { return texts[b].length - texts[a].length; })
+    // Characters a line holds at a generous average glyph width (half the font size): the
+    // captions with the most lines wrapped at that are the ones measured.
+    var perLine = Math.max(8, width / (parseFloat(cs.fontSize) || 16) * 2), rows = texts.map(function (t) {
+      return t.split("\n").reduce(function (n, line) { return n + Math.ceil((line.length + 1) / perLine); }, 0) + t.length / 1e6;
+    });
+    texts.map(function (t, i) { return i; }).sort(function (a, b) { return rows[b] - rows[a]; })
       .slice(0, MEASURED).forEach(function (i) { picked[i] = 1; });
-    order.sort(function (a, b) { return lines(b) - lines(a); }).slice(0, MEASURED).forEach(function (i) { picked[i] = 1; });
     // One block per caption measured, all laid out at once: one forced layout, not one each.
+    var frame = "box-sizing:border-box;padding:" + cs.padding + ";border-top:" + cs.borderTop + ";border-bottom:" + cs.borderBottom;
     var blocks = Object.keys(picked).map(function (i) {
       var b = document.createElement("div");
-      b.style.cssText = "box-sizing:border-box";
-      b.style.padding = cs.padding; b.style.borderTop = cs.borderTop; b.style.borderBottom = cs.borderBottom;
-      b.textContent = texts[i] + note;
+      b.style.cssText = frame;
+      b.textContent = texts[i];
       return b;
     });
     twin.textContent = "";
-    twin.style.padding = "0"; twin.style.borderTop = twin.style.borderBottom = "none";
     blocks.forEach(function (b) { twin.appendChild(b); });
     var tallest = 0;
     blocks.forEach(function (b) { tallest = Math.max(tallest, b.offsetHeight); });

@@ -16,18 +16,25 @@ var chainrule_inflate = (function () {
   // A canonical Huffman code from its code lengths (RFC 1951 3.2.2) as a lookup table:
   // indexed by the next `bits` bits of input (least significant first), each entry holds
   // the symbol times 16 plus its code's length. One look-up a symbol, not one a bit.
+  // The table is built short codes first and doubled (copyWithin) at each longer length,
+  // so a short code's copies are made natively, not by a loop over the whole table: the
+  // loader runs once, cold, where a JavaScript loop is interpreted.
   function code(lengths) {
-    var count = new Uint16Array(16), next = new Uint16Array(16), most = 0, k, len;
-    for (k = 0; k < lengths.length; k++) { count[lengths[k]]++; most = Math.max(most, lengths[k]); }
+    var count = new Uint16Array(16), next = new Uint16Array(16), most = 0, k, len, sym;
+    for (k = 0; k < lengths.length; k++) { count[lengths[k]]++; if (lengths[k] > most) most = lengths[k]; }
     count[0] = 0;
     for (len = 1, k = 0; len < 16; len++) { k = (k + count[len - 1]) << 1; next[len] = k; }
-    var table = new Uint32Array(1 << most);
-    for (var sym = 0; sym < lengths.length; sym++) {
-      len = lengths[sym];
-      if (!len) continue;
-      var c = next[len]++, reversed = 0;
-      for (k = 0; k < len; k++) { reversed = (reversed << 1) | (c & 1); c >>= 1; }
-      for (k = reversed; k < table.length; k += 1 << len) table[k] = (sym << 4) | len;
+    var table = new Uint32Array(1 << most), size = 1;
+    for (len = 1; len <= most; len++) {
+      table.copyWithin(size, 0, size);  // every shorter code, again with the new top bit set
+      size <<= 1;
+      if (!count[len]) continue;
+      for (sym = 0; sym < lengths.length; sym++) {
+        if (lengths[sym] !== len) continue;
+        var c = next[len]++, rev = 0;
+        for (k = 0; k < len; k++) { rev = (rev << 1) | (c & 1); c >>= 1; }
+        table[rev] = (sym << 4) | len;
+      }
     }
     return { table: table, bits: most };
   }
@@ -41,7 +48,7 @@ var chainrule_inflate = (function () {
   // symbols are read by the loop below, with its state in local variables).
   function bits(s, k) {
     while (s.have < k) {
-      if (s.pos >= s.src.length) throw new Error("chainrule: the page's packed data is cut short");
+      if (s.pos >= s.src.length) throw damaged("cut short");
       s.buf |= s.src[s.pos++] << s.have; s.have += 8;
     }
     var v = s.buf & ((1 << k) - 1);
@@ -49,13 +56,13 @@ var chainrule_inflate = (function () {
     return v;
   }
   function decode(s, h) {
-    while (s.have < h.bits) { s.buf |= (s.pos < s.src.length ? s.src[s.pos] : 0) << s.have; s.pos++; s.have += 8; }
+    for (; s.have < h.bits; s.have += 8) s.buf |= (s.src[s.pos++] | 0) << s.have;
     var entry = h.table[s.buf & ((1 << h.bits) - 1)], len = entry & 15;
-    if (!len) throw new Error("chainrule: the page's packed data is damaged");
+    if (!len) throw damaged();
     s.buf >>>= len; s.have -= len;
     return entry >> 4;
   }
-  function damaged() { return new Error("chainrule: the page's packed data is damaged"); }
+  function damaged(how) { return new Error("chainrule: the page's packed data is " + (how || "damaged")); }
 
   return function inflate(src, size) {
     var out = new Uint8Array(size || Math.max(1024, src.length * 4)), n = 0, end = src.length;
@@ -96,11 +103,12 @@ var chainrule_inflate = (function () {
       } else {
         throw damaged();
       }
-      // The block's symbols: the hot loop, every piece of state a local variable.
+      // The block's symbols: the hot loop, every piece of state a local variable. Past the
+      // end a byte reads as undefined, so as 0 (| 0), as the format pads the last byte.
       var pos = s.pos, buf = s.buf, have = s.have, e, x, back;
       var lt = lit.table, lb = lit.bits, lm = (1 << lb) - 1, dt = dist.table, db = dist.bits, dm = (1 << db) - 1;
       for (;;) {
-        while (have < lb) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        for (; have < lb; have += 8) buf |= (src[pos++] | 0) << have;
         e = lt[buf & lm]; x = e & 15;
         if (!x) throw damaged();
         buf >>>= x; have -= x; sym = e >> 4;
@@ -112,20 +120,25 @@ var chainrule_inflate = (function () {
         if (sym === 256) break;
         sym -= 257;
         x = LEXT[sym];
-        while (have < x) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        for (; have < x; have += 8) buf |= (src[pos++] | 0) << have;
         len = LBASE[sym] + (buf & ((1 << x) - 1)); buf >>>= x; have -= x;
-        while (have < db) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        for (; have < db; have += 8) buf |= (src[pos++] | 0) << have;
         e = dt[buf & dm]; x = e & 15;
         if (!x) throw damaged();
         buf >>>= x; have -= x; k = e >> 4;
         x = DEXT[k];
-        while (have < x) { buf |= (pos < end ? src[pos] : 0) << have; pos++; have += 8; }
+        for (; have < x; have += 8) buf |= (src[pos++] | 0) << have;
         back = DBASE[k] + (buf & ((1 << x) - 1)); buf >>>= x; have -= x;
         if (back > n) throw damaged();
         if (n + len > out.length) out = grow(out, n, len);
-        for (k = 0; k < len; k++, n++) out[n] = out[n - back];
+        // A match is copied natively, as many times as it overlaps itself (a run of one
+        // byte, back = 1, doubles each time): most of a page's bytes come from matches.
+        for (k = n - back; len > 0;) {
+          x = len < n - k ? len : n - k;
+          out.copyWithin(n, k, k + x); n += x; len -= x;
+        }
       }
-      if (pos > end + 4) throw new Error("chainrule: the page's packed data is cut short");
+      if (pos > end + 4) throw damaged("cut short");
       s.pos = pos; s.buf = buf; s.have = have;
     } while (!last);
     return out.subarray(0, n);
@@ -134,17 +147,18 @@ var chainrule_inflate = (function () {
 
 // "size:base64" to its text (UTF-8), through the inflater; size is the inflated bytes'.
 function chainrule_unpack(text) {
-  var colon = text.indexOf(":"), raw = atob(text.slice(colon + 1)), bytes = new Uint8Array(raw.length);
-  for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  var colon = text.indexOf(":"), b64 = text.slice(colon + 1);
+  var bytes = Uint8Array.fromBase64 ? Uint8Array.fromBase64(b64)  // native, where there is one
+    : Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); });
   return new TextDecoder().decode(chainrule_inflate(bytes, colon > 0 ? +text.slice(0, colon) : 0));
 }
 
 (function () {
-  var parts = JSON.parse(chainrule_unpack(document.getElementById("chainrule-packed").textContent));
-  document.getElementById("chainrule-data").textContent = parts[0];
+  var el = function (id) { return document.getElementById(id); }, parts = JSON.parse(chainrule_unpack(el("chainrule-packed").textContent));
+  el("chainrule-data").textContent = parts[0];
   // The body is the page's own markup, made and escaped in Python: parsed in place as the
   // page's parser would have (markup inserted so runs no script).
-  document.getElementById("main").insertAdjacentHTML("beforeend", parts[1]);
+  el("main").insertAdjacentHTML("beforeend", parts[1]);
   for (var k = 2; k < parts.length; k++) {
     var script = document.createElement("script");
     script.text = parts[k];
