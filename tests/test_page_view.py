@@ -183,7 +183,8 @@ def test_an_mlp_on_two_samples_names_each_samples_nodes_by_its_index():
         model = MLP(2, [4, 4, 1], activation="tanh", seed=0)
         ((model(x) - y) ** 2).backward()
         norm = sum(p.grad ** 2 for p in model.parameters()) ** 0.5
-        text = next(s.caption for s in page.steps if s.caption.startswith(f"mlp[{k}] (a collapsed scope, call {k + 1} of 2)"))
+        start = f"mlp[{k}] (a collapsed scope, call {k + 1} of 2)"
+        text = next(s.caption for s in page.steps if s.caption.startswith(start))
         assert f"to its 37 parameters: gradient norm {number(norm)};" in text, text
 
 
