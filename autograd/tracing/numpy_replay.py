@@ -646,13 +646,7 @@ class _Builder:
 
         def backward():
             if weights_need:
-                gw = G @ read_x().T
-                if GW is not None:
-                    GW[...] += gw
-                elif w_unique:
-                    GP[places] += gw
-                else:
-                    GP[:] += np.bincount(places.ravel(), weights=gw.ravel(), minlength=n_fixed)
+                sequence_groups.add_weight_gradient(G @ read_x().T, GW, GP, places, w_unique, n_fixed)
             if direct is not None:
                 np.matmul(read_w().T, G, out=direct)
             elif sink_x is not None:

@@ -318,14 +318,23 @@ def _linear(b: _Builder, rows: int, members, parents, out, wants, view: tuple | 
             W = read_w()
             if weights_need:
                 gw = np.einsum("pkb,pmb->km", G3, inputs.X.reshape(n_pos, -1, G3.shape[2]))
-                if GW_view is not None:
-                    GW_view[...] += gw
-                elif unique:
-                    GP[places] += gw
-                else:
-                    GP[:] += np.bincount(places.ravel(), weights=gw.ravel(), minlength=n_fixed)
+                add_weight_gradient(gw, GW_view, GP, places, unique, n_fixed)
             if sink is not None:
                 sink(np.matmul(W.T, G3))
         return backward
 
     return forward, (make if wants else None)
+
+
+def add_weight_gradient(gw: np.ndarray, view: np.ndarray | None, GP: np.ndarray, places: np.ndarray,
+                        unique: bool, n_fixed: int) -> None:
+    """Add a weight matrix's gradient ``gw`` into the replay's parameter gradients ``GP``:
+    through ``view`` where the weights are laid out row by row in the parameters' array,
+    by fancy index where each weight has its own place, or summed by ``bincount`` where
+    one parameter fills several places (fancy ``+=`` would keep only one of them)."""
+    if view is not None:
+        view[...] += gw
+    elif unique:
+        GP[places] += gw
+    else:
+        GP[:] += np.bincount(places.ravel(), weights=gw.ravel(), minlength=n_fixed)
