@@ -322,7 +322,8 @@ def test_browser_mlp_panel_and_box_steps(browser, tmp_path):
     tab.page.click("#graph g.node:has(title:text-is('s0'))")
     tab.page.wait_for_selector("#fold-back:not([hidden])")
     opened = tab.js("chainrule.names()")
-    assert len(opened) > len(before) and tab.js(SHOWN_GRADS.replace("views[0]", "views[1]")) != {}
+    shown = SHOWN_GRADS.replace("views[0]", "views[chainrule.data.views[0].nodes.s0.expand]")
+    assert len(opened) > len(before) and tab.js(shown) != {}
     assert tab.js("window.chainruleBackprop.player.current()") == tab.js("chainrule.steps") - 1
     tab.page.click("#fold-back")
     tab.page.wait_for_selector("#fold-back[hidden]", state="attached")

@@ -584,12 +584,24 @@
     var from = views[v.parent || 0];
     if (from.packed) unpack(v.parent || 0);
     var parsed = JSON.parse(chainrule_unpack(el(v.packed).textContent));
+    if (typeof parsed.svg !== "string") parsed.svg = unpackSvg(parsed.svg);
     var copy = function (x) { return JSON.parse(JSON.stringify(x)); };
     parsed.steps = parsed.steps.map(function (s) { return typeof s === "number" ? copy(from.steps[s]) : s; });
     Object.keys(parsed.nodes).forEach(function (id) { if (parsed.nodes[id] === 0) parsed.nodes[id] = copy(from.nodes[id]); });
     Object.keys(parsed).forEach(function (key) { v[key] = parsed[key]; });
     delete v.packed;
     return Promise.resolve(v);
+  }
+
+  // A layout's SVG as svgpack.py's pack_svg packed it: each mark in the text is a coordinate,
+  // in tenths of a point, the change from the coordinate two before.
+  function unpackSvg(packed) {
+    var last = [0, 0], k = 0, numbers = packed.numbers;
+    return packed.skeleton.replace(/\ue002/g, function () {
+      var t = last[k % 2] += numbers[k];
+      k += 1;
+      return t % 10 === 0 ? String(t / 10) : (t / 10).toFixed(1);
+    });
   }
 
   // Where the pass is (how many ops it has done, forward or back) is the same point in

@@ -44,7 +44,8 @@ from .compute import js_rows, script as compute_script
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
 from .explain import explain_row
 from .flow import NOTED, PARAM, Flow, flow
-from .page import Page, asset, pack_json, shell, unpack_json
+from .page import Page, asset, pack_json, shell
+from .svgpack import pack_svg
 from .text import check_digits
 
 # The chain-rule paths written out (by ``explain``) for at most this many nodes, labelled
@@ -615,10 +616,13 @@ def _view(root: Value, t: GraphTable, names: dict[Value, str], digits: int, forw
 # Values: the rows ride along in the page, some 60 bytes each.
 EDIT_LIMIT = 3000
 
-# The boxes' opened layouts ride along in the page, packed, up to this many characters in
-# all or the size of the page's own picture and steps if larger (a layout packs to ~60
-# bytes a Value); a box past it says how to see its inside.
-EXPAND_BUDGET = 100_000
+# The boxes' opened layouts ride along in the page, packed (and each written against the
+# layout it opens from), up to this many characters for each of the page's own boxes (at
+# most _EXPAND_ROOMS of them), or the size of the page's own picture and steps (unpacked)
+# if larger: about what the page carries without them. A box past it says how to see its
+# inside.
+EXPAND_BUDGET = 26_000
+_EXPAND_ROOMS = 3
 _EXPAND_LEVELS = 2  # the page's boxes open, and the boxes inside them
 _EXPAND_OPEN = 4  # boxes open at once in one layout, at most (two layers of a model, say)
 # Laying out an opened box costs passes over the whole graph and a run of dot (~0.2 s
@@ -635,14 +639,22 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
     the page's own boxes all the way. Each layout says which layout each of its open
     boxes folds back to (``folds``)."""
     views = [base]
+    fulls = [base]  # each view whole (a packed view is carried written against its parent)
     view_nodes = [base["nodes"]]  # each view's panel entries (a packed view's are inside its text)
     max_nodes = draw_options.get("max_nodes", DEFAULT_MAX_NODES)
-    budget = max(EXPAND_BUDGET, len(base_svg) + len(json.dumps(base)))
+    budget = max(EXPAND_BUDGET * min(len(base_pic.boxes), _EXPAND_ROOMS), len(base_svg) + len(json.dumps(base["steps"])))
     keys: dict[tuple[frozenset, frozenset], int] = {(frozenset(), frozenset()): 0}
     opened_by: list[tuple[frozenset, frozenset]] = [(frozenset(), frozenset())]  # each view's key
     spent = {"used": 0, "work": 0}
     members_of: dict[int, dict[str, list[Value]]] = {}  # id(picture) -> its boxes' members
     options = {k: v for k, v in draw_options.items() if k != "collapse"}
+
+    def members(pic: Picture) -> dict[str, list[Value]]:
+        if id(pic) not in members_of:
+            members_of[id(pic)] = {}
+            for n, b in pic.folded.items():
+                members_of[id(pic)].setdefault(b, []).append(n)
+        return members_of[id(pic)]
 
     def lay(parent: int, pic: Picture, box: str, path: tuple, key_name: str,
             key: tuple[frozenset, frozenset]) -> tuple[int, Picture] | None:
@@ -658,12 +670,7 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
             entry.setdefault("why", no_room)
             return None
         fold = _fold_rule(depth, key[0], key[1])
-        if id(pic) not in members_of:
-            members_of[id(pic)] = {}
-            for n, b in pic.folded.items():
-                members_of[id(pic)].setdefault(b, []).append(n)
-        members = members_of[id(pic)][box]
-        folds = [fold(n) for n in members]
+        folds = [fold(n) for n in members(pic)[box]]
         extra = len(set(folds)) + folds.count(None)
         too_large = f"Opened, {'/'.join(path)} draws more Values than max_nodes allows"
         try:
@@ -675,7 +682,8 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
             entry.setdefault("why", f"{too_large}; html(root, collapse={len(path) + 1}) draws its inside.")
             return None
         spent["work"] += len(pic.order)
-        packed = pack_json({"svg": svg, **view})
+        full = {"svg": pack_svg(svg), **view}
+        packed = pack_json(_against(full, fulls[parent]))  # as the page will carry it
         if spent["used"] + len(packed) > budget:
             entry.setdefault("why", no_room)
             return None
@@ -683,6 +691,7 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
         keys[key] = len(views)
         entry[key_name] = len(views)
         views.append({"packed": packed, "opened": "/".join(path), "parent": parent})
+        fulls.append(full)
         view_nodes.append(view["nodes"])
         opened_by.append(key)
         return len(views) - 1, child
@@ -700,20 +709,25 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
                 later.append((parent, pic, opened, inner))
                 continue
             deepest = max(map(len, opened), default=0)
-            for box, path in pic.boxes.items():
+            # The boxes holding the most parameters are laid out first (what a box hands its
+            # parameters is the lesson), where the budget lets only some open; the layouts
+            # made are opened further in the picture's order.
+            inside = members(pic)
+            params = {box: sum(1 for n in inside.get(box, ()) if n.role == "param") for box in pic.boxes}
+            made_here = []
+            for box, path in sorted(pic.boxes.items(), key=lambda bp: -params[bp[0]]):
                 if path[:len(inner)] != inner and len(path) > deepest:
                     continue
                 made = lay(parent, pic, box, path, "expand", (opened | {path}, frozenset()))
                 if made:
-                    queue.append((made[0], made[1], opened | {path}, path))
+                    made_here.append((list(pic.boxes).index(box), (made[0], made[1], opened | {path}, path)))
+            queue.extend(item for _, item in sorted(made_here, key=lambda m: m[0]))
         if limit == _EXPAND_LEVELS:  # the page's own boxes all the way
             for box, path in base_pic.boxes.items():
                 lay(0, base_pic, box, path, "expandAll", (frozenset(), frozenset({path})))
             queue, later = later, []
-    full = [base]
     for k in range(1, len(views)):  # the entries gained their own boxes' links after packing
-        full.append({**unpack_json(views[k]["packed"]), "nodes": view_nodes[k]})
-        views[k]["packed"] = pack_json(_against(full[k], full[views[k]["parent"]]))
+        views[k]["packed"] = pack_json(_against(fulls[k], fulls[views[k]["parent"]]))
     for k, (opened, everything) in enumerate(opened_by):  # what each open box folds back to
         folds = {}
         for path in sorted(opened | everything):  # sorted: the same page every run

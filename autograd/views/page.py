@@ -286,7 +286,7 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     Elements the script may fill: ``#caption`` (a line under the controls), ``#main``,
     ``#panel``. Titles and subtitles are plain text (escaped here).
 
-    ``pack``: the data, the body and the scripts travel as one compressed string (``pack_json``)
+    ``pack``: the data, the style, the body and the scripts travel as one compressed string (``pack_json``)
     that a small inline loader (``unpack.js``) inflates and puts in place as the page is
     parsed, before its first paint; the policy lists the loader's hash and the scripts'
     own, so nothing else can run. A page of a big graph is several times smaller so.
@@ -299,13 +299,17 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     theirs = "\n" + minify_js(script.replace("\r\n", "\n").replace("\r", "\n")) + "\n"
     later = "".join(f'<script type="application/octet-stream" id="{_html.escape(key)}">{_packed_text(text)}</script>\n'
                     for key, text in (packed or {}).items())
+    css = f"<style>\n{compact(asset('page.css'))}\n{compact(style)}\n</style>"
     if pack:
+        # The style rides packed too, in the body (a <style> applies wherever it is): the
+        # loader puts it in place before anything is laid out or painted.
         loader = f"\n{minify_js(asset('unpack.js'))}\n"
+        packed_body = f"{css}\n{body}"
         scripts = (f'<script type="application/octet-stream" id="chainrule-packed">'
-                   f'{pack_json([json.dumps(data, ensure_ascii=False, allow_nan=False), body, own, theirs])}'
+                   f'{pack_json([json.dumps(data, ensure_ascii=False, allow_nan=False), packed_body, own, theirs])}'
                    f'</script>\n<script>{loader}</script>')
         allowed = policy(loader, own, theirs)
-        body, data_text = "", ""
+        body, data_text, css = "", "", ""
     else:
         scripts = f"<script>{own}</script>\n<script>{theirs}</script>"
         allowed = policy(own, theirs)
@@ -323,10 +327,7 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="chainrule">
 <title>{_html.escape(title)}</title>
-<style>
-{compact(asset("page.css"))}
-{compact(style)}
-</style>
+{css}
 </head>
 <body>
 <header><h1>{_html.escape(title)}</h1>{sub}</header>

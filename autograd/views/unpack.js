@@ -1,8 +1,8 @@
 // A packed page's loader (page.py's shell(pack=True)): #chainrule-packed holds, in base64,
-// the raw DEFLATE (RFC 1951) of a JSON array [data, body, script, ...]. This inflates it
-// as the parser reaches it (at the latest at the microtask checkpoint after this script),
-// so the page is whole before its first paint and before its load event, exactly as if
-// every part had been inline: the data goes
+// the raw DEFLATE (RFC 1951) of a JSON array [data, body (its style first), script, ...].
+// This inflates it as the parser reaches it (at the latest at the microtask checkpoint
+// after this script), so the page is whole before its first paint and before its load
+// event, exactly as if every part had been inline: the data goes
 // into #chainrule-data, the body into #main, and each script runs in order as an inline
 // script the page's Content-Security-Policy lists by its sha256 (any other text is
 // refused by the browser). chainrule_inflate is kept for a page's other packed parts.
