@@ -478,13 +478,11 @@ def test_the_page_is_whole_at_load_with_the_browsers_inflater_and_without_it(bro
     page = autograd.html(readme_neuron())
     path = tmp_path / "neuron.html"
     page.save(path)
-    seen = []
+    seen, errors = [], []
     for missing in (False, True):
-        context = browser.context
-        tab = context.new_page()
+        tab = browser.context.new_page()
         if missing:
             tab.add_init_script("delete window.DecompressionStream;")
-        errors: list[str] = []
         tab.on("pageerror", lambda e: errors.append(str(e)))
         tab.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
         tab.goto(path.as_uri())
@@ -492,7 +490,7 @@ def test_the_page_is_whole_at_load_with_the_browsers_inflater_and_without_it(bro
         seen.append(tab.evaluate("[typeof DecompressionStream, chainrule.steps, chainrule.names().length,"
                                  " document.querySelectorAll('#graph svg g.node').length,"
                                  " document.getElementById('chainrule-data').textContent.length > 0]"))
-        assert not errors, errors
         tab.close()
+    assert not errors, errors
     assert seen[0][0] == "function" and seen[1][0] == "undefined", seen
     assert seen[0][1:] == seen[1][1:] and seen[0][1] == len(page.steps) and seen[0][3] > 0, seen

@@ -642,7 +642,8 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
     fulls = [base]  # each view whole (a packed view is carried written against its parent)
     view_nodes = [base["nodes"]]  # each view's panel entries (a packed view's are inside its text)
     max_nodes = draw_options.get("max_nodes", DEFAULT_MAX_NODES)
-    budget = max(EXPAND_BUDGET * min(len(base_pic.boxes), _EXPAND_ROOMS), len(base_svg) + len(json.dumps(base["steps"])))
+    budget = max(EXPAND_BUDGET * min(len(base_pic.boxes), _EXPAND_ROOMS),
+                 len(base_svg) + len(json.dumps(base["steps"])))
     keys: dict[tuple[frozenset, frozenset], int] = {(frozenset(), frozenset()): 0}
     opened_by: list[tuple[frozenset, frozenset]] = [(frozenset(), frozenset())]  # each view's key
     spent = {"used": 0, "work": 0}
