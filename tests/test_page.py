@@ -219,7 +219,9 @@ def test_without_dot_graphviz_pure_renders_pages_and_jupyter_pictures(tmp_path):
         assert "data 0.7071" in bundle["image/svg+xml"]
         page = autograd.html(o, edge_labels=True)
         from autograd.views.page import unpacked
-        assert "<svg" in unpacked(str(page)) and "grad &#45;1.5" in unpacked(str(page))
+        # The picture as step 0 shows it: the data drawn, every gradient 0.
+        assert "<svg" in unpacked(str(page)) and "data 2<" in unpacked(str(page))
+        assert "grad 0<" in unpacked(str(page)) and "grad &#45;1.5" not in unpacked(str(page))
         try:
             autograd.render(o, "n.pdf")
         except autograd.DotNotFoundError as error:

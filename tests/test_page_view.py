@@ -491,3 +491,52 @@ def test_a_page_of_a_softmax_names_logsumexps_derivative():
     y.label = "y"
     page = autograd.html(y)  # its panels write d logsumexp / d a with a's name in it
     assert any("exp(" in s.caption for s in page.steps)
+
+
+# The page's scripts held back: no frame callback runs and the half-second fallback never
+# fires, so what shows is the first frame written in the page.
+HOLD_SCRIPTS = """
+window.requestAnimationFrame = () => 0;
+const later = window.setTimeout;
+window.setTimeout = (f, ms, ...args) => ms === 500 ? 0 : later(f, ms, ...args);
+"""
+
+FRAME = """() => {
+    const rect = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+    const nodes = [...document.querySelectorAll('#graph g.node')];
+    return {caption: document.getElementById('caption').getBoundingClientRect().height,
+            label: document.getElementById('step-label').textContent,
+            nodes: nodes.map(rect), grads: nodes.flatMap((g) => [...g.querySelectorAll('text')])
+                .map((t) => t.textContent).filter((t) => t.startsWith('grad ')),
+            inside: nodes.every((g) => { const [l, t, r, b] = rect(g);
+                return l >= 0 && t >= 0 && r <= innerWidth && b <= innerHeight; })};
+}"""
+
+
+@needs_dot
+@pytest.mark.parametrize("name, build, options", [("neuron", neuron, {}), ("mlp-collapse1", mlp_loss, {"collapse": 1})])
+def test_the_first_frame_is_step_0_painted_before_the_scripts_and_they_keep_it(browser, tmp_path, name, build,
+                                                                                 options):
+    """A backward page's first frame is written in it (picture at step 0, fitted by the style;
+    caption, as tall as its tallest; step label): the scripts run once it is painted, and
+    leave it where it was."""
+    page = autograd.html(build(), tmp_path / f"{name}.html", **options)
+    for width, height in SIZES:
+        tab = browser.context.new_page()
+        tab.set_viewport_size({"width": width, "height": height})
+        tab.add_init_script(HOLD_SCRIPTS)
+        tab.goto((tmp_path / f"{name}.html").as_uri())
+        tab.wait_for_load_state("load")
+        assert tab.evaluate("typeof window.chainruleBackprop") == "undefined"  # nothing ran yet
+        first = tab.evaluate(FRAME)
+        assert first["inside"] and first["grads"] and set(first["grads"]) == {"grad 0"}, first
+        assert first["label"] == f"step 0 of {len(page.steps) - 1} · {page.steps[0].name}"
+        assert tab.evaluate("document.querySelector('#caption > div').textContent") == page.steps[0].caption
+        assert tab.evaluate("chainrule.steps") == len(page.steps)  # asking for the page runs its scripts
+        after = tab.evaluate(FRAME)
+        assert after["label"] == first["label"] and after["grads"] == first["grads"]
+        assert abs(after["caption"] - first["caption"]) < 1.01, (first["caption"], after["caption"])
+        moved = max(abs(a - b) for r, s in zip(first["nodes"], after["nodes"]) for a, b in zip(r, s))
+        assert moved < 1.01, moved  # at most a pixel's rounding
+        assert tab.evaluate("document.getElementById('caption').textContent") == page.steps[0].caption
+        tab.close()

@@ -27,6 +27,9 @@
   var player = null, shownStep = 0;
 
   function index(root) {
+    // A first frame written in the page shows step 0's texts: the lengths graphviz laid the
+    // fields out for are the panel entries' (the final numbers the picture was drawn with).
+    var drawn = root === baseSvg && firstFrame ? view.nodes : null;
     svg = root;
     nodes = {}; edges = {}; gradText = {}; dataText = {}; edgeLabels = [];
     svg.querySelectorAll("g.node").forEach(function (g) {
@@ -41,7 +44,10 @@
         else continue;
         // How long a text graphviz laid its field out for; the field's width is read when
         // a longer one comes (fieldWidth), not as the page opens.
-        if (texts[i].crChars === undefined) texts[i].crChars = texts[i].textContent.length;
+        if (texts[i].crChars !== undefined) continue;
+        var entry = drawn && drawn[t.textContent], kind = texts[i].textContent.slice(0, 5);
+        texts[i].crChars = entry && !entry.box && !entry.ref ? (kind + (kind === "grad " ? entry.grad : entry.data)).length
+          : texts[i].textContent.length;
       }
     });
     svg.querySelectorAll("g.edge").forEach(function (g) {
@@ -189,7 +195,8 @@
   var vp = { s: 1, ox: 0, oy: 0, box: null };
   var followBox = el("follow"), userZoomed = false;
 
-  function size() { return { w: Math.max(1, host.clientWidth), h: Math.max(1, host.clientHeight) }; }
+  // Fractional, as the style lays the first frame's picture out (clientWidth is rounded).
+  function size() { var r = host.getBoundingClientRect(); return { w: Math.max(1, r.width), h: Math.max(1, r.height) }; }
   function draw() {
     var z = size();
     svg.setAttribute("viewBox", [vp.ox, vp.oy, z.w / vp.s, z.h / vp.s].join(" "));
@@ -339,6 +346,13 @@
     var key = [viewIndex, width, window.innerHeight, version].join(":");
     if (key === captionKey) return;
     captionKey = key;
+    if (captionEl.classList.contains("twins")) {
+      // The first frame's caption, sized by the style over its hidden twins: kept as tall.
+      captionEl.style.height = captionEl.getBoundingClientRect().height + "px";
+      captionEl.classList.remove("twins");
+      captionEl.textContent = captionEl.firstChild ? captionEl.firstChild.textContent : "";
+      return;
+    }
     if (!twin) {
       twin = document.createElement("div");
       twin.setAttribute("aria-hidden", "true");
@@ -561,10 +575,11 @@
       folds.appendChild(b);
     });
     fitCaption();
+    host.classList.remove("prefit");  // the first frame's fit by the style: fit() takes over
     userZoomed = false; fit();
     lastSize = size().w + "x" + size().h;
   }
-  var baseSvg = host.querySelector("svg"), parsed = {};
+  var baseSvg = host.querySelector("svg"), parsed = {}, firstFrame = host.classList.contains("prefit");
   function parseSvg(text) {
     if (!parsed[text.length + ":" + text.slice(0, 64)]) {
       // The views' pictures are graphviz's SVG, made when the page was built; parsed, never run.
@@ -866,7 +881,10 @@
   // -- start -------------------------------------------------------------------------------
   // Room for the legend: show it. (A media query reads the window's width without laying
   // the page out, as window.innerWidth would, before the picture is even shown.)
-  if (window.matchMedia("(min-width: 1400px)").matches && el("key")) el("key").open = true;
+  // The page's HTML has it open, hidden by the style below that width (class "auto"), so a
+  // first frame painted before this runs shows it as it will stay.
+  var key = el("key");
+  if (key) { key.open = window.matchMedia("(min-width: 1400px)").matches; key.classList.remove("auto"); }
   // The picture stays out of the layout (CSS: #graph:not(.ready) > svg) until it is fitted
   // and step 0's texts are in: the page is laid out with it once, for its first paint.
   mount(0);

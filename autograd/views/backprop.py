@@ -43,6 +43,7 @@ from ..value import Value
 from .compute import js_rows, script as compute_script
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
 from .explain import explain_row
+from .firstframe import caption_twins, first_svg
 from .flow import NOTED, PARAM, Flow, flow
 from .page import Page, asset, pack_json, shell
 from .svgpack import pack_svg
@@ -775,6 +776,19 @@ def _frame_height(svg: str) -> int:
     return int(max(420, min(800, h * min(1.0, 900 / max(w, 1)) + 300)))
 
 
+def _first_frame(svg: str, base: dict, steps: list[Step], digits: int) -> tuple[str, dict]:
+    """The page's body and shell's ``first`` for step 0 written in the page (firstframe.py)."""
+    box = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg)
+    w, h = (float(v) * MAX_FIT for v in box.groups()) if box else (1e6, 1e6)
+    body = (f'<div id="graph" class="ready prefit" style="--most-w: {w:.0f}px; --most-h: {h:.0f}px">'
+            f'{first_svg(svg, base["start"], base["startData"])}</div>{VIEW_CONTROLS}')
+    label = f"step 0 of {len(steps) - 1}" + (f" · {steps[0].name}" if steps[0].name else "")
+    return body, {"caption": steps[0].caption, "twins": caption_twins(base["steps"], digits), "label": label,
+                  "count": len(steps)}
+
+
+MAX_FIT = 1.6  # backprop.js's: a small picture is not blown up beyond this when fitted
+
 VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
 <button id="zoom-in" type="button" title="zoom in (+)" aria-label="zoom in">+</button>
 <button id="zoom-out" type="button" title="zoom out (-)" aria-label="zoom out">−</button>
@@ -782,7 +796,7 @@ VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
 <label title="bring each step's node into view"><input id="follow" type="checkbox" checked> follow</label>
 <button id="fold-back" type="button" hidden></button><span id="folds"></span>
 </div>
-<details id="key"><summary>legend</summary><ul>
+<details id="key" class="auto" open><summary>legend</summary><ul>
 <li><span class="swatch focus"></span>the node whose step it is</li>
 <li><span class="swatch lit"></span>the edges it uses; a gradient or data that just changed</li>
 <li><span class="swatch back"></span>◀ a backward step: the gradient travels against the arrows</li>
@@ -855,9 +869,11 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     n_ops = sum(1 for ps in t.parents if ps)
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
-    page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, script,
-                              style=asset("backprop.css"), subtitle=subtitle, panel=True, pack=True, packed=later),
-                        title, steps)
+    body, first = f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', None
+    if not forward:  # step 0 written in the page: painted before any script runs
+        body, first = _first_frame(svg, base, steps, digits)
+    page = BackpropPage(shell(title, body, data, script, style=asset("backprop.css"), subtitle=subtitle, panel=True,
+                              pack=True, packed=later, first=first), title, steps)
     page.height = _frame_height(svg)
     if path is not None:
         page.save(path)

@@ -240,7 +240,7 @@ def unpack_json(text: str) -> Any:
     return json.loads(zlib.decompress(base64.b64decode(text.partition(":")[2]), -15).decode("utf-8"))
 
 
-_PACKED = re.compile(r'<script type="application/octet-stream" id="chainrule-packed">([^<]*)</script>')
+_PACKED = re.compile(r'<script type="application/octet-stream"[^>]* id="chainrule-packed">([^<]*)</script>')
 
 
 def unpacked(page: str) -> str:
@@ -273,7 +273,8 @@ def _script_safe(text: str) -> str:
 
 
 def shell(title: str, body: str, data: object, script: str, *, style: str = "",
-          subtitle: str = "", panel: bool = False, pack: bool = False, packed: dict[str, str] | None = None) -> str:
+          subtitle: str = "", panel: bool = False, pack: bool = False, packed: dict[str, str] | None = None,
+          first: dict | None = None) -> str:
     """A complete page: the shared controls and caption around ``body``.
 
     - ``body``: the page's own HTML (a picture, panels), placed in ``<main id="main">``.
@@ -292,6 +293,12 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     own, so nothing else can run. A page of a big graph is several times smaller so.
     ``packed``: more ``pack_json`` texts by element id, each in an element of its own that
     the page's script inflates (``chainrule_unpack``) when it needs it, not as it opens.
+
+    ``first`` (with ``pack``): the page's first frame is in its HTML, ``{"caption": text,
+    "twins": [texts the caption is sized for], "label": the step label, "count": steps}``
+    and ``body`` as step 0 shows it: the loader puts the data, style and body in place and
+    runs the scripts once that frame is painted (at once if the address names a step or a
+    node). ``window.chainrule`` runs them first if a script asks for it sooner.
     """
     # The text between <script> and </script>, exactly as the browser hashes it (its parser
     # turns CR LF and CR into LF first).
@@ -305,7 +312,12 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
         # loader puts it in place before anything is laid out or painted.
         loader = f"\n{minify_js(asset('unpack.js'))}\n"
         packed_body = f"{css}\n{body}"
-        scripts = (f'<script type="application/octet-stream" id="chainrule-packed">'
+        after = ' data-after-paint=""' if first else ""
+        if first:  # the caption's twins ride packed too; the loader moves them into #caption
+            packed_body = ('<div id="chainrule-twins" hidden>' + "".join(
+                f'<div class="twin" aria-hidden="true">{_html.escape(t)}</div>' for t in first["twins"])
+                + f"</div>\n{packed_body}")
+        scripts = (f'<script type="application/octet-stream"{after} id="chainrule-packed">'
                    f'{pack_json([json.dumps(data, ensure_ascii=False, allow_nan=False), packed_body, own, theirs])}'
                    f'</script>\n<script>{loader}</script>')
         allowed = policy(loader, own, theirs)
@@ -316,6 +328,10 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
         data_text = json_for_script(data)
         body = f"\n{body}\n"
     side = '<aside id="panel" hidden aria-live="polite"></aside>' if panel else ""
+    caption, label, count = "", "", 1
+    if first:  # the caption over hidden twins of the tallest: the style sizes it (page.css)
+        caption = f' class="twins"><div>{_html.escape(first["caption"])}</div>'
+        label, count = _html.escape(first["label"]), first["count"]
     sub = f"<p>{_html.escape(subtitle)}</p>" if subtitle else ""
     speeds = "".join(f'<option value="{s}"{" selected" if s == "2" else ""}>{s}×</option>'
                      for s in ("0.5", "1", "2", "4", "8", "16"))
@@ -337,11 +353,11 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 <button id="play" type="button" title="play (space)" aria-label="play">play</button>
 <button id="next" type="button" title="next step (→)" aria-label="next step">▶</button>
 <button id="last" type="button" title="last step (End)" aria-label="last step">▶|</button>
-<input id="step-slider" type="range" min="0" max="0" value="0" aria-label="step">
+<input id="step-slider" type="range" min="0" max="{max(0, count - 1)}" value="0" aria-label="step">
 <label for="speed">speed</label> <select id="speed" title="steps per second">{speeds}</select>
-<span id="step-label" aria-live="polite"></span>
+<span id="step-label" aria-live="polite">{label}</span>
 </nav>
-<div id="caption" aria-live="polite"></div>
+<div id="caption" aria-live="polite"{caption or ">"}</div>
 <div id="layout"><main id="main">{body}</main>{side}</div>
 <script type="application/json" id="chainrule-data">{data_text}</script>
 {later}{scripts}

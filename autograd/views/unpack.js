@@ -157,15 +157,36 @@ function chainrule_unpack(text) {
 // The page's parts in place: the data into #chainrule-data, the body into #main (the page's
 // own markup, made and escaped in Python, parsed in place as the page's parser would have:
 // markup inserted so runs no script), and each script run in order.
+// A page whose first frame is written in it (data-after-paint) runs its scripts once that
+// frame is made (a frame, then a task: the first task after the frame is handed on to be
+// painted), unless its address names a step or a node to open; a script that asks for
+// window.chainrule sooner runs them first.
 function chainrule_place(json) {
   var el = function (id) { return document.getElementById(id); }, parts = JSON.parse(json);
   el("chainrule-data").textContent = parts[0];
   el("main").insertAdjacentHTML("beforeend", parts[1]);
-  for (var k = 2; k < parts.length; k++) {
-    var script = document.createElement("script");
-    script.text = parts[k];
-    document.body.appendChild(script);
+  var twins = el("chainrule-twins");  // a first frame's caption twins (page.py's shell)
+  if (twins) {
+    while (twins.firstChild) el("caption").appendChild(twins.firstChild);
+    twins.parentNode.removeChild(twins);
   }
+  var scripts = parts.slice(2);
+  var run = function () {
+    var todo = scripts;
+    scripts = [];
+    todo.forEach(function (text) {
+      var script = document.createElement("script");
+      script.text = text;
+      document.body.appendChild(script);
+    });
+  };
+  if (!el("chainrule-packed").hasAttribute("data-after-paint") || location.hash.length > 1 || !window.Proxy) return run();
+  var stub = window.chainrule = new Proxy({}, {
+    get: function (_, key) { run(); return window.chainrule === stub ? undefined : window.chainrule[key]; },
+    has: function (_, key) { run(); return window.chainrule !== stub && key in window.chainrule; }
+  });
+  requestAnimationFrame(function () { setTimeout(run, 0); });
+  setTimeout(run, 500);  // where no frame comes (a page in a hidden tab)
 }
 
 // The browser's own inflater (DecompressionStream), where there is one: several times
