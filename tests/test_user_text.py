@@ -169,12 +169,11 @@ def test_an_inline_handler_in_the_page_is_blocked_by_its_policy(browser, tmp_pat
     # Were any markup to slip through, the policy is the second wall: prove it holds.
     page = str(autograd.html(Value(2.0, label="x") * 3))
     # Slipped into the packed body (the loader parses it into the page) and into the page itself.
-    packed = page.split('id="chainrule-packed">')[1].split("<")[0]
-    parts = unpack_json(packed)
-    parts[1] = parts[1].replace('<svg', '<img id="evil" src="data:," '
-                                'onerror="window.pwned=1"><a id="link" href="javascript:window.pwned=2">x</a>'
-                                '<script>window.pwned=3</script><svg', 1)
-    evil = page.replace(packed, pack_json(parts)).replace(
+    packed = page.split('id="chainrule-first">')[1].split("<")[0]
+    body = unpack_json(packed).replace('<svg', '<img id="evil" src="data:," '
+                                       'onerror="window.pwned=1"><a id="link" href="javascript:window.pwned=2">x</a>'
+                                       '<script>window.pwned=3</script><svg', 1)
+    evil = page.replace(packed, pack_json(body)).replace(
         '<main id="main">', '<main id="main"><img src="data:," onerror="window.pwned=4">'
         '<script>window.pwned=5</script>')
     path = tmp_path / "evil.html"

@@ -536,6 +536,7 @@ def _svg(pic: Picture) -> str:
 
 
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+_GROUP_ID = re.compile(r'<g id="(?:node|edge|clust|a_)[^"]*"')
 _GEOMETRY = re.compile(r' (points|d|x|y|cx|cy|rx|ry)="([^"]*)"')
 _FINE = re.compile(r"-?\d+\.\d\d+")
 _INHERITED = ("font-family", "font-size", "text-anchor")  # properties a <text> inherits from its <g>
@@ -543,7 +544,8 @@ _INHERITED = ("font-family", "font-size", "text-anchor")  # properties a <text> 
 
 def trim_svg(svg: str) -> str:
     """graphviz's SVG as the page carries it: the same picture in fewer characters. Its
-    comments go, coordinates keep one decimal (a twentieth of a point at most), and each
+    comments go, and the ids graphviz gives its groups (the page finds a node or an edge by
+    its title, and names a node's group itself), coordinates keep one decimal (a twentieth of a point at most), and each
     text property most texts share is said once on the picture's top group, which they
     inherit it from (a text that differs keeps its own). User text is never touched:
     graphviz escapes quotes and ``<`` in it, so no pattern here matches inside it.
@@ -553,6 +555,7 @@ def trim_svg(svg: str) -> str:
     '<svg><g id="graph0" class="graph" font-size="11.00"><text x="1.2" y="-2.5">data 0.125</text></g></svg>'
     """
     svg = _COMMENT.sub("", svg)
+    svg = _GROUP_ID.sub("<g", svg)
     svg = _GEOMETRY.sub(lambda m: f' {m.group(1)}="{_FINE.sub(_tenths, m.group(2))}"', svg)
     top = '<g id="graph0" class="graph"'
     shared = ""

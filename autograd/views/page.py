@@ -240,7 +240,8 @@ def unpack_json(text: str) -> Any:
     return json.loads(zlib.decompress(base64.b64decode(text.partition(":")[2]), -15).decode("utf-8"))
 
 
-_PACKED = re.compile(r'<script type="application/octet-stream"[^>]* id="chainrule-packed">([^<]*)</script>')
+_PACKED = re.compile(r'<script type="application/octet-stream" id="chainrule-packed">([^<]*)</script>')
+_FIRST = re.compile(r'<script type="application/octet-stream" id="chainrule-first">([^<]*)</script>\n')
 
 
 def unpacked(page: str) -> str:
@@ -257,6 +258,10 @@ def unpacked(page: str) -> str:
         return page
     data, body, *scripts = unpack_json(match.group(1))
     page = page[:match.start()] + "".join(f"<script>{s}</script>" for s in scripts) + page[match.end():]
+    first = _FIRST.search(page)
+    if first:  # a first frame packed apart: its body
+        body = unpack_json(first.group(1))
+        page = page[:first.start()] + page[first.end():]
     page = page.replace('<main id="main"></main>', f'<main id="main">\n{body}\n</main>', 1)
     return page.replace('id="chainrule-data"></script>', f'id="chainrule-data">{_script_safe(data)}</script>', 1)
 
@@ -296,9 +301,10 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
 
     ``first`` (with ``pack``): the page's first frame is in its HTML, ``{"caption": text,
     "twins": [texts the caption is sized for], "label": the step label, "count": steps}``
-    and ``body`` as step 0 shows it: the loader puts the data, style and body in place and
-    runs the scripts once that frame is painted (at once if the address names a step or a
-    node). ``window.chainrule`` runs them first if a script asks for it sooner.
+    and ``body`` as step 0 shows it. The style and body are packed apart from the data and
+    scripts: the loader puts the first in place as the page is read, and the rest once that
+    frame is made (at once if the address names a step or a node, or when a script asks
+    for ``window.chainrule`` sooner).
     """
     # The text between <script> and </script>, exactly as the browser hashes it (its parser
     # turns CR LF and CR into LF first).
@@ -312,12 +318,13 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
         # loader puts it in place before anything is laid out or painted.
         loader = f"\n{minify_js(asset('unpack.js'))}\n"
         packed_body = f"{css}\n{body}"
-        after = ' data-after-paint=""' if first else ""
-        if first:  # the caption's twins ride packed too; the loader moves them into #caption
-            packed_body = ('<div id="chainrule-twins" hidden>' + "".join(
+        frame = ""
+        if first:  # the first frame (the caption's twins, the style, the body) packed apart
+            frame = pack_json('<div id="chainrule-twins" hidden>' + "".join(
                 f'<div class="twin" aria-hidden="true">{_html.escape(t)}</div>' for t in first["twins"])
                 + f"</div>\n{packed_body}")
-        scripts = (f'<script type="application/octet-stream"{after} id="chainrule-packed">'
+            frame, packed_body = f'<script type="application/octet-stream" id="chainrule-first">{frame}</script>\n', ""
+        scripts = (f'{frame}<script type="application/octet-stream" id="chainrule-packed">'
                    f'{pack_json([json.dumps(data, ensure_ascii=False, allow_nan=False), packed_body, own, theirs])}'
                    f'</script>\n<script>{loader}</script>')
         allowed = policy(loader, own, theirs)

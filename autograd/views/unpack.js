@@ -157,51 +157,30 @@ function chainrule_unpack(text) {
 // The page's parts in place: the data into #chainrule-data, the body into #main (the page's
 // own markup, made and escaped in Python, parsed in place as the page's parser would have:
 // markup inserted so runs no script), and each script run in order.
-// A page whose first frame is written in it (data-after-paint) runs its scripts once that
-// frame is made (a frame, then a task: the first task after the frame is handed on to be
-// painted), unless its address names a step or a node to open; a script that asks for
-// window.chainrule sooner runs them first.
 function chainrule_place(json) {
   var el = function (id) { return document.getElementById(id); }, parts = JSON.parse(json);
   el("chainrule-data").textContent = parts[0];
-  el("main").insertAdjacentHTML("beforeend", parts[1]);
-  var twins = el("chainrule-twins");  // a first frame's caption twins (page.py's shell)
-  if (twins) {
-    while (twins.firstChild) el("caption").appendChild(twins.firstChild);
-    twins.parentNode.removeChild(twins);
+  if (parts[1]) el("main").insertAdjacentHTML("beforeend", parts[1]);
+  for (var k = 2; k < parts.length; k++) {
+    var script = document.createElement("script");
+    script.text = parts[k];
+    document.body.appendChild(script);
   }
-  var scripts = parts.slice(2);
-  var run = function () {
-    var todo = scripts;
-    scripts = [];
-    todo.forEach(function (text) {
-      var script = document.createElement("script");
-      script.text = text;
-      document.body.appendChild(script);
-    });
-  };
-  if (!el("chainrule-packed").hasAttribute("data-after-paint") || location.hash.length > 1 || !window.Proxy) return run();
-  var stub = window.chainrule = new Proxy({}, {
-    get: function (_, key) { run(); return window.chainrule === stub ? undefined : window.chainrule[key]; },
-    has: function (_, key) { run(); return window.chainrule !== stub && key in window.chainrule; }
-  });
-  requestAnimationFrame(function () { setTimeout(run, 0); });
-  setTimeout(run, 500);  // where no frame comes (a page in a hidden tab)
 }
 
-// The browser's own inflater (DecompressionStream), where there is one: several times
-// faster than the one above, which runs cold, before the first paint. Its stream is
-// written and read through promises only, so the parts are placed at the microtask
-// checkpoint that follows this script, still before the parser goes on and before the
-// page's load event. Where it is missing or refuses, the inflater above does the work.
-(function () {
-  var text = document.getElementById("chainrule-packed").textContent, b64 = text.slice(text.indexOf(":") + 1);
-  var slow = function () { chainrule_place(chainrule_unpack(text)); };
+// "size:base64" to its text, handed to done: by the browser's own inflater
+// (DecompressionStream) where there is one, several times faster than the one above, which
+// runs cold. Its stream is written and read through promises only, so done runs at the
+// microtask checkpoint that follows the script that called this, still before the parser
+// goes on and before the page's load event. Where it is missing or refuses, the inflater
+// above does the work, at once.
+function chainrule_inflate_then(text, done) {
+  var slow = function () { done(chainrule_unpack(text)); };
   if (!window.DecompressionStream || !Uint8Array.fromBase64) return slow();
   try {
     var stream = new DecompressionStream("deflate-raw"), writer = stream.writable.getWriter();
     var reader = stream.readable.getReader(), chunks = [], size = 0;
-    writer.write(Uint8Array.fromBase64(b64)).catch(function () {});
+    writer.write(Uint8Array.fromBase64(text.slice(text.indexOf(":") + 1))).catch(function () {});
     writer.close().catch(function () {});
   } catch (e) {
     return slow();
@@ -212,5 +191,31 @@ function chainrule_place(json) {
     chunks.forEach(function (c) { bytes.set(c, at); at += c.length; });
     return new TextDecoder().decode(bytes);
   };
-  reader.read().then(read).then(chainrule_place, slow);
+  reader.read().then(read).then(done, slow);
+}
+
+// A page whose first frame is written in it (#chainrule-first: its style and body, the
+// caption's twins first) puts that in place now and the rest (#chainrule-packed: the data
+// and the scripts) once the frame is made (a frame, then a task: the first task after the
+// frame is handed on to be painted); at once if its address names a step or a node to
+// open, or when a script asks for window.chainrule sooner.
+(function () {
+  var el = function (id) { return document.getElementById(id); }, packed = el("chainrule-packed").textContent;
+  var first = el("chainrule-first");
+  if (!first) return chainrule_inflate_then(packed, chainrule_place);
+  chainrule_inflate_then(first.textContent, function (body) {
+    el("main").insertAdjacentHTML("beforeend", JSON.parse(body));
+    var twins = el("chainrule-twins");
+    while (twins && twins.firstChild) el("caption").appendChild(twins.firstChild);
+    if (twins) twins.parentNode.removeChild(twins);
+    var placed = false, rest = function (json) { if (!placed) { placed = true; chainrule_place(json); } };
+    if (location.hash.length > 1 || !window.Proxy) return chainrule_inflate_then(packed, rest);
+    var stub = window.chainrule = new Proxy({}, {
+      get: function (_, key) { rest(chainrule_unpack(packed)); return window.chainrule === stub ? undefined : window.chainrule[key]; },
+      has: function (_, key) { rest(chainrule_unpack(packed)); return window.chainrule !== stub && key in window.chainrule; }
+    });
+    var later = function () { if (!placed) chainrule_inflate_then(packed, rest); };
+    requestAnimationFrame(function () { setTimeout(later, 0); });
+    setTimeout(later, 500);  // where no frame comes (a page in a hidden tab)
+  });
 }());
