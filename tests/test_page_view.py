@@ -493,9 +493,10 @@ def test_a_page_of_a_softmax_names_logsumexps_derivative():
     assert any("exp(" in s.caption for s in page.steps)
 
 
-# The page's scripts held back: no frame callback runs and the half-second fallback never
-# fires, so what shows is the first frame written in the page.
+# The page's scripts held back: no paint entry is reported, no frame callback runs and the
+# half-second fallback never fires, so what shows is the first frame written in the page.
 HOLD_SCRIPTS = """
+window.PerformanceObserver = undefined;
 window.requestAnimationFrame = () => 0;
 const later = window.setTimeout;
 window.setTimeout = (f, ms, ...args) => ms === 500 ? 0 : later(f, ms, ...args);

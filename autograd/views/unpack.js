@@ -196,9 +196,10 @@ function chainrule_inflate_then(text, done) {
 
 // A page whose first frame is written in it (#chainrule-first: its style and body, the
 // caption's twins first) puts that in place now and the rest (#chainrule-packed: the data
-// and the scripts) once the frame is made (a frame, then a task: the first task after the
-// frame is handed on to be painted); at once if its address names a step or a node to
-// open, or when a script asks for window.chainrule sooner.
+// and the scripts) once the frame is painted (its paint timing entry; two frames where
+// there is none): run sooner, they would compete with that frame and change it before it
+// shows. At once if its address names a step or a node to open, or when a script asks for
+// window.chainrule sooner.
 (function () {
   var el = function (id) { return document.getElementById(id); }, packed = el("chainrule-packed").textContent;
   var first = el("chainrule-first");
@@ -215,7 +216,13 @@ function chainrule_inflate_then(text, done) {
       has: function (_, key) { rest(chainrule_unpack(packed)); return window.chainrule !== stub && key in window.chainrule; }
     });
     var later = function () { if (!placed) chainrule_inflate_then(packed, rest); };
-    requestAnimationFrame(function () { setTimeout(later, 0); });
+    var types = window.PerformanceObserver && PerformanceObserver.supportedEntryTypes;
+    if (types && types.indexOf("paint") >= 0) {  // once the frame is painted (shown on screen)
+      var painted = new PerformanceObserver(function () { painted.disconnect(); setTimeout(later, 0); });
+      painted.observe({ type: "paint" });
+    } else {
+      requestAnimationFrame(function () { requestAnimationFrame(function () { setTimeout(later, 0); }); });
+    }
     setTimeout(later, 500);  // where no frame comes (a page in a hidden tab)
   });
 }());
