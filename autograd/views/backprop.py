@@ -31,7 +31,6 @@ address open a step and a node.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from collections.abc import Hashable
@@ -42,7 +41,7 @@ from ..table import GraphTable, path_counts, row_gradients, table
 from ..value import Value
 from .compute import js_rows, script as compute_script
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
-from .explain import explain_row
+from .explain import Explanation, explain_row
 from .flow import NOTED, PARAM, Flow, flow
 from .page import Page, asset, pack_json, shell, unpack_json
 from .text import check_digits
@@ -313,15 +312,17 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     # piece of its nodes, see autograd.names.Calls). A call may be left and entered again;
     # its last run reports what that call handed its parameters in all.
     calls = t.calls(digits) if pic.boxes else None
+    top_calls = calls.pieces(0) if calls is not None else []  # a folded op row is in a scope
+    folded = pic.folded
     runs: list[tuple[int, int, str | None, int | None]] = []
     i = 0
     while i < len(ops):
-        box = pic.folded.get(nodes[ops[i]])
+        box = folded.get(nodes[ops[i]])
         j = i + 1
         call = None
         if box is not None and calls is not None:
-            call = calls.piece(ops[i], 0)
-            while j < len(ops) and pic.folded.get(nodes[ops[j]]) == box and calls.piece(ops[j], 0) == call:
+            call = top_calls[ops[i]]
+            while j < len(ops) and folded.get(nodes[ops[j]]) == box and top_calls[ops[j]] == call:
                 j += 1
         runs.append((i, j, box, call))
         i = j
@@ -426,14 +427,12 @@ def _box_step(run: list[int], box: str, pic: Picture, grad: list[float], shown: 
     told = [f"{_wrap(names[nodes[p]])}.grad {nums('S', p, start[p])} → {nums('E', p, grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
     lines.append(f"out: {'; '.join(told)}{more}" if told else "out: nothing it reads is drawn outside it")
-    handed = follow.handed(key) if final else {}
-    if handed:
-        # The call's parameters, and what it handed each (summed over its runs): their
-        # norm and the largest, written as the += this call made.
-        top = sorted(handed, key=lambda p: -abs(handed[p]))[:_TOP]
-        norm = math.sqrt(math.fsum(v * v for v in handed.values()))
-        largest = ", ".join(f"{names[nodes[p]]}.grad += {nums('H', p, handed[p])}" for p in top)
-        lines.append(f"to its {len(handed):,} parameter{'s' if len(handed) != 1 else ''}: gradient norm "
+    # The call's parameters, and what it handed each (summed over its runs): their
+    # norm and the largest, written as the += this call made.
+    count, norm, top = follow.largest(key, _TOP) if final else (0, 0.0, [])
+    if count:
+        largest = ", ".join(f"{names[nodes[p]]}.grad += {nums('H', p, v)}" for p, v in top)
+        lines.append(f"to its {count:,} parameter{'s' if count != 1 else ''}: gradient norm "
                      f"{nums('Z', 0, norm)}; largest {largest}")
     edges = tuple(f"{pic.records[nodes[p]]}->{box}" for p in outside if nodes[p] in pic.records)
     edges += tuple(f"{box}->{pic.records[nodes[k]]}" for k in flowed_in if nodes[k] in pic.records)
@@ -454,23 +453,36 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
            explained: bool = True) -> dict:
     """What a click on each node shows, keyed by its DOT ids (record and op alike).
 
-    Read from the graph table: one pass gives every node's path count, the page's played
-    gradients are each node's sum over paths, and the paths written out come from
-    ``explain_row`` on the same table (no walk, no backward per node)."""
+    Read from the graph table: the page's played gradients are each node's sum over
+    paths, the paths written out and their count come from ``explain_row`` on the same
+    table (no walk, no backward per node), and one pass counts the paths of the nodes
+    left unexplained."""
     num = lambda x: number(x, digits)  # noqa: E731
-    counts = path_counts(t)
     row = t.row
     drawn = [n for n in pic.records if n not in pic.constants]
     # Labelled nodes first (the ones a learner asks about), then the rest, in graph order.
-    chosen = sorted(drawn, key=lambda n: not n.label)[:MAX_EXPLAINED]  # sorted() is stable
+    chosen = sorted(drawn, key=lambda n: not n.label)[:MAX_EXPLAINED] if explained else []  # sorted() is stable
+    explains: dict[Value, Explanation] = {}
+    budget, rows_left = EXPLAIN_BUDGET, _explain_rows(len(t))
+    for node, above in zip(chosen, t.above_each([row[node] for node in chosen])):
+        if budget <= 0 or rows_left <= 0:  # labelled ones first, within both budgets
+            break
+        k = row[node]
+        rows_left -= len(above)
+        e = explains[node] = explain_row(t, k, grads[k], digits=digits, above=above)
+        budget -= len(e.text)
+    # An explained node's path count is its explain's; the others' take a pass over the
+    # rows (a big graph's page explains every node it draws, and skips it).
+    counts = path_counts(t) if len(explains) < len(pic.records) else None
     nodes: dict[str, dict] = {}
     for node, rid in pic.records.items():
         k = row[node]
+        e = explains.get(node)
         entry = {"name": names[node], "label": node.label, "op": node.op,
                  "symbol": op_label(node) if node.parents else "",
                  "data": num(node.data), "grad": "" if node in pic.constants else num(grads[k]),
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
-                 "paths": _count_text(counts[k])}
+                 "paths": _count_text(e.n_paths if e is not None or counts is None else counts[k])}
         if node.parents and node.rule.js is None:
             entry["readonly"] = (f"Read-only: the op {node.op!r} has no JavaScript form "
                                  "(defop(..., js=JsForm(...))), "
@@ -479,22 +491,12 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
                             "head": f"∂{_wrap(names[node])}/∂{_wrap(names[p])}",
                             "id": pic.records.get(p) or pic.folded.get(p, "")}
                            for slot, (p, d) in enumerate(zip(node.parents, node.local_grads))]
+        if e is not None:
+            entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text,
+                                "lit": [[row[n] for n in path.nodes] for path in e.paths[:_LIT_PATHS]]}
         nodes[rid] = entry
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
-    budget, rows_left = EXPLAIN_BUDGET, _explain_rows(len(t))
-    chosen = chosen if explained else []
-    above_each = t.above_each([row[node] for node in chosen])
-    for node, above in zip(chosen, above_each):  # labelled ones first, within both budgets
-        if budget <= 0 or rows_left <= 0:
-            break
-        k = row[node]
-        rows_left -= len(above)
-        e = explain_row(t, k, grads[k], digits=digits, above=above)
-        budget -= len(e.text)
-        nodes[pic.records[node]]["explain"] = {
-            "paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text,
-            "lit": [[row[n] for n in path.nodes] for path in e.paths[:_LIT_PATHS]]}
     for box, path in pic.boxes.items():
         members = [n for n, b in pic.folded.items() if b == box]
         params = sum(1 for n in members if n.role == "param")
