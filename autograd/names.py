@@ -49,6 +49,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 
 from .ops import Op
+from .pieces import pieces
 
 SHORT = 24  # an unlabelled op is named by its expression ("x*w") up to this length
 
@@ -299,46 +300,7 @@ class Calls:
     def _prepare(self) -> None:
         parents, scopes = self.parents, self.scopes
         n = len(parents)
-        depth = max(map(len, set(scopes)), default=0)
-        # uf[j]: union-find of level j+1 (scope prefixes of j+1 names) over op rows.
-        uf = [list(range(n)) for _ in range(depth)]
-
-        # Each op row's scope as a small number (0: a leaf, or a row outside every scope)
-        # and, for each two scopes, the deepest level they share (-1: none): most edges
-        # join rows of two different scopes, and a graph has few scopes, so an edge's
-        # level is one look-up instead of a comparison of two paths.
-        number: dict[tuple, int] = {(): 0}
-        sid = [number.setdefault(s, len(number)) if ps else 0 for ps, s in zip(parents, scopes)]
-        paths = sorted(number, key=number.__getitem__)
-        shared = [[_shared_levels(a, b) for b in paths] for a in paths]
-        for k, i in enumerate(sid):
-            if not i:
-                continue
-            mine = [k] * len(scopes[k])  # k's piece at each level: its own until an input joins it
-            levels = shared[i]
-            for p in parents[k]:
-                j = levels[sid[p]]
-                # Deepest level first: the pieces of a level lie within those of the level
-                # above, so rows joined here are joined above too, and most edges stop at once.
-                while j >= 0:
-                    f = uf[j]
-                    r = f[p]
-                    while f[r] != r:
-                        f[r] = r = f[f[r]]  # path halving
-                    m = mine[j]
-                    if r == m:
-                        break
-                    if r < m:  # the root is the piece's first row
-                        f[m] = mine[j] = r
-                    else:
-                        f[r] = m
-                    j -= 1
-        # Every row straight to its piece's root, in one pass a level: a root is its piece's
-        # first row and every link leads to a smaller row, so a row's link is final when
-        # the row is reached.
-        for f in uf:
-            for x in range(n):
-                f[x] = f[f[x]]
+        uf = pieces(parents, scopes)
         # Each piece's position among the pieces of its path within the enclosing piece,
         # counted from the end of the graph: the walk that orders the rows places an op's
         # last input first, so the program's first call (sample 0, position 0) comes last.
@@ -493,16 +455,6 @@ class Calls:
             path = written[key] = ".".join(f"{part}[{index[j][calls[j]]}]" if j in used else part
                                            for j, part in enumerate(s))
         return path + name[len(plain):]
-
-
-def _shared_levels(a: tuple, b: tuple) -> int:
-    """The deepest level (from 0) at which scope paths ``a`` and ``b`` agree; -1 if none."""
-    j = -1
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        j += 1
-    return j
 
 
 def _join(a: object, b: object) -> object:
