@@ -27,7 +27,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from .described import metas
-from .graph import Node, topological_order
+from .graph import Node, inputs_and_locals, topological_order
 from .names import Calls, base_names
 from .ops import Op
 
@@ -56,7 +56,7 @@ class Row(NamedTuple):
                 f"data={self.data}, grad={self.grad}, name={self.name!r})")
 
 
-_locals, _rule = attrgetter("local_grads"), attrgetter("rule")
+_rule = attrgetter("rule")
 _label, _scope, _role = attrgetter("label"), attrgetter("scope"), attrgetter("role")
 _data, _grad = attrgetter("data"), attrgetter("grad")
 
@@ -102,8 +102,16 @@ class GraphTable:
         not need them, and it is a pass over every edge)."""
         column = self._cache.get("parents")
         if column is None:
-            column = self._cache["parents"] = tuple(parent_rows(self.nodes, self.row))
+            self._read_inputs()
+            column = self._cache["parents"]
         return column
+
+    def _read_inputs(self) -> None:
+        """The inputs and local derivatives columns, read together (every view that needs
+        one needs the other): one pass over the nodes, a third less than two."""
+        parents, locals_ = inputs_and_locals(self.nodes, self.row)
+        self._cache.setdefault("parents", tuple(parents))
+        self._cache.setdefault("locals", tuple(locals_))
 
     @property
     def consumers(self) -> tuple[list[int], ...]:
@@ -173,7 +181,8 @@ class GraphTable:
         """Each row's local derivatives, d node / d input per input."""
         column = self._cache.get("locals")
         if column is None:
-            column = self._cache["locals"] = tuple(map(_locals, self.nodes))
+            self._read_inputs()
+            column = self._cache["locals"]
         return column
 
     @property
