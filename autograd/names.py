@@ -300,23 +300,21 @@ class Calls:
     def _prepare(self) -> None:
         parents, scopes = self.parents, self.scopes
         n = len(parents)
-        uf = pieces(parents, scopes)
+        levels = pieces(parents, scopes)
         # Each piece's position among the pieces of its path within the enclosing piece,
         # counted from the end of the graph: the walk that orders the rows places an op's
         # last input first, so the program's first call (sample 0, position 0) comes last.
         # A piece is placed by its last row, and named by its root, its first row: a row
         # of the piece, so the root's own scope and enclosing piece are the piece's.
         index: list[dict[int, int]] = []
-        for j, f in enumerate(uf):
-            last = dict(zip(f, range(n)))  # root -> its piece's last row (or a row for itself)
+        for j, (_, last) in enumerate(levels):
             seen: dict[tuple, int] = {}
             placed: dict[int, int] = {}
-            for r in sorted((r for r in last if parents[r] and len(scopes[r]) > j), key=last.__getitem__,
-                            reverse=True):
-                key = (uf[j - 1][r] if j else None, scopes[r][j])
+            for r in sorted(last, key=last.__getitem__, reverse=True):
+                key = (levels[j - 1].roots[r] if j else None, scopes[r][j])
                 placed[r] = seen[key] = seen.get(key, -1) + 1
             index.append(placed)
-        self._index, self._roots = index, uf
+        self._index, self._roots = index, [level.roots for level in levels]
         # A row outside every scope: the top-level call it belongs to, if just one
         # (an op's from its inputs, a leaf's from what reads it). None: none; -1: several.
         tied: dict[int, object] = {}

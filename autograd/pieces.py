@@ -22,46 +22,58 @@ Python, and ``components`` with numpy (used when it is installed and the graph h
 >>> from autograd.table import table
 >>> t = table(calls[0][1] + calls[1][1])
 >>> (level0,) = pieces(t.parents, t.scopes)
->>> [[level0[t.row[node]] for node in call] for call in calls]  # each call's two ops, one piece each
+>>> [[level0.roots[t.row[node]] for node in call] for call in calls]  # each call's two ops, one piece
 [[6, 6], [2, 2]]
+>>> level0.last  # each piece's root and last row
+{2: 3, 6: 7}
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import chain
+from typing import NamedTuple
 
 ARRAY_EDGES = 50_000  # the fewest edges for which numpy's arrays cost less than they save
 
 
-def pieces(parents: Sequence[tuple[int, ...]], scopes: Sequence[tuple]) -> list[list[int]]:
-    """Each level's pieces (see the module docstring), by row; ``parents`` are the rows'
-    inputs as row numbers, every input before the rows that read it."""
-    depth = max(map(len, set(scopes)), default=0)
+class Level(NamedTuple):
+    """One scope level's pieces: ``roots``, each row's piece by row (see the module
+    docstring), and ``last``, each piece (by its root) with its last row."""
+
+    roots: list[int]
+    last: dict[int, int]
+
+
+def pieces(parents: Sequence[tuple[int, ...]], scopes: Sequence[tuple]) -> list[Level]:
+    """Each level's pieces (see the module docstring and ``Level``); ``parents`` are the
+    rows' inputs as row numbers, every input before the rows that read it."""
     # Each op row's scope as a small number (0: a leaf, or a row outside every scope)
     # and, for each two scopes, the deepest level they share (-1: none): most edges
     # join rows of two different scopes, and a graph has few scopes, so an edge's
     # level is one look-up instead of a comparison of two paths.
-    number: dict[tuple, int] = {(): 0}
-    sid = [number.setdefault(s, len(number)) if ps else 0 for ps, s in zip(parents, scopes)]
-    paths = sorted(number, key=number.__getitem__)
+    paths = [(), *(s for s in dict.fromkeys(scopes) if s)]
+    number = {s: i for i, s in enumerate(paths)}
+    sid = [i if ps else 0 for i, ps in zip(map(number.__getitem__, scopes), parents)]
     shared = [[_shared_levels(a, b) for b in paths] for a in paths]
-    if depth and sum(map(len, parents)) >= ARRAY_EDGES:
+    lengths = list(map(len, paths))
+    if len(paths) > 1 and sum(map(len, parents)) >= ARRAY_EDGES:
         try:
             import numpy
         except ImportError:
             pass
         else:
-            return components(numpy, parents, sid, shared, depth)
-    return union_find(parents, sid, shared, depth, [len(s) for s in paths])
+            return components(numpy, parents, sid, shared, lengths)
+    return union_find(parents, sid, shared, lengths)
 
 
-def union_find(parents: Sequence[tuple[int, ...]], sid: list[int], shared: list[list[int]], depth: int,
-               lengths: list[int]) -> list[list[int]]:
+def union_find(parents: Sequence[tuple[int, ...]], sid: list[int], shared: list[list[int]],
+               lengths: list[int]) -> list[Level]:
     """The pieces in Python: one union-find a level, over the edges in one pass.
-    ``sid``: each row's scope number, ``shared``: the deepest level two scopes share,
-    ``lengths``: each scope's number of names."""
+    ``sid``: each row's scope number (0: none, or a leaf), ``shared``: the deepest level
+    two scopes share, ``lengths``: each scope's number of names."""
     n = len(parents)
+    depth = max(lengths)
     uf = [list(range(n)) for _ in range(depth)]
     for k, i in enumerate(sid):
         if not i:
@@ -91,11 +103,16 @@ def union_find(parents: Sequence[tuple[int, ...]], sid: list[int], shared: list[
     for f in uf:
         for x in range(n):
             f[x] = f[f[x]]
-    return uf
+    # A root is a row of its piece, so it says whether the piece is one of the level's.
+    levels = []
+    for j, f in enumerate(uf):
+        last = dict(zip(f, range(n)))  # root -> the last row pointing at it
+        levels.append(Level(f, {r: k for r, k in last.items() if lengths[sid[r]] > j}))
+    return levels
 
 
 def components(np, parents: Sequence[tuple[int, ...]], sid: list[int], shared: list[list[int]],
-               depth: int) -> list[list[int]]:
+               lengths: list[int]) -> list[Level]:
     """The pieces with numpy, the same as ``union_find``'s. The edges that join rows at
     some level are arrays, each with the deepest level its two rows share; from the
     deepest level up, a level's pieces are the pieces of the level below it joined by
@@ -111,13 +128,18 @@ def components(np, parents: Sequence[tuple[int, ...]], sid: list[int], shared: l
     level = np.asarray(shared, np.intp).ravel()[scope[rows] * len(shared) + inner]
     joined = level >= 0
     rows, into, level = rows[joined], into[joined], level[joined]
+    deep = np.asarray(lengths, np.intp)[scope]  # each op row's scope's number of names (0: none)
     roots = np.arange(n)
-    found: list[list[int]] = [[] for _ in range(depth)]
-    for j in range(depth - 1, -1, -1):
+    found: list[Level] = []
+    for j in range(max(lengths) - 1, -1, -1):
         here = level == j
         roots = _joined(np, roots, rows[here], into[here])
-        found[j] = roots.tolist()
-    return found
+        members = np.flatnonzero(deep > j)
+        last = np.full(n, -1)
+        np.maximum.at(last, roots[members], members)
+        placed = np.flatnonzero(last >= 0)
+        found.append(Level(roots.tolist(), dict(zip(placed.tolist(), last[placed].tolist()))))
+    return found[::-1]
 
 
 def _joined(np, roots, a, b):
@@ -151,4 +173,4 @@ def _shared_levels(a: tuple, b: tuple) -> int:
     return j
 
 
-__all__ = ["pieces", "union_find", "components", "ARRAY_EDGES"]
+__all__ = ["pieces", "Level", "union_find", "components", "ARRAY_EDGES"]
