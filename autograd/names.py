@@ -45,8 +45,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
+from typing import Any
 
 from .ops import Op
 from .pieces import pieces
@@ -241,9 +242,11 @@ class Calls:
     """
 
     def __init__(self, base: Sequence[str], counts: Counter, parents: Sequence[tuple[int, ...]],
-                 scopes: Sequence[tuple], labels: Sequence[str], roles: Sequence[str]) -> None:
+                 scopes: Sequence[tuple], labels: Sequence[str], roles: Sequence[str],
+                 edge_arrays: Callable[[Any], tuple[Any, Any]] | None = None) -> None:
         self.base, self.counts, self.parents, self.scopes = base, counts, parents, scopes
         self.labels, self.roles = labels, roles
+        self.edge_arrays = edge_arrays  # the graph table's (``pieces`` may use them)
         self._groups: dict[str, list[int]] | None = None
         self._names: dict[int, str] = {}
         # A group of op rows of one scope, named by it: what tells its rows apart, kept so
@@ -300,7 +303,7 @@ class Calls:
     def _prepare(self) -> None:
         parents, scopes = self.parents, self.scopes
         n = len(parents)
-        levels = pieces(parents, scopes)
+        levels = pieces(parents, scopes, self.edge_arrays)
         # Each piece's position among the pieces of its path within the enclosing piece,
         # counted from the end of the graph: the walk that orders the rows places an op's
         # last input first, so the program's first call (sample 0, position 0) comes last.

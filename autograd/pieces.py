@@ -30,9 +30,9 @@ Python, and ``components`` with numpy (used when it is installed and the graph h
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 ARRAY_EDGES = 50_000  # the fewest edges for which numpy's arrays cost less than they save
 
@@ -45,9 +45,12 @@ class Level(NamedTuple):
     last: dict[int, int]
 
 
-def pieces(parents: Sequence[tuple[int, ...]], scopes: Sequence[tuple]) -> list[Level]:
+def pieces(parents: Sequence[tuple[int, ...]], scopes: Sequence[tuple],
+           edge_arrays: Callable[[Any], tuple[Any, Any]] | None = None) -> list[Level]:
     """Each level's pieces (see the module docstring and ``Level``); ``parents`` are the
-    rows' inputs as row numbers, every input before the rows that read it."""
+    rows' inputs as row numbers, every input before the rows that read it, and
+    ``edge_arrays`` (given numpy) the same edges as two arrays, if someone keeps them
+    (``GraphTable.edge_arrays``)."""
     # Each op row's scope as a small number (0: a leaf, or a row outside every scope)
     # and, for each two scopes, the deepest level they share (-1: none): most edges
     # join rows of two different scopes, and a graph has few scopes, so an edge's
@@ -63,7 +66,8 @@ def pieces(parents: Sequence[tuple[int, ...]], scopes: Sequence[tuple]) -> list[
         except ImportError:
             pass
         else:
-            return components(numpy, parents, sid, shared, lengths)
+            rows, into = edge_arrays(numpy) if edge_arrays is not None else _edge_arrays(numpy, parents)
+            return components(numpy, rows, into, sid, shared, lengths)
     return union_find(parents, sid, shared, lengths)
 
 
@@ -111,16 +115,13 @@ def union_find(parents: Sequence[tuple[int, ...]], sid: list[int], shared: list[
     return levels
 
 
-def components(np, parents: Sequence[tuple[int, ...]], sid: list[int], shared: list[list[int]],
-               lengths: list[int]) -> list[Level]:
+def components(np, rows, into, sid: list[int], shared: list[list[int]], lengths: list[int]) -> list[Level]:
     """The pieces with numpy, the same as ``union_find``'s. The edges that join rows at
     some level are arrays, each with the deepest level its two rows share; from the
     deepest level up, a level's pieces are the pieces of the level below it joined by
-    the edges whose deepest shared level is this one."""
-    n = len(parents)
-    widths = np.fromiter(map(len, parents), np.intp, count=n)
-    into = np.fromiter(chain.from_iterable(parents), np.intp, count=int(widths.sum()))
-    rows = np.repeat(np.arange(n), widths)
+    the edges whose deepest shared level is this one. ``rows`` and ``into``: every edge's
+    row that reads and row read, in any order."""
+    n = len(sid)
     scope = np.asarray(sid, np.intp)
     inner = scope[into]
     scoped = np.flatnonzero(inner)  # the edges from an op row in a scope (most edges lead to leaves)
@@ -140,6 +141,12 @@ def components(np, parents: Sequence[tuple[int, ...]], sid: list[int], shared: l
         placed = np.flatnonzero(last >= 0)
         found.append(Level(roots.tolist(), dict(zip(placed.tolist(), last[placed].tolist()))))
     return found[::-1]
+
+
+def _edge_arrays(np, parents: Sequence[tuple[int, ...]]) -> tuple[Any, Any]:
+    widths = np.fromiter(map(len, parents), np.intp, count=len(parents))
+    into = np.fromiter(chain.from_iterable(parents), np.intp, count=int(widths.sum()))
+    return np.repeat(np.arange(len(parents)), widths), into
 
 
 def _joined(np, roots, a, b):

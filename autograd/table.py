@@ -23,6 +23,7 @@ first time they are asked for. Its columns are tuples, so nothing changes it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -231,7 +232,21 @@ class GraphTable:
         found = self._cache.get(key)
         if found is None:
             base, counts = self._base(digits)
-            found = self._cache[key] = Calls(base, counts, self.parents, self.scopes, self.labels, self.roles)
+            found = self._cache[key] = Calls(base, counts, self.parents, self.scopes, self.labels, self.roles,
+                                             self.edge_arrays)
+        return found
+
+    def edge_arrays(self, np: Any) -> tuple[Any, Any]:
+        """Every edge as two numpy arrays (``np`` is numpy), in backward's order (the rows
+        from the last down, each one's inputs in order): the row that reads, and the row
+        it reads. Made when first asked for, for the views that go over every edge with
+        numpy (``autograd.pieces``, the page's box steps)."""
+        found = self._cache.get("edge arrays")
+        if found is None:
+            ins = self.parents[::-1]
+            widths = np.fromiter(map(len, ins), np.intp, count=len(ins))
+            into = np.fromiter(chain.from_iterable(ins), np.intp, count=int(widths.sum()))
+            found = self._cache["edge arrays"] = (np.repeat(np.arange(len(ins) - 1, -1, -1), widths), into)
         return found
 
     def names(self, digits: int = 4) -> tuple[str, ...]:

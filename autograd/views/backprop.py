@@ -33,8 +33,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, fields
+from itertools import compress, repeat
+from operator import eq
 
 from ..names import formula as formula_of, number, wrap as _wrap
 from ..table import GraphTable, path_counts, row_gradients, table
@@ -284,7 +286,7 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     noted = set(shown)
     for node in pic.ops:
         noted.update(map(row.__getitem__, node.parents))
-    params = [k for k, (role, ps) in enumerate(zip(t.roles, parents)) if role == "param" and not ps]
+    params = [k for k in compress(range(len(nodes)), map(eq, t.roles, repeat("param"))) if not parents[k]]
     # A byte per row (reading it costs less than a set lookup, on every edge of a box's
     # run): NOTED and/or PARAM for a row whose gradient is followed, else 0.
     followed = bytearray(len(nodes))
@@ -585,6 +587,23 @@ def _step_data(step: Step, editable: bool) -> dict:
     return out
 
 
+class _Played(Mapping[Value, float]):
+    """The played gradients by node, read through the table's rows: a picture reads the
+    few it draws, so no dict of every node is made."""
+
+    def __init__(self, t: GraphTable, played: list[float]) -> None:
+        self.row, self.played = t.row, played
+
+    def __getitem__(self, node: Value) -> float:
+        return self.played[self.row[node]]
+
+    def __iter__(self) -> Iterator[Value]:
+        return iter(self.row)
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+
 def _view(root: Value, t: GraphTable, names: dict[Value, str], digits: int, forward: bool, draw_options: dict,
           played: list[float], fold=None, explained: bool = True,
           editable: bool = True) -> tuple[dict, str, Picture, list[Step]]:
@@ -592,7 +611,7 @@ def _view(root: Value, t: GraphTable, names: dict[Value, str], digits: int, forw
     with it. ``played``: the gradients the steps end with, by row of the table ``t``."""
     # One picture: it checks the options and refuses graphs that are too large; its
     # records print the gradients the steps end with.
-    pic = picture(root, grads=dict(zip(t.nodes, played)), table=t, fold=fold, **draw_options)
+    pic = picture(root, grads=_Played(t, played), table=t, fold=fold, **draw_options)
     steps, _, known = _steps(root, pic, names, digits, forward=forward, t=t, final=played)
     svg = _svg(pic)
     by_label: dict[str, str] = {}
@@ -839,7 +858,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     else:
         data["readonly"] = (f"the graph has {len(order):,} Values, more than the {EDIT_LIMIT:,} a page recomputes; "
                             "change the value in Python and make the page again")
-    n_ops = sum(1 for ps in t.parents if ps)
+    n_ops = len(t) - t.parents.count(())
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
     page = BackpropPage(shell(title, f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', data, script,

@@ -108,16 +108,16 @@ class ArrayFlow(Flow):
         super().__init__(t, played, followed)
         self.np = np
         top = t.roots[0]
-        ins, locals_ = t.parents[top::-1], t.locals[top::-1]  # backward's order: from the root down
-        widths = np.fromiter(map(len, ins), np.intp, count=len(ins))
-        edges = int(widths.sum())
-        into = np.fromiter(chain.from_iterable(ins), np.intp, count=edges)
+        rows, into = t.edge_arrays(np)  # backward's order: from the last row down
+        start = int(np.searchsorted(-rows, -top))  # past the rows above the root (a table of several roots)
+        rows, into = rows[start:], into[start:]
+        edges = len(into)
         kinds = np.frombuffer(followed, np.uint8)[into]
         chosen = np.flatnonzero(kinds)  # the edges into followed rows, by position
         kinds, into = kinds[chosen], into[chosen]
-        rows = np.repeat(np.arange(top, -1, -1), widths)[chosen]
+        rows = rows[chosen]
         carried = np.asarray(played, np.float64)[rows] * np.fromiter(
-            chain.from_iterable(locals_), np.float64, count=edges)[chosen]
+            chain.from_iterable(t.locals[top::-1]), np.float64, count=edges)[chosen]
         apart = kinds == PARAM
         # Rows descend along the edges: negated, searchsorted finds a run's edges.
         self.p_rows, self.p_into, self.p_carried = -rows[apart], into[apart], carried[apart]
