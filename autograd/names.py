@@ -46,7 +46,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from operator import itemgetter
+from itertools import repeat
+from operator import eq
 from typing import Any
 
 from .ops import Op
@@ -406,17 +407,21 @@ class Calls:
         s = scopes[members[0]]
         if not s or not name.startswith(".".join(s) + "."):
             return False
-        for k in members:
-            if not parents[k] or scopes[k] != s:
-                return False
-        calls = list(zip(*(map(f.__getitem__, members) for f in self._roots[:len(s)])))
+        if not all(map(parents.__getitem__, members)) or not all(map(eq, map(scopes.__getitem__, members), repeat(s))):
+            return False
+        columns = [list(map(f.__getitem__, members)) for f in self._roots[:len(s)]]  # each level's pieces
         used, before = [], 1
-        for j in range(len(s)):
-            here = len(set(map(itemgetter(j), calls)))
+        for j, column in enumerate(columns):
+            here = len(set(column))
             if here > before:
                 used.append(j)
             before = here
-        told = Counter(map(itemgetter(*used), calls)) if used else Counter({(): len(calls)})
+        if not used:
+            told = Counter({(): len(members)})
+        elif len(used) == 1:
+            told = Counter(columns[used[0]])
+        else:
+            told = Counter(zip(*(columns[j] for j in used)))
         self._uniform[name] = (s, used, told)
         return True
 
@@ -429,7 +434,7 @@ class Calls:
         index = self._index
         path = ".".join(f"{part}[{index[j][c[j]]}]" if j in used else part for j, part in enumerate(s))
         new = path + name[len(".".join(s)):]
-        if told[itemgetter(*used)(c)] > 1 or new in self.counts:
+        if told[c[used[0]] if len(used) == 1 else tuple(c[j] for j in used)] > 1 or new in self.counts:
             new = f"{new}#{k}"
             while new in self.counts:
                 new += f"#{k}"

@@ -236,6 +236,14 @@ class GraphTable:
                                              self.edge_arrays)
         return found
 
+    @property
+    def n_edges(self) -> int:
+        """How many edges the graph has: inputs, counted once per input slot."""
+        found = self._cache.get("n_edges")
+        if found is None:
+            found = self._cache["n_edges"] = sum(map(len, self.parents))
+        return found
+
     def edge_arrays(self, np: Any) -> tuple[Any, Any]:
         """Every edge as two numpy arrays (``np`` is numpy), in backward's order (the rows
         from the last down, each one's inputs in order): the row that reads, and the row
@@ -393,10 +401,10 @@ def row_gradients(t: GraphTable, root: int | None = None) -> list[float]:
     top = t.roots[0] if root is None else root
     grad = [0.0] * len(t)
     grad[top] = 1.0
-    parents, locals_ = t.parents, t.locals
-    for k in range(top, -1, -1):
+    rows = zip(range(top, -1, -1), reversed(t.parents[:top + 1]), reversed(t.locals[:top + 1]))
+    for k, ins, ds in rows:  # zipped, not indexed: this loop is most of a big page's chain rule
         g = grad[k]
-        for p, d in zip(parents[k], locals_[k]):
+        for p, d in zip(ins, ds):
             grad[p] += g * d
     return grad
 

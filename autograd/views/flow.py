@@ -216,7 +216,7 @@ def _rank(item: tuple[int, float]) -> float:
 
 def flow(t: GraphTable, played: list[float], followed: bytearray) -> Flow:
     """An ``ArrayFlow`` where numpy is installed and the graph is big enough, else a ``Flow``."""
-    if sum(map(len, t.parents)) >= ARRAY_EDGES:
+    if t.n_edges >= ARRAY_EDGES:
         try:
             import numpy
         except ImportError:
