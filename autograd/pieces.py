@@ -121,22 +121,19 @@ def components(np, rows, into, sid: list[int], shared: list[list[int]], lengths:
     deepest level up, a level's pieces are the pieces of the level below it joined by
     the edges whose deepest shared level is this one. ``rows`` and ``into``: every edge's
     row that reads and row read, in any order."""
-    n = len(sid)
-    scope = np.asarray(sid, np.intp)
-    inner = scope[into]
-    scoped = np.flatnonzero(inner)  # the edges from an op row in a scope (most edges lead to leaves)
-    rows, into, inner = rows[scoped], into[scoped], inner[scoped]
-    level = np.asarray(shared, np.intp).ravel()[scope[rows] * len(shared) + inner]
-    joined = level >= 0
+    n, kind = len(sid), rows.dtype
+    scope = np.asarray(sid, kind)
+    level = np.asarray(shared, kind).ravel()[scope[rows] * len(shared) + scope[into]]
+    joined = np.flatnonzero(level >= 0)  # most edges lead to leaves, which have no scope
     rows, into, level = rows[joined], into[joined], level[joined]
-    deep = np.asarray(lengths, np.intp)[scope]  # each op row's scope's number of names (0: none)
-    roots = np.arange(n)
+    deep = np.asarray(lengths, kind)[scope]  # each op row's scope's number of names (0: none)
+    roots = np.arange(n, dtype=kind)
     found: list[Level] = []
     for j in range(max(lengths) - 1, -1, -1):
-        here = level == j
+        here = np.flatnonzero(level == j)
         roots = _joined(np, roots, rows[here], into[here])
-        members = np.flatnonzero(deep > j)
-        last = np.full(n, -1)
+        members = np.flatnonzero(deep > j).astype(kind)
+        last = np.full(n, -1, kind)
         np.maximum.at(last, roots[members], members)
         placed = np.flatnonzero(last >= 0)
         found.append(Level(roots.tolist(), dict(zip(placed.tolist(), last[placed].tolist()))))
@@ -144,9 +141,9 @@ def components(np, rows, into, sid: list[int], shared: list[list[int]], lengths:
 
 
 def _edge_arrays(np, parents: Sequence[tuple[int, ...]]) -> tuple[Any, Any]:
-    widths = np.fromiter(map(len, parents), np.intp, count=len(parents))
-    into = np.fromiter(chain.from_iterable(parents), np.intp, count=int(widths.sum()))
-    return np.repeat(np.arange(len(parents)), widths), into
+    widths = np.fromiter(map(len, parents), np.int32, count=len(parents))
+    into = np.fromiter(chain.from_iterable(parents), np.int32, count=int(widths.sum()))
+    return np.repeat(np.arange(len(parents), dtype=np.int32), widths), into
 
 
 def _joined(np, roots, a, b):

@@ -248,13 +248,15 @@ class GraphTable:
         """Every edge as two numpy arrays (``np`` is numpy), in backward's order (the rows
         from the last down, each one's inputs in order): the row that reads, and the row
         it reads. Made when first asked for, for the views that go over every edge with
-        numpy (``autograd.pieces``, the page's box steps)."""
+        numpy (``autograd.pieces``, the page's box steps). Rows are 32-bit: half the memory
+        the passes over them read (a graph of 2**31 rows would not fit in memory as Values)."""
         found = self._cache.get("edge arrays")
         if found is None:
             ins = self.parents[::-1]
-            widths = np.fromiter(map(len, ins), np.intp, count=len(ins))
-            into = np.fromiter(chain.from_iterable(ins), np.intp, count=int(widths.sum()))
-            found = self._cache["edge arrays"] = (np.repeat(np.arange(len(ins) - 1, -1, -1), widths), into)
+            widths = np.fromiter(map(len, ins), np.int32, count=len(ins))
+            into = np.fromiter(chain.from_iterable(ins), np.int32, count=int(widths.sum()))
+            rows = np.repeat(np.arange(len(ins) - 1, -1, -1, dtype=np.int32), widths)
+            found = self._cache["edge arrays"] = (rows, into)
         return found
 
     def names(self, digits: int = 4) -> tuple[str, ...]:
