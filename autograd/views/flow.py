@@ -119,8 +119,9 @@ class ArrayFlow(Flow):
         carried = np.asarray(played, np.float64)[rows] * np.fromiter(
             chain.from_iterable(t.locals[top::-1]), np.float64, count=edges)[chosen]
         apart = kinds == PARAM
-        # Rows descend along the edges: negated, searchsorted finds a run's edges.
-        self.p_rows, self.p_into, self.p_carried = -rows[apart], into[apart], carried[apart]
+        # Rows descend along the edges: negated, searchsorted finds a run's edges (in the
+        # width of a Python int, which each search would otherwise cast the array to).
+        self.p_rows, self.p_into, self.p_carried = (-rows[apart]).astype(np.intp), into[apart], carried[apart]
         self.p_position = chosen[apart]
         rest = ~apart
         self.n_rows = (-rows[rest]).tolist()
