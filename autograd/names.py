@@ -247,7 +247,7 @@ class Calls:
                  edge_arrays: Callable[[Any], tuple[Any, Any]] | None = None) -> None:
         self.base, self.counts, self.parents, self.scopes = base, counts, parents, scopes
         self.labels, self.roles = labels, roles
-        self.edge_arrays = edge_arrays  # the graph table's (``pieces`` may use them)
+        self.edge_arrays = edge_arrays  # the graph table's (``pieces`` may use them): never the table itself
         self._groups: dict[str, list[int]] | None = None
         self._names: dict[int, str] = {}
         # A group of op rows of one scope, named by it: what tells its rows apart, kept so

@@ -233,7 +233,7 @@ class GraphTable:
         if found is None:
             base, counts = self._base(digits)
             found = self._cache[key] = Calls(base, counts, self.parents, self.scopes, self.labels, self.roles,
-                                             self.edge_arrays)
+                                             self._edges())
         return found
 
     @property
@@ -248,15 +248,13 @@ class GraphTable:
         """Every edge as two numpy arrays (``np`` is numpy), in backward's order (the rows
         from the last down, each one's inputs in order): the row that reads, and the row
         it reads. Made when first asked for, for the views that go over every edge with
-        numpy (``autograd.pieces``, the page's box steps). Rows are 32-bit: half the memory
-        the passes over them read (a graph of 2**31 rows would not fit in memory as Values)."""
+        numpy (``autograd.pieces``, the page's box steps); see ``EdgeArrays``."""
+        return self._edges()(np)
+
+    def _edges(self) -> EdgeArrays:
         found = self._cache.get("edge arrays")
         if found is None:
-            ins = self.parents[::-1]
-            widths = np.fromiter(map(len, ins), np.int32, count=len(ins))
-            into = np.fromiter(chain.from_iterable(ins), np.int32, count=int(widths.sum()))
-            rows = np.repeat(np.arange(len(ins) - 1, -1, -1, dtype=np.int32), widths)
-            found = self._cache["edge arrays"] = (rows, into)
+            found = self._cache["edge arrays"] = EdgeArrays(self.parents)
         return found
 
     def names(self, digits: int = 4) -> tuple[str, ...]:
@@ -283,6 +281,28 @@ class GraphTable:
 
     def is_leaf(self, k: int) -> bool:
         return not self.parents[k]
+
+
+class EdgeArrays:
+    """A table's edges as numpy arrays, made when first asked for (``GraphTable.edge_arrays``).
+    Kept apart from the table, so that what reads them (the table's ``Calls``) holds no
+    reference back to it: a table is freed by reference counting, the moment it is dropped.
+    Rows are 32-bit: half the memory the passes over them read (a graph of 2**31 rows
+    would not fit in memory as Values)."""
+
+    __slots__ = ("parents", "arrays")
+
+    def __init__(self, parents: Sequence[tuple[int, ...]]) -> None:
+        self.parents = parents
+        self.arrays: tuple[Any, Any] | None = None
+
+    def __call__(self, np: Any) -> tuple[Any, Any]:
+        if self.arrays is None:
+            ins = self.parents[::-1]
+            widths = np.fromiter(map(len, ins), np.int32, count=len(ins))
+            into = np.fromiter(chain.from_iterable(ins), np.int32, count=int(widths.sum()))
+            self.arrays = (np.repeat(np.arange(len(ins) - 1, -1, -1, dtype=np.int32), widths), into)
+        return self.arrays
 
 
 def parent_rows(order: Sequence[Node], row: dict) -> list[tuple[int, ...]]:
