@@ -33,7 +33,7 @@ No recursion anywhere: a chain of millions of nodes is walked with an explicit s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .described import Described, metas
@@ -57,8 +57,7 @@ class Node(Described):
     Node(data=2.5, grad=0.0, label='x')
     """
 
-    # ``_meta``, the record of label, scope, role and site, is Described's slot.
-    __slots__ = ("data", "grad", "_rule", "_in1", "_d1", "_in2", "_d2")
+    __slots__ = ("data", "grad", "_rule", "_in1", "_d1", "_in2", "_d2")  # and Described's _meta (label...)
     data: float
     grad: float
     _rule: Op
@@ -75,8 +74,7 @@ class Node(Described):
         self._rule = LEAF
         self._in1 = self._in2 = None
         mode = get_mode()
-        # Label, scope, role and anomaly site live in a Meta, shared by all the nodes made
-        # in one mode (usually None), so an unlabelled node pays nothing for them.
+        # Label, scope, role and site live in a Meta all a mode's nodes share (usually None).
         self._meta = Meta(str(label), mode.scope) if label else mode.meta
 
     # -- the readers -----------------------------------------------------------------
@@ -277,8 +275,7 @@ def _rebuild_graph(cls: type[N], rows: list) -> N:
     return rebuild_graph(new_node, cls, rows)
 
 
-# ---------------------------------------------------------------------------------------
-# The walks.
+# The walks ------------------------------------------------------------------------------
 
 
 def topological_order(root: N) -> list[N]:
@@ -320,10 +317,28 @@ def topological_order(root: N) -> list[N]:
     return order
 
 
+def inputs_and_locals(order: Sequence[Node], row: Mapping[Node, int]) -> tuple[list[tuple], list[tuple]]:
+    """Each node's inputs as ``row`` numbers and its local derivatives, in one pass over
+    the slots (a graph table reads both: a third less than ``parents`` and ``local_grads``)."""
+    get, ins, ds = row.__getitem__, [], []
+    add_in, add_d = ins.append, ds.append
+    for node in order:
+        second = node._in2
+        if second is MANY:
+            add_in(tuple(map(get, node._in1)))
+            add_d(tuple(node._d1))
+        elif second is not None:
+            add_in((get(node._in1), get(second)))
+            add_d((node._d1, node._d2))
+        else:
+            add_in(() if node._in1 is None else (get(node._in1),))
+            add_d(() if node._in1 is None else (node._d1,))
+    return ins, ds
+
+
 # The mark of a node the clearing walk has visited: a zero that is this very float object.
-# Python makes a new float for every result, so no gradient is ever this object unless
-# the walk put it there, and the chain-rule loop that follows replaces every one (it adds
-# to every node but the root, and sets the root to 1.0).
+# No result is ever this object unless the walk put it there, and the chain-rule loop that
+# follows replaces every one (it adds to every node but the root, and sets the root to 1.0).
 _VISITED = float("0.0")
 
 
@@ -332,10 +347,9 @@ def clear_and_order(root: Node, saved: dict[Node, float]) -> list[Node]:
     to 0, keeping nonzero ones in ``saved``; return the op nodes (not the leaves) in
     topological order, for ``chain_rule``.
 
-    ``topological_order``'s walk and order (so gradients add up in the order the
-    ``create_graph`` path adds them), fused with the clearing: the mark ``_VISITED`` in
-    ``grad`` is the visited test (no set as large as the graph), and of a node with many
-    parents only those not visited yet are pushed (a model's weights feed every ``dot``).
+    ``topological_order``'s walk and order (so gradients add up as the ``create_graph`` path
+    adds them), fused with the clearing: ``grad`` is ``_VISITED`` once visited (no set as
+    large as the graph), and only parents not visited are pushed (weights feed every ``dot``).
     """
     order: list[Node] = []
     stack: list = [root]
@@ -366,10 +380,9 @@ def clear_and_order(root: Node, saved: dict[Node, float]) -> list[Node]:
 
 
 def chain_rule(order: list[Node]) -> None:
-    """The fast backward's second half, the chain rule: one loop for every op, over the op
-    nodes ``clear_and_order`` returned. A node's gradient flows to each parent times
-    the local derivative stored with it. In reverse topological order a node's gradient is
-    complete before it is passed on."""
+    """The fast backward's second half, the chain rule over the op nodes ``clear_and_order``
+    returned: a node's gradient, complete in reverse topological order, flows to each
+    parent times the local derivative stored with it."""
     for node in reversed(order):
         g = node.grad
         second = node._in2
@@ -383,4 +396,5 @@ def chain_rule(order: list[Node]) -> None:
                 parent.grad += g * d
 
 
-__all__ = ["Node", "new_node", "constant", "operator", "MANY", "topological_order", "clear_and_order", "chain_rule"]
+__all__ = ["Node", "new_node", "constant", "operator", "MANY", "topological_order", "inputs_and_locals",
+           "clear_and_order", "chain_rule"]

@@ -45,9 +45,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import eq
+from typing import Any
 
 from .ops import Op
+from .pieces import pieces
 
 SHORT = 24  # an unlabelled op is named by its expression ("x*w") up to this length
 
@@ -239,11 +243,16 @@ class Calls:
     """
 
     def __init__(self, base: Sequence[str], counts: Counter, parents: Sequence[tuple[int, ...]],
-                 scopes: Sequence[tuple], labels: Sequence[str], roles: Sequence[str]) -> None:
+                 scopes: Sequence[tuple], labels: Sequence[str], roles: Sequence[str],
+                 edge_arrays: Callable[[Any], tuple[Any, Any]] | None = None) -> None:
         self.base, self.counts, self.parents, self.scopes = base, counts, parents, scopes
         self.labels, self.roles = labels, roles
+        self.edge_arrays = edge_arrays  # the graph table's (``pieces`` may use them): never the table itself
         self._groups: dict[str, list[int]] | None = None
         self._names: dict[int, str] = {}
+        # A group of op rows of one scope, named by it: what tells its rows apart, kept so
+        # that only the names asked for are written (a big model's groups hold thousands).
+        self._uniform: dict[str, tuple[tuple, list[int], Counter]] = {}
         self._ready = False
 
     def name(self, k: int) -> str:
@@ -253,8 +262,11 @@ class Calls:
             return name
         found = self._names.get(k)
         if found is None:
-            self._name_group(name)
-            found = self._names[k]
+            if name not in self._uniform:
+                self._name_group(name)
+            found = self._names.get(k)
+            if found is None:
+                found = self._names[k] = self._uniform_name(k, name)
         return found
 
     def piece(self, k: int, level: int) -> int | None:
@@ -273,8 +285,15 @@ class Calls:
         """
         if not self._ready:
             self._prepare()
-        pieces = self._pieces.get(k)
-        return pieces[level] if pieces is not None and level < len(pieces) else None
+        return self._roots[level][k] if self.parents[k] and level < len(self.scopes[k]) else None
+
+    def pieces(self, level: int) -> list[int]:
+        """Every row's ``piece`` at ``level``, by row, for a view that reads thousands:
+        only an op row whose scope is more than ``level`` deep has one (what the list
+        holds for any other row means nothing)."""
+        if not self._ready:
+            self._prepare()
+        return self._roots[level]
 
     def position(self, k: int, level: int) -> int | None:
         """The position (from 0) of op row ``k``'s call at ``level`` among the calls of its
@@ -285,67 +304,21 @@ class Calls:
     def _prepare(self) -> None:
         parents, scopes = self.parents, self.scopes
         n = len(parents)
-        depth = max(map(len, set(scopes)), default=0)
-        # uf[j]: union-find of level j+1 (scope prefixes of j+1 names) over op rows.
-        uf = [list(range(n)) for _ in range(depth)]
-
-        # Each op row's scope as a small number (0: a leaf, or a row outside every scope)
-        # and, for each two scopes, the deepest level they share (-1: none): most edges
-        # join rows of two different scopes, and a graph has few scopes, so an edge's
-        # level is one look-up instead of a comparison of two paths.
-        number: dict[tuple, int] = {(): 0}
-        sid = [number.setdefault(s, len(number)) if ps else 0 for ps, s in zip(parents, scopes)]
-        paths = sorted(number, key=number.__getitem__)
-        shared = [[_shared_levels(a, b) for b in paths] for a in paths]
-        for k, i in enumerate(sid):
-            if not i:
-                continue
-            mine = [k] * len(scopes[k])  # k's piece at each level: its own until an input joins it
-            levels = shared[i]
-            for p in parents[k]:
-                j = levels[sid[p]]
-                # Deepest level first: the pieces of a level lie within those of the level
-                # above, so rows joined here are joined above too, and most edges stop at once.
-                while j >= 0:
-                    f = uf[j]
-                    r = f[p]
-                    while f[r] != r:
-                        f[r] = r = f[f[r]]  # path halving
-                    m = mine[j]
-                    if r == m:
-                        break
-                    if r < m:  # the root is the piece's first row
-                        f[m] = mine[j] = r
-                    else:
-                        f[r] = m
-                    j -= 1
-        # Every row straight to its piece's root, in one pass a level: a root is its piece's
-        # first row and every link leads to a smaller row, so a row's link is final when
-        # the row is reached.
-        for f in uf:
-            for x in range(n):
-                f[x] = f[f[x]]
+        levels = pieces(parents, scopes, self.edge_arrays)
         # Each piece's position among the pieces of its path within the enclosing piece,
         # counted from the end of the graph: the walk that orders the rows places an op's
         # last input first, so the program's first call (sample 0, position 0) comes last.
-        index: list[dict[int, int]] = [{} for _ in range(depth)]
-        seen: list[dict[tuple, int]] = [{} for _ in range(depth)]
-        pieces: dict[int, tuple] = {}  # op row -> its piece at each level of its scope
-        for k in range(n - 1, -1, -1):
-            s = scopes[k]
-            if not parents[k] or not s:
-                continue
-            outer: object = None
-            mine = []
-            for j in range(len(s)):
-                r = uf[j][k]
-                if r not in index[j]:
-                    key = (outer, s[j])
-                    index[j][r] = seen[j][key] = seen[j].get(key, -1) + 1
-                mine.append(r)
-                outer = r
-            pieces[k] = tuple(mine)
-        self._index, self._pieces = index, pieces
+        # A piece is placed by its last row, and named by its root, its first row: a row
+        # of the piece, so the root's own scope and enclosing piece are the piece's.
+        index: list[dict[int, int]] = []
+        for j, (_, last) in enumerate(levels):
+            seen: dict[tuple, int] = {}
+            placed: dict[int, int] = {}
+            for r in sorted(last, key=last.__getitem__, reverse=True):
+                key = (levels[j - 1].roots[r] if j else None, scopes[r][j])
+                placed[r] = seen[key] = seen.get(key, -1) + 1
+            index.append(placed)
+        self._index, self._roots = index, [level.roots for level in levels]
         # A row outside every scope: the top-level call it belongs to, if just one
         # (an op's from its inputs, a leaf's from what reads it). None: none; -1: several.
         tied: dict[int, object] = {}
@@ -371,7 +344,7 @@ class Calls:
 
     def _top(self, k: int) -> tuple:
         """The top-level call of op row ``k``: (scope name, its piece's position)."""
-        return self.scopes[k][0], self._index[0][self._pieces[k][0]]
+        return self.scopes[k][0], self._index[0][self._roots[0][k]]
 
     def _calls(self, k: int) -> tuple:
         """Row ``k``'s calls, outermost first: the piece of each prefix of its scope (a
@@ -381,7 +354,9 @@ class Calls:
         if not s:
             tie = self._tied.get(k)
             return (("sample", tie[1]),) if isinstance(tie, tuple) else ()
-        return self._pieces.get(k, ())  # a leaf in a scope: none
+        if not self.parents[k]:
+            return ()  # a leaf in a scope: none
+        return tuple(f[k] for f in self._roots[:len(s)])
 
     def _name_group(self, name: str) -> None:
         if self._groups is None:
@@ -399,6 +374,8 @@ class Calls:
             return
         if not self._ready:
             self._prepare()
+        if self._told_uniformly(name, members):
+            return
         calls = {k: self._calls(k) for k in members}
         # A level is written where it tells apart rows that the levels before it do not.
         levels = max(map(len, calls.values()), default=0)
@@ -415,6 +392,53 @@ class Calls:
                 while new in self.counts:
                     new += f"#{k}"
             self._names[k] = new
+
+    def _told_uniformly(self, name: str, members: list[int]) -> bool:
+        """For a group of op rows made under one scope and named by it (most of a big
+        model's shared names, ``mlp.layer0.neuron3.dot``), keep what tells them apart and
+        write no name yet (``_uniform_name`` writes one when asked); False for any other group.
+
+        Their calls are their pieces, one a level, and a level's piece lies within one piece
+        of the level above, so the calls up to a level differ exactly where that level's
+        pieces do; and the positions written at the levels used tell the pieces apart as
+        the pieces themselves do. So two of them get one name exactly when their pieces at
+        the levels used agree, which is counted on the pieces without writing a name."""
+        scopes, parents = self.scopes, self.parents
+        s = scopes[members[0]]
+        if not s or not name.startswith(".".join(s) + "."):
+            return False
+        if not all(map(parents.__getitem__, members)) or not all(map(eq, map(scopes.__getitem__, members), repeat(s))):
+            return False
+        columns = [list(map(f.__getitem__, members)) for f in self._roots[:len(s)]]  # each level's pieces
+        used, before = [], 1
+        for j, column in enumerate(columns):
+            here = len(set(column))
+            if here > before:
+                used.append(j)
+            before = here
+        if not used:
+            told = Counter({(): len(members)})
+        elif len(used) == 1:
+            told = Counter(columns[used[0]])
+        else:
+            told = Counter(zip(*(columns[j] for j in used)))
+        self._uniform[name] = (s, used, told)
+        return True
+
+    def _uniform_name(self, k: int, name: str) -> str:
+        """Row ``k``'s name in a group ``_told_uniformly`` kept, as ``_name_group`` writes it."""
+        s, used, told = self._uniform[name]
+        c = self._calls(k)
+        if not used:
+            return unique(self.base, self.counts, k)  # its one call holds them all: its row
+        index = self._index
+        path = ".".join(f"{part}[{index[j][c[j]]}]" if j in used else part for j, part in enumerate(s))
+        new = path + name[len(".".join(s)):]
+        if told[c[used[0]] if len(used) == 1 else tuple(c[j] for j in used)] > 1 or new in self.counts:
+            new = f"{new}#{k}"
+            while new in self.counts:
+                new += f"#{k}"
+        return new
 
     def _indexed(self, k: int, name: str, calls: tuple, used: list[int], written: dict) -> str:
         """``name`` with the calls at levels ``used`` written in: ``mlp[1].layer2...``
@@ -437,16 +461,6 @@ class Calls:
             path = written[key] = ".".join(f"{part}[{index[j][calls[j]]}]" if j in used else part
                                            for j, part in enumerate(s))
         return path + name[len(plain):]
-
-
-def _shared_levels(a: tuple, b: tuple) -> int:
-    """The deepest level (from 0) at which scope paths ``a`` and ``b`` agree; -1 if none."""
-    j = -1
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        j += 1
-    return j
 
 
 def _join(a: object, b: object) -> object:

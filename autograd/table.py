@@ -23,11 +23,12 @@ first time they are asked for. Its columns are tuples, so nothing changes it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple
 
 from .described import metas
-from .graph import Node, topological_order
+from .graph import Node, inputs_and_locals, topological_order
 from .names import Calls, base_names
 from .ops import Op
 
@@ -56,7 +57,7 @@ class Row(NamedTuple):
                 f"data={self.data}, grad={self.grad}, name={self.name!r})")
 
 
-_locals, _rule = attrgetter("local_grads"), attrgetter("rule")
+_rule = attrgetter("rule")
 _label, _scope, _role = attrgetter("label"), attrgetter("scope"), attrgetter("role")
 _data, _grad = attrgetter("data"), attrgetter("grad")
 
@@ -102,8 +103,16 @@ class GraphTable:
         not need them, and it is a pass over every edge)."""
         column = self._cache.get("parents")
         if column is None:
-            column = self._cache["parents"] = tuple(parent_rows(self.nodes, self.row))
+            self._read_inputs()
+            column = self._cache["parents"]
         return column
+
+    def _read_inputs(self) -> None:
+        """The inputs and local derivatives columns, read together (every view that needs
+        one needs the other): one pass over the nodes, a third less than two."""
+        parents, locals_ = inputs_and_locals(self.nodes, self.row)
+        self._cache.setdefault("parents", tuple(parents))
+        self._cache.setdefault("locals", tuple(locals_))
 
     @property
     def consumers(self) -> tuple[list[int], ...]:
@@ -173,7 +182,8 @@ class GraphTable:
         """Each row's local derivatives, d node / d input per input."""
         column = self._cache.get("locals")
         if column is None:
-            column = self._cache["locals"] = tuple(map(_locals, self.nodes))
+            self._read_inputs()
+            column = self._cache["locals"]
         return column
 
     @property
@@ -222,7 +232,29 @@ class GraphTable:
         found = self._cache.get(key)
         if found is None:
             base, counts = self._base(digits)
-            found = self._cache[key] = Calls(base, counts, self.parents, self.scopes, self.labels, self.roles)
+            found = self._cache[key] = Calls(base, counts, self.parents, self.scopes, self.labels, self.roles,
+                                             self._edges())
+        return found
+
+    @property
+    def n_edges(self) -> int:
+        """How many edges the graph has: inputs, counted once per input slot."""
+        found = self._cache.get("n_edges")
+        if found is None:
+            found = self._cache["n_edges"] = sum(map(len, self.parents))
+        return found
+
+    def edge_arrays(self, np: Any) -> tuple[Any, Any]:
+        """Every edge as two numpy arrays (``np`` is numpy), in backward's order (the rows
+        from the last down, each one's inputs in order): the row that reads, and the row
+        it reads. Made when first asked for, for the views that go over every edge with
+        numpy (``autograd.pieces``, the page's box steps); see ``EdgeArrays``."""
+        return self._edges()(np)
+
+    def _edges(self) -> EdgeArrays:
+        found = self._cache.get("edge arrays")
+        if found is None:
+            found = self._cache["edge arrays"] = EdgeArrays(self.parents)
         return found
 
     def names(self, digits: int = 4) -> tuple[str, ...]:
@@ -249,6 +281,28 @@ class GraphTable:
 
     def is_leaf(self, k: int) -> bool:
         return not self.parents[k]
+
+
+class EdgeArrays:
+    """A table's edges as numpy arrays, made when first asked for (``GraphTable.edge_arrays``).
+    Kept apart from the table, so that what reads them (the table's ``Calls``) holds no
+    reference back to it: a table is freed by reference counting, the moment it is dropped.
+    Rows are 32-bit: half the memory the passes over them read (a graph of 2**31 rows
+    would not fit in memory as Values)."""
+
+    __slots__ = ("parents", "arrays")
+
+    def __init__(self, parents: Sequence[tuple[int, ...]]) -> None:
+        self.parents = parents
+        self.arrays: tuple[Any, Any] | None = None
+
+    def __call__(self, np: Any) -> tuple[Any, Any]:
+        if self.arrays is None:
+            ins = self.parents[::-1]
+            widths = np.fromiter(map(len, ins), np.int32, count=len(ins))
+            into = np.fromiter(chain.from_iterable(ins), np.int32, count=int(widths.sum()))
+            self.arrays = (np.repeat(np.arange(len(ins) - 1, -1, -1, dtype=np.int32), widths), into)
+        return self.arrays
 
 
 def parent_rows(order: Sequence[Node], row: dict) -> list[tuple[int, ...]]:
@@ -369,10 +423,10 @@ def row_gradients(t: GraphTable, root: int | None = None) -> list[float]:
     top = t.roots[0] if root is None else root
     grad = [0.0] * len(t)
     grad[top] = 1.0
-    parents, locals_ = t.parents, t.locals
-    for k in range(top, -1, -1):
+    rows = zip(range(top, -1, -1), reversed(t.parents[:top + 1]), reversed(t.locals[:top + 1]))
+    for k, ins, ds in rows:  # zipped, not indexed: this loop is most of a big page's chain rule
         g = grad[k]
-        for p, d in zip(parents[k], locals_[k]):
+        for p, d in zip(ins, ds):
             grad[p] += g * d
     return grad
 

@@ -331,6 +331,54 @@ def test_graph_in_scopes_labels_and_anomaly_mode_is_freed():
         assert live_values() == before
 
 
+
+def test_a_table_and_its_calls_are_freed_by_reference_counting(monkeypatch):
+    # The views pause the cyclic collector while they work (autograd/collector.py): a
+    # graph table that its own parts referred back to would outlive every view until the
+    # collector ran. Calls with their pieces found by numpy (autograd.pieces) once did.
+    from autograd import pieces
+    from autograd.table import GraphTable, table
+
+    monkeypatch.setattr(pieces, "ARRAY_EDGES", 0)
+    with collector_off():
+        ys = []
+        for i in range(2):
+            with autograd.scope("f"):
+                ys.append((Value(float(i)) * 2).tanh())
+        t = table(ys[0] + ys[1])
+        level0 = t.calls().pieces(0)  # found with numpy, from the table's edge arrays
+        assert level0[t.row[ys[0]]] != level0[t.row[ys[1]]]
+        assert len(set(t.names())) == len(t)
+        del t
+        assert not [o for o in gc.get_objects() if isinstance(o, GraphTable)]
+
+
+def test_the_views_pause_the_collector_and_put_it_back():
+    x = Value(0.5, label="x")
+    y = x
+    with autograd.scope("chain"):
+        for _ in range(2000):  # enough containers made per view for the collector to run
+            y = (y * 1.0001).tanh()
+    views = {"summary": lambda: autograd.summary(y), "tree": lambda: autograd.tree(y, max_lines=20),
+             "explain": lambda: autograd.explain(y, x), "draw": lambda: autograd.draw(y, collapse=1).source}
+    collections: list[str] = []
+    record = lambda phase, info: collections.append(phase)  # noqa: E731
+    for enabled in (True, False):
+        gc.collect()
+        (gc.enable if enabled else gc.disable)()
+        gc.callbacks.append(record)
+        try:
+            for name, view in views.items():
+                view()
+                # None while it works: at most the one its leftovers start once it is done.
+                assert collections in ([], ["start", "stop"]), name
+                assert gc.isenabled() is enabled, name
+                collections.clear()
+        finally:
+            gc.callbacks.remove(record)
+            gc.enable()
+
+
 def test_a_domain_error_leaves_nothing_behind():
     with collector_off():
         x = Probe(-1.0)

@@ -200,3 +200,4 @@ def test_one_name_for_a_node_in_every_view():
     why = str(autograd.explain(o, w))
     assert f"∂{name[o]}/∂{name[w]}" in why and f"({name[n]})" in why
     assert f"graph below {name[o]}:" in str(autograd.summary(o))
+

@@ -31,18 +31,20 @@ address open a step and a node.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, fields
+from itertools import compress, repeat
+from operator import eq
 
+from ..collector import collector_paused
 from ..names import formula as formula_of, number, wrap as _wrap
 from ..table import GraphTable, path_counts, row_gradients, table
 from ..value import Value
 from .compute import js_rows, script as compute_script
 from .draw import DEFAULT_MAX_NODES, DotNotFoundError, GraphTooLargeError, Picture, layout, op_label, picture
-from .explain import explain_row
+from .explain import Explanation, explain_row
 from .firstframe import caption_twins, first_svg
 from .flow import NOTED, PARAM, Flow, flow
 from .page import Page, asset, pack_json, shell
@@ -287,7 +289,7 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     noted = set(shown)
     for node in pic.ops:
         noted.update(map(row.__getitem__, node.parents))
-    params = [k for k, (role, ps) in enumerate(zip(t.roles, parents)) if role == "param" and not ps]
+    params = [k for k in compress(range(len(nodes)), map(eq, t.roles, repeat("param"))) if not parents[k]]
     # A byte per row (reading it costs less than a set lookup, on every edge of a box's
     # run): NOTED and/or PARAM for a row whose gradient is followed, else 0.
     followed = bytearray(len(nodes))
@@ -315,15 +317,17 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     # piece of its nodes, see autograd.names.Calls). A call may be left and entered again;
     # its last run reports what that call handed its parameters in all.
     calls = t.calls(digits) if pic.boxes else None
+    top_calls = calls.pieces(0) if calls is not None else []  # a folded op row is in a scope
+    folded = pic.folded
     runs: list[tuple[int, int, str | None, int | None]] = []
     i = 0
     while i < len(ops):
-        box = pic.folded.get(nodes[ops[i]])
+        box = folded.get(nodes[ops[i]])
         j = i + 1
         call = None
         if box is not None and calls is not None:
-            call = calls.piece(ops[i], 0)
-            while j < len(ops) and pic.folded.get(nodes[ops[j]]) == box and calls.piece(ops[j], 0) == call:
+            call = top_calls[ops[i]]
+            while j < len(ops) and folded.get(nodes[ops[j]]) == box and top_calls[ops[j]] == call:
                 j += 1
         runs.append((i, j, box, call))
         i = j
@@ -428,14 +432,12 @@ def _box_step(run: list[int], box: str, pic: Picture, grad: list[float], shown: 
     told = [f"{_wrap(names[nodes[p]])}.grad {nums('S', p, start[p])} → {nums('E', p, grad[p])}" for p in outside[:8]]
     more = f", and {len(outside) - 8} more" if len(outside) > 8 else ""
     lines.append(f"out: {'; '.join(told)}{more}" if told else "out: nothing it reads is drawn outside it")
-    handed = follow.handed(key) if final else {}
-    if handed:
-        # The call's parameters, and what it handed each (summed over its runs): their
-        # norm and the largest, written as the += this call made.
-        top = sorted(handed, key=lambda p: -abs(handed[p]))[:_TOP]
-        norm = math.sqrt(math.fsum(v * v for v in handed.values()))
-        largest = ", ".join(f"{names[nodes[p]]}.grad += {nums('H', p, handed[p])}" for p in top)
-        lines.append(f"to its {len(handed):,} parameter{'s' if len(handed) != 1 else ''}: gradient norm "
+    # The call's parameters, and what it handed each (summed over its runs): their
+    # norm and the largest, written as the += this call made.
+    count, norm, top = follow.largest(key, _TOP) if final else (0, 0.0, [])
+    if count:
+        largest = ", ".join(f"{names[nodes[p]]}.grad += {nums('H', p, v)}" for p, v in top)
+        lines.append(f"to its {count:,} parameter{'s' if count != 1 else ''}: gradient norm "
                      f"{nums('Z', 0, norm)}; largest {largest}")
     edges = tuple(f"{pic.records[nodes[p]]}->{box}" for p in outside if nodes[p] in pic.records)
     edges += tuple(f"{box}->{pic.records[nodes[k]]}" for k in flowed_in if nodes[k] in pic.records)
@@ -456,23 +458,36 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
            explained: bool = True) -> dict:
     """What a click on each node shows, keyed by its DOT ids (record and op alike).
 
-    Read from the graph table: one pass gives every node's path count, the page's played
-    gradients are each node's sum over paths, and the paths written out come from
-    ``explain_row`` on the same table (no walk, no backward per node)."""
+    Read from the graph table: the page's played gradients are each node's sum over
+    paths, the paths written out and their count come from ``explain_row`` on the same
+    table (no walk, no backward per node), and one pass counts the paths of the nodes
+    left unexplained."""
     num = lambda x: number(x, digits)  # noqa: E731
-    counts = path_counts(t)
     row = t.row
     drawn = [n for n in pic.records if n not in pic.constants]
     # Labelled nodes first (the ones a learner asks about), then the rest, in graph order.
-    chosen = sorted(drawn, key=lambda n: not n.label)[:MAX_EXPLAINED]  # sorted() is stable
+    chosen = sorted(drawn, key=lambda n: not n.label)[:MAX_EXPLAINED] if explained else []  # sorted() is stable
+    explains: dict[Value, Explanation] = {}
+    budget, rows_left = EXPLAIN_BUDGET, _explain_rows(len(t))
+    for node, above in zip(chosen, t.above_each([row[node] for node in chosen])):
+        if budget <= 0 or rows_left <= 0:  # labelled ones first, within both budgets
+            break
+        k = row[node]
+        rows_left -= len(above)
+        e = explains[node] = explain_row(t, k, grads[k], digits=digits, above=above)
+        budget -= len(e.text)
+    # An explained node's path count is its explain's; the others' take a pass over the
+    # rows (a big graph's page explains every node it draws, and skips it).
+    counts = path_counts(t) if len(explains) < len(pic.records) else None
     nodes: dict[str, dict] = {}
     for node, rid in pic.records.items():
         k = row[node]
+        e = explains.get(node)
         entry = {"name": names[node], "label": node.label, "op": node.op,
                  "symbol": op_label(node) if node.parents else "",
                  "data": num(node.data), "grad": "" if node in pic.constants else num(grads[k]),
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
-                 "paths": _count_text(counts[k])}
+                 "paths": _count_text(e.n_paths if e is not None or counts is None else counts[k])}
         if node.parents and node.rule.js is None:
             entry["readonly"] = (f"Read-only: the op {node.op!r} has no JavaScript form "
                                  "(defop(..., js=JsForm(...))), "
@@ -481,22 +496,12 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
                             "head": f"∂{_wrap(names[node])}/∂{_wrap(names[p])}",
                             "id": pic.records.get(p) or pic.folded.get(p, "")}
                            for slot, (p, d) in enumerate(zip(node.parents, node.local_grads))]
+        if e is not None:
+            entry["explain"] = {"paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text,
+                                "lit": [[row[n] for n in path.nodes] for path in e.paths[:_LIT_PATHS]]}
         nodes[rid] = entry
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
-    budget, rows_left = EXPLAIN_BUDGET, _explain_rows(len(t))
-    chosen = chosen if explained else []
-    above_each = t.above_each([row[node] for node in chosen])
-    for node, above in zip(chosen, above_each):  # labelled ones first, within both budgets
-        if budget <= 0 or rows_left <= 0:
-            break
-        k = row[node]
-        rows_left -= len(above)
-        e = explain_row(t, k, grads[k], digits=digits, above=above)
-        budget -= len(e.text)
-        nodes[pic.records[node]]["explain"] = {
-            "paths": _count_text(e.n_paths), "sum": num(e.gradient), "text": e.text,
-            "lit": [[row[n] for n in path.nodes] for path in e.paths[:_LIT_PATHS]]}
     for box, path in pic.boxes.items():
         members = [n for n, b in pic.folded.items() if b == box]
         params = sum(1 for n in members if n.role == "param")
@@ -588,6 +593,23 @@ def _step_data(step: Step, editable: bool) -> dict:
     return out
 
 
+class _Played(Mapping[Value, float]):
+    """The played gradients by node, read through the table's rows: a picture reads the
+    few it draws, so no dict of every node is made."""
+
+    def __init__(self, t: GraphTable, played: list[float]) -> None:
+        self.row, self.played = t.row, played
+
+    def __getitem__(self, node: Value) -> float:
+        return self.played[self.row[node]]
+
+    def __iter__(self) -> Iterator[Value]:
+        return iter(self.row)
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+
 def _view(root: Value, t: GraphTable, names: dict[Value, str], digits: int, forward: bool, draw_options: dict,
           played: list[float], fold=None, explained: bool = True,
           editable: bool = True) -> tuple[dict, str, Picture, list[Step]]:
@@ -595,7 +617,7 @@ def _view(root: Value, t: GraphTable, names: dict[Value, str], digits: int, forw
     with it. ``played``: the gradients the steps end with, by row of the table ``t``."""
     # One picture: it checks the options and refuses graphs that are too large; its
     # records print the gradients the steps end with.
-    pic = picture(root, grads=dict(zip(t.nodes, played)), table=t, fold=fold, **draw_options)
+    pic = picture(root, grads=_Played(t, played), table=t, fold=fold, **draw_options)
     steps, _, known = _steps(root, pic, names, digits, forward=forward, t=t, final=played)
     svg = _svg(pic)
     by_label: dict[str, str] = {}
@@ -810,6 +832,7 @@ VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
 </ul></details>"""
 
 
+@collector_paused()  # see autograd.collector: the passes make many short-lived containers
 def html(root: Value, path: str | os.PathLike | None = None, *, title: str | None = None, forward: bool = False,
          **draw_options) -> BackpropPage:
     """A page that steps through backward on ``root``'s graph (see the module docstring).
@@ -869,7 +892,7 @@ def html(root: Value, path: str | os.PathLike | None = None, *, title: str | Non
     else:
         data["readonly"] = (f"the graph has {len(order):,} Values, more than the {EDIT_LIMIT:,} a page recomputes; "
                             "change the value in Python and make the page again")
-    n_ops = sum(1 for ps in t.parents if ps)
+    n_ops = len(t) - t.parents.count(())
     subtitle = (f"{len(order):,} Values, {n_ops:,} ops, {len(steps) - 1:,} steps. "
                 "Keys: ← → step, space play/pause, Home/End, + − zoom, f fit. Click a node for its chain rule.")
     body, first = f'<div id="graph">{svg}</div>{VIEW_CONTROLS}', None

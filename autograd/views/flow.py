@@ -32,6 +32,7 @@ same numbers to the last bit.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable
 from itertools import chain, repeat
@@ -84,6 +85,14 @@ class Flow:
     def handed(self, box: Hashable) -> dict[int, float]:
         return self._handed.get(box, {})
 
+    def largest(self, box: Hashable, top: int) -> tuple[int, float, list[tuple[int, float]]]:
+        """What ``handed(box)`` says in a caption: how many parameters, the norm of what
+        they were handed, and the ``top`` largest (row, amount), largest |amount| first (a
+        NaN first of all), equal ones in the order they were first reached."""
+        handed = self.handed(box)
+        largest = sorted(handed.items(), key=_rank)[:top]  # sorted() is stable
+        return len(handed), math.sqrt(math.fsum(v * v for v in handed.values())), largest
+
     def settle(self, grad: list[float]) -> None:
         """Write into ``grad`` the gradients kept elsewhere (none here)."""
 
@@ -99,19 +108,20 @@ class ArrayFlow(Flow):
         super().__init__(t, played, followed)
         self.np = np
         top = t.roots[0]
-        ins, locals_ = t.parents[top::-1], t.locals[top::-1]  # backward's order: from the root down
-        widths = np.fromiter(map(len, ins), np.intp, count=len(ins))
-        edges = int(widths.sum())
-        into = np.fromiter(chain.from_iterable(ins), np.intp, count=edges)
+        rows, into = t.edge_arrays(np)  # backward's order: from the last row down
+        start = int(np.searchsorted(-rows, -top))  # past the rows above the root (a table of several roots)
+        rows, into = rows[start:], into[start:]
+        edges = len(into)
         kinds = np.frombuffer(followed, np.uint8)[into]
         chosen = np.flatnonzero(kinds)  # the edges into followed rows, by position
         kinds, into = kinds[chosen], into[chosen]
-        rows = np.repeat(np.arange(top, -1, -1), widths)[chosen]
+        rows = rows[chosen]
         carried = np.asarray(played, np.float64)[rows] * np.fromiter(
-            chain.from_iterable(locals_), np.float64, count=edges)[chosen]
+            chain.from_iterable(t.locals[top::-1]), np.float64, count=edges)[chosen]
         apart = kinds == PARAM
-        # Rows descend along the edges: negated, searchsorted finds a run's edges.
-        self.p_rows, self.p_into, self.p_carried = -rows[apart], into[apart], carried[apart]
+        # Rows descend along the edges: negated, searchsorted finds a run's edges (in the
+        # width of a Python int, which each search would otherwise cast the array to).
+        self.p_rows, self.p_into, self.p_carried = (-rows[apart]).astype(np.intp), into[apart], carried[apart]
         self.p_position = chosen[apart]
         rest = ~apart
         self.n_rows = (-rows[rest]).tolist()
@@ -152,30 +162,62 @@ class ArrayFlow(Flow):
         return noted
 
     def handed(self, box: Hashable) -> dict[int, float]:
+        where, rows, total = self._handed_arrays(box)
+        order = where.argsort()
+        return dict(zip(rows[order].tolist(), total[order].tolist()))
+
+    def largest(self, box: Hashable, top: int) -> tuple[int, float, list[tuple[int, float]]]:
+        # As Flow.largest, on the arrays: a call hands thousands of parameters, and a
+        # step only writes their norm and a few.
+        np = self.np
+        where, rows, total = self._handed_arrays(box)
+        rank = -np.abs(total)
+        rank[np.isnan(total)] = -np.inf
+        chosen = np.lexsort((where, rank))[:top]
+        largest = list(zip(rows[chosen].tolist(), total[chosen].tolist()))
+        return len(rows), math.sqrt(math.fsum((total * total).tolist())), largest
+
+    def _handed_arrays(self, box: Hashable) -> tuple[Any, Any, Any]:
+        """What the runs of ``box`` handed each parameter, summed over its runs: (where
+        each was first reached, its row, the sum), arrays in no particular order."""
         np = self.np
         pieces = self._pieces.get(box, [])
-        found: list[tuple[int, int, float]] = []  # (where first reached, row, what it got)
+        where, rows, total = [], [], []
         if pieces:
-            rows = np.concatenate([piece[0] for piece in pieces])
+            reached = np.concatenate([piece[0] for piece in pieces])
             got = np.concatenate([piece[1] for piece in pieces])
-            where = np.concatenate([piece[2] for piece in pieces])
-            each, first, which = np.unique(rows, return_index=True, return_inverse=True)
-            total = np.zeros(len(each))
-            np.add.at(total, which, got)  # from 0.0, run after run, as Flow adds them
-            found += zip(where[first].tolist(), each.tolist(), total.tolist())
-        firsts = self._first.get(box, {})
-        found += ((firsts[p], p, v) for p, v in self._handed.get(box, {}).items())
-        return {p: v for _, p, v in sorted(found)}
+            first_at = np.concatenate([piece[2] for piece in pieces])
+            each, first, which = np.unique(reached, return_index=True, return_inverse=True)
+            summed = np.zeros(len(each))
+            np.add.at(summed, which, got)  # from 0.0, run after run, as Flow adds them
+            where, rows, total = [first_at[first]], [each], [summed]
+        noted = self._handed.get(box, {})
+        if noted:
+            firsts = self._first.get(box, {})
+            where.append(np.fromiter(map(firsts.__getitem__, noted), np.intp, count=len(noted)))
+            rows.append(np.fromiter(noted, np.intp, count=len(noted)))
+            total.append(np.fromiter(noted.values(), np.float64, count=len(noted)))
+        if not rows:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
+        return np.concatenate(where), np.concatenate(rows), np.concatenate(total)
 
     def settle(self, grad: list[float]) -> None:
-        rows = self.np.unique(self.p_into)
+        reached = self.np.zeros(len(grad), bool)
+        reached[self.p_into] = True
+        rows = self.np.flatnonzero(reached)
         for p, g in zip(rows.tolist(), self.grad[rows].tolist()):
             grad[p] = g
 
 
+def _rank(item: tuple[int, float]) -> float:
+    """A parameter's place among the largest: by |amount|, a NaN before all."""
+    v = item[1]
+    return -abs(v) if v == v else -math.inf
+
+
 def flow(t: GraphTable, played: list[float], followed: bytearray) -> Flow:
     """An ``ArrayFlow`` where numpy is installed and the graph is big enough, else a ``Flow``."""
-    if sum(map(len, t.parents)) >= ARRAY_EDGES:
+    if t.n_edges >= ARRAY_EDGES:
         try:
             import numpy
         except ImportError:
