@@ -298,12 +298,12 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     grad = [0.0] * len(nodes)  # as the steps have it so far (only the followed rows are kept up)
     num = lambda x: number(x, digits)  # noqa: E731
     steps, known = _forward_steps(pic, names, num, row, digits) if forward else ([], {})
-    ops = [k for k in range(t.roots[0], -1, -1) if parents[k]]
+    top = t.roots[0]
+    ops = list(compress(range(top, -1, -1), reversed(parents[:top + 1])))  # the op rows, from the root down
     n_ops = len(ops)
     steps.append(Step((), (), (), f"{'' if forward else 'Step 0: '}the forward pass is done (each record shows its "
                                   "data); every gradient is 0. Step forward (→) to run backward.", "forward pass done",
                       at=n_ops))
-    top = t.roots[0]
     grad[top] = 1.0
     seed = ((shown[top], num(1.0), num(0.0)),) if top in shown else ()
     focus = (pic.records.get(root) or pic.folded.get(root, ""),)
