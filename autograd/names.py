@@ -416,6 +416,7 @@ class Calls:
             if here > before:
                 used.append(j)
             before = here
+        told: Counter
         if not used:
             told = Counter({(): len(members)})
         elif len(used) == 1:

@@ -472,11 +472,11 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
             break
         k = row[node]
         rows_left -= len(above)
-        e = explains[node] = explain_row(t, k, grads[k], digits=digits, above=above)
-        budget -= len(e.text)
+        explained_here = explains[node] = explain_row(t, k, grads[k], digits=digits, above=above)
+        budget -= len(explained_here.text)
     # An explained node's path count is its explain's; the others' take a pass over the
     # rows (a big graph's page explains every node it draws, and skips it).
-    counts = path_counts(t) if len(explains) < len(pic.records) else None
+    counts = path_counts(t) if len(explains) < len(pic.records) else []
     nodes: dict[str, dict] = {}
     for node, rid in pic.records.items():
         k = row[node]
@@ -485,7 +485,7 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
                  "symbol": op_label(node) if node.parents else "",
                  "data": num(node.data), "grad": "" if node in pic.constants else num(grads[k]),
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
-                 "paths": _count_text(e.n_paths if e is not None or counts is None else counts[k])}
+                 "paths": _count_text(e.n_paths if e is not None else counts[k])}
         if node.parents and node.rule.js is None:
             entry["readonly"] = (f"Read-only: the op {node.op!r} has no JavaScript form "
                                  "(defop(..., js=JsForm(...))), "
