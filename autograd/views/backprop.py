@@ -475,7 +475,7 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
         explained_here = explains[node] = explain_row(t, k, grads[k], digits=digits, above=above)
         budget -= len(explained_here.text)
     # An explained node's path count is its explain's; the others' take a pass over the
-    # rows (a big graph's page explains every node it draws, and skips it).
+    # rows, which a big graph's page, explaining every node it draws, does not make.
     counts = path_counts(t) if len(explains) < len(pic.records) else []
     nodes: dict[str, dict] = {}
     for node, rid in pic.records.items():
