@@ -38,7 +38,7 @@ from dataclasses import dataclass, fields
 from itertools import compress, repeat
 from operator import eq
 
-from ..collector import collector_paused
+from ..collector import pauses_collector
 from ..names import formula as formula_of, number, wrap as _wrap
 from ..table import GraphTable, path_counts, row_gradients, table
 from ..value import Value
@@ -800,7 +800,7 @@ VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
 </ul></details>"""
 
 
-@collector_paused()  # see autograd.collector: the passes make many short-lived containers
+@pauses_collector  # see autograd.collector: the passes make many short-lived containers
 def html(root: Value, path: str | os.PathLike | None = None, *, title: str | None = None, forward: bool = False,
          **draw_options) -> BackpropPage:
     """A page that steps through backward on ``root``'s graph (see the module docstring).
