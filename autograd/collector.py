@@ -22,9 +22,13 @@ True
 
 from __future__ import annotations
 
+import functools
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar, cast
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextmanager
@@ -38,6 +42,19 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def pauses_collector(view: F) -> F:
+    """``view`` with the collector paused while it runs (``collector_paused``), as a
+    decorator whose frame is this package's, so that an error naming the user's line
+    (``autograd.trace``'s) still finds the user's code above it."""
+
+    @functools.wraps(view)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        with collector_paused():
+            return view(*args, **kwargs)
+
+    return cast(F, paused)
 
 
 @contextmanager
@@ -55,4 +72,4 @@ def fast_training() -> Iterator[None]:
         yield
 
 
-__all__ = ["collector_paused", "fast_training"]
+__all__ = ["collector_paused", "pauses_collector", "fast_training"]

@@ -320,7 +320,7 @@ def topological_order(root: N) -> list[N]:
 def inputs_and_locals(order: Sequence[Node], row: Mapping[Node, int]) -> tuple[list[tuple], list[tuple]]:
     """Each node's inputs as ``row`` numbers and its local derivatives, in one pass over
     the slots (a graph table reads both: a third less than ``parents`` and ``local_grads``)."""
-    get, ins, ds = row.__getitem__, [], []
+    get, ins, ds = row.__getitem__, list[tuple](), list[tuple]()
     add_in, add_d = ins.append, ds.append
     for node in order:
         second = node._in2

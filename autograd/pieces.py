@@ -83,9 +83,9 @@ def union_find(parents: Sequence[tuple[int, ...]], sid: list[int], shared: list[
         if not i:
             continue
         mine = [k] * lengths[i]  # k's piece at each level: its own until an input joins it
-        levels = shared[i]
+        deepest = shared[i]
         for p in parents[k]:
-            j = levels[sid[p]]
+            j = deepest[sid[p]]
             # Deepest level first: the pieces of a level lie within those of the level
             # above, so rows joined here are joined above too, and most edges stop at once.
             while j >= 0:
@@ -108,7 +108,7 @@ def union_find(parents: Sequence[tuple[int, ...]], sid: list[int], shared: list[
         for x in range(n):
             f[x] = f[f[x]]
     # A root is a row of its piece, so it says whether the piece is one of the level's.
-    levels = []
+    levels: list[Level] = []
     for j, f in enumerate(uf):
         last = dict(zip(f, range(n)))  # root -> the last row pointing at it
         levels.append(Level(f, {r: k for r, k in last.items() if lengths[sid[r]] > j}))

@@ -38,7 +38,7 @@ from dataclasses import dataclass, fields
 from itertools import compress, repeat
 from operator import eq
 
-from ..collector import collector_paused
+from ..collector import pauses_collector
 from ..names import formula as formula_of, number, wrap as _wrap
 from ..table import GraphTable, path_counts, row_gradients, table
 from ..value import Value
@@ -300,12 +300,12 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     grad = [0.0] * len(nodes)  # as the steps have it so far (only the followed rows are kept up)
     num = lambda x: number(x, digits)  # noqa: E731
     steps, known = _forward_steps(pic, names, num, row, digits) if forward else ([], {})
-    ops = [k for k in range(t.roots[0], -1, -1) if parents[k]]
+    top = t.roots[0]
+    ops = list(compress(range(top, -1, -1), reversed(parents[:top + 1])))  # the op rows, from the root down
     n_ops = len(ops)
     steps.append(Step((), (), (), f"{'' if forward else 'Step 0: '}the forward pass is done (each record shows its "
                                   "data); every gradient is 0. Step forward (→) to run backward.", "forward pass done",
                       at=n_ops))
-    top = t.roots[0]
     grad[top] = 1.0
     seed = ((shown[top], num(1.0), num(0.0)),) if top in shown else ()
     focus = (pic.records.get(root) or pic.folded.get(root, ""),)
@@ -474,11 +474,11 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
             break
         k = row[node]
         rows_left -= len(above)
-        e = explains[node] = explain_row(t, k, grads[k], digits=digits, above=above)
-        budget -= len(e.text)
+        explained_here = explains[node] = explain_row(t, k, grads[k], digits=digits, above=above)
+        budget -= len(explained_here.text)
     # An explained node's path count is its explain's; the others' take a pass over the
-    # rows (a big graph's page explains every node it draws, and skips it).
-    counts = path_counts(t) if len(explains) < len(pic.records) else None
+    # rows, which a big graph's page, explaining every node it draws, does not make.
+    counts = path_counts(t) if len(explains) < len(pic.records) else []
     nodes: dict[str, dict] = {}
     for node, rid in pic.records.items():
         k = row[node]
@@ -487,7 +487,7 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
                  "symbol": op_label(node) if node.parents else "",
                  "data": num(node.data), "grad": "" if node in pic.constants else num(grads[k]),
                  "id": rid, "constant": node in pic.constants, "scope": "/".join(node.scope),
-                 "paths": _count_text(e.n_paths if e is not None or counts is None else counts[k])}
+                 "paths": _count_text(e.n_paths if e is not None else counts[k])}
         if node.parents and node.rule.js is None:
             entry["readonly"] = (f"Read-only: the op {node.op!r} has no JavaScript form "
                                  "(defop(..., js=JsForm(...))), "
@@ -832,7 +832,7 @@ VIEW_CONTROLS = """<div id="view-controls" role="toolbar" aria-label="picture">
 </ul></details>"""
 
 
-@collector_paused()  # see autograd.collector: the passes make many short-lived containers
+@pauses_collector  # see autograd.collector: the passes make many short-lived containers
 def html(root: Value, path: str | os.PathLike | None = None, *, title: str | None = None, forward: bool = False,
          **draw_options) -> BackpropPage:
     """A page that steps through backward on ``root``'s graph (see the module docstring).

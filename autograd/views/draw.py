@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import files
-from ..collector import collector_paused
+from ..collector import pauses_collector
 from ..graph import Node
 from ..names import number, op_symbol
 from ..table import GraphTable, table as graph_table
@@ -323,7 +323,7 @@ class _Builder:
                         shape="plaintext", fontsize="9")
 
 
-@collector_paused()  # see autograd.collector: the passes make many short-lived containers
+@pauses_collector  # see autograd.collector: the passes make many short-lived containers
 def picture(
     root: Value,
     *,

@@ -35,7 +35,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 
-from ..collector import collector_paused
+from ..collector import pauses_collector
 from ..derivatives import gradients
 from ..names import formula, number, wrap
 from ..ops import exact_sum
@@ -125,7 +125,7 @@ def _find(t: GraphTable, wrt: Value | str) -> int:
     raise ValueError(f"explain: {len(found)} nodes are labelled {wrt!r}; pass the Value itself instead of its label")
 
 
-@collector_paused()  # see autograd.collector: the passes make many short-lived containers
+@pauses_collector  # see autograd.collector: the passes make many short-lived containers
 def explain(root: Value, wrt: Value | str, *, top: int = 10, digits: int = 4,
             max_paths: int | None = None) -> Explanation:
     """The chain-rule derivation of d root / d wrt, with the actual numbers.

@@ -173,7 +173,10 @@ class ArrayFlow(Flow):
         where, rows, total = self._handed_arrays(box)
         rank = -np.abs(total)
         rank[np.isnan(total)] = -np.inf
-        chosen = np.lexsort((where, rank))[:top]
+        chosen = np.arange(len(rank))
+        if len(rank) > top:  # the candidates: every one at least as large as the top-th
+            chosen = np.flatnonzero(rank <= np.partition(rank, top - 1)[top - 1])
+        chosen = chosen[np.lexsort((where[chosen], rank[chosen]))][:top]
         largest = list(zip(rows[chosen].tolist(), total[chosen].tolist()))
         return len(rows), math.sqrt(math.fsum((total * total).tolist())), largest
 

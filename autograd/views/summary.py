@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from itertools import compress
 from operator import not_
 
-from ..collector import collector_paused
+from ..collector import pauses_collector
 from ..table import depths, table
 from ..value import Value
 
@@ -117,7 +117,7 @@ def _bytes(n: int) -> str:
     return f"{n} B"
 
 
-@collector_paused()  # see autograd.collector: the passes make many short-lived containers
+@pauses_collector  # see autograd.collector: the passes make many short-lived containers
 def summary(root: Value) -> Summary:
     """Nodes by op and by scope, leaves, parameters, depth and memory of the graph below root.
 

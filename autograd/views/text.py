@@ -16,7 +16,7 @@ referenced by its number instead of repeating its whole subgraph.
 
 from __future__ import annotations
 
-from ..collector import collector_paused
+from ..collector import pauses_collector
 from ..graph import Node as Value  # any node: the views need no arithmetic
 from ..names import is_number, number, op_symbol
 from ..table import GraphTable, table
@@ -32,7 +32,7 @@ def check_digits(digits: int, where: str) -> int:
 FOLD_DEPTH = 40  # deeper levels are not indented further: their depth is written instead
 
 
-@collector_paused()  # see autograd.collector: the passes make many short-lived containers
+@pauses_collector  # see autograd.collector: the passes make many short-lived containers
 def tree(root: Value, *, digits: int = 4, max_lines: int | None = 500) -> str:
     """An indented text view of the graph below ``root``: op, data and grad of each node.
 
