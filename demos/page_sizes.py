@@ -14,8 +14,9 @@ Four pages, built the same way in every tree (only ``Value``, ``sum``, ``functio
 
 Each tree builds its pages in a process of its own (``PYTHONPATH`` set to the tree, this
 file run by its path); one headless Chromium then opens every page in turn, ``repeat``
-times round, and reads the first paint (``performance.getEntriesByType("paint")``, ms from
-navigation): the median is reported, so trees compared share the machine's load.
+times round (the trees taking turns to go first), and reads the first paint
+(``performance.getEntriesByType("paint")``, ms from navigation): the median is reported,
+so trees compared share the machine's load.
 """
 
 from __future__ import annotations
@@ -161,9 +162,12 @@ def first_paints(folders: list[Path], repeat: int = 9) -> list[dict[str, float]]
     profile = tempfile.mkdtemp(prefix="chainrule-sizes-")
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(profile, executable_path=chromium_path(), args=ARGS)
-        for _ in range(repeat):
+        for round_ in range(repeat):
             for name in PAGES:
-                for k, folder in enumerate(folders):
+                # The trees take turns going first: a page opened right after another's
+                # tab closes paints a few ms later (seen with one tree measured twice).
+                turn = list(enumerate(folders))
+                for k, folder in (turn if round_ % 2 == 0 else turn[::-1]):
                     tab = context.new_page()  # a fresh tab: paint entries are a document's first only
                     tab.set_viewport_size({"width": 1300, "height": 820})
                     tab.goto((folder / f"{name}.html").as_uri())
