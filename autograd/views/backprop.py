@@ -550,8 +550,9 @@ _INHERITED = ("font-family", "font-size", "text-anchor")  # properties a <text> 
 def trim_svg(svg: str) -> str:
     """graphviz's SVG as the page carries it: the same picture in fewer characters. Its
     comments go, and the ids graphviz gives its groups (the page finds a node or an edge by
-    its title, and names a node's group itself), coordinates keep one decimal (a twentieth of a point at most), and each
-    text property most texts share is said once on the picture's top group, which they
+    its title, and names a node's group itself); coordinates keep one decimal (a twentieth
+    of a point at most), and each text property most texts share is said once on the
+    picture's top group, which they
     inherit it from (a text that differs keeps its own). User text is never touched:
     graphviz escapes quotes and ``<`` in it, so no pattern here matches inside it.
 
