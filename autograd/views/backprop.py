@@ -552,8 +552,8 @@ def trim_svg(svg: str) -> str:
     comments go, and the ids graphviz gives its groups (the page finds a node or an edge by
     its title, and names a node's group itself); coordinates keep one decimal (a twentieth
     of a point at most), and each text property most texts share is said once on the
-    picture's top group, which they
-    inherit it from (a text that differs keeps its own). User text is never touched:
+    picture's top group, which they inherit it from (a text that differs keeps its own).
+    User text is never touched:
     graphviz escapes quotes and ``<`` in it, so no pattern here matches inside it.
 
     >>> trim_svg('<svg><g id="graph0" class="graph"><!-- n0 -->\\n<text x="1.25" y="-2.5" '

@@ -293,8 +293,8 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     ``#panel``. Titles and subtitles are plain text (escaped here).
 
     ``pack``: the data, the style, the body and the scripts travel as one compressed string
-    (``pack_json``) that a small inline loader (``unpack.js``) inflates and puts in place as the page is
-    parsed, before its first paint; the policy lists the loader's hash and the scripts'
+    (``pack_json``) that a small inline loader (``unpack.js``) inflates and puts in place as
+    the page is parsed, before its first paint; the policy lists the loader's hash and the scripts'
     own, so nothing else can run. A page of a big graph is several times smaller so.
     ``packed``: more ``pack_json`` texts by element id, each in an element of its own that
     the page's script inflates (``chainrule_unpack``) when it needs it, not as it opens.
