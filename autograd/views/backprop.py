@@ -740,10 +740,13 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
             # The boxes holding the most parameters are laid out first (what a box hands its
             # parameters is the lesson), where the budget lets only some open; the layouts
             # made are opened further in the picture's order.
-            inside = members(pic)
-            params = {box: sum(1 for n in inside.get(box, ()) if n.role == "param") for box in pic.boxes}
+            boxes = list(pic.boxes.items())
+            if spent["work"] + len(pic.order) <= _EXPAND_WORK:  # else none is laid out: no order to choose
+                inside = members(pic)
+                params = {box: sum(1 for n in inside.get(box, ()) if n.role == "param") for box in pic.boxes}
+                boxes.sort(key=lambda bp: -params[bp[0]])
             made_here = []
-            for box, path in sorted(pic.boxes.items(), key=lambda bp: -params[bp[0]]):
+            for box, path in boxes:
                 if path[:len(inner)] != inner and len(path) > deepest:
                     continue
                 made = lay(parent, pic, box, path, "expand", (opened | {path}, frozenset()))
