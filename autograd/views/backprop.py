@@ -33,7 +33,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Hashable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass, fields
 from itertools import compress, repeat
 from operator import eq
@@ -502,10 +503,10 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
         nodes[rid] = entry
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
+    members = Counter(pic.folded.values())  # each box's, in C: a big model's boxes hold most of it
+    params = Counter(pic.folded.get(t.nodes[k]) for k in compress(range(len(t)), map(eq, t.roles, repeat("param"))))
     for box, path in pic.boxes.items():
-        members = [n for n, b in pic.folded.items() if b == box]
-        params = sum(1 for n in members if n.role == "param")
-        nodes[box] = {"name": "/".join(path), "box": True, "members": len(members), "params": params,
+        nodes[box] = {"name": "/".join(path), "box": True, "members": members[box], "params": params[box],
                       "id": box, "grad": "", "data": "", "label": "", "op": "", "locals": []}
     return nodes
 
@@ -594,23 +595,6 @@ def _step_data(step: Step, editable: bool) -> dict:
     return out
 
 
-class _Played(Mapping[Value, float]):
-    """The played gradients by node, read through the table's rows: a picture reads the
-    few it draws, so no dict of every node is made."""
-
-    def __init__(self, t: GraphTable, played: list[float]) -> None:
-        self.row, self.played = t.row, played
-
-    def __getitem__(self, node: Value) -> float:
-        return self.played[self.row[node]]
-
-    def __iter__(self) -> Iterator[Value]:
-        return iter(self.row)
-
-    def __len__(self) -> int:
-        return len(self.row)
-
-
 def _view(root: Value, t: GraphTable, names: dict[Value, str], digits: int, forward: bool, draw_options: dict,
           played: list[float], fold=None, explained: bool = True,
           editable: bool = True) -> tuple[dict, str, Picture, list[Step]]:
@@ -618,7 +602,7 @@ def _view(root: Value, t: GraphTable, names: dict[Value, str], digits: int, forw
     with it. ``played``: the gradients the steps end with, by row of the table ``t``."""
     # One picture: it checks the options and refuses graphs that are too large; its
     # records print the gradients the steps end with.
-    pic = picture(root, grads=_Played(t, played), table=t, fold=fold, **draw_options)
+    pic = picture(root, grads=dict(zip(t.nodes, played)), table=t, fold=fold, **draw_options)
     steps, _, known = _steps(root, pic, names, digits, forward=forward, t=t, final=played)
     svg = _svg(pic)
     by_label: dict[str, str] = {}
