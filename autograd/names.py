@@ -46,8 +46,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import repeat
-from operator import eq
+from itertools import compress, repeat
+from operator import eq, not_
 from typing import Any
 
 from .ops import Op
@@ -323,7 +323,7 @@ class Calls:
         # A row outside every scope: the top-level call it belongs to, if just one
         # (an op's from its inputs, a leaf's from what reads it). None: none; -1: several.
         tied: dict[int, object] = {}
-        outside = [k for k in range(n) if not scopes[k]]
+        outside = list(compress(range(n), map(not_, scopes)))
         for k in outside:
             if parents[k]:
                 tie = None
@@ -332,14 +332,12 @@ class Calls:
                         tie = _join(tie, self._top(p) if scopes[p] else tied.get(p))
                 tied[k] = tie
         leaves = {k for k in outside if not parents[k] and self.counts[self.base[k]] > 1}
-        if leaves:
-            for k in range(n):
-                ps = parents[k]
-                if ps and not leaves.isdisjoint(ps):
-                    reader = self._top(k) if scopes[k] else tied.get(k)
-                    for p in ps:
-                        if p in leaves:
-                            tied[p] = _join(tied.get(p), reader)
+        if leaves:  # the rows that read them, found in C: a big graph has few
+            for k in compress(range(n), map(not_, map(leaves.isdisjoint, parents))):
+                reader = self._top(k) if scopes[k] else tied.get(k)
+                for p in parents[k]:
+                    if p in leaves:
+                        tied[p] = _join(tied.get(p), reader)
         self._tied = tied
         self._ready = True
 
