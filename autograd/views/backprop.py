@@ -49,7 +49,7 @@ from .explain import Explanation, explain_row
 from .firstframe import caption_twins, first_svg
 from .flow import NOTED, PARAM, Flow, flow
 from .page import Page, asset, pack_json, shell
-from .svgpack import pack_svg
+from .svgpack import GEOMETRY, pack_svg
 from .text import check_digits
 
 # The chain-rule paths written out (by ``explain``) for at most this many nodes, labelled
@@ -543,7 +543,6 @@ def _svg(pic: Picture) -> str:
 
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 _GROUP_ID = re.compile(r'<g id="(?:node|edge|clust|a_)[^"]*"')
-_GEOMETRY = re.compile(r' (points|d|x|y|cx|cy|rx|ry)="([^"]*)"')
 _FINE = re.compile(r"-?\d+\.\d\d+")
 _INHERITED = ("font-family", "font-size", "text-anchor")  # properties a <text> inherits from its <g>
 
@@ -563,7 +562,7 @@ def trim_svg(svg: str) -> str:
     """
     svg = _COMMENT.sub("", svg)
     svg = _GROUP_ID.sub("<g", svg)
-    svg = _GEOMETRY.sub(lambda m: f' {m.group(1)}="{_FINE.sub(_tenths, m.group(2))}"', svg)
+    svg = GEOMETRY.sub(lambda m: f' {m.group(1)}="{_FINE.sub(_tenths, m.group(2))}"', svg)
     top = '<g id="graph0" class="graph"'
     shared = ""
     for name in _INHERITED if top in svg else ():

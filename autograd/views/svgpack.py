@@ -23,8 +23,9 @@ from __future__ import annotations
 import re
 
 MARK = "\ue002"  # where a coordinate was; the page's captions use \ue000 and \ue001
-# The attributes that hold coordinates, as trim_svg writes them (tenths of a point at most).
-_GEOMETRY = re.compile(r' (points|d|x|y|cx|cy|rx|ry)="([^"]*)"')
+# The attributes of graphviz's SVG that hold coordinates (backprop.trim_svg rounds them to
+# tenths of a point; pack_svg takes them out).
+GEOMETRY = re.compile(r' (points|d|x|y|cx|cy|rx|ry)="([^"]*)"')
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -51,7 +52,7 @@ def pack_svg(svg: str) -> dict | str:
         last[slot] = tenths
         return MARK
 
-    skeleton = _GEOMETRY.sub(lambda m: f' {m.group(1)}="{_NUMBER.sub(one, m.group(2))}"', svg)
+    skeleton = GEOMETRY.sub(lambda m: f' {m.group(1)}="{_NUMBER.sub(one, m.group(2))}"', svg)
     return {"skeleton": skeleton, "numbers": numbers}
 
 
@@ -72,4 +73,4 @@ def unpack_svg(packed: dict | str) -> str:
     return re.sub(MARK, one, packed["skeleton"])
 
 
-__all__ = ["pack_svg", "unpack_svg", "MARK"]
+__all__ = ["pack_svg", "unpack_svg", "MARK", "GEOMETRY"]
