@@ -69,6 +69,14 @@ def test_levels_give_what_rows_give_to_the_bit(leaves, recipe, pick, two_roots):
     above = t.above(wrt)
     by_rows = tallies.by_rows(t, wrt, root, above)
     by_levels = tallies.by_levels(np, t, wrt, root, above)
+    tallies.RADIX_ROWS, before = 0, tallies.RADIX_ROWS  # the rows sorted by their own numbers too
+    try:
+        unnumbered = tallies.by_levels(np, t, wrt, root, above)
+    finally:
+        tallies.RADIX_ROWS = before
+    assert (unnumbered is None) == (by_levels is None)
+    if unnumbered is not None and by_levels is not None:
+        assert _same(unnumbered, by_levels)
     if by_levels is None:  # these graphs are shallow: only a count a float cannot hold refuses
         assert max(by_rows.counts) >= 2 ** 53
         return

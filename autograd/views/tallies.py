@@ -39,6 +39,7 @@ ARRAY_ROWS = 10_000  # the fewest rows above wrt for which the arrays cost less 
 # and tallying them a few array operations a level, which a chain of many short levels
 # makes slower than the pass in Python.
 MAX_LEVELS = 64  # and no more than a byte holds
+RADIX_ROWS = 1 << 16  # the most rows above wrt numbered by 16 bits
 
 
 class Tally(NamedTuple):
@@ -118,7 +119,12 @@ def by_levels(np: Any, t: GraphTable, wrt: int, root: int, above: Sequence[int])
     # Levels by Kahn's algorithm: a row's level is known once the last of its inputs
     # above wrt has one. The edges sorted by the row they read give each level's edges
     # out of it, so every edge is looked at once.
-    by_read = np.argsort(read, kind="stable")
+    if len(rows) <= RADIX_ROWS:  # the rows numbered from 0: a 16-bit key, which numpy sorts by radix
+        key = np.zeros(n, np.uint16)
+        key[rows] = np.arange(len(rows))
+        by_read = np.argsort(key[read], kind="stable")
+    else:
+        by_read = np.argsort(read, kind="stable")
     out_of, out_to = read[by_read], reads[by_read]
     waiting = np.bincount(reads, minlength=n)  # each row's inputs above wrt not yet given a level
     level = np.zeros(n, np.uint8)
@@ -159,4 +165,4 @@ def by_levels(np: Any, t: GraphTable, wrt: int, root: int, above: Sequence[int])
     return Tally(count.astype(np.int64).tolist(), most.tolist(), float(tangent[root]), float(size[root]))
 
 
-__all__ = ["tally", "Tally", "by_rows", "by_levels", "ARRAY_ROWS", "MAX_LEVELS"]
+__all__ = ["tally", "Tally", "by_rows", "by_levels", "ARRAY_ROWS", "MAX_LEVELS", "RADIX_ROWS"]
