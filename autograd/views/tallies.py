@@ -35,10 +35,10 @@ from typing import Any, NamedTuple
 from ..table import GraphTable
 
 ARRAY_ROWS = 10_000  # the fewest rows above wrt for which the arrays cost less than the pass
-# The most levels tried with arrays: finding the levels is a pass over the edges a level
-# and tallying them a few array operations a level, which a chain of many short levels
-# makes slower than the pass in Python.
-MAX_LEVELS = 64  # and no more than a byte holds
+# The most levels tried with arrays: each level is a few array operations to find and a
+# few to tally, which a chain of many short levels makes slower than the pass in Python
+# (and a row's level is kept in a byte).
+MAX_LEVELS = 64
 RADIX_ROWS = 1 << 16  # the most rows above wrt numbered by 16 bits
 
 
