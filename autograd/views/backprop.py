@@ -794,7 +794,9 @@ def _first_frame(svg: str, base: dict, steps: list[Step], digits: int) -> tuple[
     w, h = (float(v) * MAX_FIT for v in box.groups()) if box else (1e6, 1e6)
     # Without graphviz's line breaks between tags: each was a text node for the loader to
     # make and insert before the first paint. The controls come with the scripts.
-    picture = first_svg(svg, base["start"], base["startData"]).replace(">\n<", "><")
+    # At the top of the room the style gives it, as fit() draws it (backprop.js's TOP).
+    picture = first_svg(svg, base["start"], base["startData"]).replace(">\n<", "><").replace(
+        "<svg ", '<svg preserveAspectRatio="xMidYMin meet" ', 1)
     body = f'<div id="graph" class="ready prefit" style="--most-w: {w:.0f}px; --most-h: {h:.0f}px">{picture}</div>'
     label = f"step 0 of {len(steps) - 1}" + (f" · {steps[0].name}" if steps[0].name else "")
     return body, {"caption": steps[0].caption, "twins": caption_twins(base["steps"], digits), "label": label,
