@@ -251,6 +251,16 @@ class GraphTable:
         numpy (``autograd.pieces``, the page's box steps); see ``EdgeArrays``."""
         return self._edges()(np)
 
+    def edge_locals(self, np: Any) -> Any:
+        """Every edge's local derivative (d row / d the row it reads) as a float64 array,
+        in ``edge_arrays``' order; made when first asked for. A local derivative float64
+        cannot hold raises numpy's own TypeError, ValueError or OverflowError."""
+        found = self._cache.get("edge locals")
+        if found is None:
+            found = self._cache["edge locals"] = np.fromiter(
+                chain.from_iterable(self.locals[::-1]), np.float64, count=self.n_edges)
+        return found
+
     def _edges(self) -> EdgeArrays:
         found = self._cache.get("edge arrays")
         if found is None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..collector import pauses_collector
@@ -41,6 +42,7 @@ from ..names import formula, number, wrap
 from ..ops import exact_sum
 from ..table import GraphTable, table
 from ..value import Value
+from .tallies import Tally, tally
 from .text import check_digits
 
 _MAX_STEPS = 16  # steps of one path written out; longer paths show both ends
@@ -180,57 +182,20 @@ def explain_row(t: GraphTable, wrt: int, from_backward: float, *, top: int = 10,
     """
     n = len(t)
     root_row = t.roots[0]
-    # Forward from wrt (parents before children), for each row r that depends on it:
-    # count[r], how many paths lead from r down to wrt; tangent[r], d r / d wrt, the sum
-    # over those paths of their products (computed independently of backward's reverse
-    # pass); size[r], the sum of |product| over them; most[r], the largest |product| of
-    # one of them (a NaN counts as inf: a NaN path is the first one to show).
-    count = [0] * n
-    tangent = [0.0] * n
-    size = [0.0] * n
-    most = [0.0] * n
-    if wrt < n:
-        count[wrt], tangent[wrt], size[wrt], most[wrt] = 1, 1.0, 1.0, 1.0
-    parents, locals_ = t.parents, t.locals
-    # Only the rows above wrt (that depend on it) can: found up its consumers, not by a
-    # pass over every row after it (a page explains dozens of nodes of one table).
-    if wrt >= n:
-        above = []
-    elif above is None:
-        above = t.above(wrt)
-    for r in above[1:]:
-        if r > root_row:
-            break
-        c = 0
-        tan = m = big = 0.0
-        for p, local in zip(parents[r], locals_[r]):
-            pc = count[p]
-            if pc:
-                c += pc
-                tan += local * tangent[p]
-                a = abs(local)
-                m += a * size[p]
-                b = a * most[p]  # >= 0 or NaN: _magnitude written out (this loop is most of explain's work)
-                if b > big:
-                    big = b
-                elif b != b:
-                    big = math.inf  # a NaN path is the first one to show
-        if c:
-            count[r] = c
-            tangent[r] = tan
-            size[r] = m
-            most[r] = big
-    n_paths = count[root_row] if wrt < n else 0
-    shown = _top_paths(t, root_row, wrt, count, most, top) if n_paths and top else []
+    # Forward from wrt up its consumers: only the rows above it can reach it (a page
+    # explains dozens of nodes of one table, most with few rows above them).
+    found = tally(t, wrt, root_row, above) if wrt < n else Tally([], [], 0.0, 0.0)
+    n_paths = found.counts[root_row] if wrt < n else 0
+    shown = _top_paths(t, root_row, wrt, found.counts, found.most, top) if n_paths and top else []
     if shown and len(shown) == n_paths:
         total = exact_sum(p.product for p in shown)  # the literal sum over the paths
     else:
-        total = tangent[root_row] if n_paths else 0.0
+        total = found.gradient if n_paths else 0.0
     node = t.nodes[wrt] if wrt < n else wrt_node
     if node is None:
         raise ValueError(f"explain_row: row {wrt} is past the table's {n} rows; pass the node as wrt_node")
     result = Explanation(t.nodes[root_row], node, n_paths, shown, total, from_backward,
-                         size[root_row] if n_paths else 0.0)
+                         found.magnitude if n_paths else 0.0)
     result.text = _write(result, t, digits)
     return result
 
@@ -240,7 +205,8 @@ def _magnitude(x: float) -> float:
     return m if m == m else math.inf  # a NaN path is the first one to show
 
 
-def _top_paths(t: GraphTable, root: int, wrt: int, count: list, most: list, top: int) -> list[ChainPath]:
+def _top_paths(t: GraphTable, root: int, wrt: int, count: Sequence[int], most: Sequence[float],
+               top: int) -> list[ChainPath]:
     """The ``top`` paths from row ``root`` down to row ``wrt`` of largest |product|,
     largest first, equal ones in the order of their inputs (the first input's first).
 
@@ -310,7 +276,7 @@ def _product_from_the_end(steps: tuple) -> float:
     return product
 
 
-def _top_paths_everywhere(t: GraphTable, root: int, wrt: int, count: list, top: int) -> list[ChainPath]:
+def _top_paths_everywhere(t: GraphTable, root: int, wrt: int, count: Sequence[int], top: int) -> list[ChainPath]:
     """``_top_paths`` by one pass from ``wrt`` up to ``root``, keeping for every row the
     ``top`` paths from it down to ``wrt`` of largest |product|, as linked entries
     (|product|, product, input row, slot, the input's entry). Each input's list is

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable
-from itertools import chain, repeat
+from itertools import repeat
 from operator import add, sub
 from typing import Any
 
@@ -111,13 +111,11 @@ class ArrayFlow(Flow):
         rows, into = t.edge_arrays(np)  # backward's order: from the last row down
         start = int(np.searchsorted(-rows, -top))  # past the rows above the root (a table of several roots)
         rows, into = rows[start:], into[start:]
-        edges = len(into)
         kinds = np.frombuffer(followed, np.uint8)[into]
         chosen = np.flatnonzero(kinds)  # the edges into followed rows, by position
         kinds, into = kinds[chosen], into[chosen]
         rows = rows[chosen]
-        carried = np.asarray(played, np.float64)[rows] * np.fromiter(
-            chain.from_iterable(t.locals[top::-1]), np.float64, count=edges)[chosen]
+        carried = np.asarray(played, np.float64)[rows] * t.edge_locals(np)[start:][chosen]
         apart = kinds == PARAM
         # Rows descend along the edges: negated, searchsorted finds a run's edges (in the
         # width of a Python int, which each search would otherwise cast the array to).
