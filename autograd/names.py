@@ -153,11 +153,13 @@ def formula(rule: Op, inputs: Sequence[str], slot: int) -> str:
 
 def base_names(rules: Sequence[Op], parents: Sequence[tuple[int, ...]], labels: Sequence[str],
                scopes: Sequence[tuple], roles: Sequence[str], data: Sequence[float],
-               digits: int = 4) -> tuple[list[str], Counter]:
-    """Every row's name before rows that share one are told apart, and how many rows
-    have each: one pass, inputs before the rows that read them. ``unique`` finishes a
-    row's name from these, so a view naming a few rows need not write every name."""
+               digits: int = 4) -> tuple[list[str], Counter, dict[str, list[int]]]:
+    """Every row's name before rows that share one are told apart, how many rows have
+    each, and each name's rows: one pass, inputs before the rows that read them.
+    ``unique`` finishes a row's name from these, so a view naming a few rows need not
+    write every name; ``Calls`` tells a shared name's rows apart."""
     base: list[str] = []
+    rows: dict[str, list[int]] = {}  # most rows of a big graph share their name: kept in this pass
     level: list[int] = []  # how tightly each name binds (ATOM, or an operator's), for brackets
     scoped: dict[tuple, str] = {}  # (scope, op name) -> "scope.path.op": most op nodes share a few
     numbers: dict[float, tuple[str, int]] = {}  # a constant's text: the same few numbers recur
@@ -186,7 +188,12 @@ def base_names(rules: Sequence[Op], parents: Sequence[tuple[int, ...]], labels: 
             text, bind = found
         add_name(text)
         add_level(bind)
-    return base, Counter(base)
+        found_rows = rows.get(text)
+        if found_rows is None:
+            rows[text] = [i]
+        else:
+            found_rows.append(i)
+    return base, Counter({name: len(these) for name, these in rows.items()}), rows
 
 
 ATOM = 4
@@ -245,11 +252,12 @@ class Calls:
 
     def __init__(self, base: Sequence[str], counts: Counter, parents: Sequence[tuple[int, ...]],
                  scopes: Sequence[tuple], labels: Sequence[str], roles: Sequence[str],
-                 edge_arrays: Callable[[Any], tuple[Any, Any]] | None = None) -> None:
+                 edge_arrays: Callable[[Any], tuple[Any, Any]] | None = None,
+                 rows: dict[str, list[int]] | None = None) -> None:
         self.base, self.counts, self.parents, self.scopes = base, counts, parents, scopes
         self.labels, self.roles = labels, roles
         self.edge_arrays = edge_arrays  # the graph table's (``pieces`` may use them): never the table itself
-        self._groups: dict[str, list[int]] | None = None
+        self._groups = rows  # each name's rows (``base_names``'), found when first needed if not given
         self._names: dict[int, str] = {}
         # A group of op rows of one scope, named by it: what tells its rows apart, kept so
         # that only the names asked for are written (a big model's groups hold thousands).
@@ -360,10 +368,8 @@ class Calls:
     def _name_group(self, name: str) -> None:
         if self._groups is None:
             groups: dict[str, list[int]] = {}
-            counts = self.counts
             for k, b in enumerate(self.base):
-                if counts[b] > 1:
-                    groups.setdefault(b, []).append(k)
+                groups.setdefault(b, []).append(k)
             self._groups = groups
         members = self._groups[name]
         parents, labels, roles = self.parents, self.labels, self.roles

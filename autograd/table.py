@@ -217,7 +217,7 @@ class GraphTable:
     def roles(self) -> tuple[str, ...]:
         return self._meta_column("roles", _role, "")
 
-    def _base(self, digits: int) -> tuple[list[str], Any]:
+    def _base(self, digits: int) -> tuple[list[str], Any, dict[str, list[int]]]:
         key = ("base", digits)
         found = self._cache.get(key)
         if found is None:
@@ -231,9 +231,9 @@ class GraphTable:
         key = ("calls", digits)
         found = self._cache.get(key)
         if found is None:
-            base, counts = self._base(digits)
+            base, counts, rows = self._base(digits)
             found = self._cache[key] = Calls(base, counts, self.parents, self.scopes, self.labels, self.roles,
-                                             self._edges())
+                                             self._edges(), rows)
         return found
 
     @property
@@ -272,7 +272,7 @@ class GraphTable:
         key = ("names", digits)
         column = self._cache.get(key)
         if column is None:
-            base, counts = self._base(digits)
+            base, counts, _ = self._base(digits)
             calls = self.calls(digits)
             column = self._cache[key] = tuple(name if counts[name] == 1 else calls.name(k)
                                               for k, name in enumerate(base))

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from ..collector import pauses_collector
 from ..derivatives import gradients
@@ -314,6 +315,27 @@ def _first(entry: tuple) -> float:
 # Writing it out.
 
 
+class _InputNames(Sequence[str]):
+    """A row's inputs' names, each written when read: an n-ary op's formula (a sum's, a
+    dot's) reads two of its inputs, of thousands."""
+
+    def __init__(self, inputs: tuple[int, ...], named: Callable[[int], str]) -> None:
+        self.inputs, self.named = inputs, named
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        if isinstance(i, slice):
+            return [self.named(k) for k in self.inputs[i]]
+        return self.named(self.inputs[i])
+
+
 def _write(e: Explanation, t: GraphTable, digits: int) -> str:
     row = t.row
     outside = {e.wrt: number(e.wrt.data, digits) if not e.wrt.label else e.wrt.label} if e.wrt not in row else {}
@@ -327,7 +349,7 @@ def _write(e: Explanation, t: GraphTable, digits: int) -> str:
 
     def rule_of(node: Value, slot: int) -> str:
         k = row[node]
-        return formula(t.rules[k], [named(p) for p in t.parents[k]], slot)
+        return formula(t.rules[k], _InputNames(t.parents[k], named), slot)
 
     num = lambda x: number(x, digits)  # noqa: E731
     top, bottom = name(e.root), name(e.wrt)

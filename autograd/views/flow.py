@@ -109,7 +109,7 @@ class ArrayFlow(Flow):
         self.np = np
         top = t.roots[0]
         rows, into = t.edge_arrays(np)  # backward's order: from the last row down
-        start = int(np.searchsorted(-rows, -top))  # past the rows above the root (a table of several roots)
+        start = sum(map(len, t.parents[top + 1:]))  # past the edges of rows above the root (a table of several roots)
         rows, into = rows[start:], into[start:]
         kinds = np.frombuffer(followed, np.uint8)[into]
         chosen = np.flatnonzero(kinds)  # the edges into followed rows, by position

@@ -20,8 +20,8 @@ tallied in Python.
 >>> from autograd import Value
 >>> from autograd.table import table
 >>> x = Value(3.0); y = x * x; t = table(y * 2)
->>> found = tally(t, 0, 2)
->>> found.counts[2], found.most[2], found.gradient  # 2 paths of 2·3 each: d(2x²)/dx = 4x
+>>> top = t.roots[0]; found = tally(t, t.row[x], top)
+>>> found.counts[top], found.most[top], found.gradient  # 2 paths of 2·3 each: d(2x²)/dx = 4x
 (2, 6.0, 12.0)
 """
 
