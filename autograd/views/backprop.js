@@ -21,8 +21,8 @@
   var MARGIN = 14;      // px kept free around the picture (fit) and around the focus (follow)
   // A fitted picture lies at the top of its area, under the picture's toolbar (this much free
   // above it), not in the middle: right under the caption, and on fewer of the browser's
-  // 256-px raster tiles (a wide picture centred straddled a row of them more: its first
-  // frame rastered 18 tiles instead of 12 in a 1300 x 820 window, 1.1-1.5 ms more CPU).
+  // raster tiles (rows 256 px tall from the page's top: a short picture in the middle of its
+  // area straddles one more row), so its first frame is rastered sooner.
   var TOP = 44;
 
   // -- one view: the picture of the graph with some boxes open, and its steps ------------

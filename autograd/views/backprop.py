@@ -792,9 +792,9 @@ def _first_frame(svg: str, base: dict, steps: list[Step], digits: int) -> tuple[
     """The page's body and shell's ``first`` for step 0 written in the page (firstframe.py)."""
     box = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg)
     w, h = (float(v) * MAX_FIT for v in box.groups()) if box else (1e6, 1e6)
-    # Without graphviz's line breaks between tags: each was a text node for the loader to
-    # make and insert before the first paint. The controls come with the scripts.
-    # At the top of the room the style gives it, as fit() draws it (backprop.js's TOP).
+    # Without graphviz's line breaks between tags (each was a text node for the loader to
+    # make before the first paint), drawn at the top of the room the style gives it, as
+    # fit() draws it (backprop.js's TOP). The picture's controls come with the scripts.
     picture = first_svg(svg, base["start"], base["startData"]).replace(">\n<", "><").replace(
         "<svg ", '<svg preserveAspectRatio="xMidYMin meet" ', 1)
     body = f'<div id="graph" class="ready prefit" style="--most-w: {w:.0f}px; --most-h: {h:.0f}px">{picture}</div>'

@@ -19,7 +19,7 @@ import html as _html
 import re
 
 _NUMBER = re.compile("\ue000[^\ue001]*\ue001")  # a number of a template, as backprop.py writes it
-_DIGIT = re.compile(r"\d")
+_DIGIT = re.compile(r"\d")  # captions alike but for their digits are as tall (tabular digits)
 # Characters a caption line holds at a generous glyph width (half of the caption's 15 px):
 # in a window 1024 px wide, 1920 px wide and a narrow one.
 _PER_LINE = {136: 6, 256: 3, 64: 3}  # characters a line -> how many of the tallest there

@@ -352,10 +352,10 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
         packed_body = f"{css}\n{body}"
         frame = ""
         if first:  # the first frame (the caption's twins, its style, the body) packed apart
-            now, later_css = first_style(f"{compact(asset('page.css'))}\n{compact(style)}")
+            first_css, later_css = first_style(f"{compact(asset('page.css'))}\n{compact(style)}")
             frame = pack_json('<div id="chainrule-twins" hidden>' + "".join(
                 f'<div class="twin" aria-hidden="true">{_html.escape(t)}</div>' for t in first["twins"])
-                + f"</div>\n<style>\n{now}\n</style>\n{body}")
+                + f"</div>\n<style>\n{first_css}\n</style>\n{body}")
             frame = f'<script type="application/octet-stream" id="chainrule-first">{frame}</script>\n'
             packed_body = f"<style>\n{later_css}\n</style>\n{first.get('later', '')}"
         scripts = (f'{frame}<script type="application/octet-stream" id="chainrule-packed">'
