@@ -59,9 +59,11 @@ def _same(a: tallies.Tally, b: tallies.Tally) -> bool:
 
 
 @settings(max_examples=200, deadline=None)
-@given(LEAVES, OPS, st.integers(0, 10 ** 6))
-def test_levels_give_what_rows_give_to_the_bit(leaves, recipe, pick):
-    t = table(_graph(leaves, recipe))
+@given(LEAVES, OPS, st.integers(0, 10 ** 6), st.booleans())
+def test_levels_give_what_rows_give_to_the_bit(leaves, recipe, pick, two_roots):
+    root_node = _graph(leaves, recipe)
+    # A table of two roots (rows above the first one are left out) or of one.
+    t = table(root_node, root_node.parents[0] * 3) if two_roots else table(root_node)
     wrt = pick % len(t)
     root = t.roots[0]
     above = t.above(wrt)

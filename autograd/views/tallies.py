@@ -14,8 +14,8 @@ above ``wrt``. The arrays take the rows a level at a time (a row's level is its 
 path down to ``wrt``, so its inputs are all on levels below it) and add each row's terms
 in the order of its inputs, as the pass does (``ufunc.at`` adds in the order given). A
 deep parameter of the 78k-node GPT step of ``python -m demos.figures --only views`` has
-42,882 rows above it on 24 levels. A graph too deep for levels to pay (a long chain) is
-tallied in Python.
+42,882 rows above it (itself included) on 25 levels, and 457,210 edges between them. A
+graph too deep for levels to pay (a long chain) is tallied in Python.
 
 >>> from autograd import Value
 >>> from autograd.table import table
