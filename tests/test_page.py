@@ -496,3 +496,27 @@ def test_the_page_is_whole_at_load_with_the_browsers_inflater_and_without_it(bro
     assert not errors, errors
     assert seen[0][0] == "function" and seen[1][0] == "undefined", seen
     assert seen[0][1:] == seen[1][1:] and seen[0][1] > 0 and seen[0][2] == len(page.steps) and seen[0][4], seen
+
+
+@needs_dot
+def test_the_first_frame_carries_only_the_style_it_needs_and_the_scripts_bring_the_rest():
+    """Every rule of the page's style is in the first frame or comes with the scripts, once,
+    in its order; what lays the frame out is in it, and what only a script, a hand or the
+    picture's controls use waits."""
+    from autograd.views.page import asset, compact, unpack_json
+
+    page = str(autograd.html(readme_neuron()))
+    frame = unpack_json(page.split('id="chainrule-first">')[1].split("<")[0])
+    _, later, *_ = unpack_json(page.split('id="chainrule-packed">')[1].split("<")[0])
+    first_css = frame.split("<style>\n")[1].split("\n</style>")[0]
+    later_css = later.split("<style>\n")[1].split("\n</style>")[0]
+    every = f"{compact(asset('page.css'))}\n{compact(asset('backprop.css'))}".splitlines()
+    assert sorted(first_css.splitlines() + later_css.splitlines()) == sorted(every)
+    for lines in (first_css.splitlines(), later_css.splitlines()):
+        assert [every.index(line) for line in lines] == sorted(every.index(line) for line in lines)
+    for needed in ("#graph.prefit > svg", "#caption.twins > .twin", "#layout {", "text-rendering"):
+        assert needed in first_css and needed not in later_css, needed
+    for waits in (":hover", "#panel", "#view-controls", "#key", "g.node.focus", "@keyframes"):
+        assert waits in later_css and waits not in first_css, waits
+    assert 'id="view-controls"' in later and 'id="view-controls"' not in frame
+    assert 'id="view-controls"' in unpacked(page) and "#graph.prefit > svg" in unpacked(page)

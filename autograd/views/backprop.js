@@ -19,6 +19,11 @@
   var TOO_SMALL = 0.56; // a picture fitted smaller than this is zoomed to READABLE when a step needs it
   var MAX_FIT = 1.6;    // a small picture is not blown up beyond this when fitted
   var MARGIN = 14;      // px kept free around the picture (fit) and around the focus (follow)
+  // A fitted picture lies at the top of its area, under the picture's toolbar (this much free
+  // above it), not in the middle: right under the caption, and on fewer of the browser's
+  // raster tiles (rows 256 px tall from the page's top: a short picture in the middle of its
+  // area straddles one more row), so its first frame is rastered sooner.
+  var TOP = 44;
 
   // -- one view: the picture of the graph with some boxes open, and its steps ------------
   var views = data.views, view = null, viewIndex = 0;
@@ -203,7 +208,7 @@
   }
   function fitScale() {
     var z = size(), b = vp.box;
-    return Math.min((z.w - 2 * MARGIN) / b.w, (z.h - 2 * MARGIN) / b.h, MAX_FIT);
+    return Math.min((z.w - 2 * MARGIN) / b.w, (z.h - MARGIN - TOP) / b.h, MAX_FIT);
   }
   function centre(x, y) {
     var z = size();
@@ -211,7 +216,8 @@
   }
   function fit() {
     vp.s = Math.max(fitScale(), 0.01);
-    centre(vp.box.x + vp.box.w / 2, vp.box.y + vp.box.h / 2);
+    centre(vp.box.x + vp.box.w / 2, 0);
+    vp.oy = vp.box.y - TOP / vp.s;
     draw();
   }
   function zoomAt(factor, cx, cy) {

@@ -792,11 +792,15 @@ def _first_frame(svg: str, base: dict, steps: list[Step], digits: int) -> tuple[
     """The page's body and shell's ``first`` for step 0 written in the page (firstframe.py)."""
     box = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg)
     w, h = (float(v) * MAX_FIT for v in box.groups()) if box else (1e6, 1e6)
-    body = (f'<div id="graph" class="ready prefit" style="--most-w: {w:.0f}px; --most-h: {h:.0f}px">'
-            f'{first_svg(svg, base["start"], base["startData"])}</div>{VIEW_CONTROLS}')
+    # Without graphviz's line breaks between tags (each was a text node for the loader to
+    # make before the first paint), drawn at the top of the room the style gives it, as
+    # fit() draws it (backprop.js's TOP). The picture's controls come with the scripts.
+    picture = first_svg(svg, base["start"], base["startData"]).replace(">\n<", "><").replace(
+        "<svg ", '<svg preserveAspectRatio="xMidYMin meet" ', 1)
+    body = f'<div id="graph" class="ready prefit" style="--most-w: {w:.0f}px; --most-h: {h:.0f}px">{picture}</div>'
     label = f"step 0 of {len(steps) - 1}" + (f" · {steps[0].name}" if steps[0].name else "")
     return body, {"caption": steps[0].caption, "twins": caption_twins(base["steps"], digits), "label": label,
-                  "count": len(steps)}
+                  "count": len(steps), "later": VIEW_CONTROLS}
 
 
 MAX_FIT = 1.6  # backprop.js's: a small picture is not blown up beyond this when fitted

@@ -19,6 +19,7 @@ import html as _html
 import re
 
 _NUMBER = re.compile("\ue000[^\ue001]*\ue001")  # a number of a template, as backprop.py writes it
+_DIGIT = re.compile(r"\d")  # captions alike but for their digits are as tall (tabular digits)
 # Characters a caption line holds at a generous glyph width (half of the caption's 15 px):
 # in a window 1024 px wide, 1920 px wide and a narrow one.
 _PER_LINE = {136: 6, 256: 3, 64: 3}  # characters a line -> how many of the tallest there
@@ -34,14 +35,23 @@ def _text(step: dict, digits: int) -> str:
 
 def caption_twins(steps: list[dict], digits: int) -> list[str]:
     """The captions (as the page's step data holds them) likely tallest at common widths,
-    tallest first: the first frame's caption is sized for them."""
+    tallest first: the first frame's caption is sized for them. Of captions that differ only
+    in their digits (``mlp[0]``'s call and ``mlp[1]``'s), one: the caption's digits are all
+    as wide (tabular), so the others would be laid out again for the same height.
+
+    >>> caption_twins([{"caption": "x1 = 2"}, {"caption": "x2 = 3"}], 2)
+    ['x1 = 2']
+    """
     texts = [_text(s, digits) for s in steps]
     picked: dict[int, None] = {}
     for per_line, how_many in _PER_LINE.items():
         rows = [sum(-(-(len(line) + 1) // per_line) for line in t.split("\n")) + len(t) / 1e6 for t in texts]
         for k in sorted(range(len(texts)), key=lambda k: -rows[k])[:how_many]:
             picked[k] = None
-    return [texts[k] for k in picked]
+    shapes: dict[str, str] = {}
+    for k in picked:
+        shapes.setdefault(_DIGIT.sub("0", texts[k]), texts[k])
+    return list(shapes.values())
 
 
 _NODE = re.compile(r'(<title>(n\d+)</title>\n)(.*?)(</g>)', re.S)

@@ -259,11 +259,42 @@ def unpacked(page: str) -> str:
     data, body, *scripts = unpack_json(match.group(1))
     page = page[:match.start()] + "".join(f"<script>{s}</script>" for s in scripts) + page[match.end():]
     first = _FIRST.search(page)
-    if first:  # a first frame packed apart: its body
-        body = unpack_json(first.group(1))
+    if first:  # a first frame packed apart: its body, then what came with the scripts
+        body = unpack_json(first.group(1)) + (f"\n{body}" if body else "")
         page = page[:first.start()] + page[first.end():]
     page = page.replace('<main id="main"></main>', f'<main id="main">\n{body}\n</main>', 1)
     return page.replace('id="chainrule-data"></script>', f'id="chainrule-data">{_script_safe(data)}</script>', 1)
+
+
+# Rules no first frame needs: states a script sets (focus, lit edges, dragging), what only a
+# hand or a click brings (hover, keyboard focus, the side panel) and the picture's controls
+# and legend, which come with the scripts. A page with a first frame carries them with its
+# scripts, so that frame's style is parsed and matched against the picture without them.
+_LATER = re.compile(r":hover|:focus-visible|#panel|#view-controls|#folds|#key|\.swatch|\.num\b|\.dragging"
+                    r"|:not\(\.ready\)|\.prefit ~|#graph g\.|#graph text\.|@keyframes|prefers-reduced-motion")
+
+
+def first_style(css: str) -> tuple[str, str]:
+    r"""``compact``'d CSS split into what a first frame needs and what waits for the scripts
+    (``_LATER``), each in its order: a rule waits when every one of its selectors does.
+
+    >>> first_style("a { b: c; }\n#panel h2,\n#panel p { d: e; }\na:hover, b { f: g; }")
+    ('a { b: c; }\na:hover, b { f: g; }', '#panel h2,\n#panel p { d: e; }')
+    """
+    first: list[str] = []
+    later: list[str] = []
+    rule: list[str] = []
+    depth = 0
+    for line in css.splitlines():
+        rule.append(line)
+        depth += line.count("{") - line.count("}")
+        if depth == 0:
+            text = "\n".join(rule)
+            heads = re.sub(r"\{[^{}]*\}", "", re.sub(r"/\*.*?\*/", "", text))  # selectors, @-rules' preludes
+            waits = all(_LATER.search(h) for h in heads.split(",") if h.strip())
+            (later if waits else first).append(text)
+            rule = []
+    return "\n".join(first + rule), "\n".join(later)
 
 
 def _packed_text(text: str) -> str:
@@ -300,11 +331,12 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     the page's script inflates (``chainrule_unpack``) when it needs it, not as it opens.
 
     ``first`` (with ``pack``): the page's first frame is in its HTML, ``{"caption": text,
-    "twins": [texts the caption is sized for], "label": the step label, "count": steps}``
-    and ``body`` as step 0 shows it. The style and body are packed apart from the data and
-    scripts: the loader puts the first in place as the page is read, and the rest once that
-    frame is made (at once if the address names a step or a node, or when a script asks
-    for ``window.chainrule`` sooner).
+    "twins": [texts the caption is sized for], "label": the step label, "count": steps,
+    "later": markup the scripts need that the frame does not show (optional)}`` and ``body``
+    as step 0 shows it. That body and the style it needs (``first_style``) are packed apart
+    from the data, the scripts, the rest of the style and ``later``: the loader puts the first
+    in place as the page is read, and the rest once that frame is made (at once if the
+    address names a step or a node, or when a script asks for ``window.chainrule`` sooner).
     """
     # The text between <script> and </script>, exactly as the browser hashes it (its parser
     # turns CR LF and CR into LF first).
@@ -319,11 +351,13 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
         loader = f"\n{minify_js(asset('unpack.js'))}\n"
         packed_body = f"{css}\n{body}"
         frame = ""
-        if first:  # the first frame (the caption's twins, the style, the body) packed apart
+        if first:  # the first frame (the caption's twins, its style, the body) packed apart
+            first_css, later_css = first_style(f"{compact(asset('page.css'))}\n{compact(style)}")
             frame = pack_json('<div id="chainrule-twins" hidden>' + "".join(
                 f'<div class="twin" aria-hidden="true">{_html.escape(t)}</div>' for t in first["twins"])
-                + f"</div>\n{packed_body}")
-            frame, packed_body = f'<script type="application/octet-stream" id="chainrule-first">{frame}</script>\n', ""
+                + f"</div>\n<style>\n{first_css}\n</style>\n{body}")
+            frame = f'<script type="application/octet-stream" id="chainrule-first">{frame}</script>\n'
+            packed_body = f"<style>\n{later_css}\n</style>\n{first.get('later', '')}"
         scripts = (f'{frame}<script type="application/octet-stream" id="chainrule-packed">'
                    f'{pack_json([json.dumps(data, ensure_ascii=False, allow_nan=False), packed_body, own, theirs])}'
                    f'</script>\n<script>{loader}</script>')
@@ -425,5 +459,5 @@ class Page:
         return path
 
 
-__all__ = ["Page", "shell", "json_for_script", "compact", "POLICY", "policy", "script_hash", "pack_json",
-           "unpack_json", "unpacked"]
+__all__ = ["Page", "shell", "json_for_script", "compact", "first_style", "POLICY", "policy", "script_hash",
+           "pack_json", "unpack_json", "unpacked"]
