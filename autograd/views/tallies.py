@@ -34,7 +34,9 @@ from typing import Any, NamedTuple
 
 from ..table import GraphTable
 
-ARRAY_ROWS = 10_000  # the fewest rows above wrt for which the arrays cost less than the pass
+# The fewest rows above wrt for which the arrays cost less than the pass, with room (on an
+# MLP's weights they already do at about a thousand).
+ARRAY_ROWS = 2_000
 # The most levels tried with arrays: each level is a few array operations to find and a
 # few to tally, which a chain of many short levels makes slower than the pass in Python
 # (and a row's level is kept in a byte).
