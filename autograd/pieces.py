@@ -46,11 +46,11 @@ class Level(NamedTuple):
 
 
 def pieces(parents: Sequence[tuple[int, ...]], scopes: Sequence[tuple],
-           edge_arrays: Callable[[Any], tuple[Any, Any]] | None = None) -> list[Level]:
+           arrays: Callable[[Any], tuple[Any, Any]] | None = None) -> list[Level]:
     """Each level's pieces (see the module docstring and ``Level``); ``parents`` are the
     rows' inputs as row numbers, every input before the rows that read it, and
-    ``edge_arrays`` (given numpy) the same edges as two arrays, if someone keeps them
-    (``GraphTable.edge_arrays``)."""
+    ``arrays`` (given numpy) the same edges as two arrays (``edge_arrays``), if someone
+    keeps them (``GraphTable.edge_arrays``)."""
     # Each op row's scope as a small number (0: a leaf, or a row outside every scope)
     # and, for each two scopes, the deepest level they share (-1: none): most edges
     # join rows of two different scopes, and a graph has few scopes, so an edge's
@@ -66,7 +66,7 @@ def pieces(parents: Sequence[tuple[int, ...]], scopes: Sequence[tuple],
         except ImportError:
             pass
         else:
-            rows, into = edge_arrays(numpy) if edge_arrays is not None else _edge_arrays(numpy, parents)
+            rows, into = arrays(numpy) if arrays is not None else edge_arrays(numpy, parents)
             return components(numpy, rows, into, sid, shared, lengths)
     return union_find(parents, sid, shared, lengths)
 
@@ -140,10 +140,14 @@ def components(np, rows, into, sid: list[int], shared: list[list[int]], lengths:
     return found[::-1]
 
 
-def _edge_arrays(np, parents: Sequence[tuple[int, ...]]) -> tuple[Any, Any]:
-    widths = np.fromiter(map(len, parents), np.int32, count=len(parents))
-    into = np.fromiter(chain.from_iterable(parents), np.int32, count=int(widths.sum()))
-    return np.repeat(np.arange(len(parents), dtype=np.int32), widths), into
+def edge_arrays(np, parents: Sequence[tuple[int, ...]]) -> tuple[Any, Any]:
+    """Every edge of rows whose inputs are ``parents`` as two 32-bit numpy arrays, in
+    backward's order (the rows from the last down, each one's inputs in order): the row
+    that reads, and the row it reads (``GraphTable.edge_arrays`` keeps them)."""
+    ins = parents[::-1]
+    widths = np.fromiter(map(len, ins), np.int32, count=len(ins))
+    into = np.fromiter(chain.from_iterable(ins), np.int32, count=int(widths.sum()))
+    return np.repeat(np.arange(len(ins) - 1, -1, -1, dtype=np.int32), widths), into
 
 
 def _joined(np, roots, a, b):
@@ -177,4 +181,4 @@ def _shared_levels(a: tuple, b: tuple) -> int:
     return j
 
 
-__all__ = ["pieces", "Level", "union_find", "components", "ARRAY_EDGES"]
+__all__ = ["pieces", "Level", "union_find", "components", "edge_arrays", "ARRAY_EDGES"]

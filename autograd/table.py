@@ -31,6 +31,7 @@ from .described import metas
 from .graph import Node, inputs_and_locals, topological_order
 from .names import Calls, base_names
 from .ops import Op
+from .pieces import edge_arrays
 
 
 class Row(NamedTuple):
@@ -308,23 +309,8 @@ class EdgeArrays:
 
     def __call__(self, np: Any) -> tuple[Any, Any]:
         if self.arrays is None:
-            ins = self.parents[::-1]
-            widths = np.fromiter(map(len, ins), np.int32, count=len(ins))
-            into = np.fromiter(chain.from_iterable(ins), np.int32, count=int(widths.sum()))
-            self.arrays = (np.repeat(np.arange(len(ins) - 1, -1, -1, dtype=np.int32), widths), into)
+            self.arrays = edge_arrays(np, self.parents)
         return self.arrays
-
-
-def parent_rows(order: Sequence[Node], row: dict) -> list[tuple[int, ...]]:
-    """The inputs of each node of ``order`` as row numbers (``row[node]``, its position).
-
-    >>> from autograd import Value
-    >>> x = Value(3.0); order = topological_order(x * x + x)
-    >>> parent_rows(order, {node: k for k, node in enumerate(order)})
-    [(), (0, 0), (1, 0)]
-    """
-    get = row.__getitem__
-    return [tuple(map(get, node.parents)) for node in order]
 
 
 def table(root: Node, *more: Node, inputs_in_order: bool = False) -> GraphTable:
@@ -441,4 +427,4 @@ def row_gradients(t: GraphTable, root: int | None = None) -> list[float]:
     return grad
 
 
-__all__ = ["table", "GraphTable", "Row", "parent_rows", "depths", "path_counts", "row_gradients"]
+__all__ = ["table", "GraphTable", "Row", "depths", "path_counts", "row_gradients"]

@@ -290,7 +290,7 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
     noted = set(shown)
     for node in pic.ops:
         noted.update(map(row.__getitem__, node.parents))
-    params = [k for k in compress(range(len(nodes)), map(eq, t.roles, repeat("param"))) if not parents[k]]
+    params = [k for k in _params(t) if not parents[k]]
     # A byte per row (reading it costs less than a set lookup, on every edge of a box's
     # run): NOTED and/or PARAM for a row whose gradient is followed, else 0.
     followed = bytearray(len(nodes))
@@ -348,6 +348,17 @@ def _steps(root: Value, pic: Picture, names: dict[Value, str], digits: int,
                                call=None if position is None else (position, n_calls[box])))
     follow.settle(grad)
     return steps, {nodes[k]: grad[k] for k in sorted(noted.union(params))}, known
+
+
+def _params(t: GraphTable) -> list[int]:
+    """The rows whose role is "param", found in C (a big model has thousands)."""
+    return list(compress(range(len(t)), map(eq, t.roles, repeat("param"))))
+
+
+def _box_params(t: GraphTable, pic: Picture) -> Counter:
+    """How many parameters each box of ``pic`` holds."""
+    nodes = t.nodes
+    return Counter(pic.folded.get(nodes[k]) for k in _params(t))
 
 
 def _op_step(k: int, pic: Picture, grad: list[float], shown: dict[int, str], names, num, t: GraphTable, digits: int,
@@ -504,7 +515,7 @@ def _panel(t: GraphTable, pic: Picture, names: dict[Value, str], grads: list[flo
         if node in pic.ops:
             nodes[pic.ops[node]] = {"ref": rid}
     members = Counter(pic.folded.values())  # each box's, in C: a big model's boxes hold most of it
-    params = Counter(pic.folded.get(t.nodes[k]) for k in compress(range(len(t)), map(eq, t.roles, repeat("param"))))
+    params = _box_params(t, pic)
     for box, path in pic.boxes.items():
         nodes[box] = {"name": "/".join(path), "box": True, "members": members[box], "params": params[box],
                       "id": box, "grad": "", "data": "", "label": "", "op": "", "locals": []}
@@ -725,8 +736,7 @@ def _open_views(root, t, names, digits, forward, draw_options, played, base_pic:
             # made are opened further in the picture's order.
             boxes = list(pic.boxes.items())
             if spent["work"] + len(pic.order) <= _EXPAND_WORK:  # else none is laid out: no order to choose
-                inside = members(pic)
-                params = {box: sum(1 for n in inside.get(box, ()) if n.role == "param") for box in pic.boxes}
+                params = _box_params(t, pic)
                 boxes.sort(key=lambda bp: -params[bp[0]])
             made_here = []
             for box, path in boxes:

@@ -344,7 +344,8 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
     theirs = "\n" + minify_js(script.replace("\r\n", "\n").replace("\r", "\n")) + "\n"
     later = "".join(f'<script type="application/octet-stream" id="{_html.escape(key)}">{_packed_text(text)}</script>\n'
                     for key, text in (packed or {}).items())
-    css = f"<style>\n{compact(asset('page.css'))}\n{compact(style)}\n</style>"
+    sheet = f"{compact(asset('page.css'))}\n{compact(style)}"  # the shared style, then the page's
+    css = f"<style>\n{sheet}\n</style>"
     if pack:
         # The style rides packed too, in the body (a <style> applies wherever it is): the
         # loader puts it in place before anything is laid out or painted.
@@ -352,7 +353,7 @@ def shell(title: str, body: str, data: object, script: str, *, style: str = "",
         packed_body = f"{css}\n{body}"
         frame = ""
         if first:  # the first frame (the caption's twins, its style, the body) packed apart
-            first_css, later_css = first_style(f"{compact(asset('page.css'))}\n{compact(style)}")
+            first_css, later_css = first_style(sheet)
             frame = pack_json('<div id="chainrule-twins" hidden>' + "".join(
                 f'<div class="twin" aria-hidden="true">{_html.escape(t)}</div>' for t in first["twins"])
                 + f"</div>\n<style>\n{first_css}\n</style>\n{body}")
